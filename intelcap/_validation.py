@@ -1,0 +1,166 @@
+"""Validation and pandas-boundary helpers shared by every module.
+
+The rule (STYLE.md 8-10): validate at the boundary, name the culprit, remember the caller's index,
+compute on arrays and wrap back; never align silently; randomness only through
+:class:`numpy.random.Generator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from intelcap.exceptions import (
+    DataError,
+    IntelcapTypeError,
+    MissingDataError,
+    SpecificationError,
+)
+
+__all__ = [
+    "as_generator",
+    "check_choice",
+    "check_columns",
+    "check_finite",
+    "check_positive",
+    "handle_missing",
+    "progress_bar",
+    "require_aligned",
+]
+
+MissingPolicy = Literal["raise", "drop"]
+
+
+def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """Return a :class:`numpy.random.Generator` from an int seed, a Generator or None.
+
+    ``None`` gives a fresh, OS-seeded generator; results record the seed they were given so a run
+    can be repeated.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, (int, np.integer)):
+        return np.random.default_rng(seed)
+    raise IntelcapTypeError(
+        f"seed must be an int, a numpy.random.Generator or None, got {type(seed).__name__}"
+    )
+
+
+def check_choice(name: str, value: str, valid: Iterable[str]) -> str:
+    """Check that option ``name`` takes one of ``valid`` values; the error lists them."""
+    valid = list(valid)
+    if not isinstance(value, str) or value not in valid:
+        raise SpecificationError(
+            f"{name}={value!r} is not recognised; valid values are: "
+            + ", ".join(repr(v) for v in valid)
+        )
+    return value
+
+
+def check_columns(
+    data: pd.DataFrame,
+    required: Sequence[str],
+    *,
+    what: str = "data",
+    allow_extra: bool = True,
+) -> None:
+    """Raise :class:`DataError` naming every missing (or, if not allowed, extra) column."""
+    if not isinstance(data, pd.DataFrame):
+        raise IntelcapTypeError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
+    cols = [str(c) for c in data.columns]
+    missing = [c for c in required if c not in cols]
+    if missing:
+        raise DataError(
+            f"{what} is missing column(s) {missing}; it has {cols}"
+        )
+    if not allow_extra:
+        extra = [c for c in cols if c not in required]
+        if extra:
+            raise DataError(
+                f"{what} has unexpected column(s) {extra}; expected only {list(required)}"
+            )
+
+
+def _first_bad(values: np.ndarray, bad: np.ndarray, index: pd.Index | None) -> str:
+    pos = int(np.flatnonzero(bad.ravel())[0]) if values.ndim == 1 else int(np.argwhere(bad)[0][0])
+    label = index[pos] if index is not None and pos < len(index) else pos
+    return f"row {label!r} (position {pos})"
+
+
+def check_finite(values: Any, name: str, index: pd.Index | None = None) -> np.ndarray:
+    """Return ``values`` as a float array; raise naming ``name`` and the first non-finite row."""
+    arr = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        kind = "NaN" if np.isnan(arr[bad]).any() else "infinite value"
+        raise MissingDataError(
+            f"{name} has {int(bad.sum())} {kind}(s), first at {_first_bad(arr, bad, index)}"
+        )
+    return arr
+
+
+def check_positive(
+    values: Any, name: str, index: pd.Index | None = None, *, strict: bool = True
+) -> np.ndarray:
+    """Return ``values`` as a float array; raise if any is non-positive (or negative)."""
+    arr = check_finite(values, name, index)
+    bad = arr <= 0 if strict else arr < 0
+    if bad.any():
+        first = _first_bad(arr, bad, index)
+        pos = int(np.flatnonzero(bad.ravel())[0])
+        need = "positive" if strict else "non-negative"
+        raise DataError(
+            f"{name} must be {need} (logs are taken); value {arr.ravel()[pos]!r} at {first}"
+        )
+    return arr
+
+
+def handle_missing(
+    data: pd.DataFrame, columns: Sequence[str], missing: MissingPolicy = "raise"
+) -> pd.DataFrame:
+    """Apply an explicit missing-value policy to ``columns`` of ``data``.
+
+    ``"raise"`` raises :class:`MissingDataError` naming the first column and row with a missing
+    value; ``"drop"`` returns the rows where all ``columns`` are present.
+    """
+    check_choice("missing", missing, ("raise", "drop"))
+    sub = data[list(columns)]
+    isna = sub.isna()
+    if not isna.to_numpy().any():
+        return data
+    if missing == "drop":
+        return data.loc[~isna.any(axis=1)]
+    col = next(c for c in columns if isna[c].any())
+    row = isna.index[isna[col].to_numpy()][0]
+    raise MissingDataError(
+        f"column {col!r} has {int(isna[col].sum())} missing value(s), first at row {row!r}; "
+        "pass missing='drop' to drop incomplete rows"
+    )
+
+
+def require_aligned(objs: Mapping[str, pd.Series | pd.DataFrame]) -> pd.Index | None:
+    """Check that all pandas objects share one index; return it (``None`` if none are pandas)."""
+    ref_name, ref = None, None
+    for name, obj in objs.items():
+        if not isinstance(obj, (pd.Series, pd.DataFrame)):
+            continue
+        if ref is None:
+            ref_name, ref = name, obj.index
+        elif not obj.index.equals(ref):
+            raise DataError(
+                f"index of {name!r} differs from index of {ref_name!r} "
+                f"(lengths {len(obj.index)} and {len(ref)}); align them explicitly "
+                "(for example with .reindex or .loc) before passing them"
+            )
+    return ref
+
+
+def progress_bar(iterable: Iterable | None = None, *, total: int | None = None,
+                 desc: str | None = None, progress: bool = True):
+    """A tqdm progress bar that ``progress=False`` turns off (STYLE: long work shows progress)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, disable=not progress, leave=False)

@@ -1,0 +1,3 @@
+"""intelcap.accounts (see DESIGN.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""intelcap.growth (see DESIGN.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""intelcap.prices (see DESIGN.md)."""
+
+__all__: list[str] = []

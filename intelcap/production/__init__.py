@@ -1,0 +1,3 @@
+"""intelcap.production (see DESIGN.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""intelcap.tokens (see DESIGN.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""intelcap.welfare (see DESIGN.md)."""
+
+__all__: list[str] = []
