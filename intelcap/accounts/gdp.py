@@ -1,0 +1,190 @@
+"""Gross domestic product by the production, expenditure and income approaches.
+
+For every period of a long national-accounts table (:mod:`intelcap.accounts.tables`),
+
+.. math::
+
+    \\text{GDP}^{P} &= \\sum_{s,i} (P1_{s,i} - P2_{s,i}) + D21X31 \\\\
+    \\text{GDP}^{E} &= P3 + P51G + P52 + P53 + P6 - P7 \\\\
+    \\text{GDP}^{I} &= D1 + D29X39 + B2A3G + D21X31 \\\\
+    \\text{NDP} &= \\text{GDP}^{P} - P51C
+
+where every item is summed over all its rows (sectors, industries and products). For a producer
+cell :math:`(s, i)` (sector, industry) without ``P1``/``P2`` rows, its gross value added ``B1G``
+is used instead; where both are present, ``B1G`` must equal ``P1 - P2`` within tolerance. A stored
+``B1GQ`` row must equal the production approach within tolerance. The identities are those of the
+2008 SNA, paragraphs 2.138-2.143 and 16.47-16.50 (GDP at market prices as value added plus taxes
+less subsidies on products, as final expenditure less imports, and as the sum of primary incomes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from intelcap.accounts.tables import validate_table
+from intelcap.exceptions import AccountingIdentityError
+
+__all__ = ["APPROACH_COLUMNS", "check_identity", "gdp_by_approach"]
+
+#: Columns of the frame returned by :func:`gdp_by_approach`.
+APPROACH_COLUMNS: tuple[str, ...] = (
+    "production", "expenditure", "income", "ndp",
+    "discrepancy_expenditure", "discrepancy_income",
+)
+
+_EXPENDITURE_SIGNS = {"P3": 1.0, "P51G": 1.0, "P52": 1.0, "P53": 1.0, "P6": 1.0, "P7": -1.0}
+_INCOME = ("D1", "D29X39", "B2A3G", "D21X31")
+
+
+def _py(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _allowed(level: np.ndarray, tol: float | None, rtol: float) -> np.ndarray:
+    if tol is not None:
+        return np.full(level.shape, float(tol))
+    return rtol * np.maximum(1.0, np.abs(level))
+
+
+def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
+                    rtol: float = 1e-6) -> pd.DataFrame:
+    """GDP by production, expenditure and income, and NDP, for every period of ``table``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Long national-accounts table (validated here).
+    tol : float, optional
+        Absolute tolerance, in the table's unit, for the consistency of stored ``B1G`` rows with
+        ``P1 - P2`` and of stored ``B1GQ`` rows with the production approach.
+    rtol : float
+        Relative tolerance used when ``tol`` is None (times the size of the item checked, at
+        least 1).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``period`` (sorted), columns ``production``, ``expenditure``, ``income``,
+        ``ndp`` (production less ``P51C``), ``discrepancy_expenditure`` (expenditure less
+        production) and ``discrepancy_income`` (income less production).
+
+    Raises
+    ------
+    AccountingIdentityError
+        A stored ``B1G`` differs from ``P1 - P2``, or a stored ``B1GQ`` from the production
+        approach, beyond tolerance (the message names the cell and the gap).
+    """
+    t = validate_table(table)
+    periods = pd.Index(sorted(pd.unique(t["period"]).tolist()), name="period")
+    if len(t):
+        totals = t.groupby(["period", "transaction"], sort=False)["value"].sum().unstack(
+            "transaction")
+        totals = totals.reindex(index=periods).fillna(0.0)
+    else:
+        totals = pd.DataFrame(index=periods)
+
+    def item(code: str) -> pd.Series:
+        if code in totals.columns:
+            return totals[code].astype("float64")
+        return pd.Series(0.0, index=periods)
+
+    # value added by producer cell: P1 - P2, else B1G
+    prod = t.loc[t["transaction"].isin(["P1", "P2", "B1G"])]
+    if len(prod):
+        cells = prod.groupby(["period", "sector", "industry", "transaction"], sort=False)[
+            "value"].sum().unstack("transaction").reindex(columns=["P1", "P2", "B1G"])
+        p1, p2, b1g = (cells[c].to_numpy(dtype=float) for c in ("P1", "P2", "B1G"))
+        has_p = ~np.isnan(p1) | ~np.isnan(p2)
+        diff = np.nan_to_num(p1) - np.nan_to_num(p2)
+        va = np.where(has_p, diff, np.nan_to_num(b1g))
+        both = has_p & ~np.isnan(b1g)
+        gap = np.where(both, np.abs(np.nan_to_num(b1g) - diff), 0.0)
+        level = np.maximum(np.abs(np.nan_to_num(p1)), np.abs(np.nan_to_num(p2)))
+        bad = gap > _allowed(level, tol, rtol)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            period, sector, industry = (_py(v) for v in cells.index[pos])
+            raise AccountingIdentityError(
+                f"B1G != P1 - P2 for period={period!r}, sector={sector!r}, "
+                f"industry={industry!r}: B1G={float(b1g[pos])!r}, P1 - P2={float(diff[pos])!r}, "
+                f"gap {float(b1g[pos] - diff[pos])!r} ({int(bad.sum())} cell(s) inconsistent)")
+        gva = pd.Series(va, index=cells.index.get_level_values("period")).groupby(
+            level=0).sum().reindex(periods).fillna(0.0)
+    else:
+        gva = pd.Series(0.0, index=periods)
+
+    production = gva + item("D21X31")
+    expenditure = sum((sign * item(code) for code, sign in _EXPENDITURE_SIGNS.items()),
+                      start=pd.Series(0.0, index=periods))
+    income = sum((item(code) for code in _INCOME), start=pd.Series(0.0, index=periods))
+    out = pd.DataFrame({
+        "production": production,
+        "expenditure": expenditure,
+        "income": income,
+        "ndp": production - item("P51C"),
+        "discrepancy_expenditure": expenditure - production,
+        "discrepancy_income": income - production,
+    }, index=periods)
+
+    if "B1GQ" in totals.columns:
+        stored = t.loc[t["transaction"] == "B1GQ"].groupby("period")["value"].sum()
+        calc = production.reindex(stored.index).to_numpy()
+        gap = stored.to_numpy() - calc
+        bad = np.abs(gap) > _allowed(calc, tol, rtol)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise AccountingIdentityError(
+                f"stored B1GQ for period={_py(stored.index[pos])!r} is "
+                f"{float(stored.iloc[pos])!r} but GDP by production is {float(calc[pos])!r} "
+                f"(gap {float(gap[pos])!r})")
+    return out
+
+
+def check_identity(table: pd.DataFrame, tol: float | None = None, *,
+                   rtol: float = 1e-6) -> pd.DataFrame:
+    """Check GDP(production) = GDP(expenditure) = GDP(income) in every period.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Long national-accounts table.
+    tol : float, optional
+        Largest admissible gap, in the table's unit (for example ``10`` for 10 million dollars
+        in a ``USD_MN`` table). When None, ``rtol`` times GDP by production (at least 1).
+    rtol : float
+        Relative tolerance used when ``tol`` is None.
+
+    Returns
+    -------
+    DataFrame
+        The result of :func:`gdp_by_approach` when every period balances.
+
+    Raises
+    ------
+    AccountingIdentityError
+        Naming the first period that does not balance, its gap, and which approaches differ
+        (and how many periods fail).
+    """
+    gdp = gdp_by_approach(table, tol=tol, rtol=rtol)
+    allowed = _allowed(gdp["production"].to_numpy(), tol, rtol)
+    gap_e = gdp["discrepancy_expenditure"].to_numpy()
+    gap_i = gdp["discrepancy_income"].to_numpy()
+    bad_e = np.abs(gap_e) > allowed
+    bad_i = np.abs(gap_i) > allowed
+    bad = bad_e | bad_i
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        period = _py(gdp.index[pos])
+        row = gdp.iloc[pos]
+        parts = []
+        if bad_e[pos]:
+            parts.append(f"expenditure - production = {float(gap_e[pos])!r}")
+        if bad_i[pos]:
+            parts.append(f"income - production = {float(gap_i[pos])!r}")
+        raise AccountingIdentityError(
+            f"GDP identity broken in period {period!r}: {'; '.join(parts)} (tolerance "
+            f"{float(allowed[pos])!r}); production={float(row['production'])!r}, "
+            f"expenditure={float(row['expenditure'])!r}, income={float(row['income'])!r}"
+            + (f"; {int(bad.sum())} period(s) fail" if bad.sum() > 1 else ""))
+    return gdp

@@ -1,0 +1,135 @@
+"""GDP by the production, expenditure and income approaches on a hand-built economy.
+
+The economy of ``tiny_records`` (tests/test_tables.py) is balanced by construction:
+production 70 + 35 + 15 + 8 = 128; income D1 70 + D29X39 5 + B2A3G 45 + D21X31 8 = 128;
+expenditure 80 + 45 + 20 + 3 + 10 - 30 = 128; NDP 128 - 17 = 111.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from intelcap.accounts.gdp import APPROACH_COLUMNS, check_identity, gdp_by_approach
+from intelcap.accounts.tables import make_table
+from intelcap.exceptions import AccountingIdentityError
+from tests.test_tables import tiny_records
+
+
+@pytest.fixture
+def tiny() -> pd.DataFrame:
+    return make_table(tiny_records(2023) + tiny_records(2024), unit="USD_MN")
+
+
+def test_three_approaches(tiny):
+    gdp = gdp_by_approach(tiny)
+    assert tuple(gdp.columns) == APPROACH_COLUMNS
+    assert gdp.index.name == "period" and gdp.index.tolist() == [2023, 2024]
+    assert_allclose(gdp["production"], 128.0, rtol=0, atol=1e-12)
+    assert_allclose(gdp["expenditure"], 128.0, rtol=0, atol=1e-12)
+    assert_allclose(gdp["income"], 128.0, rtol=0, atol=1e-12)
+    assert_allclose(gdp["ndp"], 111.0, rtol=0, atol=1e-12)
+    assert_allclose(gdp[["discrepancy_expenditure", "discrepancy_income"]], 0.0, atol=1e-12)
+    pd.testing.assert_frame_equal(check_identity(tiny), gdp)
+
+
+def test_b1g_used_when_output_absent(tiny):
+    t = tiny.loc[~((tiny["sector"] == "S14") & tiny["transaction"].isin(["P1", "P2"]))]
+    extra = make_table([{"period": p, "sector": "S14", "industry": "H", "transaction": "B1G",
+                         "value": 15.0} for p in (2023, 2024)], unit="USD_MN")
+    gdp = check_identity(pd.concat([t, extra], ignore_index=True))
+    assert_allclose(gdp["production"], 128.0)
+
+
+def test_b1g_checked_against_p1_minus_p2(tiny):
+    extra = make_table([{"period": 2024, "sector": "S11", "industry": "A", "transaction": "B1G",
+                         "value": 71.0}], unit="USD_MN")
+    t = pd.concat([tiny, extra], ignore_index=True)
+    with pytest.raises(AccountingIdentityError,
+                       match=r"B1G != P1 - P2 for period=2024, sector='S11', industry='A'"):
+        gdp_by_approach(t)
+    extra.loc[0, "value"] = 70.0
+    assert_allclose(gdp_by_approach(pd.concat([tiny, extra]))["production"], 128.0)
+
+
+def test_stored_b1gq_checked(tiny):
+    b1gq = make_table([{"period": 2023, "sector": "S1", "transaction": "B1GQ", "value": 128.0}],
+                      unit="USD_MN")
+    gdp_by_approach(pd.concat([tiny, b1gq]))
+    b1gq.loc[0, "value"] = 130.0
+    with pytest.raises(AccountingIdentityError, match="stored B1GQ for period=2023"):
+        gdp_by_approach(pd.concat([tiny, b1gq]))
+
+
+def test_identity_error_names_period_and_gap(tiny):
+    t = tiny.copy()
+    mask = (t["period"] == 2024) & (t["transaction"] == "P6")
+    t.loc[mask, "value"] = t.loc[mask, "value"] + 7.0
+    gdp = gdp_by_approach(t)
+    assert_allclose(gdp.loc[2024, "discrepancy_expenditure"], 7.0)
+    assert_allclose(gdp.loc[2023, "discrepancy_expenditure"], 0.0)
+    with pytest.raises(AccountingIdentityError,
+                       match=r"period 2024: expenditure - production = 7\.0"):
+        check_identity(t)
+    check_identity(t, tol=7.5)
+
+
+def test_income_gap_reported(tiny):
+    t = tiny.copy()
+    t.loc[t["transaction"] == "D1", "value"] *= 2
+    with pytest.raises(AccountingIdentityError, match=r"income - production = 70\.0.*2 period"):
+        check_identity(t)
+
+
+def test_sign_conventions_imports_and_taxes(tiny):
+    """Imports enter with a minus sign; D21X31 enters production and income."""
+    t = tiny.copy()
+    for code, delta in (("P7", 5.0), ("D21X31", 5.0)):
+        t.loc[(t["transaction"] == code), "value"] += delta
+    gdp = gdp_by_approach(t)
+    assert_allclose(gdp["expenditure"], 123.0)
+    assert_allclose(gdp["production"], 133.0)
+    assert_allclose(gdp["income"], 133.0)
+
+
+def test_empty_and_partial_tables():
+    empty = gdp_by_approach(pd.DataFrame({c: [] for c in ("period", "sector", "industry",
+                                                         "product", "transaction", "value",
+                                                         "unit", "price_basis")}))
+    assert len(empty) == 0 and tuple(empty.columns) == APPROACH_COLUMNS
+    only = make_table([{"period": 2020, "sector": "S1", "transaction": "P6", "value": 5.0}],
+                      unit="X")
+    gdp = gdp_by_approach(only)
+    assert gdp.loc[2020, "expenditure"] == 5.0 and gdp.loc[2020, "production"] == 0.0
+    with pytest.raises(AccountingIdentityError):
+        check_identity(only)
+
+
+def test_vectorised_on_large_table():
+    """200 industries x 30 periods x 20 products balances (checks vectorised groupbys)."""
+    rng = np.random.default_rng(0)
+    n_ind, n_per, n_prod = 200, 30, 20
+    ind = [f"I{i:03d}" for i in range(n_ind)]
+    prod = [f"C{j:02d}" for j in range(n_prod)]
+    periods = np.arange(1995, 1995 + n_per)
+    p2 = rng.uniform(1, 10, size=(n_per, n_ind, n_prod))
+    va = rng.uniform(50, 100, size=(n_per, n_ind))
+    pi, ii, ci = np.meshgrid(np.arange(n_per), np.arange(n_ind), np.arange(n_prod),
+                             indexing="ij")
+    p2_rows = pd.DataFrame({"period": periods[pi.ravel()], "sector": "S11",
+                            "industry": np.array(ind)[ii.ravel()],
+                            "product": np.array(prod)[ci.ravel()], "transaction": "P2",
+                            "value": p2.ravel()})
+    pp, ii2 = np.meshgrid(np.arange(n_per), np.arange(n_ind), indexing="ij")
+    base = {"period": periods[pp.ravel()], "sector": "S11",
+            "industry": np.array(ind)[ii2.ravel()], "product": "_T"}
+    p1_rows = pd.DataFrame({**base, "transaction": "P1", "value": (p2.sum(2) + va).ravel()})
+    d1_rows = pd.DataFrame({**base, "transaction": "D1", "value": va.ravel()})
+    p3_rows = pd.DataFrame({"period": periods, "sector": "S14", "industry": "_T",
+                            "product": "_T", "transaction": "P3", "value": va.sum(1)})
+    t = make_table(pd.concat([p2_rows, p1_rows, d1_rows, p3_rows], ignore_index=True),
+                   unit="USD_MN")
+    gdp = check_identity(t)
+    assert_allclose(gdp["production"].to_numpy(), va.sum(1), rtol=1e-12)
