@@ -333,6 +333,7 @@ class ThresholdRegression:
         boot_het: bool | None = None,
         seed: int | np.random.Generator | None = None,
         progress: bool = True,
+        undersized: str = "raise",
     ) -> ThresholdRegressionResults:
         r"""Estimate the threshold, the regime coefficients and test for a threshold.
 
@@ -367,6 +368,11 @@ class ThresholdRegression:
             Seed of the bootstrap; recorded on the test statistic.
         progress : bool
             Show a progress bar during the bootstrap.
+        undersized : {"raise", "skip"}
+            What to do when the trimmed candidates include splits leaving a regime with fewer
+            observations than regressors (small samples): raise :class:`SpecificationError`
+            (default), or leave those splits out of the test (Hansen's programs give them a
+            zero statistic, which is the same thing for a sup statistic).
 
         Returns
         -------
@@ -375,6 +381,7 @@ class ThresholdRegression:
         if not isinstance(het, bool):
             raise IntelcapTypeError(f"het must be True or False, got {het!r}")
         check_choice("eta", eta, _ETAS)
+        check_choice("undersized", undersized, ("raise", "skip"))
         cov_type = ("robust" if het else "unadjusted") if cov_type is None else cov_type
         check_choice("cov_type", cov_type, _COV_TYPES)
         if bootstrap is None:
@@ -402,10 +409,17 @@ class ThresholdRegression:
                 f"({ends.size} distinct values, n={n}); lower trim")
         small = min(test_ends[0] + 1, n - test_ends[-1] - 1)
         if small < k:
-            raise SpecificationError(
-                f"trim={trim} leaves a regime with {small} observation(s) split on "
-                f"{self.threshold_name!r}, fewer than the {k} regressors; raise trim "
-                f"(n={n})")
+            if undersized == "raise":
+                raise SpecificationError(
+                    f"trim={trim} leaves a regime with {small} observation(s) split on "
+                    f"{self.threshold_name!r}, fewer than the {k} regressors; raise trim "
+                    f"(n={n}) or pass undersized='skip' to leave out such splits as "
+                    "Hansen's programs do")
+            test_ends = test_ends[(test_ends + 1 >= k) & (n - test_ends - 1 >= k)]
+            if test_ends.size == 0:
+                raise SpecificationError(
+                    f"no candidate split on {self.threshold_name!r} leaves {k} observations "
+                    f"in each regime (n={n})")
 
         if isinstance(grid, str):
             check_choice("grid", grid, _GRIDS)
