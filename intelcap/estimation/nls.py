@@ -1,0 +1,897 @@
+"""Nonlinear least squares from an expression string, with an analytic Jacobian.
+
+:func:`nls` and :class:`NLS` fit
+
+.. math::
+
+    \\hat\\theta = \\arg\\min_\\theta \\sum_{i=1}^n e_i(\\theta)^2, \\qquad
+    e_i(\\theta) = \\mathrm{lhs}(x_i) - f(x_i; \\theta),
+
+where ``"lhs ~ f"`` is a user expression such as ``"y ~ b1*(1 - exp(-b2*x))"``. The string is
+parsed by :func:`intelcap._expressions.parse_formula` (an AST whitelist; the text is never
+evaluated). The Jacobian :math:`J_{ij} = \\partial e_i / \\partial\\theta_j` is derived exactly by
+sympy and compiled once with :func:`sympy.lambdify` (common subexpressions eliminated). Before
+compiling, every sub-expression that involves data only (``log(K)``, ``x**2``, ...) is evaluated
+once per fit, and a power ``X**theta`` of a strictly positive data column is rewritten as
+``exp(theta * log X)`` with ``log X`` precomputed, so an iteration only recomputes what depends on
+the parameters.
+
+The minimisation is :func:`scipy.optimize.least_squares` (trust-region reflective by default,
+Jacobian-based variable scaling ``x_scale="jac"``, bounds allowed), optionally polished by the
+MINPACK Levenberg-Marquardt method from the point it returns, and restarted from its own answer
+while that keeps improving the fit; the numerical settings live in :class:`OptimizerConfig`.
+
+Convergence diagnostics
+-----------------------
+An optimiser that merely stopped has not necessarily converged. intelcap declares convergence
+only when all of the following hold at the returned point (otherwise ``converged`` is False and a
+:class:`~intelcap.exceptions.ConvergenceWarning` names the failed condition):
+
+1. the last optimiser run ended on one of its tolerance tests, not on the evaluation limit;
+2. the Jacobian is finite and of full column rank: after scaling its columns to unit length, its
+   reciprocal condition number exceeds ``OptimizerConfig.rank_rtol``;
+3. the first-order condition holds in the scale-free form of Bates and Watts (1981), the
+   *relative offset*
+
+   .. math::
+
+       \\mathrm{RO} = \\frac{\\lVert Q_1' e \\rVert / \\sqrt{p}}
+                            {\\lVert Q_2' e \\rVert / \\sqrt{n - p}} \\le \\mathrm{tol},
+
+   with :math:`J = [Q_1\\,Q_2] R` the QR decomposition: the component of the residual vector in
+   the tangent plane of the expectation surface must be negligible relative to the residual
+   standard error (for an exact fit the residual itself must vanish to rounding).
+   A plateau where the optimiser stalls without satisfying it, a point that drifts to infinity
+   along a flat direction (where the Jacobian loses rank) and a run stopped by the evaluation
+   limit are therefore all reported as non-convergence.
+
+Covariance
+----------
+With :math:`J` at :math:`\\hat\\theta`, :math:`s^2 = \\mathrm{SSR}/(n - p)`:
+
+* ``"unadjusted"``: :math:`s^2 (J'J)^{-1}`;
+* ``"robust"``: :math:`(J'J)^{-1} J'\\mathrm{diag}(e_i^2) J (J'J)^{-1}`, times
+  :math:`n/(n-p)` for ``hc="HC1"`` (the default) and unscaled for ``"HC0"``;
+* ``"clustered"``: :math:`(J'J)^{-1} \\sum_g J_g'e_g e_g'J_g (J'J)^{-1}` times
+  :math:`\\frac{G}{G-1}\\frac{n-1}{n-p}` (Stata's small-sample factor; ``debiased=False`` drops it).
+
+:math:`(J'J)^{-1}` is formed from the singular value decomposition of the column-scaled Jacobian,
+never by inverting the cross-product.
+
+References
+----------
+Bates, D. M. and Watts, D. G. (1981). A relative offset orthogonality convergence criterion for
+nonlinear least squares. *Technometrics* 23(2), 179-183.
+Bates, D. M. and Watts, D. G. (1988). *Nonlinear Regression Analysis and Its Applications*. Wiley.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sympy as sp
+from scipy import optimize
+
+from intelcap._expressions import parse_formula
+from intelcap._validation import check_choice, handle_missing
+from intelcap.estimation.results import Results
+from intelcap.exceptions import (
+    ConvergenceWarning,
+    DataError,
+    ExpressionError,
+    IntelcapTypeError,
+    MissingDataError,
+    ParameterError,
+    SpecificationError,
+)
+
+__all__ = ["NLS", "NLSResults", "OptimizerConfig", "nls"]
+
+_EPS = float(np.finfo(float).eps)
+_EXACT_FLOOR = 1e3  # residual norm below 1e3 * eps * ||lhs|| counts as an exact fit
+COV_TYPES = ("unadjusted", "robust", "clustered")
+METHODS = ("trf", "dogbox", "lm")
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """Numerical settings of the NLS optimiser (printable, immutable).
+
+    Parameters
+    ----------
+    method : {"trf", "dogbox", "lm"}
+        Method of :func:`scipy.optimize.least_squares` for the main run. ``"lm"`` (MINPACK) does
+        not accept bounds.
+    polish : bool
+        After the main run, run MINPACK Levenberg-Marquardt from its answer (only without
+        bounds and with ``n >= p``) and keep the better fit.
+    restarts : int
+        Further restarts from the best point while the convergence criteria are not met and the
+        fit still improves.
+    ftol, xtol, gtol : float
+        Tolerances passed to ``least_squares``.
+    max_nfev : int or None
+        Evaluation limit per run (``None``: scipy's default, ``100 * p`` for trf).
+    x_scale : "jac" or array
+        Variable scaling (``"jac"``: by the Jacobian's column norms, updated each iteration).
+    offset_tol : float
+        Tolerance of the Bates-Watts relative offset (first-order condition).
+    step_rtol : float
+        Largest admissible Gauss-Newton step at the returned point, relative to
+        ``|parameter| + standard error``, for every parameter (the optimum is resolved).
+    gauss_newton : int
+        Maximum number of plain Gauss-Newton refinement steps after the optimiser (each kept only
+        if it lowers the SSR); 0 turns the refinement off.
+    rank_rtol : float
+        Smallest admissible reciprocal condition number of the column-scaled Jacobian.
+    """
+
+    method: str = "trf"
+    polish: bool = True
+    restarts: int = 3
+    ftol: float = 1e-14
+    xtol: float = 1e-14
+    gtol: float = 1e-14
+    max_nfev: int | None = None
+    x_scale: Any = "jac"
+    offset_tol: float = 1e-4
+    step_rtol: float = 1e-8
+    rank_rtol: float = 1e-13
+    gauss_newton: int = 30
+
+    def __post_init__(self) -> None:
+        check_choice("method", self.method, METHODS)
+        for name in ("ftol", "xtol", "gtol", "offset_tol", "step_rtol", "rank_rtol"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and value > 0):
+                raise SpecificationError(f"OptimizerConfig.{name} must be positive, got {value!r}")
+        if self.restarts < 0:
+            raise SpecificationError(f"OptimizerConfig.restarts must be >= 0, got {self.restarts}")
+
+    def __str__(self) -> str:
+        lines = ["OptimizerConfig"]
+        for name in self.__dataclass_fields__:
+            lines.append(f"  {name:<11} {getattr(self, name)!r}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Symbolic compilation
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class _Compiled:
+    """The residual and Jacobian of one model, compiled for one set of data columns."""
+
+    params: tuple[str, ...]
+    data_names: tuple[str, ...]  # columns passed to the compiled functions
+    derived: dict[str, sp.Expr]  # data-only subexpressions evaluated once per fit
+    derived_fn: Any
+    derived_args: tuple[str, ...]
+    resid_fn: Any
+    jac_fn: Any
+    fitted_fn: Any
+    jac_exprs: list[sp.Expr] = field(default_factory=list)
+
+
+def _hoist_data_only(expr: sp.Expr, param_syms: set[sp.Symbol], positive: set[sp.Symbol],
+                     table: dict[sp.Expr, sp.Symbol]) -> sp.Expr:
+    """Replace maximal parameter-free, non-atomic subtrees by fresh symbols (recorded in table).
+
+    ``X**g(theta)`` with ``X`` a strictly positive data column becomes
+    ``exp(g(theta) * log(X))`` with ``log(X)`` hoisted.
+    """
+
+    def walk(e: sp.Expr) -> sp.Expr:
+        if e.is_Atom:
+            return e
+        if not (e.free_symbols & param_syms):
+            if e.is_number:
+                return e
+            if e not in table:
+                table[e] = sp.Symbol(f"_d{len(table)}", real=True)
+            return table[e]
+        if e.is_Pow:
+            base, ex = e.args
+            if base in positive and (ex.free_symbols & param_syms):
+                logb = walk(sp.log(base, evaluate=False))
+                return sp.exp(walk(ex) * logb)
+        return e.func(*[walk(a) for a in e.args])
+
+    return walk(expr)
+
+
+def _compile(lhs: sp.Expr, rhs: sp.Expr, params: tuple[str, ...],
+             symbols: Mapping[str, sp.Symbol], positive: set[str]) -> _Compiled:
+    param_syms = [symbols[p] for p in params]
+    pset = set(param_syms)
+    pos_syms = {symbols[n] for n in positive if n in symbols}
+    table: dict[sp.Expr, sp.Symbol] = {}
+    lhs_h = _hoist_data_only(lhs, pset, pos_syms, table)
+    rhs_h = _hoist_data_only(rhs, pset, pos_syms, table)
+    resid = lhs_h - rhs_h
+    jac = [sp.diff(resid, s) for s in param_syms]
+    data_syms = sorted((resid.free_symbols | set().union(*[j.free_symbols for j in jac]))
+                       - pset, key=lambda s: s.name)
+    # the fitted values use the original (unhoisted) rhs so predict() works on new data
+    derived_sources = sorted({s for e in table for s in e.free_symbols}, key=lambda s: s.name)
+    derived_items = list(table.items())
+    derived_fn = (sp.lambdify(derived_sources, [e for e, _ in derived_items], modules="numpy",
+                              cse=True) if derived_items else None)
+    args = [*data_syms, *param_syms]
+    resid_fn = sp.lambdify(args, resid, modules="numpy", cse=True)
+    jac_fn = sp.lambdify(args, jac, modules="numpy", cse=True)
+    rhs_data = sorted(rhs.free_symbols - pset, key=lambda s: s.name)
+    fitted_fn = sp.lambdify([*rhs_data, *param_syms], rhs, modules="numpy")
+    fitted_fn.data_names = tuple(s.name for s in rhs_data)  # type: ignore[attr-defined]
+    derived = {sym.name: e for e, sym in derived_items}
+    return _Compiled(params=params, data_names=tuple(s.name for s in data_syms),
+                     derived=derived, derived_fn=derived_fn,
+                     derived_args=tuple(s.name for s in derived_sources),
+                     resid_fn=resid_fn, jac_fn=jac_fn, fitted_fn=fitted_fn, jac_exprs=jac)
+
+
+# ---------------------------------------------------------------------------------------------
+# Model
+# ---------------------------------------------------------------------------------------------
+class NLS:
+    """Nonlinear least squares model defined by an expression formula.
+
+    Parameters
+    ----------
+    formula : str
+        ``"lhs ~ rhs"``; names are the data columns and the parameters (the keys of ``start``).
+        Allowed are numbers, ``+ - * / ** ^``, and the functions of
+        :data:`intelcap._expressions.FUNCTIONS` (``exp``, ``log``, ``sqrt``, ...).
+    data : DataFrame
+        The data; only the columns named in the formula are used.
+    start : mapping or Series
+        Starting value of every parameter.
+    bounds : mapping, optional
+        ``{name: (lower, upper)}``; either side may be ``None`` (no bound).
+    missing : {"raise", "drop"}
+        What to do with missing values in the columns used.
+    symbols : mapping, optional
+        sympy symbols to use for some names (for example positive symbols of a production
+        function); the others are created as real symbols.
+
+    See Also
+    --------
+    nls : the one-call interface; the module docstring gives the algorithm and diagnostics.
+    """
+
+    def __init__(
+        self,
+        formula: str,
+        data: pd.DataFrame,
+        start: Mapping[str, float] | pd.Series,
+        *,
+        bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+        missing: str = "raise",
+        symbols: Mapping[str, sp.Symbol] | None = None,
+    ) -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise IntelcapTypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        if isinstance(start, pd.Series):
+            start = start.to_dict()
+        if not isinstance(start, Mapping) or not start:
+            raise SpecificationError("start must be a non-empty mapping {parameter: value}")
+        params = tuple(str(k) for k in start)
+        columns = [str(c) for c in data.columns]
+        clash = [p for p in params if p in columns]
+        if clash:
+            raise SpecificationError(
+                f"parameter name(s) {clash} are also data columns; rename one of them")
+        start_arr = np.empty(len(params))
+        for i, p in enumerate(params):
+            try:
+                start_arr[i] = float(start[p])
+            except (TypeError, ValueError):
+                raise ParameterError(f"start value of {p!r} is not a number: {start[p]!r}") \
+                    from None
+            if not np.isfinite(start_arr[i]):
+                raise ParameterError(f"start value of {p!r} is not finite: {start[p]!r}")
+        self.formula = formula
+        self.lhs, self.rhs = parse_formula(formula, [*columns, *params], symbols=symbols)
+        expr_names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
+        unused = [p for p in params if p not in expr_names]
+        if unused:
+            raise SpecificationError(
+                f"parameter(s) {unused} of start do not appear in the formula {formula!r}")
+        self.params = params
+        self.data_columns = tuple(c for c in columns if c in expr_names)
+        if not self.data_columns:
+            raise SpecificationError(f"formula {formula!r} uses no data column")
+        self._symbols = {s.name: s for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
+        self.start = pd.Series(start_arr, index=list(params), name="start")
+        self.bounds = self._parse_bounds(bounds)
+        check_choice("missing", missing, ("raise", "drop"))
+        cols = list(self.data_columns)
+        sub = data.loc[:, [c for c in data.columns if str(c) in cols]]
+        sub.columns = [str(c) for c in sub.columns]
+        sub = handle_missing(sub, cols, missing)
+        self._index = sub.index
+        self._data: dict[str, np.ndarray] = {}
+        for c in cols:
+            try:
+                arr = sub[c].to_numpy(dtype=float)
+            except (TypeError, ValueError):
+                raise DataError(f"column {c!r} is not numeric") from None
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                pos = int(np.flatnonzero(bad)[0])
+                raise MissingDataError(
+                    f"column {c!r} has {int(bad.sum())} non-finite value(s), first at row "
+                    f"{sub.index[pos]!r}")
+            self._data[c] = arr
+        self.nobs = len(self._index)
+        if self.nobs <= len(params):
+            raise SpecificationError(
+                f"{self.nobs} observations cannot identify {len(params)} parameters "
+                "(need more observations than parameters)")
+        self.dependent = str(self.lhs)
+        self._compiled: _Compiled | None = None
+
+    def _parse_bounds(self, bounds) -> tuple[np.ndarray, np.ndarray] | None:
+        if not bounds:
+            return None
+        lo = np.full(len(self.params), -np.inf)
+        hi = np.full(len(self.params), np.inf)
+        for name, pair in bounds.items():
+            if name not in self.params:
+                raise SpecificationError(
+                    f"bounds given for unknown parameter {name!r}; parameters are "
+                    f"{list(self.params)}")
+            i = self.params.index(name)
+            low, high = pair
+            lo[i] = -np.inf if low is None else float(low)
+            hi[i] = np.inf if high is None else float(high)
+            if not lo[i] < hi[i]:
+                raise SpecificationError(f"bounds of {name!r} are empty: {pair!r}")
+            if not lo[i] <= self.start[name] <= hi[i]:
+                raise ParameterError(
+                    f"start value {self.start[name]!r} of {name!r} is outside its bounds {pair!r}")
+        return lo, hi
+
+    # -- compiled functions --------------------------------------------------------------------
+    @property
+    def compiled(self) -> _Compiled:
+        if self._compiled is None:
+            positive = {c for c, v in self._data.items() if np.all(v > 0)}
+            self._compiled = _compile(self.lhs, self.rhs, self.params, self._symbols, positive)
+        return self._compiled
+
+    def _columns(self) -> list[np.ndarray]:
+        comp = self.compiled
+        values = dict(self._data)
+        if comp.derived_fn is not None:
+            with np.errstate(all="ignore"):
+                out = comp.derived_fn(*[self._data[n] for n in comp.derived_args])
+            for name, arr in zip(comp.derived, out, strict=True):
+                arr = np.broadcast_to(np.asarray(arr, dtype=float), (self.nobs,))
+                values[name] = arr
+        return [values[n] for n in comp.data_names]
+
+    def _functions(self):
+        comp = self.compiled
+        cols = self._columns()
+        n, p = self.nobs, len(self.params)
+
+        def resid(theta: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"):
+                r = comp.resid_fn(*cols, *theta)
+            return np.broadcast_to(np.asarray(r, dtype=float), (n,))
+
+        def jac(theta: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"):
+                cols_j = comp.jac_fn(*cols, *theta)
+            out = np.empty((n, p))
+            for j, c in enumerate(cols_j):
+                out[:, j] = c
+            return out
+
+        return resid, jac
+
+    # -- fitting -------------------------------------------------------------------------------
+    def fit(
+        self,
+        cov_type: str = "unadjusted",
+        *,
+        config: OptimizerConfig | None = None,
+        clusters: pd.Series | np.ndarray | None = None,
+        hc: str = "HC1",
+        debiased: bool = True,
+        **options: Any,
+    ) -> NLSResults:
+        """Minimise the sum of squared residuals.
+
+        Parameters
+        ----------
+        cov_type : {"unadjusted", "robust", "clustered"}
+            Covariance estimator (see the module docstring).
+        config : OptimizerConfig, optional
+            Optimiser settings; keyword ``options`` (``method=``, ``max_nfev=``, ...) override
+            single fields of it.
+        clusters : Series or array, optional
+            Cluster labels for ``cov_type="clustered"`` (aligned with the data's index).
+        hc : {"HC0", "HC1"}
+            Small-sample variant of the robust covariance.
+        debiased : bool
+            Apply the small-sample factor to the clustered covariance.
+
+        Returns
+        -------
+        NLSResults
+        """
+        check_choice("cov_type", cov_type, COV_TYPES)
+        check_choice("hc", hc, ("HC0", "HC1"))
+        config = config or OptimizerConfig()
+        if options:
+            unknown = [k for k in options if k not in OptimizerConfig.__dataclass_fields__]
+            if unknown:
+                raise SpecificationError(
+                    f"unknown option(s) {unknown}; valid are cov_type, config, clusters, hc, "
+                    f"debiased and the fields of OptimizerConfig "
+                    f"{list(OptimizerConfig.__dataclass_fields__)}")
+            config = replace(config, **options)
+        if self.bounds is not None and config.method == "lm":
+            raise SpecificationError("method='lm' does not accept bounds; use 'trf' or 'dogbox'")
+        groups = self._clusters(clusters) if cov_type == "clustered" else None
+        resid, jac = self._functions()
+        theta0 = self.start.to_numpy()
+        r0 = resid(theta0)
+        if not np.all(np.isfinite(r0)):
+            pos = int(np.flatnonzero(~np.isfinite(r0))[0])
+            raise ParameterError(
+                f"the model cannot be evaluated at the start values (non-finite residual at row "
+                f"{self._index[pos]!r}); check the start values {self.start.to_dict()}")
+        lhs_norm = float(np.linalg.norm(r0 + self.predict(self.start).to_numpy()))
+        run = _optimise(resid, jac, theta0, self.bounds, config, self.nobs, lhs_norm)
+        return NLSResults._build(self, run, cov_type, groups, hc, debiased, config)
+
+    def _clusters(self, clusters) -> np.ndarray:
+        if clusters is None:
+            raise SpecificationError("cov_type='clustered' needs clusters=<labels>")
+        if isinstance(clusters, pd.Series):
+            if not clusters.index.equals(self._index):
+                try:
+                    clusters = clusters.loc[self._index]
+                except KeyError:
+                    raise DataError("clusters is not indexed like the data") from None
+            values = clusters.to_numpy()
+        else:
+            values = np.asarray(clusters)
+            if values.shape[0] != self.nobs:
+                raise DataError(
+                    f"clusters has {values.shape[0]} labels but the data have {self.nobs} rows")
+        if pd.isna(values).any():
+            raise MissingDataError("clusters has missing labels")
+        codes, _ = pd.factorize(values)
+        if codes.max() + 1 < 2:
+            raise SpecificationError("clustered covariance needs at least two clusters")
+        return codes
+
+    def predict(self, params: pd.Series | Mapping[str, float],
+                data: pd.DataFrame | None = None) -> pd.Series:
+        """Evaluate the right-hand side at ``params`` on ``data`` (default: the estimation data)."""
+        comp = self.compiled
+        names = comp.fitted_fn.data_names
+        theta = [float(pd.Series(params)[p]) for p in self.params]
+        if data is None:
+            cols = [self._data[n] for n in names]
+            index = self._index
+        else:
+            missing = [n for n in names if n not in data.columns]
+            if missing:
+                raise DataError(f"data for prediction lacks column(s) {missing}")
+            cols = [data[n].to_numpy(dtype=float) for n in names]
+            index = data.index
+        with np.errstate(all="ignore"):
+            out = comp.fitted_fn(*cols, *theta)
+        out = np.broadcast_to(np.asarray(out, dtype=float), (len(index),)).copy()
+        return pd.Series(out, index=index, name="fitted_values")
+
+
+# ---------------------------------------------------------------------------------------------
+# Optimisation and diagnostics
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class _Run:
+    x: np.ndarray
+    resid: np.ndarray
+    jac: np.ndarray
+    status: int
+    message: str
+    nfev: int
+    njev: int
+    runs: int
+    converged: bool
+    reason: str
+    relative_offset: float
+    rcond: float
+    gradient_norm: float
+    gn_step: float
+
+
+@dataclass
+class _Check:
+    converged: bool
+    reason: str
+    relative_offset: float = np.nan
+    rcond: float = np.nan
+    gradient_norm: float = np.nan
+    gn_step: float = np.nan  # largest |Gauss-Newton step| / (|theta| + se)
+    step: np.ndarray | None = None
+
+
+def _gauss_newton_step(r: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """Minimum-norm solution of J d = r (column-scaled SVD), the singular values and col norms."""
+    norms = np.linalg.norm(J, axis=0)
+    safe = np.where(norms > 0, norms, 1.0)
+    u, s, vt = np.linalg.svd(J / safe, full_matrices=False)
+    tol = s[0] * max(J.shape) * _EPS
+    inv = np.where(s > tol, 1.0 / np.where(s > tol, s, 1.0), 0.0)
+    d = (vt.T * inv) @ (u.T @ r)
+    return d / safe, s, safe
+
+
+def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
+              config: OptimizerConfig, lhs_norm: float) -> _Check:
+    n, p = J.shape
+    if not (np.all(np.isfinite(J)) and np.all(np.isfinite(r))):
+        return _Check(False, "the residuals or the Jacobian are not finite at the optimum")
+    norms = np.linalg.norm(J, axis=0)
+    grad = float(np.linalg.norm(J.T @ r))
+    if np.any(norms == 0):
+        zero = int(np.flatnonzero(norms == 0)[0])
+        return _Check(False, f"the Jacobian column of parameter number {zero + 1} is zero at the "
+                      "optimum (the parameter has no effect there)", rcond=0.0,
+                      gradient_norm=grad)
+    step, s, _ = _gauss_newton_step(r, J)
+    rcond = float(s[-1] / s[0])
+    q, _ = np.linalg.qr(J / norms)
+    q1r = q.T @ r
+    proj2 = float(q1r @ q1r)
+    total = float(r @ r)
+    orth = max(total - proj2, 0.0)
+    num = np.sqrt(proj2 / p)
+    den = np.sqrt(orth / (n - p)) if n > p else 0.0
+    ro = float(num / den) if den > 0 else (0.0 if num == 0 else np.inf)
+    # standard errors (unadjusted) give the statistical scale of each parameter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_s2 = np.where(s > s[0] * max(n, p) * _EPS, 1.0 / s**2, np.inf)
+        _, _, vt = np.linalg.svd(J / norms, full_matrices=False)
+        var = ((vt.T**2) @ inv_s2) / norms**2 * (total / max(n - p, 1))
+        se = np.sqrt(var)
+        rel_step = np.abs(step) / (np.abs(theta) + se)
+    gn = float(np.nanmax(rel_step)) if np.all(np.isfinite(rel_step)) else np.inf
+    # residuals at the rounding floor of the model evaluation: an exact fit, a global optimum to
+    # working precision (the relative offset is then dominated by rounding noise)
+    exact = np.sqrt(total) <= _EXACT_FLOOR * _EPS * lhs_norm
+    info = dict(relative_offset=ro, rcond=rcond, gradient_norm=grad, gn_step=gn, step=step)
+    if status == 0:
+        return _Check(False, "the optimiser stopped at the evaluation limit (max_nfev)", **info)
+    if status < 0:
+        return _Check(False, "the optimiser failed (improper input or evaluation failure)",
+                      **info)
+    if rcond < config.rank_rtol:
+        return _Check(False, (f"the Jacobian is singular or rank deficient at the optimum "
+                              f"(reciprocal condition number {rcond:.2e} < "
+                              f"{config.rank_rtol:.0e}); the parameters are not identified "
+                              "there"), **info)
+    if not (ro <= config.offset_tol or exact):
+        return _Check(False, (f"the first-order condition fails: relative offset {ro:.2e} > "
+                              f"{config.offset_tol:.0e} (the optimiser stalled before the "
+                              "optimum)"), **info)
+    if not (gn <= config.step_rtol or exact):
+        return _Check(False, (f"a Gauss-Newton step from the returned point still moves a "
+                              f"parameter by {gn:.2e} of (|value| + standard error) > "
+                              f"{config.step_rtol:.0e}: the optimum is not resolved to the "
+                              "requested accuracy"), **info)
+    return _Check(True, "converged", **info)
+
+
+def _gn_polish(resid, jac, x: np.ndarray, r: np.ndarray, bounds, iters: int
+               ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Plain Gauss-Newton refinement from x while the steps contract.
+
+    Near the optimum the change of the SSR falls below its own rounding, so a step is judged by
+    its length: it is kept while it is shorter than the previous one (a contraction) and the SSR
+    does not rise by more than 1e-10 relative; the first step must lower the SSR or leave it
+    unchanged to rounding.
+    """
+    cost0 = float(r @ r)
+    nfev = 0
+    prev = np.inf
+    for _ in range(iters):
+        J = jac(x)
+        if not np.all(np.isfinite(J)):
+            break
+        step, _, safe = _gauss_newton_step(r, J)
+        size = float(np.linalg.norm(step * safe))
+        if not size < prev or size == 0.0:
+            break
+        x_new = x - step  # r(x + d) ~ r + J d = 0 gives d = -pinv(J) r
+        if bounds is not None and (np.any(x_new < bounds[0]) or np.any(x_new > bounds[1])):
+            break
+        r_new = resid(x_new)
+        nfev += 1
+        if not np.all(np.isfinite(r_new)):
+            break
+        c_new = float(r_new @ r_new)
+        if c_new > cost0 * (1 + 1e-10):
+            break
+        x, r, prev = x_new, r_new, size
+        if np.all(np.abs(step) <= 4 * _EPS * np.abs(x)):
+            break
+    return x, r, nfev
+
+
+def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
+              lhs_norm: float) -> _Run:
+    p = theta0.size
+    kw = dict(ftol=config.ftol, xtol=config.xtol, gtol=config.gtol, max_nfev=config.max_nfev,
+              x_scale=config.x_scale)
+    best = None  # (cost, x, r, status, message)
+    nfev = njev = runs = 0
+    x = theta0.copy()
+    methods = [config.method]
+    if config.polish and bounds is None and n >= p and config.method != "lm":
+        methods.append("lm")
+    last_error = ""
+    check = None
+    for attempt in range(config.restarts + 1):
+        improved = False
+        for method in methods:
+            b = bounds if (bounds is not None and method != "lm") else (-np.inf, np.inf)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    out = optimize.least_squares(resid, x, jac=jac, method=method, bounds=b,
+                                                 **kw)
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                last_error = f"{method}: {exc}"
+                continue
+            runs += 1
+            nfev += int(out.nfev)
+            njev += int(out.njev or 0)
+            fun = np.asarray(out.fun, dtype=float)
+            if not np.all(np.isfinite(fun)):
+                continue
+            cost = float(fun @ fun)
+            if best is None or cost < best[0] * (1 - 1e-15) or (
+                    cost <= best[0] and out.status > 0 and best[3] <= 0):
+                improved = improved or best is None or cost < best[0] * (1 - 1e-13)
+                best = (cost, np.asarray(out.x, dtype=float), fun, int(out.status),
+                        str(out.message))
+            x = best[1].copy()
+        if best is None:
+            break
+        if config.gauss_newton and best[3] > 0:
+            x_gn, r_gn, k = _gn_polish(resid, jac, best[1], best[2], bounds,
+                                       config.gauss_newton)
+            nfev += k
+            njev += k
+            if k and float(r_gn @ r_gn) <= best[0] * (1 + 1e-10):
+                msg = best[4] if "Gauss-Newton" in best[4] else (
+                    best[4] + f" Refined by {k} Gauss-Newton step(s).")
+                best = (float(r_gn @ r_gn), x_gn, r_gn, best[3], msg)
+                x = x_gn.copy()
+        check = _diagnose(best[1], best[2], jac(best[1]), best[3], config, lhs_norm)
+        if check.converged or (attempt > 0 and not improved):
+            break
+    if best is None:
+        return _Run(theta0, resid(theta0), jac(theta0), -1, last_error or "optimiser failed",
+                    nfev, njev, runs, False, f"the optimiser failed: {last_error}", np.nan,
+                    np.nan, np.nan, np.nan)
+    J = jac(best[1])
+    assert check is not None
+    return _Run(best[1], best[2], J, best[3], best[4], nfev, njev, runs, check.converged,
+                check.reason, check.relative_offset, check.rcond, check.gradient_norm,
+                check.gn_step)
+
+
+def _inv_cross(J: np.ndarray) -> np.ndarray:
+    """(J'J)^{-1} from the SVD of the column-scaled J (pseudo-inverse if singular)."""
+    norms = np.linalg.norm(J, axis=0)
+    norms = np.where(norms > 0, norms, 1.0)
+    _, s, vt = np.linalg.svd(J / norms, full_matrices=False)
+    tol = s[0] * max(J.shape) * _EPS
+    inv_s2 = np.where(s > tol, 1.0 / np.where(s > tol, s, 1.0) ** 2, 0.0)
+    core = (vt.T * inv_s2) @ vt
+    return core / np.outer(norms, norms)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
+class NLSResults(Results):
+    """Results of :class:`NLS`: the common vocabulary plus convergence diagnostics.
+
+    Attributes
+    ----------
+    converged : bool
+        Whether the convergence criteria of the module docstring hold.
+    convergence_reason : str
+        ``"converged"`` or the criterion that failed.
+    optimizer_status, message : int, str
+        Status and message of the last :func:`scipy.optimize.least_squares` run.
+    nfev, njev, runs : int
+        Model and Jacobian evaluations, and optimiser runs, in total.
+    relative_offset : float
+        Bates-Watts relative offset at the optimum.
+    jacobian_rcond : float
+        Reciprocal condition number of the column-scaled Jacobian at the optimum.
+    gradient_norm : float
+        :math:`\\lVert J'e \\rVert` at the optimum.
+    config : OptimizerConfig
+        The optimiser settings used.
+    """
+
+    model: NLS
+
+    @classmethod
+    def _build(cls, model: NLS, run: _Run, cov_type: str, groups, hc: str, debiased: bool,
+               config: OptimizerConfig) -> NLSResults:
+        n, p = run.jac.shape
+        names = list(model.params)
+        params = pd.Series(run.x, index=names, name="parameter")
+        e = run.resid
+        ssr = float(e @ e)
+        df_resid = n - p
+        J = run.jac
+        cov = None
+        if np.all(np.isfinite(J)):
+            bread = _inv_cross(J)
+            if cov_type == "unadjusted":
+                cov = bread * (ssr / df_resid)
+            elif cov_type == "robust":
+                score = J * e[:, None]
+                cov = bread @ (score.T @ score) @ bread
+                if hc == "HC1":
+                    cov *= n / df_resid
+            else:
+                score = J * e[:, None]
+                ng = int(groups.max()) + 1
+                sums = np.zeros((ng, p))
+                np.add.at(sums, groups, score)
+                cov = bread @ (sums.T @ sums) @ bread
+                if debiased:
+                    cov *= ng / (ng - 1) * (n - 1) / df_resid
+            if not run.converged or run.rcond < config.rank_rtol:
+                cov = cov if run.converged else cov  # kept, but the warning says why
+        index = model._index
+        resids = pd.Series(e, index=index, name="residual")
+        lhs_vals = None
+        try:
+            lhs_vals = model.predict(params) + resids
+        except Exception:  # pragma: no cover - predict mirrors the compiled model
+            lhs_vals = None
+        fitted = model.predict(params)
+        res = cls(params, None if cov is None else pd.DataFrame(cov, index=names, columns=names),
+                  nobs=n, df_resid=df_resid, resids=resids, fitted_values=fitted, ssr=ssr,
+                  model_name="Nonlinear Least Squares", dependent=model.dependent,
+                  cov_type=cov_type if cov_type != "robust" else f"robust ({hc})")
+        res.model = model
+        res.formula = model.formula
+        res.start = model.start.copy()
+        res.converged = bool(run.converged)
+        res.convergence_reason = run.reason
+        res.optimizer_status = run.status
+        res.message = run.message
+        res.nfev = run.nfev
+        res.njev = run.njev
+        res.runs = run.runs
+        res.relative_offset = run.relative_offset
+        res.jacobian_rcond = run.rcond
+        res.gradient_norm = run.gradient_norm
+        res.gauss_newton_step = run.gn_step
+        res.config = config
+        res._jacobian = J
+        res._lhs = lhs_vals
+        if not run.converged:
+            warnings.warn(
+                f"NLS did not converge for {model.formula!r}: {run.reason}. The estimates are "
+                "not a verified least-squares optimum; try other start values or bounds.",
+                ConvergenceWarning, stacklevel=3)
+        return res
+
+    @property
+    def optimizer_message(self) -> str:
+        """Alias of :attr:`message`."""
+        return self.message
+
+    @property
+    def jacobian(self) -> pd.DataFrame:
+        """The Jacobian of the residuals at the estimates."""
+        return pd.DataFrame(self._jacobian, index=self.model._index,
+                            columns=list(self.model.params))
+
+    @cached_property
+    def rsquared(self) -> float:
+        """:math:`1 - \\mathrm{SSR}/\\sum (y - \\bar y)^2` of the left-hand side (centred)."""
+        if self._lhs is None:
+            return float("nan")
+        y = self._lhs.to_numpy()
+        tss = float(((y - y.mean()) ** 2).sum())
+        return 1 - self.ssr / tss if tss > 0 else float("nan")
+
+    @property
+    def resid_std_err(self) -> float:
+        """Residual standard error :math:`\\sqrt{\\mathrm{SSR}/(n-p)}`."""
+        return float(np.sqrt(self.s2))
+
+    def predict(self, data: pd.DataFrame | None = None) -> pd.Series:  # type: ignore[override]
+        """Fitted right-hand side at the estimates, on ``data`` (default: estimation data)."""
+        return self.model.predict(self.params, data)
+
+    def _summary_header(self) -> list[tuple[str, object]]:
+        head = super()._summary_header()
+        head += [
+            ("Formula", self.formula),
+            ("R-squared", self.rsquared),
+            ("Converged", "yes" if self.converged else "NO"),
+            ("Relative offset", self.relative_offset),
+            ("Evaluations", self.nfev),
+        ]
+        return head
+
+    def _summary_notes(self) -> list[str]:
+        if self.converged:
+            return []
+        return [f"WARNING: not converged: {self.convergence_reason}"]
+
+
+def nls(formula: str, data: pd.DataFrame, start: Mapping[str, float] | pd.Series,
+        *, cov_type: str = "unadjusted", bounds=None, missing: str = "raise",
+        config: OptimizerConfig | None = None, clusters=None, **options: Any) -> NLSResults:
+    """Fit a nonlinear regression given as an expression string.
+
+    .. math::
+
+        \\hat\\theta = \\arg\\min_\\theta \\sum_i (\\mathrm{lhs}_i - f(x_i;\\theta))^2
+
+    Parameters
+    ----------
+    formula : str
+        For example ``"y ~ b1*(1 - exp(-b2*x))"``; names are data columns and the keys of
+        ``start``.
+    data : DataFrame
+        Data holding every column named in the formula.
+    start : mapping or Series
+        Starting values of all parameters.
+    cov_type : {"unadjusted", "robust", "clustered"}
+        Covariance estimator; ``clusters=`` gives the groups for ``"clustered"``.
+    bounds : mapping, optional
+        ``{name: (lower, upper)}``.
+    missing : {"raise", "drop"}
+        Missing-value policy.
+    config : OptimizerConfig, optional
+        Optimiser settings; other keyword ``options`` override single fields
+        (``method="lm"``, ``max_nfev=50``) or are fit options (``hc="HC0"``, ``debiased``).
+
+    Returns
+    -------
+    NLSResults
+        With ``.params``, ``.std_errors``, ``.ssr``, ``.converged``, ``.nfev``, ...
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> x = np.linspace(0, 5, 50); y = 3 * (1 - np.exp(-0.7 * x))
+    >>> res = nls("y ~ b1*(1 - exp(-b2*x))", pd.DataFrame({"x": x, "y": y}),
+    ...           {"b1": 1.0, "b2": 0.1})
+    >>> round(res.params["b2"], 6)
+    0.7
+    """
+    fit_kw = {k: options.pop(k) for k in ("hc", "debiased") if k in options}
+    try:
+        model = NLS(formula, data, start, bounds=bounds, missing=missing)
+    except ExpressionError:
+        raise
+    return model.fit(cov_type, config=config, clusters=clusters, **fit_kw, **options)
