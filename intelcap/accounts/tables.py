@@ -225,7 +225,10 @@ def _normalise_str(col: str, s: pd.Series, where: str, table: pd.DataFrame, row_
             raise DataError(f"{where}column {col!r} holds the non-text value {s[lab]!r} at "
                             f"{row_label(table, lab, row_word=row_word)}; codes are strings")
         out = values.astype("str")
-    blank = (out.str.strip() == "").to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(out)
+    blank_unique = np.array([u.strip() == "" for u in np.asarray(uniques, dtype=object)],
+                            dtype=bool)
+    blank = blank_unique[codes] if blank_unique.any() else np.zeros(len(out), dtype=bool)
     if blank.any():
         lab = s.index[np.flatnonzero(blank)[0]]
         raise MissingDataError(f"{where}empty {col!r} at {row_label(table, lab, row_word=row_word)}"
@@ -327,8 +330,9 @@ def validate_table(table: pd.DataFrame, *, source: str | None = None,
     out = {"period": _normalise_period(t["period"], where, t, row_word)}
     for col in _STR_COLUMNS:
         out[col] = _normalise_str(col, t[col], where, t, row_word)
-    out["value"] = _normalise_value(t["value"], where, t, row_word)
-    t = pd.DataFrame({c: out[c] for c in COLUMNS}, index=t.index)
+    raw_value = t["value"]
+    t = pd.DataFrame({**out, "value": raw_value}, index=t.index).loc[:, list(COLUMNS)]
+    t["value"] = _normalise_value(raw_value, where, t, row_word)
 
     # codes
     for col, valid in (("sector", SECTORS), ("transaction", TRANSACTIONS),

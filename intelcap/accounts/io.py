@@ -1,0 +1,559 @@
+"""Reading and writing national-accounts tables: CSV, Excel and SDMX-CSV.
+
+Formats
+-------
+``"csv"``
+    The long table as it is (:data:`~intelcap.accounts.tables.COLUMNS`), UTF-8, ``\\n`` line
+    ends, rows in key order, floats written with the shortest repr that reads back exactly, so
+    the same table always gives byte-identical files.
+``"excel"``
+    An ``.xlsx`` workbook with a ``data`` sheet (the long table) and a ``metadata`` sheet beside
+    it (``unit``, ``price_basis``, ``source``, ``written_by`` and any extra metadata). A ``data``
+    sheet without ``unit``/``price_basis`` columns takes them from the metadata sheet. Numbers
+    are stored as Excel numbers, which keep 16 significant digits (Excel displays 15): the round
+    trip is exact to a relative 1e-15, not bit for bit (use CSV for that). Member timestamps
+    are fixed, so the same table and metadata give the same bytes.
+``"sdmx-csv"``
+    SDMX-CSV with Eurostat's national-accounts (``NA_MAIN``, e.g. ``nama_10_gdp``) dimension
+    names: ``freq, unit, na_item, sector, nace_r2, prod_na, geo, TIME_PERIOD, OBS_VALUE``
+    (``DATAFLOW``, ``LAST UPDATE``, ``OBS_FLAG``, ``STRUCTURE*`` and ``ACTION`` columns are
+    accepted and ignored). ``na_item`` -> transaction, ``sector`` -> sector (``S1`` when the
+    column is absent), ``nace_r2`` -> industry, ``prod_na`` -> product (``TOTAL`` -> ``"_T"``),
+    ``TIME_PERIOD`` -> period, ``OBS_VALUE`` -> value. Unit codes carry the price basis:
+    ``CP_MEUR`` -> unit ``EUR_MN``, current prices; ``CLV10_MEUR`` -> ``EUR_MN``, chain-linked;
+    ``PYP_MNAC`` / ``KP_MNAC`` -> ``NAC_MN``, constant (previous-year / fixed) prices.
+    Pure pandas: the optional ``sdmx1`` package (``pip install "intelcap[sdmx]"``) is only
+    needed to download SDMX-ML from an agency, never to read these files.
+
+Every writer is atomic: it writes a temporary file in the destination folder and moves it into
+place with :func:`os.replace`, so a reader never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from intelcap._version import __version__
+from intelcap.accounts.tables import (
+    COLUMNS,
+    TOTAL,
+    sort_table,
+    table_price_basis,
+    table_unit,
+    validate_table,
+)
+from intelcap.exceptions import DataError, IntelcapValueError, MissingDataError
+
+__all__ = ["FORMATS", "NA_ITEM_SECTORS", "read_table", "write_table"]
+
+Format = Literal["csv", "excel", "sdmx-csv"]
+#: File formats understood by :func:`read_table` and :func:`write_table`.
+FORMATS: tuple[str, ...] = ("csv", "excel", "sdmx-csv")
+
+#: Eurostat ``na_item`` codes that carry a sector (nama_10_gdp): code -> (sector, transaction).
+#: Households' and NPISH final consumption together (``P31_S14_S15``) is recorded on ``S14``.
+NA_ITEM_SECTORS: Mapping[str, tuple[str, str]] = {
+    "P3_S13": ("S13", "P3"),
+    "P31_S14_S15": ("S14", "P3"),
+    "P31_S14": ("S14", "P3"),
+    "P31_S15": ("S15", "P3"),
+}
+# Eurostat aggregates and memo items that are not leaves of the intelcap schema: dropped on
+# reading (their components are the leaves). P3 is kept only when no component is present.
+_SDMX_DROPPED = frozenset({
+    "P5G", "P52_P53", "P61", "P62", "P71", "P72", "B11", "B111", "B112", "D2", "D3", "D21",
+    "D31", "D11", "D12", "P41", "P31_S13", "P32_S13", "P3_P5", "P3_P6", "YA0", "YA1", "YA2",
+    "B1GQ_SUM", "D2X3",
+})
+_SDMX_IGNORED_COLS = ("DATAFLOW", "LAST UPDATE", "OBS_FLAG", "OBS_STATUS", "STRUCTURE",
+                      "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "CONF_STATUS")
+_SDMX_UNIT = re.compile(r"^(CP|CLV(?:\d{2})?|PYP|KP)_(TH|M|B)([A-Z]{3})$")
+_PRICE_PREFIX = {"CP": "current", "CLV": "chain_linked", "PYP": "constant", "KP": "constant"}
+_MULT = {"TH": "TH", "M": "MN", "B": "BN"}
+_MULT_BACK = {"TH": "TH", "MN": "M", "BN": "B"}
+_PREFIX_BACK = {"current": "CP", "chain_linked": "CLV", "constant": "KP"}
+
+
+# --------------------------------------------------------------------------------------------
+# atomic writing
+# --------------------------------------------------------------------------------------------
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DataError(f"cannot write {path}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _infer_format(path: Path, format: str | None) -> str:
+    if format is not None:
+        fmt = format.lower().replace("_", "-")
+        if fmt in ("xlsx", "xls"):
+            fmt = "excel"
+        if fmt not in FORMATS:
+            raise IntelcapValueError(f"format={format!r} is not recognised; valid: {FORMATS}")
+        return fmt
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "excel"
+    if suffix in (".csv", ".txt"):
+        return "csv"  # SDMX-CSV is recognised from its header when reading
+    raise IntelcapValueError(f"cannot tell the format of {path.name!r} from its suffix; pass "
+                             f"format= one of {FORMATS}")
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+def _parse_values(raw: pd.Series) -> pd.Series:
+    """Parse text numbers exactly (Python float), keeping bad cells as text for the message."""
+    try:
+        return pd.Series(np.array(raw.to_numpy(dtype=object), dtype=float), index=raw.index)
+    except (TypeError, ValueError):
+        return raw.astype(object)  # validate_table names the first non-numeric cell
+
+
+def _read_csv_text(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                       encoding="utf-8-sig")
+
+
+def _read_plain_csv(path: Path, raw: pd.DataFrame) -> pd.DataFrame:
+    raw.index = pd.RangeIndex(2, len(raw) + 2)  # file line numbers (header is line 1)
+    if "value" in raw.columns:
+        raw["value"] = _parse_values(raw["value"])
+    t = validate_table(raw, source=path.name, row_word="line")
+    return t.reset_index(drop=True)
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            table.to_csv(fh, index=False, lineterminator="\n")
+
+    _atomic_write(path, write)
+
+
+# --------------------------------------------------------------------------------------------
+# Excel
+# --------------------------------------------------------------------------------------------
+_FIXED_TIME = _dt.datetime(2000, 1, 1)
+
+
+def _write_excel(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    wb.properties.creator = f"intelcap {__version__}"
+    wb.properties.created = _FIXED_TIME
+    wb.properties.modified = _FIXED_TIME
+    ws = wb.create_sheet("data")
+    ws.append(list(COLUMNS))
+    period = table["period"].tolist()
+    cols = [table[c].tolist() for c in COLUMNS[1:]]
+    for row in zip(period, *cols, strict=True):
+        ws.append(list(row))
+    meta = wb.create_sheet("metadata")
+    meta.append(["key", "value"])
+    for key, value in metadata.items():
+        meta.append([str(key), "" if value is None else str(value)])
+
+    def write(tmp: Path) -> None:
+        raw = tmp.with_name(tmp.name + ".raw")
+        try:
+            wb.save(raw)
+            _normalise_zip(raw, tmp)
+        finally:
+            if raw.exists():
+                raw.unlink()
+
+    _atomic_write(path, write)
+
+
+def _normalise_zip(src: Path, dst: Path) -> None:
+    """Rewrite a zip with fixed member timestamps so equal workbooks are equal bytes."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            out = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            out.compress_type = zipfile.ZIP_DEFLATED
+            out.external_attr = 0o600 << 16
+            zout.writestr(out, data)
+
+
+def _read_excel(path: Path, sheet: str = "data") -> pd.DataFrame:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if sheet not in wb.sheetnames:
+            raise DataError(f"{path.name}: no sheet {sheet!r} (sheets: {wb.sheetnames})")
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        meta: dict[str, str] = {}
+        if "metadata" in wb.sheetnames:
+            for i, row in enumerate(wb["metadata"].iter_rows(values_only=True)):
+                if i == 0 or row is None or row[0] is None:
+                    continue
+                meta[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
+    finally:
+        wb.close()
+    if not rows:
+        raise DataError(f"{path.name}: sheet {sheet!r} is empty (expected a header row)")
+    header = [None if h is None else str(h) for h in rows[0]]
+    while header and header[-1] is None:
+        header.pop()
+    body = [r[: len(header)] for r in rows[1:] if any(v is not None for v in r)]
+    raw = pd.DataFrame(body, columns=header, dtype=object,
+                       index=pd.RangeIndex(2, len(body) + 2))
+    source = f"{path.name} sheet {sheet!r}"
+    for col in ("unit", "price_basis"):
+        if col not in raw.columns:
+            if not meta.get(col):
+                raise DataError(f"{source}: no {col!r} column and no {col!r} in the metadata "
+                                "sheet")
+            raw[col] = meta[col]
+        elif meta.get(col):
+            values = raw[col].dropna().astype(str)
+            if len(values) and (values != meta[col]).any():
+                lab = values.index[(values != meta[col]).to_numpy()][0]
+                raise DataError(f"{source}: {col} {raw.at[lab, col]!r} at row {lab} differs "
+                                f"from the metadata sheet's {meta[col]!r}")
+    # Excel may store text codes as numbers; keep exact text for integer-valued codes.
+    for col in ("sector", "industry", "product", "transaction"):
+        if col in raw.columns:
+            raw[col] = raw[col].map(_excel_code)
+    t = validate_table(raw, source=source, row_word="row").reset_index(drop=True)
+    t.attrs["metadata"] = meta
+    return t
+
+
+def _excel_code(v: Any) -> Any:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return str(v)
+    return v
+
+
+# --------------------------------------------------------------------------------------------
+# SDMX-CSV (Eurostat NA_MAIN names)
+# --------------------------------------------------------------------------------------------
+def _is_sdmx(columns: Sequence[str]) -> bool:
+    return "OBS_VALUE" in columns and "TIME_PERIOD" in columns
+
+
+def _code_part(s: pd.Series) -> pd.Series:
+    """Eurostat ``labels=both`` cells read ``CODE:Label``: keep the code."""
+    return s.str.split(":", n=1).str[0].str.strip()
+
+
+def _sdmx_unit(code: str, where: str) -> tuple[str, str]:
+    m = _SDMX_UNIT.match(code)
+    if m is None:
+        raise DataError(f"{where}unit code {code!r} is not a monetary national-accounts unit "
+                        "(expected CP_MEUR, CP_MNAC, CLV10_MEUR, PYP_MNAC, ...); select one "
+                        "with select={'unit': ...}")
+    prefix, mult, cur = m.groups()
+    basis = _PRICE_PREFIX["CLV" if prefix.startswith("CLV") else prefix]
+    return f"{cur}_{_MULT[mult]}", basis
+
+
+def _read_sdmx_csv(path: Path, raw: pd.DataFrame, select: Mapping[str, Any] | None,
+                   missing: str) -> pd.DataFrame:
+    where = f"{path.name}: "
+    raw = raw.copy()
+    raw.index = pd.RangeIndex(2, len(raw) + 2)
+    for col in select or {}:
+        if col not in raw.columns:
+            raise DataError(f"{where}select= names column {col!r}, which the file does not have "
+                            f"(columns: {list(raw.columns)})")
+    dims = [c for c in raw.columns if c not in (*_SDMX_IGNORED_COLS, "OBS_VALUE")]
+    for col in dims:
+        raw[col] = _code_part(raw[col].astype("str")).where(raw[col].notna())
+    for col, want in (select or {}).items():
+        wanted = [want] if isinstance(want, str) else list(want)
+        raw = raw.loc[raw[col].isin(wanted)]
+    if len(raw) == 0:
+        raise DataError(f"{where}no observations left after select={dict(select or {})}")
+    for col in ("na_item", "unit"):
+        if col not in raw.columns:
+            raise DataError(f"{where}SDMX-CSV file has no {col!r} column (columns: "
+                            f"{list(raw.columns)})")
+    known = {"freq", "unit", "na_item", "sector", "nace_r2", "prod_na", "geo", "TIME_PERIOD"}
+    unknown = [c for c in dims if c not in known]
+    if unknown:
+        raise DataError(f"{where}unknown SDMX dimension(s) {unknown}; known: {sorted(known)}; "
+                        "select a single value with select= and it is dropped")
+    # one value per ignored dimension
+    for col in ("geo", "freq"):
+        if col in raw.columns and raw[col].nunique(dropna=False) > 1:
+            vals = sorted(raw[col].dropna().unique().tolist())[:5]
+            raise DataError(f"{where}several {col} values {vals}: a table holds one; pass "
+                            f"select={{{col!r}: ...}}")
+    # missing observations
+    obs = raw["OBS_VALUE"]
+    miss = obs.isna() | (obs.astype("str").str.strip() == ":")
+    if miss.any():
+        if missing == "drop":
+            raw = raw.loc[~miss.to_numpy()]
+        else:
+            lab = raw.index[miss.to_numpy()][0]
+            item = raw.at[lab, "na_item"]
+            raise MissingDataError(
+                f"{where}missing OBS_VALUE at line {lab} (na_item={item!r}, "
+                f"TIME_PERIOD={raw.at[lab, 'TIME_PERIOD']!r}; {int(miss.sum())} missing); pass "
+                "missing='drop' to drop unavailable observations")
+    # transaction and sector
+    item = raw["na_item"].astype("str")
+    has_sector = "sector" in raw.columns
+    sector = raw["sector"].astype("str").replace({"S14_S15": "S14", "S1M": "S14"}) \
+        if has_sector else pd.Series("S1", index=raw.index, dtype="str")
+    trans = item.copy()
+    for code, (sec, tx) in NA_ITEM_SECTORS.items():
+        m = (item == code).to_numpy()
+        if m.any():
+            trans[m] = tx
+            sector[m] = sec
+    period = raw["TIME_PERIOD"].astype("str")
+    keep = ~item.isin(list(_SDMX_DROPPED)).to_numpy()
+    # total P3 only when none of its components is present in that period
+    comp = item.isin(list(NA_ITEM_SECTORS))
+    periods_with_comp = set(period[comp.to_numpy()])
+    keep &= ~((item == "P3").to_numpy() & period.isin(periods_with_comp).to_numpy())
+    # D29X39 from D2X3 - D21X31 when the file gives the two
+    extra = _derive_d29x39(raw, item, sector, period, where)
+    unit_codes = raw["unit"].astype("str")
+    uniq = unit_codes.unique().tolist()
+    conv = {u: _sdmx_unit(u, where) for u in uniq}
+    table = pd.DataFrame({
+        "period": period,
+        "sector": sector,
+        "industry": _total(raw["nace_r2"]) if "nace_r2" in raw.columns else TOTAL,
+        "product": _total(raw["prod_na"]) if "prod_na" in raw.columns else TOTAL,
+        "transaction": trans,
+        "value": _parse_values(raw["OBS_VALUE"].astype("str").str.strip()),
+        "unit": unit_codes.map(lambda u: conv[u][0]),
+        "price_basis": unit_codes.map(lambda u: conv[u][1]),
+    }, index=raw.index).loc[keep]
+    if extra is not None:
+        table = pd.concat([table, extra])
+    if "nace_r2" in raw.columns and (table["industry"] == TOTAL).any():
+        _check_nace_total(table, where)
+    t = validate_table(table, source=path.name, row_word="line")
+    out = t.reset_index(drop=True)
+    out.attrs["source_units"] = sorted(uniq)
+    return out
+
+
+def _total(s: pd.Series) -> pd.Series:
+    return s.astype("str").replace({"TOTAL": TOTAL})
+
+
+def _check_nace_total(table: pd.DataFrame, where: str) -> None:
+    cell = ["period", "sector", "product", "transaction", "unit", "price_basis"]
+    is_t = table["industry"] == TOTAL
+    n = table.groupby(cell)["industry"].transform("size")
+    bad = is_t & (n > 1)
+    if bad.any():
+        lab = table.index[bad.to_numpy()][0]
+        raise DataError(f"{where}nace_r2 TOTAL at line {lab} is mixed with industry rows for "
+                        f"the same (period, na_item); select either TOTAL or a breakdown of "
+                        "leaf industries with select={'nace_r2': [...]}")
+
+
+def _derive_d29x39(raw: pd.DataFrame, item: pd.Series, sector: pd.Series, period: pd.Series,
+                   where: str) -> pd.DataFrame | None:
+    if not ((item == "D2X3").any() and (item == "D21X31").any()):
+        return None
+    if (item == "D29X39").any():
+        return None
+    key = [c for c in ("sector", "nace_r2", "prod_na", "unit") if c in raw.columns]
+    frame = pd.DataFrame({"period": period, "item": item,
+                          "value": _parse_values(raw["OBS_VALUE"].astype("str").str.strip())})
+    for c in key:
+        frame[c] = raw[c].astype("str")
+    frame = frame.loc[frame["item"].isin(["D2X3", "D21X31"])]
+    if frame["value"].dtype == object:
+        return None  # validation reports the bad cell
+    wide = frame.pivot_table(index=["period", *key], columns="item", values="value",
+                             aggfunc="sum")
+    wide = wide.dropna()
+    if len(wide) == 0:
+        return None
+    d = (wide["D2X3"] - wide["D21X31"]).rename("value").reset_index()
+    units = d["unit"].map(lambda u: _sdmx_unit(u, where))
+    return pd.DataFrame({
+        "period": d["period"],
+        "sector": d["sector"].replace({"S14_S15": "S14", "S1M": "S14"}) if "sector" in d
+        else "S1",
+        "industry": _total(d["nace_r2"]) if "nace_r2" in d else TOTAL,
+        "product": _total(d["prod_na"]) if "prod_na" in d else TOTAL,
+        "transaction": "D29X39",
+        "value": d["value"],
+        "unit": units.str[0],
+        "price_basis": units.str[1],
+    }).set_index(pd.Index([f"D2X3-D21X31 ({p})" for p in d["period"]]))
+
+
+def _write_sdmx_csv(table: pd.DataFrame, path: Path, geo: str, dataflow: str | None) -> None:
+    unit = table_unit(table)
+    basis = table_price_basis(table)
+    m = re.match(r"^([A-Z]{3})_(TH|MN|BN)$", unit or "")
+    if unit is not None and m is None:
+        raise DataError(f"unit {unit!r} cannot be written as an SDMX unit code; use CUR_MN, "
+                        "CUR_BN or CUR_TH with a 3-letter currency (EUR_MN, USD_MN, NAC_MN)")
+    code = "" if unit is None else f"{_PREFIX_BACK[basis]}_{_MULT_BACK[m.group(2)]}{m.group(1)}"
+    period = table["period"]
+    if pd.api.types.is_integer_dtype(period):
+        freq = pd.Series("A", index=table.index)
+    else:
+        p = period.astype("str")
+        freq = pd.Series(np.where(p.str.contains("Q"), "Q",
+                                  np.where(p.str.contains("M"), "M", "A")), index=table.index)
+    out = pd.DataFrame({
+        "freq": freq,
+        "unit": code,
+        "na_item": table["transaction"],
+        "sector": table["sector"],
+        "nace_r2": table["industry"].replace({TOTAL: "TOTAL"}),
+        "prod_na": table["product"].replace({TOTAL: "TOTAL"}),
+        "geo": geo,
+        "TIME_PERIOD": period,
+        "OBS_VALUE": table["value"],
+    })
+    if dataflow:
+        out.insert(0, "DATAFLOW", dataflow)
+    _write_csv(out, path)
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------------
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    sheet: str = "data",
+    select: Mapping[str, Any] | None = None,
+    missing: str = "raise",
+) -> pd.DataFrame:
+    """Read a long national-accounts table from CSV, Excel or SDMX-CSV.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    format : {"csv", "excel", "sdmx-csv"}, optional
+        Inferred from the suffix when omitted (``.xlsx`` -> Excel); a ``.csv`` file whose header
+        has ``TIME_PERIOD`` and ``OBS_VALUE`` is read as SDMX-CSV.
+    sheet : str
+        Excel sheet holding the data.
+    select : mapping, optional
+        SDMX-CSV only: keep rows whose dimension takes the given value(s), e.g.
+        ``{"geo": "DE", "unit": "CP_MEUR"}`` (a table holds one country and one unit).
+    missing : {"raise", "drop"}
+        SDMX-CSV only: what to do with unavailable observations (empty or ``:``).
+
+    Returns
+    -------
+    DataFrame
+        The validated long table, in file order with a fresh index. Excel metadata is in
+        ``attrs["metadata"]``.
+
+    Raises
+    ------
+    DataError, MissingDataError
+        Naming the file and the line (CSV) or row (Excel) of the offending cell.
+    """
+    path = Path(path)
+    if missing not in ("raise", "drop"):
+        raise IntelcapValueError(f"missing={missing!r}; valid: 'raise', 'drop'")
+    if not path.is_file():
+        raise DataError(f"no such file: {path}")
+    fmt = _infer_format(path, format)
+    if fmt == "excel":
+        return _read_excel(path, sheet)
+    raw = _read_csv_text(path)
+    if fmt == "sdmx-csv" or _is_sdmx(list(raw.columns)):
+        if not _is_sdmx(list(raw.columns)):
+            raise DataError(f"{path.name}: not SDMX-CSV (no TIME_PERIOD/OBS_VALUE columns: "
+                            f"{list(raw.columns)})")
+        return _read_sdmx_csv(path, raw, select, missing)
+    if select is not None:
+        raise IntelcapValueError("select= applies to SDMX-CSV files only")
+    return _read_plain_csv(path, raw)
+
+
+def write_table(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    geo: str = "_Z",
+    dataflow: str | None = None,
+) -> Path:
+    """Write a long national-accounts table atomically; the same table gives the same bytes.
+
+    The table is validated and written in key order (:func:`~intelcap.accounts.tables.
+    sort_table`).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Long table.
+    path : str or path-like
+        Destination; its folder must exist. An existing file is replaced atomically.
+    format : {"csv", "excel", "sdmx-csv"}, optional
+        Inferred from the suffix when omitted (``.csv`` -> plain CSV).
+    metadata : mapping, optional
+        Excel only: extra rows of the metadata sheet (``source`` and anything else); ``unit``,
+        ``price_basis`` and ``written_by`` are filled in.
+    geo, dataflow : str
+        SDMX-CSV only: the ``geo`` code written on every row (``_Z``, not applicable, by
+        default) and an optional ``DATAFLOW`` column (e.g. ``ESTAT:NAMA_10_GDP(1.0)``).
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    path = Path(path)
+    fmt = _infer_format(path, format)
+    t = sort_table(validate_table(table))
+    if fmt == "csv":
+        _write_csv(t, path)
+    elif fmt == "excel":
+        own = {"unit": table_unit(t) or "", "price_basis": table_price_basis(t) or ""}
+        for fixed, value in own.items():
+            if metadata and fixed in metadata and str(metadata[fixed]) != value and len(t):
+                raise DataError(f"metadata {fixed}={metadata[fixed]!r} contradicts the "
+                                f"table's {fixed} {value!r}")
+        meta: dict[str, Any] = {**own, "source": ""}
+        meta.update({k: v for k, v in (metadata or {}).items() if k not in own})
+        meta["written_by"] = f"intelcap {__version__}"
+        _write_excel(t, path, meta)
+    else:
+        _write_sdmx_csv(t, path, geo, dataflow)
+    return path
+
