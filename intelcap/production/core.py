@@ -21,6 +21,7 @@ models (Hansen 2000). At :math:`s = \\tau` exactly the lower regime applies.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -147,7 +148,8 @@ def lambdify(args: Sequence[sp.Symbol], expr: Any, cse: bool = True) -> Callable
     Other modules (for example nonlinear least squares) should compile intelcap expressions with
     this function so that steps and logistic transitions evaluate quickly and stably.
     """
-    return sp.lambdify(list(args), expr, modules=["scipy", "numpy"], printer=_Printer, cse=cse)
+    return sp.lambdify(list(args), expr, modules=[{"functools": functools}, "scipy", "numpy"],
+                       printer=_Printer, cse=cse)
 
 
 def _zero_dirac(expr: sp.Expr) -> sp.Expr:
@@ -272,6 +274,7 @@ class ProductionFunction:
         display: sp.Expr | None = None,
         checks: Sequence[ParamCheck] = (),
         positive: bool = True,
+        where: str | None = None,
     ) -> None:
         if isinstance(inputs, str):
             inputs = (inputs,)
@@ -314,6 +317,7 @@ class ProductionFunction:
         self.factors: tuple[str, ...] = factors
         self.name = name
         self._display = display
+        self._where = where
         self._checks: tuple[ParamCheck, ...] = tuple(checks)
         self._positive = positive
         self._cache: dict[Any, Any] = {}
@@ -670,7 +674,10 @@ class ProductionFunction:
         return latex(self._display if self._display is not None else self.expr)
 
     def _repr_latex_(self) -> str:
-        return f"$\\displaystyle {self.name} = {self._latex_body()}$"
+        body = f"{self.name} = {self._latex_body()}"
+        if self._where:
+            body += f", \\quad {self._where}"
+        return f"$\\displaystyle {body}$"
 
     def __repr__(self) -> str:
         vals = ", ".join(f"{k}={v:g}" for k, v in self.values.items())

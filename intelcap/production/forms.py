@@ -1,0 +1,533 @@
+"""Base functional forms: Cobb-Douglas, CES (with its exact limits), two-level nested CES, translog.
+
+Each form is a :class:`~intelcap.production.core.ProductionFunction`: parameters stay symbolic in
+``expr`` and the numbers given to the constructor are kept in ``values`` (so an estimator can use
+them as starting values). A parameter left as ``None`` has no value yet.
+
+Parameter names
+---------------
+================  ==========================================================================
+form              parameters
+================  ==========================================================================
+Cobb-Douglas      ``A``, ``alpha_<x>`` per input (the last one is ``1 - sum`` when
+                  ``constant_returns=True``)
+CES               ``A``, ``delta_<x>`` for all inputs but the last (whose weight is
+                  ``1 - sum``), ``rho``, ``nu``
+nested CES        ``A``, ``nu``, ``rho``, ``omega_<nest>`` (all nests but the last),
+                  ``rho_<nest>`` and ``delta_<x>`` inside every nest of two or more inputs
+translog          ``a_0``, ``a_<x>``, ``b_<x>_<y>`` for ``x <= y`` in input order
+================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
+
+from intelcap.exceptions import ParameterError, SpecificationError
+from intelcap.production.core import ProductionFunction, input_symbol, parameter_symbol
+
+__all__ = ["CES", "CobbDouglas", "NestedCES", "Translog"]
+
+Number = float | int
+
+
+def _inputs(inputs: Sequence[str] | str) -> tuple[str, ...]:
+    if isinstance(inputs, str):
+        inputs = (inputs,)
+    inputs = tuple(str(x) for x in inputs)
+    if not inputs:
+        raise SpecificationError("at least one input is required")
+    for x in inputs:
+        if not x.isidentifier():
+            raise SpecificationError(f"input name {x!r} is not a valid identifier")
+    if len(set(inputs)) != len(inputs):
+        raise SpecificationError(f"inputs {list(inputs)} contain duplicates")
+    return inputs
+
+
+def _check_keys(given: Mapping | None, allowed: Sequence[str], what: str) -> dict:
+    given = dict(given or {})
+    extra = [k for k in given if k not in allowed]
+    if extra:
+        raise SpecificationError(f"{what} given for unknown input(s) {extra}; inputs are "
+                                 f"{list(allowed)}")
+    return given
+
+
+def _rho_kind(rho: Number | None, name: str = "rho") -> str:
+    """'symbolic', 'cobb-douglas' (rho == 0), 'leontief' (rho == -inf) or 'general'."""
+    if rho is None:
+        return "symbolic"
+    r = float(rho)
+    if math.isnan(r):
+        raise ParameterError(f"{name} is NaN")
+    if r >= 1:
+        raise ParameterError(
+            f"{name}={r} is not admissible: the CES substitution parameter must be < 1 "
+            "(rho -> 0 gives Cobb-Douglas, rho -> -inf Leontief)"
+        )
+    if r == 0:
+        return "cobb-douglas"
+    if r == -math.inf:
+        return "leontief"
+    return "general"
+
+
+def _rho_check(name: str):
+    def check(values: Mapping[str, float]) -> None:
+        r = values.get(name)
+        if r is not None and r >= 1:
+            raise ParameterError(
+                f"{name}={r} is not admissible: the CES substitution parameter must be < 1 "
+                "(rho -> 0 gives Cobb-Douglas, rho -> -inf Leontief)"
+            )
+
+    return check
+
+
+def _ces_log(logs: Sequence[sp.Expr], weights: Sequence[sp.Expr], rho) -> sp.Expr:
+    """Log of the CES aggregate :math:`(\\sum_i w_i x_i^\\rho)^{1/\\rho}` with weights summing to 1.
+
+    Written :math:`(M + \\mathrm{log1p}(\\sum_i w_i\\,\\mathrm{expm1}(\\rho\\ln x_i - M)))/\\rho`
+    with :math:`M = \\max_i \\rho \\ln x_i`: the same number (the weights sum to one), but
+    accurate to rounding both as :math:`\\rho \\to 0` (no cancellation in :math:`x^\\rho - 1`)
+    and for very negative :math:`\\rho` or large inputs (no underflow of :math:`x^\\rho`, and
+    the argument of log1p stays above :math:`w_{min} - 1`). The exact limits
+    :math:`\\rho = 0` and :math:`\\rho = -\\infty` are separate closed forms.
+    """
+    if len(logs) == 1:
+        return logs[0]
+    if isinstance(rho, (int, float)):
+        kind = _rho_kind(rho)
+        if kind == "cobb-douglas":
+            return sp.Add(*[w * lx for w, lx in zip(weights, logs, strict=True)])
+        if kind == "leontief":
+            return sp.Min(*logs)
+        rho = sp.Float(rho)
+    top = sp.Max(*[rho * lx for lx in logs])
+    inner = sp.Add(*[w * expm1(rho * lx - top) for w, lx in zip(weights, logs, strict=True)])
+    return (top + log1p(inner)) / rho
+
+
+def _ces_display(xs: Sequence[sp.Expr], weights: Sequence[sp.Expr], rho, power=1) -> sp.Expr:
+    """The textbook CES aggregate for display: :math:`(\\sum w_i x_i^\\rho)^{power/\\rho}`."""
+    if len(xs) == 1:
+        return xs[0] ** power
+    if isinstance(rho, (int, float)):
+        kind = _rho_kind(rho)
+        if kind == "cobb-douglas":
+            return sp.Mul(*[x ** (power * w) for w, x in zip(weights, xs, strict=True)])
+        if kind == "leontief":
+            return sp.Min(*xs) ** power
+    terms = sp.Add(*[w * x**rho for w, x in zip(weights, xs, strict=True)], evaluate=False)
+    return sp.Pow(terms, power / rho, evaluate=False)
+
+
+def _weights(inputs: Sequence[str], prefix: str, given: Mapping[str, Number] | None,
+             what: str) -> tuple[list[sp.Expr], dict[str, float], list[str]]:
+    """Weights ``prefix_<x>`` for all inputs but the last, the last being ``1 - sum``."""
+    given = _check_keys(given, inputs, what)
+    names = [f"{prefix}_{x}" for x in inputs[:-1]]
+    syms = [parameter_symbol(n) for n in names]
+    ws = [*syms, 1 - sp.Add(*syms)]
+    values = {f"{prefix}_{x}": float(given[x]) for x in inputs[:-1] if given.get(x) is not None}
+    last = given.get(inputs[-1])
+    if last is not None:
+        if len(values) != len(inputs) - 1:
+            raise ParameterError(
+                f"{what}: the weight of {inputs[-1]!r} is 1 minus the others; give the others"
+            )
+        total = sum(values.values()) + float(last)
+        if abs(total - 1) > 1e-12:
+            raise ParameterError(f"{what} must sum to 1, they sum to {total!r}")
+    return ws, values, names
+
+
+class CobbDouglas(ProductionFunction):
+    """Cobb-Douglas production function.
+
+    .. math::
+
+        Y = A \\prod_i x_i^{\\alpha_i}
+
+    Parameters
+    ----------
+    inputs : sequence of str
+        Input names, default ``("K", "L")``.
+    A : float, optional
+        Total factor productivity.
+    elasticities : mapping, optional
+        ``input -> alpha`` (partial mappings allowed; missing ones stay without a value).
+    constant_returns : bool
+        If true the last input's exponent is :math:`1 - \\sum_{i<n} \\alpha_i` (no parameter).
+
+    Examples
+    --------
+    >>> f = CobbDouglas(("K", "L"), A=1.0, elasticities={"K": 0.3, "L": 0.7})
+    >>> float(f.output({"K": 8.0, "L": 1.0}))  # doctest: +ELLIPSIS
+    1.866...
+    """
+
+    def __init__(
+        self,
+        inputs: Sequence[str] = ("K", "L"),
+        A: Number | None = None,
+        elasticities: Mapping[str, Number] | None = None,
+        *,
+        constant_returns: bool = False,
+        name: str = "Y",
+    ) -> None:
+        inputs = _inputs(inputs)
+        given = _check_keys(elasticities, inputs, "elasticities")
+        a = parameter_symbol("A")
+        names = [f"alpha_{x}" for x in inputs]
+        if constant_returns:
+            names = names[:-1]
+        syms = [parameter_symbol(n) for n in names]
+        exps: list[sp.Expr] = list(syms)
+        if constant_returns:
+            exps.append(1 - sp.Add(*syms))
+            last = given.pop(inputs[-1], None)
+            if last is not None and len(given) == len(inputs) - 1:
+                total = sum(float(v) for v in given.values()) + float(last)
+                if abs(total - 1) > 1e-12:
+                    raise ParameterError(
+                        f"constant_returns=True but the elasticities sum to {total!r}, not 1"
+                    )
+        self.exponents: dict[str, sp.Expr] = dict(zip(inputs, exps, strict=True))
+        xs = [input_symbol(x) for x in inputs]
+        expr = a * sp.Mul(*[x**e for x, e in zip(xs, exps, strict=True)])
+        values = {f"alpha_{k}": v for k, v in given.items() if v is not None}
+        if A is not None:
+            values["A"] = A
+        super().__init__(expr, inputs, ["A", *names], values, name=name)
+
+
+class CES(ProductionFunction):
+    """Constant-elasticity-of-substitution production function (Arrow et al. 1961).
+
+    .. math::
+
+        Y = A \\left(\\sum_{i} \\delta_i x_i^{\\rho}\\right)^{\\nu/\\rho},
+        \\qquad \\sum_i \\delta_i = 1,\\quad \\rho < 1,\\quad
+        \\sigma = \\frac{1}{1-\\rho}.
+
+    The limits are exact closed forms, never a division by zero:
+    :math:`\\rho = 0` gives Cobb-Douglas :math:`A\\prod_i x_i^{\\nu\\delta_i}` and
+    :math:`\\rho = -\\infty` gives Leontief :math:`A\\,(\\min_i x_i)^{\\nu}`. They are used when
+    ``rho`` is given as ``0`` or ``-inf`` at construction, and also when a symbolic ``rho`` takes
+    one of these values at evaluation. Otherwise the aggregate is evaluated as
+    :math:`\\exp(\\nu\\,\\mathrm{log1p}(\\sum_i\\delta_i\\,\\mathrm{expm1}(\\rho\\ln x_i))/\\rho)`,
+    identical in value but accurate to rounding for :math:`|\\rho|` as small as
+    :math:`10^{-12}`.
+
+    Parameters
+    ----------
+    inputs : sequence of str
+        Default ``("K", "L")``.
+    A : float, optional
+    weights : mapping, optional
+        ``input -> delta`` (the last input's weight is one minus the others).
+    rho : float, optional
+        Substitution parameter, ``rho < 1``; ``0`` and ``-inf`` select the limit forms.
+    nu : float, optional
+        Returns to scale (default 1: constant returns). ``None`` leaves it without a value.
+
+    Raises
+    ------
+    ParameterError
+        ``rho >= 1``.
+
+    References
+    ----------
+    Arrow, K. J., Chenery, H. B., Minhas, B. S. and Solow, R. M. (1961), "Capital-labor
+    substitution and economic efficiency", Review of Economics and Statistics 43(3), 225-250.
+    """
+
+    def __init__(
+        self,
+        inputs: Sequence[str] = ("K", "L"),
+        A: Number | None = None,
+        weights: Mapping[str, Number] | None = None,
+        rho: Number | None = None,
+        nu: Number | None = 1.0,
+        *,
+        name: str = "Y",
+    ) -> None:
+        inputs = _inputs(inputs)
+        if len(inputs) < 2:
+            raise SpecificationError("a CES function needs at least two inputs")
+        kind = _rho_kind(rho)
+        self.kind = kind
+        a, nu_s = parameter_symbol("A"), parameter_symbol("nu")
+        xs = [input_symbol(x) for x in inputs]
+        values: dict[str, float] = {}
+        if A is not None:
+            values["A"] = float(A)
+        if nu is not None:
+            values["nu"] = float(nu)
+        self._init_args = {"inputs": inputs, "name": name}
+        if kind == "leontief":
+            if weights:
+                raise SpecificationError("the Leontief limit (rho=-inf) has no weights")
+            expr = a * sp.Min(*xs) ** nu_s
+            super().__init__(expr, inputs, ["A", "nu"], values, name=name)
+            return
+        ws, wvalues, wnames = _weights(inputs, "delta", weights, "CES weights")
+        values.update(wvalues)
+        if kind == "cobb-douglas":
+            expr = a * sp.Mul(*[x ** (nu_s * w) for x, w in zip(xs, ws, strict=True)])
+            super().__init__(expr, inputs, ["A", *wnames, "nu"], values, name=name)
+            return
+        rho_s = parameter_symbol("rho")
+        if rho is not None:
+            values["rho"] = float(rho)
+        logs = [sp.log(x) for x in xs]
+        expr = a * sp.exp(nu_s * _ces_log(logs, ws, rho_s))
+        display = a * _ces_display(xs, ws, rho_s, nu_s)
+        super().__init__(expr, inputs, ["A", *wnames, "rho", "nu"], values, name=name,
+                         display=display, checks=[_rho_check("rho")])
+
+    def _allows_infinite(self, name: str, value: float) -> bool:
+        return name == "rho" and value == -math.inf
+
+    def _specialise(self, values: Mapping[str, float]) -> ProductionFunction | None:
+        if "rho" not in self.parameters:
+            return None
+        r = values.get("rho")
+        if r is None or (r != 0 and r != -math.inf):
+            return None
+        if r not in self._special:
+            self._special[r] = CES(self._init_args["inputs"], rho=r,
+                                   name=self._init_args["name"])
+        return self._special[r]
+
+
+class NestedCES(ProductionFunction):
+    """Two-level nested CES production function (Sato 1967).
+
+    .. math::
+
+        Y = A\\left[\\sum_g \\omega_g X_g^{\\rho}\\right]^{\\nu/\\rho}, \\qquad
+        X_g = \\left(\\sum_{i\\in g}\\delta_i x_i^{\\rho_g}\\right)^{1/\\rho_g},
+
+    with weights summing to one at each level; a nest of one input is the input itself. The
+    elasticity of substitution is :math:`1/(1-\\rho_g)` inside nest :math:`g` and
+    :math:`1/(1-\\rho)` between nests. Any ``rho`` equal to ``0`` or ``-inf`` (at construction or
+    at evaluation) uses the exact Cobb-Douglas or Leontief limit at that level.
+
+    Parameters
+    ----------
+    nests : mapping of nest name -> sequence of inputs, or sequence of sequences
+        For example ``{"KZ": ("K", "Z"), "L": ("L",)}`` for
+        :math:`Y = A[\\omega X_{KZ}^{\\rho} + (1-\\omega) L^{\\rho}]^{\\nu/\\rho}`,
+        :math:`X_{KZ} = (\\delta_K K^{\\rho_{KZ}} + (1-\\delta_K) Z^{\\rho_{KZ}})^{1/\\rho_{KZ}}`.
+        A sequence names the nests by joining their inputs.
+    A, nu : float, optional
+    rho : float, optional
+        Outer substitution parameter (``< 1``).
+    nest_rho : mapping nest -> float, optional
+        Inner substitution parameters ``rho_<nest>``.
+    weights : mapping input -> float, optional
+        Inner weights ``delta_<x>`` (last input of each nest: one minus the others).
+    nest_weights : mapping nest -> float, optional
+        Outer weights ``omega_<nest>`` (last nest: one minus the others).
+
+    References
+    ----------
+    Sato, K. (1967), "A two-level constant-elasticity-of-substitution production function",
+    Review of Economic Studies 34(2), 201-218.
+    """
+
+    def __init__(
+        self,
+        nests: Mapping[str, Sequence[str]] | Sequence[Sequence[str]],
+        A: Number | None = None,
+        rho: Number | None = None,
+        nest_rho: Mapping[str, Number] | None = None,
+        weights: Mapping[str, Number] | None = None,
+        nest_weights: Mapping[str, Number] | None = None,
+        nu: Number | None = 1.0,
+        *,
+        name: str = "Y",
+    ) -> None:
+        if isinstance(nests, Mapping):
+            groups = {str(k): _inputs(v) for k, v in nests.items()}
+        else:
+            groups = {}
+            for v in nests:
+                v = _inputs(v)
+                groups["".join(v)] = v
+        if len(groups) < 2:
+            raise SpecificationError("a nested CES needs at least two nests")
+        for g in groups:
+            if not g.isidentifier():
+                raise SpecificationError(f"nest name {g!r} is not a valid identifier")
+        inputs = tuple(x for v in groups.values() for x in v)
+        _inputs(inputs)  # duplicates across nests
+        nest_rho = _check_keys(nest_rho, list(groups), "nest_rho")
+        self.nests = groups
+        self._init_args = {
+            "nests": groups, "rho": rho, "nest_rho": dict(nest_rho), "name": name,
+        }
+        values: dict[str, float] = {}
+        params: list[str] = ["A"]
+        checks = []
+        if A is not None:
+            values["A"] = float(A)
+        weights = _check_keys(weights, inputs, "weights")
+        logs_g, disp_g = [], []
+        for g, members in groups.items():
+            xs = [input_symbol(x) for x in members]
+            if len(members) == 1:
+                logs_g.append(sp.log(xs[0]))
+                disp_g.append(xs[0])
+                continue
+            r_given = nest_rho.get(g)
+            kind = _rho_kind(r_given, f"rho_{g}")
+            ws, wv, wn = ([], {}, [])
+            if kind != "leontief":
+                ws, wv, wn = _weights(members, "delta",
+                                      {x: weights[x] for x in members if x in weights},
+                                      f"weights of nest {g!r}")
+            params += wn
+            values.update(wv)
+            if kind in ("cobb-douglas", "leontief"):
+                r = 0.0 if kind == "cobb-douglas" else -math.inf
+            else:
+                r = parameter_symbol(f"rho_{g}")
+                params.append(f"rho_{g}")
+                checks.append(_rho_check(f"rho_{g}"))
+                if r_given is not None:
+                    values[f"rho_{g}"] = float(r_given)
+            logs_g.append(_ces_log([sp.log(x) for x in xs], ws, r))
+            disp_g.append(_ces_display(xs, ws, r))
+        kind = _rho_kind(rho)
+        ow, owv, own = _weights(list(groups), "omega", nest_weights, "nest_weights")
+        if kind == "leontief":
+            ow, owv, own = [], {}, []
+        params += own
+        values.update(owv)
+        if kind in ("cobb-douglas", "leontief"):
+            r = 0.0 if kind == "cobb-douglas" else -math.inf
+        else:
+            r = parameter_symbol("rho")
+            params.append("rho")
+            checks.append(_rho_check("rho"))
+            if rho is not None:
+                values["rho"] = float(rho)
+        params.append("nu")
+        if nu is not None:
+            values["nu"] = float(nu)
+        a, nu_s = parameter_symbol("A"), parameter_symbol("nu")
+        expr = a * sp.exp(nu_s * _ces_log(logs_g, ow, r))
+        display = a * _ces_display(disp_g, ow, r, nu_s)
+        super().__init__(expr, inputs, params, values, name=name, display=display, checks=checks)
+
+    def _rho_names(self) -> list[str]:
+        return [p for p in self.parameters if p == "rho" or p.startswith("rho_")]
+
+    def _allows_infinite(self, name: str, value: float) -> bool:
+        return name in self._rho_names() and value == -math.inf
+
+    def _specialise(self, values: Mapping[str, float]) -> ProductionFunction | None:
+        special = {p: values[p] for p in self._rho_names()
+                   if p in values and (values[p] == 0 or values[p] == -math.inf)}
+        if not special:
+            return None
+        key = tuple(sorted(special.items()))
+        if key not in self._special:
+            args = self._init_args
+            nest_rho = dict(args["nest_rho"])
+            rho = args["rho"]
+            for p, v in special.items():
+                if p == "rho":
+                    rho = v
+                else:
+                    nest_rho[p[len("rho_"):]] = v
+            self._special[key] = NestedCES(args["nests"], rho=rho, nest_rho=nest_rho,
+                                           name=args["name"])
+        return self._special[key]
+
+
+class Translog(ProductionFunction):
+    """Transcendental logarithmic production function (Christensen, Jorgenson and Lau 1973).
+
+    .. math::
+
+        \\ln Y = a_0 + \\sum_i a_i \\ln x_i
+        + \\tfrac12 \\sum_i \\sum_j b_{ij} \\ln x_i \\ln x_j, \\qquad b_{ij} = b_{ji},
+
+    so the output elasticities are :math:`\\varepsilon_i = a_i + \\sum_j b_{ij}\\ln x_j`.
+    Constant returns to scale hold when :math:`\\sum_i a_i = 1` and
+    :math:`\\sum_j b_{ij} = 0` for every :math:`i`.
+
+    Parameters
+    ----------
+    inputs : sequence of str
+    a0 : float, optional
+        Parameter ``a_0``.
+    a : mapping input -> float, optional
+        First-order coefficients ``a_<x>``.
+    b : mapping (x, y) -> float, optional
+        Second-order coefficients ``b_<x>_<y>`` (symmetric; give either order).
+
+    References
+    ----------
+    Christensen, L. R., Jorgenson, D. W. and Lau, L. J. (1973), "Transcendental logarithmic
+    production frontiers", Review of Economics and Statistics 55(1), 28-45.
+    """
+
+    def __init__(
+        self,
+        inputs: Sequence[str] = ("K", "L"),
+        a0: Number | None = None,
+        a: Mapping[str, Number] | None = None,
+        b: Mapping[tuple[str, str], Number] | None = None,
+        *,
+        name: str = "Y",
+    ) -> None:
+        inputs = _inputs(inputs)
+        a = _check_keys(a, inputs, "a")
+        values: dict[str, float] = {}
+        if a0 is not None:
+            values["a_0"] = float(a0)
+        for x, v in a.items():
+            if v is not None:
+                values[f"a_{x}"] = float(v)
+        pos = {x: i for i, x in enumerate(inputs)}
+        for key, v in dict(b or {}).items():
+            if not (isinstance(key, tuple) and len(key) == 2 and all(k in pos for k in key)):
+                raise SpecificationError(
+                    f"b key {key!r} must be a pair of inputs from {list(inputs)}"
+                )
+            i, j = sorted(key, key=pos.__getitem__)
+            pname = f"b_{i}_{j}"
+            if v is None:
+                continue
+            if pname in values and values[pname] != float(v):
+                raise ParameterError(f"b{key} given twice with different values (b is symmetric)")
+            values[pname] = float(v)
+        logs = {x: sp.log(input_symbol(x)) for x in inputs}
+        params = ["a_0"] + [f"a_{x}" for x in inputs]
+        ln_y = parameter_symbol("a_0") + sp.Add(
+            *[parameter_symbol(f"a_{x}") * logs[x] for x in inputs]
+        )
+        for ii, x in enumerate(inputs):
+            for y in inputs[ii:]:
+                pname = f"b_{x}_{y}"
+                params.append(pname)
+                coef = sp.Rational(1, 2) if x == y else sp.S.One
+                ln_y += coef * parameter_symbol(pname) * logs[x] * logs[y]
+        self.log_output = ln_y
+        super().__init__(sp.exp(ln_y), inputs, params, values, name=name,
+                         display=sp.exp(ln_y))
+
+    def _repr_latex_(self) -> str:
+        from intelcap.production.core import latex
+
+        return f"$\\displaystyle \\ln {self.name} = {latex(self.log_output)}$"
