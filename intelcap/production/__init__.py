@@ -18,6 +18,7 @@ from intelcap.production.intelligent import (
     task_substitute,
     threshold_elasticity,
 )
+from intelcap.production.solow import SteadyState, solow_steady_state
 from intelcap.production.transitions import (
     TRANSITIONS,
     Emergence,
@@ -38,6 +39,7 @@ __all__ = [
     "MultiRegime",
     "NestedCES",
     "ProductionFunction",
+    "SteadyState",
     "Step",
     "Transition",
     "Translog",
@@ -46,6 +48,7 @@ __all__ = [
     "lambdify",
     "latex",
     "make_transition",
+    "solow_steady_state",
     "task_substitute",
     "threshold_elasticity",
 ]
