@@ -492,6 +492,8 @@ def read_table(
         raise DataError(f"no such file: {path}")
     fmt = _infer_format(path, format)
     if fmt == "excel":
+        if select is not None:
+            raise IntelcapValueError("select= applies to SDMX-CSV files only")
         return _read_excel(path, sheet)
     raw = _read_csv_text(path)
     if fmt == "sdmx-csv" or _is_sdmx(list(raw.columns)):
