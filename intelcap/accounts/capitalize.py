@@ -212,8 +212,13 @@ def _spending_from_frame(spending: pd.DataFrame, t: pd.DataFrame, periods: list[
     return sp
 
 
+def _py(v: Any) -> Any:
+    """A numpy scalar as the Python scalar (for readable messages)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _cell_text(row: pd.Series) -> str:
-    return ", ".join(f"{c}={row[c]!r}" for c in ("period", "sector", "industry", "product")
+    return ", ".join(f"{c}={_py(row[c])!r}" for c in ("period", "sector", "industry", "product")
                      if c in row.index)
 
 
@@ -221,7 +226,7 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
     neg = (sp["value"].to_numpy() < 0)
     if neg.any():
         r = int(np.flatnonzero(neg)[0])
-        raise DataError(f"negative API spending {sp['value'].iloc[r]!r} at "
+        raise DataError(f"negative API spending {_py(sp['value'].iloc[r])!r} at "
                         f"({_cell_text(sp.iloc[r])}); spending must be >= 0")
     share, keys = policy.shares_for(sp)
     share = share.astype(float)
@@ -240,7 +245,7 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
         bad = ~np.isfinite(factor) | (factor < 0) | (factor > 1)
         if bad.any():
             r = int(np.flatnonzero(bad)[0])
-            raise SpecificationError(f"policy.rule gave {factor[r]!r}, outside [0, 1], for "
+            raise SpecificationError(f"policy.rule gave {_py(factor[r])!r}, outside [0, 1], for "
                                      f"({_cell_text(sp.iloc[r])})")
         share = share * factor
         name = getattr(policy.rule, "__name__", "rule")
@@ -557,8 +562,10 @@ def capitalize(
         if over.any():
             i = int(np.flatnonzero(over)[0])
             key = dict(zip([*_CELL, "product"], chk.index[i], strict=True))
-            raise DataError(f"capitalized amount {chk['R'].iloc[i]!r} exceeds the intermediate "
-                            f"consumption {chk['before'].iloc[i]!r} of cell {key} (P2)")
+            key = {k: _py(v) for k, v in key.items()}
+            raise DataError(f"capitalized amount {_py(chk['R'].iloc[i])!r} exceeds the "
+                            f"intermediate consumption {_py(chk['before'].iloc[i])!r} of cell "
+                            f"{key} (P2)")
         entries.append(_entries(p2, -cap["R"].to_numpy(), "P2",
                                 f"{rule_tag}: P2 -R (API spending reclassified to GFCF)",
                                 cap["config_key"].to_numpy()))
