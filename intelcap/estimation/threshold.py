@@ -79,7 +79,7 @@ _GRIDS = ("all", "trimmed")
 _ETAS = ("kernel", "quadratic")
 _COV_TYPES = ("robust", "unadjusted")
 _REGIMES = ("lower", "upper")
-_CHUNK_ELEMENTS = 4_000_000  # array elements per bootstrap block (memory bound)
+_CHUNK_ELEMENTS = 300_000  # array elements per bootstrap block (cache and memory bound)
 
 
 @dataclass(frozen=True)
@@ -622,17 +622,25 @@ def _sup_stats(e: np.ndarray, x: np.ndarray, xtx_inv: np.ndarray, xx: np.ndarray
     n = x.shape[0]
     c = np.cumsum(e[:, :, None] * x[None], axis=1)[:, ends]  # B x G x k
     if not het:
-        s = np.einsum("bgk,gkl,bgl->bg", c, ainv, c)
+        cg = np.ascontiguousarray(np.swapaxes(c, 0, 1))  # G x B x k: one product per g
+        s = (np.matmul(cg, ainv) * cg).sum(axis=-1).T
         ee = np.einsum("bi,bi->b", e, e)
         stat = n * s / (ee[:, None] - s)
     else:
-        w = np.cumsum((e**2)[:, :, None, None] * xx[None], axis=1)
-        wn = w[:, -1]
-        w = w[:, ends]  # B x G x k x k
+        k = x.shape[1]
+        iu = np.triu_indices(k)
+        full = np.zeros((k, k), dtype=int)
+        full[iu] = np.arange(iu[0].size)
+        full = np.maximum(full, full.T).ravel()  # position of (i, j) among the unique pairs
+        wu = (e**2)[:, :, None] * xx.reshape(n, k * k)[:, iu[0] * k + iu[1]][None]
+        np.cumsum(wu, axis=1, out=wu)
+        w = wu[:, ends][..., full].reshape(*c.shape, k)  # B x G x k x k
+        wn = wu[:, -1][:, full].reshape(-1, 1, k, k)
         rmat = m1 @ xtx_inv  # G x k x k
-        rw = rmat[None] @ w
-        v = w - rw - np.swapaxes(rw, -1, -2) + rmat[None] @ wn[:, None] @ np.swapaxes(
-            rmat, -1, -2)[None]
+        rw = np.matmul(rmat[None], w)
+        v = w - rw
+        v -= np.swapaxes(rw, -1, -2)
+        v += np.matmul(np.matmul(rmat[None], wn), np.swapaxes(rmat, -1, -2)[None])
         stat = _solve_quadforms(v, c)
     stat = np.where(np.isfinite(stat), stat, 0.0)  # singular candidates count as 0 (Hansen)
     return stat.max(axis=1), stat[0]
