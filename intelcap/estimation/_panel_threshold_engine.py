@@ -1,0 +1,229 @@
+"""Numerical engine of the fixed-effects panel threshold estimator (Hansen 1999).
+
+Everything here works on arrays sorted by (entity, time); :mod:`panel_threshold` handles the
+pandas boundary. No OLS is refitted per candidate threshold.
+
+Notation. Rows are all observations of the estimation sample; ``kept`` marks the rows that enter
+the least-squares criterion (all rows, or all but each entity's last demeaned period in Hansen's
+own program). ``tr(v)`` demeans ``v`` within each entity over all its ``T_i`` rows. A *kept
+vector* is a full-length array that is zero on the dropped rows. For the regime-dependent
+regressors ``r`` and the candidate threshold ``g`` the thresholded regressor is the kept vector
+``D(g) = kept * tr(r * 1(q < g))`` (or ``1(q <= g)``). Because ``tr`` is symmetric and idempotent,
+for any kept vector ``v``
+
+.. math::
+
+    D(g)'v = \\sum_{q_{it} < g} r_{it}\\, \\mathrm{tr}(v)_{it},
+
+a cumulative sum in the order of ``q``. Only the entity-mean part of ``D(g)'D(g)`` needs an
+update as an observation crosses ``g``:
+
+.. math::
+
+    D(g)'D(g) = \\sum_{kept,\\,q<g} r r' - \\sum_i (m_i S_i' + S_i m_i') + \\sum_i n_i m_i m_i',
+
+with :math:`m_i = T_i^{-1}\\sum_{t: q_{it}<g} r_{it}`, :math:`S_i` the same sum over kept rows
+and :math:`n_i` the number of kept rows of entity *i*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class PanelArrays:
+    """Arrays of one panel, sorted by (entity, time).
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Entity code of each row, non-decreasing.
+    y, x, r, q : ndarray
+        Dependent (n,), regime-independent regressors (n, k1), regime-dependent regressors
+        (n, k2) and threshold variable (n,), untransformed.
+    drop_last : bool
+        Drop each entity's last demeaned period from the criterion (Hansen's program).
+    """
+
+    def __init__(self, codes: np.ndarray, y: np.ndarray, x: np.ndarray, r: np.ndarray,
+                 q: np.ndarray, drop_last: bool) -> None:
+        self.codes = codes
+        n = codes.shape[0]
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        self.starts = starts
+        self.T = np.diff(np.r_[starts, n])
+        self.n_entities = starts.shape[0]
+        self.Ti = np.repeat(self.T, self.T).astype(float)
+        kept = np.ones(n, dtype=bool)
+        if drop_last:
+            kept[np.r_[starts[1:], n] - 1] = False
+        self.kept = kept
+        self.n_kept = int(kept.sum())
+        self.q = q
+        self.r = r
+        self.k1 = x.shape[1]
+        self.k2 = r.shape[1]
+        kf = kept.astype(float)
+        self.y_t = self.tr(y) * kf
+        self.w = self.tr(np.column_stack([x, r])) * kf[:, None]
+        self.order = np.argsort(q, kind="stable")
+        self.q_sorted = q[self.order]
+        self.r_sorted = r[self.order]
+        self.wtw_inv = np.linalg.inv(self.w.T @ self.w)
+
+    def tr(self, v: np.ndarray) -> np.ndarray:
+        """Within transformation over all rows of each entity."""
+        sums = np.add.reduceat(v, self.starts, axis=0)
+        means = sums / (self.T if v.ndim == 1 else self.T[:, None])
+        return v - np.repeat(means, self.T, axis=0)
+
+    def mw(self, v: np.ndarray) -> np.ndarray:
+        """Residual of kept vector(s) ``v`` on the within-transformed base regressors."""
+        return v - self.w @ (self.wtw_inv @ (self.w.T @ v))
+
+    def d(self, g: float, strict: bool) -> np.ndarray:
+        """The kept vectors ``D(g)`` (n, k2)."""
+        ind = self.q < g if strict else self.q <= g
+        return self.tr(self.r * ind[:, None]) * self.kept[:, None]
+
+
+class Grid:
+    """Candidate thresholds with the prefix positions of the sorted threshold variable.
+
+    ``counts[j]`` is the number of rows in the lower regime at candidate ``values[j]``.
+    """
+
+    def __init__(self, panel: PanelArrays, values: np.ndarray, strict: bool) -> None:
+        self.panel = panel
+        self.values = np.asarray(values, dtype=float)
+        self.strict = strict
+        side = "left" if strict else "right"
+        self.counts = np.searchsorted(panel.q_sorted, self.values, side=side)
+        self._dd = None
+        self._gdiag = None
+        self._cw = None
+
+    # -- cumulative cross-products -----------------------------------------------------------
+    def cum(self, v: np.ndarray) -> np.ndarray:
+        """``D(g)' v`` for kept vectors ``v`` (n, m) at every candidate: shape (G, k2, m)."""
+        p = self.panel
+        vhat = p.tr(v)[p.order]
+        k2, m = p.k2, v.shape[1]
+        out = np.empty((self.values.shape[0], k2, m))
+        idx = self.counts - 1
+        for a in range(k2):
+            cs = np.cumsum(p.r_sorted[:, a, None] * vhat, axis=0)
+            vals = cs[np.maximum(idx, 0)]
+            vals[idx < 0] = 0.0
+            out[:, a, :] = vals
+        return out
+
+    def dd(self) -> np.ndarray:
+        """``D(g)'D(g)`` at every candidate by entity-mean updates: shape (G, k2, k2)."""
+        if self._dd is not None:
+            return self._dd
+        p = self.panel
+        n = p.q.shape[0]
+        rank = np.empty(n, dtype=np.int64)
+        rank[p.order] = np.arange(n)
+        # rows grouped by entity, in q order inside each entity
+        ent_order = np.lexsort((rank, p.codes))
+        r_e = p.r[ent_order]
+        kept_e = p.kept[ent_order].astype(float)
+        ti_e = p.Ti[ent_order]
+        codes_e = p.codes[ent_order]
+        first = np.r_[True, codes_e[1:] != codes_e[:-1]]
+        seg = np.cumsum(first) - 1
+        nkept = np.add.reduceat(p.kept.astype(float), p.starts)[seg]
+
+        def group_cumsum(a: np.ndarray) -> np.ndarray:
+            cs = np.cumsum(a, axis=0)
+            base = cs[np.flatnonzero(first)] - a[np.flatnonzero(first)]
+            return cs - base[seg]
+
+        m_after = group_cumsum(r_e / ti_e[:, None])
+        s_after = group_cumsum(r_e * kept_e[:, None])
+        m_before = m_after - r_e / ti_e[:, None]
+        s_before = s_after - r_e * kept_e[:, None]
+
+        def f(m: np.ndarray, s: np.ndarray) -> np.ndarray:
+            ms = m[:, :, None] * s[:, None, :]
+            return -(ms + ms.transpose(0, 2, 1)) + nkept[:, None, None] * (
+                m[:, :, None] * m[:, None, :])
+
+        delta = f(m_after, s_after) - f(m_before, s_before)
+        delta += kept_e[:, None, None] * (r_e[:, :, None] * r_e[:, None, :])
+        delta_q = np.empty_like(delta)
+        delta_q[rank[ent_order]] = delta
+        cs = np.cumsum(delta_q, axis=0)
+        idx = self.counts - 1
+        out = cs[np.maximum(idx, 0)]
+        out[idx < 0] = 0.0
+        self._dd = out
+        return out
+
+    def cw(self) -> np.ndarray:
+        """``D(g)'W`` for the base regressors: shape (G, k2, p)."""
+        if self._cw is None:
+            self._cw = self.cum(self.panel.w)
+        return self._cw
+
+    def gdiag(self) -> np.ndarray:
+        """``D(g)' M_W D(g)``: shape (G, k2, k2)."""
+        if self._gdiag is None:
+            cw = self.cw()
+            self._gdiag = self.dd() - np.einsum("gap,pq,gbq->gab", cw, self.panel.wtw_inv, cw)
+        return self._gdiag
+
+
+def _inv_quadform(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``b' a^{-1} b`` for a (G, k, k) and b (G, k, m): shape (G, m); 0 where ``a`` is singular."""
+    k = a.shape[1]
+    if k == 1:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = b[:, 0, :] ** 2 / a[:, 0, 0, None]
+        return np.where(np.isfinite(out), out, 0.0)
+    out = np.zeros((a.shape[0], b.shape[2]))
+    det = np.linalg.det(a)
+    ok = np.abs(det) > 0
+    if ok.any():
+        sol = np.linalg.solve(a[ok], b[ok])
+        out[ok] = np.einsum("gkm,gkm->gm", b[ok], sol)
+    return out
+
+
+def ssr_profile(grid: Grid, my: np.ndarray, c: np.ndarray, fixed: list[float]) -> tuple[
+        np.ndarray, np.ndarray]:
+    """SSR at every candidate of a model with thresholds ``fixed`` plus one more.
+
+    Parameters
+    ----------
+    grid : Grid
+    my : ndarray (n, m)
+        ``M_W y`` for m dependent vectors (bootstrap replications are columns).
+    c : ndarray (G, k2, m)
+        ``grid.cum(my)``.
+    fixed : list of float
+        Thresholds already in the model.
+
+    Returns
+    -------
+    ssr : ndarray (G, m)
+        SSR with one more threshold at each candidate.
+    ssr_fixed : ndarray (m,)
+        SSR of the model with the ``fixed`` thresholds only.
+    """
+    p = grid.panel
+    ssr_base = np.einsum("nm,nm->m", my, my)
+    a = grid.gdiag()
+    b = c
+    if fixed:
+        df = np.column_stack([p.d(f, grid.strict) for f in fixed])
+        mdf = p.mw(df)
+        gff_inv = np.linalg.inv(df.T @ mdf)
+        gf = grid.cum(mdf)  # (G, k2, kf)
+        cf = mdf.T @ my  # (kf, m)
+        a = a - np.einsum("gak,kl,gbl->gab", gf, gff_inv, gf)
+        b = c - np.einsum("gak,kl,lm->gam", gf, gff_inv, cf)
+        ssr_base = ssr_base - np.einsum("km,kl,lm->m", cf, gff_inv, cf)
+    return ssr_base[None, :] - _inv_quadform(a, b), ssr_base

@@ -1,0 +1,881 @@
+"""Fixed-effects panel threshold regression (Hansen 1999) with Hansen's bootstrap.
+
+Model (Hansen 1999, *J. Econometrics* 93, eq. 1 and sec. 5 for several thresholds):
+
+.. math::
+
+    y_{it} = \\mu_i + x_{it}'\\beta + r_{it}'\\theta_1 1(q_{it} < \\gamma_1)
+             + r_{it}'\\theta_2 1(\\gamma_1 \\le q_{it} < \\gamma_2) + \\dots
+             + r_{it}'\\theta_{k+1} 1(q_{it} \\ge \\gamma_k) + e_{it},
+
+with entity effects :math:`\\mu_i` removed by the within transformation, regime-independent
+regressors :math:`x_{it}` (``exog``), regime-dependent regressors :math:`r_{it}`
+(``regime_exog``) and threshold variable :math:`q_{it}` (``threshold``). The thresholds are
+estimated by concentrated least squares, one at a time with Hansen's refinement (sec. 5); the
+confidence interval of a threshold inverts :math:`LR(\\gamma) = (S(\\gamma) - S(\\hat\\gamma))
+/ \\hat\\sigma^2` with :math:`c(a) = -2\\ln(1-\\sqrt{a})` (eq. 14-16); the test of *k* against *k+1*
+thresholds is :math:`F = (S_k - S_{k+1}) / \\hat\\sigma^2` with a bootstrap p-value (sec. 3.3).
+
+Speed: the criterion is never refitted per candidate. Sorted once by *q*, the cross-products of
+the thresholded regressor with every within-transformed vector are cumulative sums, and only the
+entity-mean term of its own cross-product is updated as an observation crosses the threshold
+(see :mod:`intelcap.estimation._panel_threshold_engine`). All bootstrap replications are
+evaluated together as matrix operations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from intelcap._validation import (
+    as_generator,
+    check_choice,
+    handle_missing,
+    progress_bar,
+    require_aligned,
+)
+from intelcap.estimation._panel_threshold_engine import Grid, PanelArrays, ssr_profile
+from intelcap.estimation._threshold_common import lr_critical_value
+from intelcap.estimation.results import Results, TestStatistic
+from intelcap.exceptions import (
+    DataError,
+    IntelcapTypeError,
+    IntelcapWarning,
+    MissingDataError,
+    SpecificationError,
+)
+
+__all__ = [
+    "CONVENTIONS",
+    "PanelBootstrap",
+    "PanelThreshold",
+    "PanelThresholdConvention",
+    "PanelThresholdResults",
+]
+
+_COV_TYPES = ("unadjusted", "robust")
+_TEST_NAMES = ("single", "double", "triple")
+_LEVELS = (0.10, 0.05, 0.01)
+
+
+@dataclass(frozen=True)
+class PanelBootstrap:
+    """Configuration of Hansen's (1999, sec. 3.3) bootstrap of the threshold F tests.
+
+    Residual vectors of whole entities from the null model (the model with one threshold fewer)
+    are drawn with replacement and added to its fitted values; the regressors and the threshold
+    variable stay fixed. Each replication repeats the sequential search of the thresholds.
+
+    Parameters
+    ----------
+    reps : int
+        Replications per test (``0``: statistics without p-values).
+    block : int
+        Replications evaluated together in one matrix pass (memory bound, not a statistical
+        choice).
+    """
+
+    reps: int = 300
+    block: int = 300
+
+    def __post_init__(self) -> None:
+        for name in ("reps", "block"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise IntelcapTypeError(f"bootstrap {name} must be an int, got {v!r}")
+        if self.reps < 0:
+            raise SpecificationError(f"bootstrap reps must be >= 0, got {self.reps}")
+        if self.block < 1:
+            raise SpecificationError(f"bootstrap block must be >= 1, got {self.block}")
+
+    def __str__(self) -> str:
+        return (f"PanelBootstrap(reps={self.reps}: whole-entity residual resampling from the "
+                "null model, fixed regressors)")
+
+
+@dataclass(frozen=True)
+class PanelThresholdConvention:
+    """How one published implementation computes the panel threshold model.
+
+    Attributes
+    ----------
+    name : str
+    strict : bool
+        Lower regime is ``q < g`` (True) or ``q <= g`` (False).
+    drop_last : bool
+        Drop each entity's last within-transformed period from the criterion.
+    grid : int or None
+        Number of quantile positions of the sorted unique threshold values (``None``: all
+        unique values, the exhaustive search).
+    trim : tuple of float
+        Default trimming of the first, second and third threshold search.
+    sigma_df : str
+        Denominator of :math:`\\hat\\sigma^2 = S / d` in the F and LR statistics: ``"nkept"``
+        (number of observations in the criterion, Hansen's :math:`n(T-1)`), ``"nt-t"`` (all
+        observations minus the number of periods, as Stata's xthreg) or ``"nt-n"``.
+    """
+
+    name: str
+    strict: bool
+    drop_last: bool
+    grid: int | None
+    trim: tuple[float, float, float]
+    sigma_df: str
+    source: str
+
+    def __str__(self) -> str:
+        return f"PanelThresholdConvention({self.name!r}: {self.source})"
+
+
+CONVENTIONS: dict[str, PanelThresholdConvention] = {
+    "hansen": PanelThresholdConvention(
+        name="hansen", strict=True, drop_last=True, grid=400, trim=(0.01, 0.01, 0.05),
+        sigma_df="nkept",
+        source="B. E. Hansen's GAUSS program THRESH_P.PRG for Hansen (1999): regime 1(q < g), "
+               "last demeaned period dropped, 400 quantile positions of the unique values, "
+               "trims .01/.01/.05, sigma^2 = S/(n(T-1))",
+    ),
+    "xthreg": PanelThresholdConvention(
+        name="xthreg", strict=False, drop_last=False, grid=300, trim=(0.01, 0.01, 0.01),
+        sigma_df="nt-t",
+        source="Stata xthreg (Wang 2015, Stata Journal 15(1)): regime 1(q <= g) as irecode(), "
+               "all demeaned periods kept, grid(300) and trim(0.01) defaults of xthreg.ado, "
+               "F with sigma^2 = RSS/(NT - T)",
+    ),
+    "exhaustive": PanelThresholdConvention(
+        name="exhaustive", strict=False, drop_last=False, grid=None, trim=(0.01, 0.01, 0.05),
+        sigma_df="nt-n",
+        source="Hansen (1999) as written in the paper: regime 1(q <= g), all demeaned periods, "
+               "every unique value with at least trim*n observations per regime, "
+               "sigma^2 = S/(n(T-1))",
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# grids and candidate masks
+# ---------------------------------------------------------------------------------------------
+def _hansen_grid(q: np.ndarray, qn: int, trim: float) -> np.ndarray:
+    """Hansen's ``qq1``: the unique values at quantile positions ``trim + j/qn`` (with repeats).
+
+    GAUSS: ``sq = seqa(trim, 1/qn, qn - 2*qn*trim + 1); qq1 = dd[floor(sq*rows(dd))]`` (1-based).
+    """
+    dd = np.unique(q)
+    npts = int(math.floor(qn - 2 * qn * trim + 1 + 1e-9))
+    sq = trim + np.arange(npts) * (1.0 / qn)
+    idx = np.floor(sq * dd.shape[0]).astype(np.int64) - 1
+    return dd[np.clip(idx, 0, dd.shape[0] - 1)]
+
+
+class _Stage:
+    """Which grid candidates are admissible given fixed thresholds."""
+
+    def __init__(self, conv: PanelThresholdConvention, grid: Grid, n_obs: int,
+                 grid_size: int | None) -> None:
+        self.conv = conv
+        self.grid = grid
+        self.n_obs = n_obs
+        self.qn = grid_size
+
+    def mask(self, fixed: Sequence[float], trim: float) -> np.ndarray:
+        g = self.grid
+        ok = np.ones(g.values.shape[0], dtype=bool)
+        if self.qn is not None:
+            # Hansen's windows: delete grid indices i (1-based) with
+            # nn - qn*trim < i <= nn + qn*trim, nn = number of grid values below a fixed threshold.
+            i = np.arange(1, g.values.shape[0] + 1)
+            qnt = self.qn * trim
+            for f in fixed:
+                nn = int(np.sum(g.values < f))
+                ok &= ~((i <= nn + qnt) & (i > nn - qnt))
+        else:
+            h = math.ceil(trim * self.n_obs)
+            side = "left" if g.strict else "right"
+            pos = [int(np.searchsorted(g.panel.q_sorted, f, side=side)) for f in fixed]
+            for c in pos:
+                ok &= np.abs(g.counts - c) >= h
+        return ok
+
+
+# ---------------------------------------------------------------------------------------------
+# the model
+# ---------------------------------------------------------------------------------------------
+def _as_frame(obj: Any, name: str) -> pd.DataFrame:
+    if isinstance(obj, pd.Series):
+        return obj.to_frame(name=obj.name if obj.name is not None else name)
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    raise IntelcapTypeError(
+        f"{name} must be a pandas Series or DataFrame with an (entity, time) MultiIndex, "
+        f"got {type(obj).__name__}"
+    )
+
+
+class PanelThreshold:
+    """Fixed-effects panel threshold regression (Hansen 1999).
+
+    Parameters
+    ----------
+    dependent : Series or one-column DataFrame
+        Dependent variable :math:`y_{it}` with an (entity, time) MultiIndex.
+    exog : DataFrame, Series or None
+        Regime-independent regressors :math:`x_{it}` (controls whose slope does not change).
+        No constant: the entity effects absorb it.
+    threshold : Series
+        Threshold variable :math:`q_{it}`. It may also appear in ``exog``.
+    regime_exog : DataFrame or Series
+        Regime-dependent regressors :math:`r_{it}` whose slopes differ across regimes.
+    missing : {"raise", "drop"}
+        Missing-value policy for every variable.
+
+    Notes
+    -----
+    **Unbalanced panels.** Hansen's (1999) theory and both reference programs (his GAUSS code and
+    Stata's xthreg) require a balanced panel. For an unbalanced panel this class follows the
+    standard within (fixed-effects) estimator for unbalanced panels (Wooldridge 2010,
+    *Econometric Analysis of Cross Section and Panel Data*, 2nd ed., on unbalanced panels): each
+    entity is demeaned with its own :math:`T_i`, the criterion sums over all entities' kept rows
+    (convention ``"hansen"`` drops each entity's last demeaned row, so entity *i* contributes
+    :math:`T_i - 1` rows), and :math:`n(T-1)` becomes :math:`\\sum_i (T_i - 1)`. The bootstrap
+    resamples whole entities' residual vectors *within groups of entities of equal length*
+    :math:`T_i`, so that every drawn vector fits the slot it fills (balanced panels: one group,
+    exactly Hansen's scheme). Entities observed once carry no within variation and are dropped
+    with a warning.
+
+    Examples
+    --------
+    >>> model = PanelThreshold(data["i"], data[["q1", "q1sq", "q1cu", "d1", "qd1"]],
+    ...                        data["d1"], regime_exog=data["c1"])      # doctest: +SKIP
+    >>> res = model.fit(n_thresholds=2, bootstrap=300, seed=1)       # doctest: +SKIP
+
+    References
+    ----------
+    Hansen, B. E. (1999). Threshold effects in non-dynamic panels: Estimation, testing, and
+    inference. *Journal of Econometrics* 93(2), 345-368.
+    Wang, Q. (2015). Fixed-effect panel threshold model using Stata. *Stata Journal* 15(1),
+    121-134.
+    """
+
+    def __init__(self, dependent: Any, exog: Any, threshold: Any, *, regime_exog: Any,
+                 missing: str = "raise") -> None:
+        check_choice("missing", missing, ("raise", "drop"))
+        y = _as_frame(dependent, "dependent")
+        if y.shape[1] != 1:
+            raise DataError(f"dependent must have exactly one column, got {list(y.columns)}")
+        x = _as_frame(exog, "exog") if exog is not None else None
+        q = _as_frame(threshold, "threshold")
+        if q.shape[1] != 1:
+            raise DataError(f"threshold must be one variable, got {list(q.columns)}")
+        r = _as_frame(regime_exog, "regime_exog")
+        objs = {"dependent": y, "threshold": q, "regime_exog": r}
+        if x is not None:
+            objs["exog"] = x
+        index = require_aligned(objs)
+        if not isinstance(index, pd.MultiIndex) or index.nlevels != 2:
+            raise DataError(
+                "PanelThreshold needs an (entity, time) MultiIndex with two levels; got "
+                f"{type(index).__name__} with {index.nlevels} level(s). Use "
+                "data.set_index([entity, time])"
+            )
+        if index.has_duplicates:
+            dup = index[index.duplicated()][0]
+            raise DataError(
+                f"duplicate (entity, time) index entries, first {dup!r}; each entity may "
+                "appear once per period"
+            )
+        qname = str(q.columns[0])
+        qv = pd.to_numeric(q.iloc[:, 0], errors="coerce")
+        if qv.isna().all():
+            raise MissingDataError(f"threshold variable {qname!r} is entirely missing")
+        self.dependent_name = str(y.columns[0])
+        self.exog_names = [str(c) for c in x.columns] if x is not None else []
+        self.regime_names = [str(c) for c in r.columns]
+        self.threshold_name = qname
+        if len(set(self.regime_names) | set(self.exog_names)) < (
+                len(self.regime_names) + len(self.exog_names)):
+            raise SpecificationError("a variable appears in both exog and regime_exog (or twice)")
+        frame = pd.concat(
+            [y.rename(columns={y.columns[0]: "__y"}),
+             q.rename(columns={q.columns[0]: "__q"}),
+             r.add_prefix("__r_"),
+             *( [x.add_prefix("__x_")] if x is not None else [])],
+            axis=1,
+        )
+        cols = list(frame.columns)
+        frame = handle_missing(frame, cols, missing)
+        frame = frame.sort_index()
+        ent = frame.index.get_level_values(0)
+        counts = pd.Series(1, index=frame.index).groupby(level=0, sort=False).transform("size")
+        single = counts.to_numpy() < 2
+        if single.any():
+            import warnings
+
+            warnings.warn(
+                f"{int(single.sum())} entities observed only once carry no within variation "
+                "and are dropped",
+                IntelcapWarning,
+                stacklevel=2,
+            )
+            frame = frame.loc[~single]
+            ent = frame.index.get_level_values(0)
+        if frame.shape[0] == 0:
+            raise DataError("no observations left after the missing-value policy")
+        qarr = frame["__q"].to_numpy(dtype=float)
+        if np.unique(qarr).shape[0] < 2:
+            raise DataError(
+                f"threshold variable {qname!r} is constant ({qarr[0]!r}); it cannot split "
+                "the sample"
+            )
+        self._frame = frame
+        self._codes = pd.factorize(ent, sort=False)[0]
+        self._y = frame["__y"].to_numpy(dtype=float)
+        self._q = qarr
+        self._r = frame[[f"__r_{c}" for c in r.columns]].to_numpy(dtype=float)
+        self._x = (frame[[f"__x_{c}" for c in x.columns]].to_numpy(dtype=float)
+                   if x is not None else np.empty((frame.shape[0], 0)))
+        for name, arr in (("dependent", self._y[:, None]), ("regime_exog", self._r),
+                          ("exog", self._x), ("threshold", self._q[:, None])):
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                pos = int(np.argwhere(bad)[0][0])
+                raise DataError(f"{name} has a non-finite value at row {frame.index[pos]!r}")
+        self.index = frame.index
+        self.time_name = frame.index.names[1]
+
+    # -----------------------------------------------------------------------------------------
+    def fit(
+        self,
+        n_thresholds: int = 1,
+        *,
+        convention: str = "hansen",
+        trim: float | Sequence[float] | None = None,
+        grid: int | None = None,
+        bootstrap: int | PanelBootstrap = 300,
+        seed: int | np.random.Generator | None = None,
+        progress: bool = True,
+        cov_type: str = "unadjusted",
+        level: float = 0.95,
+        thresholds: Sequence[float] | None = None,
+    ) -> PanelThresholdResults:
+        """Estimate 1, 2 or 3 thresholds sequentially, with bootstrap F tests.
+
+        Parameters
+        ----------
+        n_thresholds : {1, 2, 3}
+            Number of thresholds. The *k*-th is estimated given the first *k-1*; with two or
+            more, the first is re-estimated given the second (Hansen's refinement, sec. 5).
+        convention : {"hansen", "xthreg", "exhaustive"}
+            ``"hansen"``: Hansen's own GAUSS program THRESH_P.PRG (strict indicator
+            :math:`1(q<\\gamma)`, each entity's last demeaned period dropped, 400 quantile
+            positions of the unique values of *q*, trims .01/.01/.05, :math:`\\hat\\sigma^2 =
+            S/(n(T-1))`, later thresholds exclude ``grid*trim`` grid positions on each side of
+            those already fixed). ``"xthreg"``: Stata's xthreg (Wang 2015): indicator
+            :math:`1(q\\le\\gamma)` (``irecode``), all demeaned periods kept, ``grid(300)``,
+            ``trim(0.01)``, F with :math:`\\hat\\sigma^2 = RSS/(NT-T)`. xthreg builds its grid
+            in compiled Mata that we could not read; we use Hansen's quantile positions of the
+            unique values with xthreg's defaults. ``"exhaustive"``: the paper's definition,
+            :math:`1(q\\le\\gamma)`, all periods, every unique value leaving at least
+            ``ceil(trim*n)`` observations in each regime, :math:`\\hat\\sigma^2 = S/(n(T-1))`.
+        trim : float or sequence of 3 floats, optional
+            Trimming of the 1st, 2nd and 3rd search (default: the convention's).
+        grid : int, optional
+            Number of quantile positions (ignored by ``"exhaustive"``).
+        bootstrap : int or PanelBootstrap
+            Replications of each F test (0: no p-values).
+        seed : int or Generator, optional
+            Seed of the bootstrap.
+        progress : bool
+            Show a progress bar.
+        cov_type : {"unadjusted", "robust"}
+            ``"unadjusted"``: :math:`s^2 (Z'Z)^{-1}` with :math:`s^2 = e'e/(n_{obs} - N - k)`;
+            ``"robust"``: White's :math:`(Z'Z)^{-1} \\sum z z' e^2 (Z'Z)^{-1}` (both as in
+            Hansen's program). Both are stored; ``cov_type`` picks the one in ``params``' table.
+        level : float
+            Confidence level of the threshold intervals in the summary.
+        thresholds : sequence of float, optional
+            Take these thresholds as given (no search, no bootstrap); F statistics compare the
+            nested models with the first *k-1* and *k* of them, sorted as given.
+
+        Returns
+        -------
+        PanelThresholdResults
+        """
+        conv = CONVENTIONS[check_choice("convention", convention, tuple(CONVENTIONS))]
+        check_choice("cov_type", cov_type, _COV_TYPES)
+        if n_thresholds not in (1, 2, 3) or isinstance(n_thresholds, bool):
+            raise SpecificationError(f"n_thresholds must be 1, 2 or 3, got {n_thresholds!r}")
+        if trim is None:
+            trims = conv.trim
+        elif isinstance(trim, (int, float)):
+            trims = (float(trim),) * 3
+        else:
+            trims = tuple(float(t) for t in trim)
+            if len(trims) < n_thresholds:
+                raise SpecificationError(
+                    f"trim has {len(trims)} value(s) but n_thresholds={n_thresholds}")
+            trims = trims + (trims[-1],) * (3 - len(trims))
+        for t in trims:
+            if not 0 <= t < 0.5:
+                raise SpecificationError(f"trim must be in [0, 0.5), got {t}")
+        boot = bootstrap if isinstance(bootstrap, PanelBootstrap) else PanelBootstrap(
+            reps=bootstrap)
+        if not 0 < level < 1:
+            raise SpecificationError(f"level must be in (0, 1), got {level}")
+        qn = conv.grid if grid is None else int(grid)
+        if conv.grid is None:
+            qn = None
+        elif qn is not None and qn < 2:
+            raise SpecificationError(f"grid must be >= 2, got {grid}")
+        return _Fitter(self, conv, n_thresholds, trims, qn, boot, seed, progress, cov_type,
+                       level, thresholds).run()
+
+
+# ---------------------------------------------------------------------------------------------
+# fitting
+# ---------------------------------------------------------------------------------------------
+class _Fitter:
+    def __init__(self, model: PanelThreshold, conv: PanelThresholdConvention, k: int,
+                 trims: tuple[float, ...], qn: int | None, boot: PanelBootstrap, seed: Any,
+                 progress: bool, cov_type: str, level: float,
+                 given: Sequence[float] | None) -> None:
+        self.m = model
+        self.conv = conv
+        self.k = k
+        self.trims = trims
+        self.qn = qn
+        self.boot = boot
+        self.seed = seed
+        self.progress = progress
+        self.cov_type = cov_type
+        self.level = level
+        self.given = None if given is None else [float(g) for g in given]
+        if self.given is not None and len(self.given) != k:
+            raise SpecificationError(
+                f"thresholds has {len(self.given)} value(s) but n_thresholds={k}")
+        p = PanelArrays(model._codes, model._y, model._x, model._r, model._q, conv.drop_last)
+        self.p = p
+        n = model._q.shape[0]
+        self.n_obs = n
+        if conv.sigma_df == "nkept":
+            self.den = p.n_kept
+        elif conv.sigma_df == "nt-t":
+            self.den = n - int(pd.Index(model.index.get_level_values(1)).nunique())
+        else:
+            self.den = n - p.n_entities
+        if qn is None:
+            values = np.unique(model._q)
+        else:
+            values = _hansen_grid(model._q, qn, trims[0])
+        self.grid = Grid(p, values, conv.strict)
+        self.stage = _Stage(conv, self.grid, n, qn)
+        self.mask1 = self._first_mask()
+
+    def _first_mask(self) -> np.ndarray:
+        g = self.grid
+        kept_sorted = self.p.kept[self.p.order]
+        ck = np.r_[0, np.cumsum(kept_sorted)]
+        low = ck[g.counts]
+        high = self.p.n_kept - low
+        if self.qn is None:
+            h = math.ceil(self.trims[0] * self.n_obs)
+            ok = (g.counts >= h) & (self.n_obs - g.counts >= h)
+        else:
+            ok = np.ones(g.values.shape[0], dtype=bool)
+        need = self.p.k2 + 1
+        small = ok & ((low < need) | (high < need))
+        if small.any():
+            j = int(np.flatnonzero(small)[0])
+            raise SpecificationError(
+                f"after trimming ({self.trims[0]}), the candidate threshold "
+                f"{g.values[j]!r} leaves a regime with {int(min(low[j], high[j]))} observation(s), "
+                f"fewer than the {need} needed for {self.p.k2} regime-dependent regressor(s); "
+                "increase trim"
+            )
+        if not ok.any():
+            raise SpecificationError("trimming leaves no candidate threshold; reduce trim")
+        return ok
+
+    # -- search -------------------------------------------------------------------------------
+    def _search(self, my: np.ndarray, c: np.ndarray, fixed: list[float], mask: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (argmin index per column, min SSR per column, full SSR (G, m))."""
+        ssr, _ = ssr_profile(self.grid, my, c, fixed)
+        ssr = np.where(mask[:, None], ssr, np.inf)
+        j = np.argmin(ssr, axis=0)
+        return j, ssr[j, np.arange(ssr.shape[1])], ssr
+
+    def _direct_ssr(self, thresholds: Sequence[float]) -> float:
+        p = self.p
+        cols = [p.w] + [p.d(t, self.conv.strict) for t in thresholds]
+        z = np.column_stack(cols)
+        beta = np.linalg.lstsq(z, p.y_t, rcond=None)[0]
+        e = p.y_t - z @ beta
+        return float(e @ e)
+
+    def _stage_fit(self, my: np.ndarray, c: np.ndarray, fixed: list[float], trim: float,
+                   label: str) -> dict:
+        mask = self.mask1 if not fixed else self.mask1 & self.stage.mask(fixed, trim)
+        if not mask.any():
+            raise SpecificationError(
+                f"no admissible candidate for the {label} threshold after trimming ({trim})")
+        j, smin, ssr = self._search(my, c, fixed, mask)
+        g = float(self.grid.values[j[0]])
+        s = float(smin[0])
+        prof = ssr[:, 0]
+        lr = (prof - s) / (s / self.den)
+        lr = np.where(mask, lr, np.nan)
+        return {"threshold": g, "ssr": s, "lr": lr, "mask": mask, "fixed": list(fixed),
+                "trim": trim, "label": label}
+
+    def run(self) -> PanelThresholdResults:
+        p = self.p
+        my = p.mw(p.y_t[:, None])
+        s0 = float(my[:, 0] @ my[:, 0])
+        ssrs = [s0]
+        stages: dict[str, dict] = {}
+        final: list[float]
+        if self.given is not None:
+            final = list(self.given)
+            for i in range(1, self.k + 1):
+                ssrs.append(self._direct_ssr(final[:i]))
+            nulls = [final[:i] for i in range(self.k)]
+            stat_ssr = ssrs[1:]
+            ci_stage: dict[int, dict] = {}
+        else:
+            c = self.grid.cum(my)
+            st1 = self._stage_fit(my, c, [], self.trims[0], "first")
+            stages["single"] = st1
+            g1 = st1["threshold"]
+            final = [g1]
+            ci_stage = {0: st1}
+            nulls = [[]]
+            stat_ssr = [st1["ssr"]]
+            if self.k >= 2:
+                st2 = self._stage_fit(my, c, [g1], self.trims[1], "second")
+                stages["double"] = st2
+                g2 = st2["threshold"]
+                st1r = self._stage_fit(my, c, [g2], self.trims[1], "refined first")
+                stages["double_refined"] = st1r
+                g1 = st1r["threshold"]
+                final = [g1, g2]
+                ci_stage = {0: st1r, 1: st2}
+                nulls.append([st1["threshold"]])
+                stat_ssr.append(st2["ssr"])
+            if self.k >= 3:
+                st3 = self._stage_fit(my, c, [g1, g2], self.trims[2], "third")
+                stages["triple"] = st3
+                final = [g1, g2, st3["threshold"]]
+                ci_stage[2] = st3
+                nulls.append([g1, g2])
+                stat_ssr.append(st3["ssr"])
+            ssrs = [s0] + [self._direct_ssr(final[:i]) for i in range(1, self.k + 1)]
+        # F statistics and bootstrap
+        tests: dict[str, TestStatistic] = {}
+        rng = as_generator(self.seed)
+        for i in range(self.k):
+            null_thr = nulls[i]
+            s_null = self._direct_ssr(null_thr) if null_thr else s0
+            s_alt = stat_ssr[i]
+            f = (s_null - s_alt) / (s_alt / self.den)
+            name = _TEST_NAMES[i]
+            h0 = f"{i} threshold(s)" if i else "no threshold"
+            if self.given is None and self.boot.reps > 0:
+                reps = self._bootstrap(null_thr, i + 1, rng)
+                pval = float(np.mean(reps > f))
+                srt = np.sort(reps)
+                crit = {a: float(srt[math.ceil((1 - a) * reps.shape[0] - 1e-9) - 1])
+                        for a in _LEVELS}
+                tests[name] = TestStatistic(
+                    f, pval, null=f"{h0} (against {i + 1})", dist_name="bootstrap",
+                    critical_values=crit, replications=reps, seed=self.seed,
+                    name=f"F{i + 1} ({name} threshold)")
+            else:
+                why = "thresholds given" if self.given is not None else "bootstrap=0"
+                tests[name] = TestStatistic(
+                    f, np.nan, null=f"{h0} (against {i + 1})",
+                    dist_name=f"bootstrap not run ({why})", name=f"F{i + 1} ({name} threshold)")
+        return self._results(final, ssrs, stages, ci_stage, tests)
+
+    # -- bootstrap ----------------------------------------------------------------------------
+    def _resample_index(self, rng: np.random.Generator, reps: int) -> np.ndarray:
+        """Row indices (n, reps): entity residual vectors drawn within groups of equal T_i."""
+        p = self.p
+        n = p.q.shape[0]
+        out = np.empty((n, reps), dtype=np.int64)
+        for t_len in np.unique(p.T):
+            ents = np.flatnonzero(p.T == t_len)
+            draw = ents[rng.integers(0, ents.shape[0], size=(reps, ents.shape[0]))]
+            src = p.starts[draw][:, :, None] + np.arange(t_len)  # (reps, ne, T)
+            dst = (p.starts[ents][:, None] + np.arange(t_len)).ravel()
+            out[dst, :] = src.reshape(reps, -1).T
+        return out
+
+    def _bootstrap(self, null_thr: list[float], k_alt: int, rng: np.random.Generator
+                   ) -> np.ndarray:
+        """Bootstrap replications of the F statistic of ``k_alt - 1`` against ``k_alt``."""
+        p = self.p
+        cols = [p.w] + [p.d(t, self.conv.strict) for t in null_thr]
+        z = np.column_stack(cols)
+        beta = np.linalg.lstsq(z, p.y_t, rcond=None)[0]
+        yp = z @ beta
+        e = p.y_t - yp
+        trim = self.trims[k_alt - 1]
+        out = []
+        B = self.boot.reps
+        blocks = list(range(0, B, self.boot.block))
+        bar = progress_bar(total=B, desc=f"bootstrap F{k_alt}", progress=self.progress)
+        try:
+            for start in blocks:
+                b = min(self.boot.block, B - start)
+                idx = self._resample_index(rng, b)
+                yb = yp[:, None] + e[idx]
+                my = p.mw(yb)
+                c = self.grid.cum(my)
+                s_prev = np.einsum("nb,nb->b", my, my)  # no-threshold SSR
+                j, s_cur, _ = self._search(my, c, [], self.mask1)
+                fixed = [[float(self.grid.values[jj])] for jj in j]
+                for _stage in range(1, k_alt):
+                    s_prev = s_cur
+                    s_cur = np.empty(b)
+                    keys: dict[tuple, list[int]] = {}
+                    for col, fx in enumerate(fixed):
+                        keys.setdefault(tuple(fx), []).append(col)
+                    for key, members in keys.items():
+                        sel = np.asarray(members)
+                        mask = self.mask1 & self.stage.mask(list(key), trim)
+                        jj, smin, _ = self._search(my[:, sel], c[:, :, sel], list(key), mask)
+                        s_cur[sel] = smin
+                        for m_i, col in enumerate(members):
+                            fixed[col] = fixed[col] + [float(self.grid.values[jj[m_i]])]
+                out.append((s_prev - s_cur) / (s_cur / self.den))
+                bar.update(b)
+        finally:
+            bar.close()
+        return np.concatenate(out)
+
+    # -- final model --------------------------------------------------------------------------
+    def _results(self, final: list[float], ssrs: list[float], stages: dict, ci_stage: dict,
+                 tests: dict) -> PanelThresholdResults:
+        p = self.p
+        m = self.m
+        thr = sorted(final)
+        strict = self.conv.strict
+        q = m._q
+        regime = np.searchsorted(np.asarray(thr), q, side="right" if strict else "left")
+        kf = p.kept.astype(float)[:, None]
+        xt = p.w[:, : p.k1]
+        blocks = [xt]
+        names = list(m.exog_names)
+        for j in range(len(thr) + 1):
+            blocks.append(p.tr(m._r * (regime == j)[:, None]) * kf)
+            names += [f"{r}_regime{j + 1}" for r in m.regime_names]
+        z = np.column_stack(blocks)
+        zz_inv = np.linalg.inv(z.T @ z)
+        beta = zz_inv @ (z.T @ p.y_t)
+        e = (p.y_t - z @ beta) * p.kept
+        df_resid = p.n_kept - p.n_entities - z.shape[1]
+        cov_un = zz_inv * (e @ e) / df_resid
+        ze = z * e[:, None]
+        cov_rob = zz_inv @ (ze.T @ ze) @ zz_inv
+        params = pd.Series(beta, index=names, name="parameter")
+        resid = pd.Series(np.where(p.kept, e, np.nan), index=m.index, name="residual")
+        shares = _regime_shares(m.index, regime, len(thr) + 1)
+        lr_profiles = {}
+        for key, st in stages.items():
+            lr_profiles[key] = pd.Series(st["lr"], index=pd.Index(self.grid.values,
+                                                                   name=m.threshold_name),
+                                         name=f"LR ({st['label']} threshold)")
+        order = np.argsort(final)
+        ci_sources = {}
+        for pos, idx in enumerate(order):
+            ci_sources[pos] = ci_stage.get(int(idx))
+        return PanelThresholdResults(
+            params, cov_un if self.cov_type == "unadjusted" else cov_rob,
+            cov_unadjusted=cov_un, cov_robust=cov_rob, nobs=p.n_kept, df_resid=df_resid,
+            resids=resid, ssr_value=float(e @ e), model=m, convention=self.conv,
+            thresholds=thr, ssrs=ssrs, tests=tests, lr_profiles=lr_profiles,
+            ci_sources=ci_sources, grid_values=self.grid.values, sigma_df=self.den,
+            shares=shares, cov_type=self.cov_type, level=self.level, trims=self.trims[: self.k],
+            grid_size=self.qn, bootstrap=self.boot, seed=self.seed,
+        )
+
+
+def _regime_shares(index: pd.MultiIndex, regime: np.ndarray, n_regimes: int) -> pd.DataFrame:
+    """Share of entities in each regime by period (Hansen 1999, Table 4)."""
+    time = index.get_level_values(1)
+    dummies = pd.DataFrame(
+        {f"regime{j + 1}": (regime == j).astype(float) for j in range(n_regimes)},
+        index=time,
+    )
+    return dummies.groupby(level=0).mean()
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------
+class PanelThresholdResults(Results):
+    """Results of :meth:`PanelThreshold.fit`.
+
+    Attributes beyond :class:`~intelcap.estimation.results.Results`: ``thresholds``,
+    :meth:`threshold_ci`, ``f_tests`` (dict ``single``/``double``/``triple`` of
+    :class:`TestStatistic`), ``ssr_sequence`` (:math:`S_0, S_1, \\dots`), ``lr_profiles``,
+    ``regime_shares``, ``std_errors_unadjusted`` and ``std_errors_robust``.
+    """
+
+    def __init__(self, params: pd.Series, cov: np.ndarray, *, cov_unadjusted: np.ndarray,
+                 cov_robust: np.ndarray, nobs: int, df_resid: float, resids: pd.Series,
+                 ssr_value: float, model: PanelThreshold, convention: PanelThresholdConvention,
+                 thresholds: list[float], ssrs: list[float], tests: dict,
+                 lr_profiles: dict, ci_sources: dict, grid_values: np.ndarray, sigma_df: int,
+                 shares: pd.DataFrame, cov_type: str, level: float, trims: tuple,
+                 grid_size: int | None, bootstrap: PanelBootstrap, seed: Any) -> None:
+        super().__init__(params, pd.DataFrame(cov), nobs=nobs, df_resid=df_resid, resids=resids,
+                         ssr=ssr_value, model_name="Panel Threshold (Hansen 1999)",
+                         dependent=model.dependent_name, cov_type=cov_type)
+        names = params.index
+        self._cov_un = pd.DataFrame(cov_unadjusted, index=names, columns=names)
+        self._cov_rob = pd.DataFrame(cov_robust, index=names, columns=names)
+        self.convention = convention
+        self._thresholds = list(thresholds)
+        self._ssrs = list(ssrs)
+        self._tests = dict(tests)
+        self._lr = dict(lr_profiles)
+        self._ci_sources = ci_sources
+        self._shares = shares
+        self.level = level
+        self.sigma_df = sigma_df
+        self.trim = trims
+        self.grid_size = grid_size
+        self.bootstrap = bootstrap
+        self.seed = seed
+        self.threshold_name = model.threshold_name
+        self.entity_count = int(model._codes.max() + 1)
+
+    @property
+    def thresholds(self) -> pd.Series:
+        """Estimated thresholds, ascending."""
+        return pd.Series(self._thresholds,
+                         index=[f"gamma{i + 1}" for i in range(len(self._thresholds))],
+                         name="threshold")
+
+    @property
+    def ssr_sequence(self) -> pd.Series:
+        """SSR of the models with 0, 1, ... thresholds (Hansen's S0, S1, ...)."""
+        return pd.Series(self._ssrs, index=[f"S{i}" for i in range(len(self._ssrs))],
+                         name="ssr")
+
+    @property
+    def f_tests(self) -> dict[str, TestStatistic]:
+        """F tests of k against k+1 thresholds, keyed ``single``, ``double``, ``triple``."""
+        return dict(self._tests)
+
+    @property
+    def lr_profiles(self) -> dict[str, pd.Series]:
+        """LR(gamma) over the grid for each search stage (NaN off the admissible set)."""
+        return {k: v.copy() for k, v in self._lr.items()}
+
+    @property
+    def regime_shares(self) -> pd.DataFrame:
+        """Share of entities in each regime by period (Hansen 1999, Table 4)."""
+        return self._shares.copy()
+
+    @cached_property
+    def std_errors_unadjusted(self) -> pd.Series:
+        """Conventional standard errors, :math:`s^2 = e'e/(n_{obs} - N - k)`."""
+        return pd.Series(np.sqrt(np.diag(self._cov_un.to_numpy())), index=self._params.index,
+                         name="std_error")
+
+    @cached_property
+    def std_errors_robust(self) -> pd.Series:
+        """White heteroskedasticity-robust standard errors (Hansen's program, no dof factor)."""
+        return pd.Series(np.sqrt(np.diag(self._cov_rob.to_numpy())), index=self._params.index,
+                         name="std_error")
+
+    def threshold_ci(self, level: float = 0.95) -> pd.DataFrame:
+        """LR confidence intervals of the thresholds (Hansen 1999, eq. 16).
+
+        :math:`\\{\\gamma: LR(\\gamma) \\le c(a)\\}`, :math:`c(a) = -2\\ln(1-\\sqrt{a})`,
+        reported as the smallest and largest grid value in the set (strict ``<`` under
+        ``"hansen"``, as his program). The interval of a refined threshold comes from its
+        refinement stage.
+        """
+        cv = lr_critical_value(level)
+        rows = {}
+        for pos, thr in enumerate(self._thresholds):
+            st = self._ci_sources.get(pos)
+            name = f"gamma{pos + 1}"
+            if st is None:
+                rows[name] = {"threshold": thr, "lower": np.nan, "upper": np.nan}
+                continue
+            lr = st["lr"]
+            acc = (lr < cv) if self.convention.strict else (lr <= cv)
+            acc &= np.isfinite(lr)
+            vals = self._lr_grid(st)[acc]
+            rows[name] = {"threshold": thr, "lower": float(vals.min()),
+                          "upper": float(vals.max())}
+        return pd.DataFrame(rows).T[["threshold", "lower", "upper"]]
+
+    def _lr_grid(self, st: dict) -> np.ndarray:
+        return next(iter(self._lr.values())).index.to_numpy()
+
+    def plot(self, ax: Any = None, level: float = 0.95):
+        """LR(gamma) profile of each threshold with the critical value c(level)."""
+        import matplotlib.pyplot as plt
+
+        keys = [k for k in ("single", "double", "double_refined", "triple") if k in self._lr]
+        if ax is None:
+            _, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.5), squeeze=False)
+            axes = axes[0]
+        else:
+            axes = np.atleast_1d(ax)
+            if axes.shape[0] != len(keys):
+                raise SpecificationError(f"plot needs {len(keys)} axes, got {axes.shape[0]}")
+        cv = lr_critical_value(level)
+        for a, key in zip(axes, keys, strict=True):
+            s = self._lr[key].dropna()
+            a.plot(s.index, s.to_numpy(), lw=1)
+            a.axhline(cv, color="k", ls="--", lw=0.8, label=f"c({level:.0%}) = {cv:.2f}")
+            a.set_xlabel(self.threshold_name)
+            a.set_ylabel("LR")
+            a.set_title(s.name)
+            a.legend(loc="best", fontsize=8)
+        return axes
+
+    # -- summary ------------------------------------------------------------------------------
+    def _summary_header(self) -> list[tuple[str, object]]:
+        return [
+            ("Dep. variable", self.dependent),
+            ("Convention", self.convention.name),
+            ("No. observations", self.nobs),
+            ("Entities", self.entity_count),
+            ("Threshold variable", self.threshold_name),
+            ("Thresholds", len(self._thresholds)),
+            ("SSR", self.ssr),
+            ("Covariance", self.cov_type),
+            ("Df residuals", self.df_resid),
+            ("Trim", ", ".join(f"{t:g}" for t in self.trim)),
+        ]
+
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        ci = self.threshold_ci(self.level)
+        ci.columns = ["Threshold", f"Lower {self.level:.0%}", f"Upper {self.level:.0%}"]
+        tests = pd.DataFrame({
+            t.name: {"F": t.stat, "P-value": t.pval, "Crit 10%": t.critical_values.get(0.10),
+                     "Crit 5%": t.critical_values.get(0.05),
+                     "Crit 1%": t.critical_values.get(0.01), "Reps": t.reps}
+            for t in self._tests.values()
+        }).T
+        return [("Threshold estimates", ci), ("Threshold effect tests", tests),
+                ("Parameter estimates", self._params_table())]
+
+    def _summary_notes(self) -> list[str]:
+        return [f"Convention: {self.convention.source}.",
+                f"F and LR use sigma^2 = S/{self.sigma_df}."]
+
