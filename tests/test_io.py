@@ -262,6 +262,11 @@ def test_sdmx_csv_labels_both_and_missing(tmp_path):
 
 def test_sdmx_csv_unknown_item_and_unit(tmp_path):
     p = tmp_path / "n.csv"
+    p.write_text("freq,unit,na_item,s_adj,geo,TIME_PERIOD,OBS_VALUE\n"
+                 "A,CP_MEUR,P6,NSA,IT,2021,1\nA,CP_MEUR,P6,SCA,IT,2022,1\n")
+    with pytest.raises(DataError, match=r"dimension\(s\) \['s_adj'\] take several values"):
+        read_table(p)
+    assert len(read_table(p, select={"s_adj": "NSA"})) == 1
     p.write_text("freq,unit,na_item,geo,TIME_PERIOD,OBS_VALUE\nA,CP_MEUR,XYZ,IT,2021,1\n")
     with pytest.raises(DataError, match="unknown transaction code 'XYZ' at line 2"):
         read_table(p)
@@ -279,3 +284,31 @@ def test_sdmx_csv_round_trip(tiny, tmp_path):
     assert ",CP_MUSD," in p.read_text()
     back = read_table(p)
     pd.testing.assert_frame_equal(back, tiny)
+
+
+def test_sdmx_csv_na_main_dsd(tmp_path):
+    """ESTAT NA_MAIN data-structure columns (as in the ECB's MNA dataflow), S1M -> S14."""
+    head = ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,ADJUSTMENT,REF_AREA,COUNTERPART_AREA,"
+            "REF_SECTOR,COUNTERPART_SECTOR,ACCOUNTING_ENTRY,STO,INSTR_ASSET,ACTIVITY,"
+            "EXPENDITURE,UNIT_MEASURE,PRICES,TRANSFORMATION,TIME_PERIOD,OBS_VALUE,UNIT_MULT")
+    rows = [("S1", "B", "B1G", "_Z", "_T", 90), ("S1", "B", "D21X31", "_Z", "_Z", 10),
+            ("S1", "B", "D1", "_Z", "_T", 60), ("S1", "B", "B2A3G", "_Z", "_T", 30),
+            ("S1M", "D", "P3", "_Z", "_Z", 55), ("S13", "D", "P3", "_Z", "_Z", 20),
+            ("S1", "D", "P51G", "N11G", "_T", 22), ("S1", "D", "P52", "_Z", "_Z", 3),
+            ("S1", "C", "P6", "_Z", "_Z", 40), ("S1", "D", "P7", "_Z", "_Z", 40)]
+    lines = [head] + [
+        f"dataflow,ESTAT:NA_MAIN(1.0),I,A,N,DE,W2,{sec},S1,{ae},{sto},{asset},{act},_Z,EUR,V,N,"
+        f"2021,{v},6" for sec, ae, sto, asset, act, v in rows]
+    p = tmp_path / "dsd.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="several ACCOUNTING_ENTRY values"):
+        read_table(p)
+    # with a single accounting entry the dimension is dropped
+    p.write_text("\n".join([head] + [ln.replace(",S1,B,", ",S1,D,").replace(",S1,C,", ",S1,D,")
+                                     for ln in lines[1:]]) + "\n")
+    t = read_table(p)
+    assert (t["unit"] == "EUR_MN").all() and (t["price_basis"] == "current").all()
+    p3 = t.loc[t["transaction"] == "P3"].set_index("sector")["value"]
+    assert p3["S14"] == 55 and p3["S13"] == 20
+    assert t.loc[t["transaction"] == "P51G", "product"].tolist() == ["N11G"]
+    assert check_identity(t, tol=1e-9).loc[2021, "production"] == 100.0

@@ -14,7 +14,7 @@ Formats
     trip is exact to a relative 1e-15, not bit for bit (use CSV for that). Member timestamps
     are fixed, so the same table and metadata give the same bytes.
 ``"sdmx-csv"``
-    SDMX-CSV with Eurostat's national-accounts (``NA_MAIN``, e.g. ``nama_10_gdp``) dimension
+    SDMX-CSV with Eurostat's national-accounts dissemination (e.g. ``nama_10_gdp``) dimension
     names: ``freq, unit, na_item, sector, nace_r2, prod_na, geo, TIME_PERIOD, OBS_VALUE``
     (``DATAFLOW``, ``LAST UPDATE``, ``OBS_FLAG``, ``STRUCTURE*`` and ``ACTION`` columns are
     accepted and ignored). ``na_item`` -> transaction, ``sector`` -> sector (``S1`` when the
@@ -22,6 +22,19 @@ Formats
     ``TIME_PERIOD`` -> period, ``OBS_VALUE`` -> value. Unit codes carry the price basis:
     ``CP_MEUR`` -> unit ``EUR_MN``, current prices; ``CLV10_MEUR`` -> ``EUR_MN``, chain-linked;
     ``PYP_MNAC`` / ``KP_MNAC`` -> ``NAC_MN``, constant (previous-year / fixed) prices.
+    Files keyed by the ESTAT ``NA_MAIN`` data structure itself (``FREQ, ADJUSTMENT, REF_AREA,
+    COUNTERPART_AREA, REF_SECTOR, COUNTERPART_SECTOR, ACCOUNTING_ENTRY, STO, INSTR_ASSET,
+    ACTIVITY, EXPENDITURE, UNIT_MEASURE, PRICES, TRANSFORMATION``, attribute ``UNIT_MULT``) are
+    read too: ``STO`` -> transaction, ``REF_SECTOR`` -> sector, ``ACTIVITY`` -> industry,
+    ``INSTR_ASSET`` -> product (``_Z``/``_T`` -> ``"_T"``), ``UNIT_MEASURE`` x ``UNIT_MULT`` x
+    ``PRICES`` (``V`` current, ``L`` chain-linked, ``Y`` previous-year prices) -> unit and price
+    basis; the other dimensions must take one value (use ``select=``).
+    Leaves only: Eurostat aggregates and memo items whose components are leaves of the schema
+    (``P5G``, ``P52_P53``, ``P61``/``P62``, ``P71``/``P72``, ``B11``, ``D2``, ``D3``, ...)
+    are dropped; total ``P3`` is kept (on ``S1``) only when none of ``P3_S13``,
+    ``P31_S14_S15``, ``P31_S14``, ``P31_S15`` is given; households' and NPISH consumption
+    (``P31_S14_S15``, sectors ``S14_S15``/``S1M``) go to ``S14``; ``D29X39`` is derived as
+    ``D2X3 - D21X31`` when only those two are given.
     Pure pandas: the optional ``sdmx1`` package (``pip install "intelcap[sdmx]"``) is only
     needed to download SDMX-ML from an agency, never to read these files.
 
@@ -295,15 +308,20 @@ def _read_sdmx_csv(path: Path, raw: pd.DataFrame, select: Mapping[str, Any] | No
         raw = raw.loc[raw[col].isin(wanted)]
     if len(raw) == 0:
         raise DataError(f"{where}no observations left after select={dict(select or {})}")
+    if "STO" in raw.columns:
+        raw = _from_na_main_dsd(raw, where)
     for col in ("na_item", "unit"):
         if col not in raw.columns:
             raise DataError(f"{where}SDMX-CSV file has no {col!r} column (columns: "
                             f"{list(raw.columns)})")
     known = {"freq", "unit", "na_item", "sector", "nace_r2", "prod_na", "geo", "TIME_PERIOD"}
-    unknown = [c for c in dims if c not in known]
-    if unknown:
-        raise DataError(f"{where}unknown SDMX dimension(s) {unknown}; known: {sorted(known)}; "
-                        "select a single value with select= and it is dropped")
+    dims = [c for c in raw.columns if c not in (*_SDMX_IGNORED_COLS, "OBS_VALUE")]
+    several = [c for c in dims if c not in known and raw[c].nunique(dropna=False) > 1]
+    if several:
+        raise DataError(f"{where}dimension(s) {several} take several values but have no place "
+                        f"in the table (mapped dimensions: {sorted(known)}); select one value "
+                        "with select= and the dimension is dropped")
+    raw = raw.drop(columns=[c for c in dims if c not in known])
     # one value per ignored dimension
     for col in ("geo", "freq"):
         if col in raw.columns and raw[col].nunique(dropna=False) > 1:
@@ -362,6 +380,56 @@ def _read_sdmx_csv(path: Path, raw: pd.DataFrame, select: Mapping[str, Any] | No
     t = validate_table(table, source=path.name, row_word="line")
     out = t.reset_index(drop=True)
     out.attrs["source_units"] = sorted(uniq)
+    return out
+
+
+# ESTAT NA_MAIN data structure (SDMX transmission of ESA 2010 tables, as on the ECB and
+# Eurostat SDMX services): dimension -> Eurostat dissemination name.
+_DSD_RENAME = {"FREQ": "freq", "REF_AREA": "geo", "REF_SECTOR": "sector", "STO": "na_item",
+               "ACTIVITY": "nace_r2", "INSTR_ASSET": "prod_na"}
+_DSD_SINGLE = ("ADJUSTMENT", "COUNTERPART_AREA", "COUNTERPART_SECTOR", "CONSOLIDATION",
+               "ACCOUNTING_ENTRY", "EXPENDITURE", "TRANSFORMATION", "MATURITY",
+               "CURRENCY_DENOM", "VALUATION", "CUST_BREAKDOWN")
+_DSD_ATTRIBUTES = ("OBS_CONF", "OBS_PRE_BREAK", "OBS_COM", "TIME_FORMAT", "TITLE", "DECIMALS",
+                   "COMMENT_OBS", "PRE_BREAK_VALUE", "EMBARGO_TIME", "REF_YEAR_PRICE",
+                   "COMMENT_TS", "TABLE_IDENTIFIER", "DATA_COMP", "COMPILING_ORG", "DISS_ORG",
+                   "CURRENCY", "REF_PERIOD_DETAIL", "REPYEARSTART", "REPYEAREND",
+                   "UNIT_MULT_LABEL")
+_DSD_PRICES = {"V": "CP", "L": "CLV", "LR": "CLV", "Y": "PYP"}
+_DSD_MULT = {"3": "TH", "6": "M", "9": "B"}
+
+
+def _from_na_main_dsd(raw: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Translate the NA_MAIN DSD columns (FREQ, REF_AREA, REF_SECTOR, STO, ACTIVITY,
+    INSTR_ASSET, UNIT_MEASURE, PRICES, UNIT_MULT) to the Eurostat dissemination names."""
+    for col in ("UNIT_MEASURE", "PRICES", "UNIT_MULT"):
+        if col not in raw.columns:
+            raise DataError(f"{where}NA_MAIN SDMX-CSV needs a {col!r} column to fix the unit "
+                            f"and price basis (columns: {list(raw.columns)})")
+    for col in _DSD_SINGLE:
+        if col in raw.columns and raw[col].nunique(dropna=False) > 1:
+            vals = sorted(raw[col].dropna().unique().tolist())[:5]
+            raise DataError(f"{where}several {col} values {vals}: a table holds one; pass "
+                            f"select={{{col!r}: ...}}")
+    prices = raw["PRICES"].map(_DSD_PRICES)
+    mult = raw["UNIT_MULT"].astype("str").str.strip().map(_DSD_MULT)
+    for col, conv in (("PRICES", prices), ("UNIT_MULT", mult)):
+        bad = conv.isna().to_numpy()
+        if bad.any():
+            lab = raw.index[bad][0]
+            valid = sorted(_DSD_PRICES if col == "PRICES" else _DSD_MULT)
+            raise DataError(f"{where}{col} {raw.at[lab, col]!r} at line {lab} is not supported "
+                            f"(valid: {valid})")
+    cur = raw["UNIT_MEASURE"].astype("str").replace({"XDC": "NAC"})
+    out = raw.drop(columns=[c for c in (*_DSD_SINGLE, *_DSD_ATTRIBUTES, "UNIT_MEASURE",
+                                        "PRICES", "UNIT_MULT") if c in raw.columns])
+    out = out.rename(columns=_DSD_RENAME)
+    out["unit"] = prices + "_" + mult + cur
+    for col in ("nace_r2", "prod_na"):
+        if col in out.columns:
+            out[col] = out[col].replace({"_Z": "TOTAL", "_T": "TOTAL"})
+    if "sector" in out.columns:
+        out["sector"] = out["sector"].replace({"S1M": "S14", "S14_S15": "S14"})
     return out
 
 
