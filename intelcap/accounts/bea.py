@@ -5,29 +5,24 @@ rows, purchasers' prices, millions of dollars) and a *Supply* table (commodities
 with imports, margins and product taxes). :func:`read_supply_use` turns the pair into a long
 national-accounts table (:mod:`intelcap.accounts.tables`):
 
-==================================================== ============ ========= =====================
-BEA cell                                             sector       industry  product / transaction
-==================================================== ============ ========= =====================
-commodity row x industry column                      by industry  industry  commodity / ``P2``
-``V001`` compensation of employees                   by industry  industry  ``_T`` / ``D1``
-``T00OTOP`` - ``T00OSUB`` other taxes less subsidies by industry  industry  ``_T`` / ``D29X39``
-on production
-``V003`` gross operating surplus                     by industry  industry  ``_T`` / ``B2A3G``
-output: sum of the industry's ``P2`` + ``VAPRO`` -   by industry  industry  ``_T`` / ``P1``
-(``T00TOP`` - ``T00SUB``)
-``T00TOP`` - ``T00SUB`` taxes less subsidies on      ``S1``       industry  ``_T`` / ``D21X31``
-products
-``F010`` personal consumption expenditures           ``S14``      ``_T``    commodity / ``P3``
-``F02E``, ``F02N``, ``F02R``, ``F02S`` private fixed ``S11``      ``_T``    commodity / ``P51G``
-investment
-``F030`` change in private inventories               ``S1``       ``_T``    commodity / ``P52``
-``F040`` exports                                     ``S1``       ``_T``    commodity / ``P6``
-``F06C``, ``F07C``, ``F10C`` government consumption  ``S13``      ``_T``    commodity / ``P3``
-``F06E/N/S``, ``F07E/N/S``, ``F10E/N/S`` government  ``S13``      ``_T``    commodity / ``P51G``
-gross investment
-Supply ``MCIF`` + ``MADJ`` imports (c.i.f. with the  ``S1``       ``_T``    commodity / ``P7``
-c.i.f./f.o.b. adjustment)
-==================================================== ============ ========= =====================
+* each commodity row x industry column: ``P2`` of the industry's sector, ``industry`` = the
+  BEA industry, ``product`` = the commodity (``Used`` and ``Other`` included);
+* ``V001`` compensation of employees: ``D1`` (industry, product ``_T``);
+* ``T00OTOP`` - ``T00OSUB`` other taxes less subsidies on production: ``D29X39``;
+* ``V003`` gross operating surplus: ``B2A3G``;
+* output: ``P1`` = the industry's ``P2`` + ``VAPRO`` - (``T00TOP`` - ``T00SUB``) (see below);
+* ``T00TOP`` - ``T00SUB`` taxes less subsidies on products: ``D21X31`` on ``S1``, keeping the
+  industry code;
+* ``F010`` personal consumption expenditures: ``P3`` of ``S14`` by commodity (industry ``_T``);
+* ``F02E``, ``F02N``, ``F02R``, ``F02S`` private fixed investment: ``P51G`` of ``S11``;
+* ``F030`` change in private inventories: ``P52`` of ``S1``; ``F040`` exports: ``P6`` of ``S1``;
+* ``F06C``, ``F07C``, ``F10C`` government consumption expenditures: ``P3`` of ``S13``;
+* ``F06E/N/S``, ``F07E/N/S``, ``F10E/N/S`` government gross investment: ``P51G`` of ``S13``;
+* Supply table ``MCIF`` + ``MADJ`` (imports c.i.f. with the c.i.f./f.o.b. adjustment): ``P7`` of
+  ``S1`` by commodity.
+
+Final-use columns of one (sector, transaction) are summed by commodity. Detail-level codes add
+``00`` (``F01000``, ``V00100``, ``V00300``); the detail tables have no ``T00OSUB`` row.
 
 Sectors: the general government industries (summary ``GFGD``, ``GFGN``, ``GSLG``; detail
 ``S00500``, ``S00600``, ``GSLGE``, ``GSLGH``, ``GSLGO``) are non-market producers, ``S13``; every

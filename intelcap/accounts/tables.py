@@ -3,18 +3,18 @@
 A national-accounts table in intelcap is a tidy long :class:`pandas.DataFrame` with the columns,
 in this order,
 
-========== ============== ==================================================================
-column     type           meaning
-========== ============== ==================================================================
-period     int64 or str   reference period (a year as an integer, or a label like ``2024Q1``)
-sector     str            ESA 2010 / 2008 SNA institutional sector (:data:`SECTORS`)
-industry   str            industry code (BEA, NACE, ...); ``"_T"`` when not broken down
-product    str            product / commodity code; ``"_T"`` when not broken down
-transaction str           SNA transaction or balancing-item code (:data:`TRANSACTIONS`)
-value      float64        the value, in ``unit``
-unit       str            currency and multiplier, e.g. ``"USD_MN"``; one unit per table
-price_basis str           ``"current"``, ``"constant"`` or ``"chain_linked"``; one per table
-========== ============== ==================================================================
+=========== ============ ===================================================================
+column      type         meaning
+=========== ============ ===================================================================
+period      int64 or str reference period (a year as an integer, or a label like ``2024Q1``)
+sector      str          ESA 2010 / 2008 SNA institutional sector (:data:`SECTORS`)
+industry    str          industry code (BEA, NACE, ...); ``"_T"`` when not broken down
+product     str          product / commodity code; ``"_T"`` when not broken down
+transaction str          SNA transaction or balancing-item code (:data:`TRANSACTIONS`)
+value       float64      the value, in ``unit``
+unit        str          currency and multiplier, e.g. ``"USD_MN"``; one unit per table
+price_basis str          ``"current"``, ``"constant"`` or ``"chain_linked"``; one per table
+=========== ============ ===================================================================
 
 The key is ``(period, sector, industry, product, transaction)``. Tables hold *leaf* rows:
 aggregates such as GDP (``B1GQ``) are derived by code (:mod:`intelcap.accounts.gdp`). Two kinds of
