@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -184,24 +185,28 @@ def _as_float(values: Any, name: str) -> np.ndarray:
     return arr
 
 
+def _label(index: pd.Index | None, arr: np.ndarray, pos: int) -> Any:
+    label = index[pos] if index is not None and arr.ndim == 1 else pos
+    return label.item() if isinstance(label, np.generic) else label
+
+
 def _check_values(arr: np.ndarray, name: str, index: pd.Index | None, positive: bool) -> None:
     finite = np.isfinite(arr)
     if not finite.all():
         bad = ~finite
         pos = int(np.flatnonzero(bad.ravel())[0])
-        label = index[pos] if index is not None and arr.ndim == 1 else pos
         kind = "NaN" if np.isnan(arr[bad]).any() else "infinite value"
         raise MissingDataError(
-            f"{name} has {int(bad.sum())} {kind}(s), first at row {label!r} (position {pos})"
+            f"{name} has {int(bad.sum())} {kind}(s), first at row {_label(index, arr, pos)!r} "
+            f"(position {pos})"
         )
     if positive:
         bad = arr <= 0
         if bad.any():
             pos = int(np.flatnonzero(bad.ravel())[0])
-            label = index[pos] if index is not None and arr.ndim == 1 else pos
             raise DataError(
                 f"{name} must be positive (logs and powers of inputs are taken); value "
-                f"{arr.ravel()[pos]!r} at row {label!r} (position {pos})"
+                f"{float(arr.ravel()[pos])!r} at row {_label(index, arr, pos)!r} (position {pos})"
             )
 
 
@@ -692,6 +697,9 @@ class ProductionFunction:
 # ----------------------------------------------------------------------------------------------
 
 
+_LHS = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:~|=(?!=))")
+
+
 def from_expression(
     expr: str | sp.Expr,
     inputs: Sequence[str],
@@ -740,16 +748,9 @@ def from_expression(
     table.update({p: parameter_symbol(p) for p in pnames})
     if isinstance(expr, str):
         text = expr
-        for sep in ("~", "="):
-            if sep in text:
-                lhs, rhs = text.split(sep, 1)
-                if sep == "=" and (rhs.startswith("=") or lhs.endswith(("<", ">", "!"))):
-                    continue
-                lhs = lhs.strip()
-                if not lhs.isidentifier():
-                    raise SpecificationError(f"left-hand side {lhs!r} is not a name")
-                name, text = lhs, rhs
-                break
+        lhs = _LHS.match(text)
+        if lhs:
+            name, text = lhs.group(1), text[lhs.end():]
         parsed = parse_expression(text, list(inputs) + list(pnames), symbols=table)
     elif isinstance(expr, sp.Expr):
         parsed = expr.xreplace({s: table[s.name] for s in expr.free_symbols if s.name in table})

@@ -51,7 +51,8 @@ class SteadyState:
     Attributes
     ----------
     k, z, y : float
-        The steady state; when there are several, the locally stable one with the highest output.
+        The steady state; when there are several, the locally stable one with the highest output
+        (a form with only unstable steady states raises :class:`ParameterError`).
     states : DataFrame
         Every steady state found: columns ``k``, ``z``, ``y``, ``returns_to_scale``, ``stable``.
     method : str
@@ -232,7 +233,14 @@ def solow_steady_state(
     if not rows:
         raise ParameterError("no steady state per effective worker: " + "; ".join(notes))
     states = pd.DataFrame(rows)
-    pick = states[states["stable"]] if states["stable"].any() else states
+    if not states["stable"].any():
+        where = ", ".join(f"k={k:.6g}" for k in states["k"])
+        raise ParameterError(
+            f"no stable steady state: the only steady state(s) ({where}) are unstable, so capital "
+            "and IC either collapse or grow without bound from any other start (non-diminishing "
+            "returns to the accumulable factors K and Z)"
+        )
+    pick = states[states["stable"]]
     best = pick.loc[pick["y"].idxmax()]
     return SteadyState(float(best["k"]), float(best["z"]), float(best["y"]), states,
                        "numerical", notes)
