@@ -1,0 +1,321 @@
+"""Smooth transition regression: LSTR and the panel PSTR.
+
+Reference chain for the PSTR: data ``../shared/reference/pstr/Hansen99_pstr.csv`` (Hansen's
+investment panel as shipped with the R package PSTR, 560 firms x 14 years); reference numbers
+from the README of the R package PSTR (GitHub ``yukai-yang/PSTR``, README.md of versions 1.1.0
+and 1.2.4, identical there), output of
+
+    pstr = NewPSTR(Hansen99, dep='inva', indep=4:20, indep_k=c('vala','debta','cfa','sales'),
+                   tvars=c('vala'), im=1, iT=14)
+    pstr = LinTest(use=pstr); print(pstr, "tests")      # linearity tests, m = 1
+    pstr0 = EstPSTR(use=pstr); print(pstr0, "estimates")  # linear fixed-effects model
+
+    m  LM_X PV  LM_F PV HAC_X        PV HAC_F        PV
+    1 125.3  0 28.99  0 30.03 4.819e-06 6.952 1.396e-05
+
+Tolerances are half a unit of the last printed digit.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from intelcap.estimation.results import InvalidTestStatistic, TestStatistic
+from intelcap.estimation.smooth_transition import (
+    PanelSmoothTransition,
+    PanelSmoothTransitionResults,
+    SmoothTransition,
+    SmoothTransitionResults,
+    TransitionGrid,
+    logistic_transition,
+)
+from intelcap.exceptions import (
+    DataError,
+    IntelcapError,
+    IntelcapWarning,
+    MissingDataError,
+    SpecificationError,
+)
+
+matplotlib.use("Agg")
+
+LINEAR = [f"dt_{y}" for y in range(75, 88)] + ["vala", "debta", "cfa", "sales"]
+NONLIN = ["vala", "debta", "cfa", "sales"]
+
+
+@pytest.fixture(scope="module")
+def hansen99(reference_dir) -> pd.DataFrame:
+    return pd.read_csv(reference_dir / "pstr" / "Hansen99_pstr.csv").set_index(["cusip", "year"])
+
+
+@pytest.fixture(scope="module")
+def pstr_model(hansen99) -> PanelSmoothTransition:
+    return PanelSmoothTransition.from_frame(hansen99, "inva", LINEAR, "vala", NONLIN)
+
+
+# -- PSTR: the R package's numbers -------------------------------------------------------------
+
+@pytest.mark.reference
+def test_pstr_linearity_tests_match_r_package(pstr_model):
+    """R PSTR README (LinTest, m = 1, transition 'vala'): LM_X 125.3, LM_F 28.99,
+    HAC_X 30.03 (p 4.819e-06), HAC_F 6.952 (p 1.396e-05); p-values of LM_X/LM_F print as 0."""
+    t = pstr_model.linearity_test()
+    assert abs(t["LM_X"].stat - 125.3) <= 0.05
+    assert abs(t["LM_F"].stat - 28.99) <= 0.005
+    assert abs(t["HAC_X"].stat - 30.03) <= 0.005
+    assert abs(t["HAC_F"].stat - 6.952) <= 0.0005
+    assert abs(t["HAC_X"].pval - 4.819e-06) <= 0.0005e-06
+    assert abs(t["HAC_F"].pval - 1.396e-05) <= 0.0005e-05
+    assert t["LM_X"].pval < 5e-5 and t["LM_F"].pval < 5e-5  # printed as 0 (4 digits)
+    assert t["LM_X"].df == 4.0
+    assert t["LM_F"].df == (4.0, 7840 - 4 - 560 - 17)
+    assert all(isinstance(v, TestStatistic) for v in t.values())
+
+
+@pytest.mark.reference
+def test_pstr_linear_fixed_effects_match_r_package(pstr_model):
+    """R PSTR README, EstPSTR(use=pstr) (linear panel with fixed effects): estimates and
+    (cluster-robust) standard errors of the four firm variables and two time dummies, and the
+    residual standard deviation 0.04375 (sqrt(SSR/NT))."""
+    res = pstr_model.linear_fit()
+    published = {
+        "dt_75": (-0.007759, 0.002306), "dt_87": (0.0004091, 0.0030080),
+        "vala": (0.008334, 0.001259), "debta": (-0.016380, 0.005725),
+        "cfa": (0.06506, 0.01079), "sales": (0.007957, 0.002412),
+    }
+    for name, (b, se) in published.items():
+        digits_b = 10.0 ** (np.floor(np.log10(abs(b))) - 3)  # 4 significant digits printed
+        digits_se = 10.0 ** (np.floor(np.log10(se)) - 3)
+        assert abs(res.params[name] - b) <= 0.5 * digits_b + 1e-12, name
+        assert abs(res.std_errors[name] - se) <= 0.5 * digits_se + 1e-12, name
+    assert abs(np.sqrt(res.ssr / res.nobs) - 0.04375) <= 0.000005
+
+
+@pytest.mark.reference
+def test_pstr_wild_bootstrap_reproducible(pstr_model):
+    a = pstr_model.linearity_test(bootstrap=49, seed=7)
+    b = pstr_model.linearity_test(bootstrap=49, seed=7)
+    for name in ("WB", "WCB"):
+        assert a[name].reps == 49 and a[name].seed == 7
+        np.testing.assert_array_equal(a[name].replications, b[name].replications)
+        assert a[name].stat == pytest.approx(a["LM_X"].stat)
+        # LM_X = 125 is far out in the bootstrap distribution
+        assert a[name].pval == 0.0
+        assert a[name].critical_values[0.05] < a["LM_X"].stat
+
+
+@pytest.mark.reference
+def test_pstr_fit_on_hansen99(pstr_model):
+    """The Hansen99 PSTR is weakly identified in c: the optimum lies at the lower edge of the
+    sample range of Tobin's Q (the R package's versions report different local solutions,
+    gamma 4.953 / c 0.4949 in 1.1.0 and gamma 0.6299 / c -0.0002 in 1.2.4); intelcap bounds c
+    by the data, says so, and its fit is at least as good as both (sigma 0.04323, 0.04301)."""
+    with pytest.warns(IntelcapWarning, match="bound"):
+        res = pstr_model.fit(grid=TransitionGrid(n_gamma=8, n_c=10))
+    assert isinstance(res, PanelSmoothTransitionResults)
+    assert res.at_bound
+    assert np.sqrt(res.ssr / res.nobs) <= 0.04301 + 5e-6
+    assert res.n_entities == 560 and res.nobs == 7840
+    rem = res.remaining_nonlinearity_test()
+    assert set(rem) == {"LM_X", "LM_F", "HAC_X", "HAC_F"}
+
+
+# -- PSTR: simulated recovery -----------------------------------------------------------------
+
+def _simulate_pstr(rng, n_ent=150, n_t=10, gamma=4.0, c=0.5):
+    ent = np.repeat(np.arange(n_ent), n_t)
+    tim = np.tile(np.arange(n_t), n_ent)
+    mu = rng.normal(0, 1, n_ent)[ent]
+    q = rng.uniform(-1.5, 2.5, ent.size) + 0.3 * mu
+    x1 = rng.normal(size=ent.size) + 0.5 * mu
+    x2 = rng.normal(size=ent.size)
+    g = logistic_transition(q, gamma, c)
+    y = mu + 0.5 * x1 - 0.3 * x2 + (1.0 * x1 + 0.6 * x2) * g + rng.normal(0, 0.5, ent.size)
+    idx = pd.MultiIndex.from_arrays([ent, tim], names=["entity", "time"])
+    return pd.DataFrame({"y": y, "x1": x1, "x2": x2, "q": q}, index=idx)
+
+
+def test_pstr_recovers_simulated_parameters(rng):
+    data = _simulate_pstr(rng)
+    mod = PanelSmoothTransition.from_frame(data, "y", ["x1", "x2"], "q")
+    res = mod.fit(grid=TransitionGrid(n_gamma=10, n_c=12, gamma_range=(0.5, 20.0)))
+    true = {"b0.x1": 0.5, "b0.x2": -0.3, "b1.x1": 1.0, "b1.x2": 0.6, "gamma": 4.0, "c": 0.5}
+    ci = res.conf_int(0.99)
+    for name, value in true.items():
+        assert ci.loc[name, "lower"] <= value <= ci.loc[name, "upper"], (name, res.params[name])
+    assert res.converged and not res.at_bound
+    lin = mod.linearity_test()
+    assert lin["LM_X"].pval < 1e-6  # strong nonlinearity is detected
+    rem = res.remaining_nonlinearity_test()
+    assert rem["LM_F"].pval > 0.01  # a correctly specified PSTR leaves none
+
+
+def test_pstr_linearity_size_under_null(rng):
+    """Under a linear FE model the wild-cluster bootstrap p-value is not small."""
+    data = _simulate_pstr(rng, n_ent=80, n_t=6)
+    data = data.assign(y=data["x1"] * 0.5 + rng.normal(0, 1, len(data)))
+    mod = PanelSmoothTransition.from_frame(data, "y", ["x1", "x2"], "q")
+    t = mod.linearity_test(bootstrap=99, seed=3)
+    assert t["LM_X"].pval > 0.01 and t["WCB"].pval > 0.01
+
+
+# -- LSTR --------------------------------------------------------------------------------------
+
+def _simulate_lstr(rng, n=500, gamma=3.0, c=0.5):
+    q = rng.normal(0, 2, n)
+    x = rng.normal(size=n)
+    g = logistic_transition(q, gamma, c, scale=np.std(q, ddof=1))
+    y = 1 + 0.5 * x + (-1 + 1.5 * x) * g + rng.normal(0, 0.3, n)
+    return pd.DataFrame({"y": y, "const": 1.0, "x": x, "q": q})
+
+
+LSTR_TRUE = {"b0.const": 1.0, "b0.x": 0.5, "b1.const": -1.0, "b1.x": 1.5, "gamma": 3.0,
+             "c": 0.5}
+
+
+def test_lstr_recovers_known_gamma_and_c(rng):
+    data = _simulate_lstr(rng)
+    res = SmoothTransition.from_frame(data, "y", ["const", "x"], "q").fit()
+    assert isinstance(res, SmoothTransitionResults) and res.converged
+    se = res.std_errors
+    for name, value in LSTR_TRUE.items():
+        assert abs(res.params[name] - value) <= 3 * se[name], (name, res.params[name])
+    assert res.tests["LM_X"].pval < 1e-10
+    assert res.scale == pytest.approx(data["q"].std(ddof=1))
+
+
+def test_lstr_confidence_interval_coverage():
+    """40 seeded replications: each parameter's 95% CI covers the truth in >= 85% of them
+    (at the nominal 95%, fewer than 34/40 has probability about 1%)."""
+    hits = dict.fromkeys(LSTR_TRUE, 0)
+    reps = 40
+    grid = TransitionGrid(n_gamma=8, n_c=10)
+    for seed in range(reps):
+        data = _simulate_lstr(np.random.default_rng(1000 + seed), n=400)
+        res = SmoothTransition.from_frame(data, "y", ["const", "x"], "q").fit(grid=grid)
+        ci = res.conf_int(0.95)
+        for name, value in LSTR_TRUE.items():
+            hits[name] += int(ci.loc[name, "lower"] <= value <= ci.loc[name, "upper"])
+    coverage = {k: v / reps for k, v in hits.items()}
+    assert min(coverage.values()) >= 0.85, coverage
+
+
+def test_lstr2_recovery(rng):
+    n = 600
+    q = rng.normal(0, 2, n)
+    x = rng.normal(size=n)
+    g = logistic_transition(q, 2.0, [-1.0, 1.5], scale=np.std(q, ddof=1) ** 2)
+    y = 1 + 0.5 * x + (2 - x) * g + rng.normal(0, 0.3, n)
+    data = pd.DataFrame({"y": y, "const": 1.0, "x": x, "q": q})
+    res = SmoothTransition.from_frame(data, "y", ["const", "x"], "q", order=2).fit(
+        grid=TransitionGrid(n_gamma=8, n_c=12))
+    ci = res.conf_int(0.99)
+    for name, value in {"gamma": 2.0, "c1": -1.0, "c2": 1.5, "b1.const": 2.0}.items():
+        assert ci.loc[name, "lower"] <= value <= ci.loc[name, "upper"], name
+
+
+def test_lstr_linearity_f_equals_nested_ols_f(rng):
+    """Oracle: LM_F is the F test of the auxiliary terms in y ~ X + z q + z q^2 + z q^3."""
+    import statsmodels.api as sm
+
+    data = _simulate_lstr(rng, n=300)
+    mod = SmoothTransition.from_frame(data, "y", ["const", "x"], "q")
+    t = mod.linearity_test()
+    x = data[["const", "x"]].to_numpy()
+    q = data["q"].to_numpy()[:, None]
+    aux = np.column_stack([x * q, x * q**2, x * q**3])
+    big = sm.OLS(data["y"].to_numpy(), np.column_stack([x, aux])).fit()
+    small = sm.OLS(data["y"].to_numpy(), x).fit()
+    f, p, df = big.compare_f_test(small)
+    assert t["LM_F"].stat == pytest.approx(f, rel=1e-9)
+    assert t["LM_F"].pval == pytest.approx(p, rel=1e-6)
+    assert df == 6 and t["LM_X"].df == 6.0
+
+
+def test_robust_covariance_and_start(rng):
+    data = _simulate_lstr(rng, n=400)
+    mod = SmoothTransition.from_frame(data, "y", ["const", "x"], "q")
+    a = mod.fit(start={"gamma": 2.0, "c": 0.0}, cov_type="robust")
+    b = mod.fit(grid=TransitionGrid(n_gamma=5, n_c=5))
+    assert a.cov_type == "robust" and a.grid_ssr is None and b.grid_ssr is not None
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(a.std_errors, b.std_errors)
+
+
+def test_plot_and_summary(rng):
+    data = _simulate_lstr(rng, n=200)
+    res = SmoothTransition.from_frame(data, "y", ["const", "x"], "q").fit(
+        grid=TransitionGrid(n_gamma=5, n_c=6))
+    ax = res.plot()
+    assert ax.get_xlabel() == "q" and len(ax.lines) >= 2
+    text = res.summary.as_text()
+    assert "Tests" in text and "gamma" in text
+    assert "b0.const" in res.summary.as_html()
+    assert res.transition(pd.Series([-100.0, 100.0])).round(6).tolist() == [0.0, 1.0]
+
+
+def test_logistic_transition_derivatives():
+    from intelcap.estimation.smooth_transition import _logistic_parts
+
+    q = np.linspace(-2, 3, 11)
+    c = np.array([-0.5, 1.0])
+    g, dg, dc = _logistic_parts(q, 1.7, c, 2.0)
+    h = 1e-6
+    num = (_logistic_parts(q, 1.7 + h, c, 2.0)[0] - _logistic_parts(q, 1.7 - h, c, 2.0)[0]) / (
+        2 * h)
+    np.testing.assert_allclose(dg, num, atol=1e-8)
+    for k in range(2):
+        e = np.eye(2)[k] * h
+        num = (_logistic_parts(q, 1.7, c + e, 2.0)[0] - _logistic_parts(q, 1.7, c - e, 2.0)[0]
+               ) / (2 * h)
+        np.testing.assert_allclose(dc[:, k], num, atol=1e-8)
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+def test_bad_input_named(rng, hansen99):
+    data = _simulate_lstr(rng, n=100)
+    with pytest.raises(DataError, match="xx"):
+        SmoothTransition.from_frame(data, "y", ["const", "xx"], "q")
+    bad = data.copy()
+    bad.loc[5, "q"] = np.nan
+    with pytest.raises(MissingDataError, match="'q'") as err:
+        SmoothTransition.from_frame(bad, "y", ["const", "x"], "q")
+    assert isinstance(err.value, IntelcapError)
+    res = SmoothTransition.from_frame(bad, "y", ["const", "x"], "q", missing="drop").fit(
+        grid=TransitionGrid(n_gamma=4, n_c=4))
+    assert res.nobs == 99
+    with pytest.raises(SpecificationError):
+        SmoothTransition.from_frame(data, "y", ["const", "x"], "q", order=3)
+    with pytest.raises(SpecificationError, match="cov_type"):
+        SmoothTransition.from_frame(data, "y", ["const", "x"], "q").fit(cov_type="hc9")
+    with pytest.raises(DataError, match="MultiIndex"):
+        PanelSmoothTransition.from_frame(data, "y", ["x"], "q")
+    with pytest.raises(DataError, match="'const'"):
+        PanelSmoothTransition.from_frame(hansen99.assign(const=1.0), "inva", ["const", "vala"],
+                                         "vala")
+    with pytest.raises(DataError, match="constant"):
+        SmoothTransition.from_frame(data.assign(q=1.0), "y", ["const", "x"], "q")
+
+
+def test_invalid_statistic_when_auxiliary_collinear(rng):
+    data = _simulate_lstr(rng, n=100).assign(q=lambda d: d["x"])
+    # z = [const] and q = x: z q = x is already in exog, so one auxiliary term drops
+    mod = SmoothTransition(data["y"], data[["const", "x"]], data["q"], data[["const"]])
+    t = mod.linearity_test(taylor_order=1)
+    assert isinstance(t["LM_X"], InvalidTestStatistic) and not t["LM_X"].valid
+
+
+def test_nonconvergence_warns(rng):
+    data = _simulate_lstr(rng, n=200)
+    mod = SmoothTransition.from_frame(data, "y", ["const", "x"], "q")
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        res = mod.fit(start={"gamma": 0.1, "c": 3.0}, max_nfev=2)
+    assert not res.converged
+    assert any("did not converge" in str(w.message) for w in rec)
