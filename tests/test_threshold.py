@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from intelcap.estimation._threshold_common import lr_critical_value
@@ -465,3 +467,41 @@ def test_bad_input(growth):
         ThresholdRegression(y, x, q).fit(bootstrap=-1)
     with pytest.raises(DataError, match="differ in length"):
         ThresholdRegression(y.to_numpy(), x.to_numpy()[:-1], q.to_numpy())
+
+
+# ---------------------------------------------------------------------------------------------
+# property: the split depends on the order of q only
+# ---------------------------------------------------------------------------------------------
+_PROP_RNG = np.random.default_rng(99)
+_PROP_Y, _PROP_X, _PROP_Q = _simulate(_PROP_RNG, 120, 1.0)
+_PROP_FIT = ThresholdRegression(_PROP_Y, _PROP_X, _PROP_Q).fit(eta="quadratic", bootstrap=0,
+                                                                progress=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(scale=st.floats(1e-3, 1e3), shift=st.floats(-1e3, 1e3))
+def test_property_affine_map_of_q(scale, shift):
+    """For q -> a q + b with a > 0 the estimate maps the same way, the SSR is unchanged and so
+    are the plain and the quadratic-eta confidence sets. (Hansen's kernel plug-in bandwidth is
+    not equivariant to the units of q, so the kernel-corrected set is not checked here.)"""
+    res = ThresholdRegression(_PROP_Y, _PROP_X, scale * _PROP_Q + shift).fit(
+        eta="quadratic", bootstrap=0, progress=False)
+    assert_allclose(res.threshold, scale * _PROP_FIT.threshold + shift, rtol=1e-9, atol=1e-9)
+    assert_allclose(res.ssr, _PROP_FIT.ssr, rtol=1e-10)
+    for het in (False, True):
+        assert res.threshold_ci(0.95, het=het) == pytest.approx(
+            tuple(scale * g + shift for g in _PROP_FIT.threshold_ci(0.95, het=het)),
+            rel=1e-9, abs=1e-9)
+
+
+def test_bootstrap_config_and_split_errors(growth):
+    cfg = ThresholdBootstrap(300, het=False)
+    assert "300" in str(cfg) and "sup-F" in str(cfg)
+    res = ThresholdRegression(growth["GDPGwth"], growth[XCOLS], growth["GDP1960"]).fit(
+        bootstrap=cfg, seed=1, progress=False)
+    assert res.test.name == "sup-F" and res.test.reps == 300
+    assert res.cov_type == "robust"  # het=True still drives the SEs and the CI
+    with pytest.raises(SpecificationError, match="regime"):
+        res.split("middle")
+    with pytest.raises(DataError, match="values"):
+        res.split("upper", np.arange(5.0))

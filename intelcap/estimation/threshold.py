@@ -156,14 +156,28 @@ def _regime_cov(x: np.ndarray, e: np.ndarray, xtx_inv: np.ndarray, robust: bool,
     return xtx_inv * s2
 
 
-def _kernel_eta(q: np.ndarray, r1: np.ndarray, r2: np.ndarray, ghat: float,
-                m1: np.ndarray) -> tuple[float, float]:
+def _quadratic_fit(q: np.ndarray, r: np.ndarray, g: float) -> tuple[float, float, float,
+                                                                   np.ndarray]:
+    """Least-squares quadratic r = a + b q + c q^2: its value and slope at ``g``, ``c`` and the
+    fitted values. Computed on the standardised q, so that the result does not depend on the
+    location and units of q through rounding."""
+    mu, sd = q.mean(), q.std()
+    z, zg = (q - mu) / sd, (g - mu) / sd
+    a, b, c = np.linalg.lstsq(np.column_stack([np.ones_like(z), z, z**2]), r, rcond=None)[0]
+    return (float(a + b * zg + c * zg**2), float((b + 2 * c * zg) / sd), float(c / sd**2),
+            a + b * z + c * z**2)
+
+
+def _kernel_eta(q: np.ndarray, r1: np.ndarray, r2: np.ndarray, ghat: float) -> tuple[float,
+                                                                                     float]:
     """Hansen's (2000) kernel estimates of E[r1 | q = ghat] and E[r2 | q = ghat].
 
     Epanechnikov kernel; the bandwidth is the plug-in rule of Hansen's program: a pilot
     bandwidth 2.344 sd(q) n^(-1/5) for the density of q and its derivative at ghat, then
     h = s^2 / (4 f (m_2 + (m_1 + 2 m_2 ghat) f'/f)^2), with m the quadratic fit of r1 on q and
-    s^2 its residual variance.
+    s^2 its residual variance. This is the rule that reproduces Hansen's published intervals;
+    note that it is not equivariant to the units of q (rescaling q changes h by more than the
+    scale), whereas the quadratic estimate is.
     """
     n = q.shape[0]
     h0 = 2.344 * np.sqrt(np.mean((q - q.mean()) ** 2)) / n ** 0.2
@@ -171,10 +185,10 @@ def _kernel_eta(q: np.ndarray, r1: np.ndarray, r2: np.ndarray, ghat: float,
     inside = u**2 <= 1
     f = np.mean((1 - u**2) * inside) * 0.75 / h0
     df = np.mean(u * inside) * 1.5 / h0**2
-    qx = np.column_stack([np.ones(n), q, q**2])
-    eps = r1 - qx @ m1
+    _, slope, curv, fitted = _quadratic_fit(q, r1, ghat)
+    eps = r1 - fitted
     s2 = eps @ eps / (n - 3)
-    h = s2 / (4 * f * (m1[2] + (m1[1] + 2 * m1[2] * ghat) * df / f) ** 2)
+    h = s2 / (4 * f * (curv + slope * df / f) ** 2)
     u2 = ((ghat - q) / h) ** 2
     kh = (1 - u2) * 0.75 / h * (u2 <= 1)
     return float(np.mean(kh * r1)), float(np.mean(kh * r2))
@@ -355,7 +369,10 @@ class ThresholdRegression:
             default White standard errors and the robust bootstrap test), as Hansen does with
             ``h = 1``.
         eta : {"kernel", "quadratic"}
-            Estimator of the conditional means in :math:`\hat\eta^2` (Hansen 2000, sec. 3.4).
+            Estimator of the conditional means in :math:`\hat\eta^2` (Hansen 2000, sec. 3.4):
+            Epanechnikov kernel with the plug-in bandwidth of Hansen's program (his default; it
+            reproduces his published intervals but depends on the units of :math:`q`), or a
+            quadratic regression on :math:`q` (equivariant to affine maps of :math:`q`).
         cov_type : {"robust", "unadjusted"} or None
             Standard errors of the regime coefficients: White (HC0) or conventional with the
             pooled :math:`\hat\sigma^2 = S_n(\hat\gamma)/(n - 2k)`. ``None``: robust if ``het``.
@@ -487,15 +504,11 @@ class ThresholdRegression:
         sig2 = ssr / n
         r1 = (x @ (b1 - b2)) ** 2
         r2 = r1 * e_sorted**2
-        qx = np.column_stack([np.ones(n), q, q**2])
-        mq1 = np.linalg.lstsq(qx, r1, rcond=None)[0]
-        mq2 = np.linalg.lstsq(qx, r2, rcond=None)[0]
-        qh = np.array([1.0, ghat, ghat**2])
         eta_used = eta
-        g1, g2 = float(qh @ mq1), float(qh @ mq2)
+        g1, g2 = _quadratic_fit(q, r1, ghat)[0], _quadratic_fit(q, r2, ghat)[0]
         if eta == "kernel":
             with np.errstate(all="ignore"):
-                kg1, kg2 = _kernel_eta(q, r1, r2, ghat, mq1)
+                kg1, kg2 = _kernel_eta(q, r1, r2, ghat)
             if np.isfinite(kg1) and np.isfinite(kg2) and kg1 > 0 and kg2 > 0:
                 g1, g2 = kg1, kg2
             else:
