@@ -31,6 +31,7 @@ Codes follow the ESA 2010 transmission programme / SDMX ``NA_MAIN`` code lists (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -187,28 +188,30 @@ def _normalise_period(period: pd.Series, where: str, table: pd.DataFrame, row_wo
             raise DataError(f"{where}non-integer period {period[lab]!r} at "
                             f"{row_label(table, lab, row_word=row_word)}")
         return period.astype("int64")
-    values = period.astype(object)
-    is_str = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-    is_int = values.map(
-        lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-    ).to_numpy(dtype=bool)
-    if not (is_str | is_int).all():
-        lab = period.index[np.flatnonzero(~(is_str | is_int))[0]]
+    # work on the distinct values only (periods repeat across many rows)
+    codes, uniques = pd.factorize(period.astype(object))
+    u = np.asarray(uniques, dtype=object)
+    is_str_u = np.array([isinstance(v, str) for v in u], dtype=bool)
+    is_int_u = np.array([isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                         for v in u], dtype=bool)
+    if not (is_str_u | is_int_u).all():
+        lab = period.index[np.flatnonzero(~(is_str_u | is_int_u)[codes])[0]]
         raise DataError(f"{where}period {period[lab]!r} is neither an int year nor a str label at "
                         f"{row_label(table, lab, row_word=row_word)}")
-    text = values.map(lambda v: v.strip() if isinstance(v, str) else str(v))
-    if (text == "").any():
-        lab = text.index[(text == "").to_numpy()][0]
+    text_u = np.array([v.strip() if isinstance(v, str) else str(v) for v in u], dtype=object)
+    if (text_u == "").any():
+        lab = period.index[np.flatnonzero((text_u == "")[codes])[0]]
         raise MissingDataError(f"{where}empty period at {row_label(table, lab, row_word=row_word)}")
-    digits = text.str.fullmatch(r"-?\d+").to_numpy(dtype=bool)
-    if digits.all():
-        return text.astype("int64")
-    if is_int.any():
-        lab = period.index[np.flatnonzero(is_int)[0]]
+    digits_u = np.array([re.fullmatch(r"-?\d+", t) is not None for t in text_u], dtype=bool)
+    if digits_u.all():
+        ints = np.array([int(t) for t in text_u], dtype=np.int64)
+        return pd.Series(ints[codes], index=period.index, name=period.name)
+    if is_int_u.any():
+        lab = period.index[np.flatnonzero(is_int_u[codes])[0]]
         raise DataError(f"{where}mixed period types: int {period[lab]!r} at "
                         f"{row_label(table, lab, row_word=row_word)} beside str labels such as "
-                        f"{text[~digits].iloc[0]!r}; use one kind")
-    return text.astype("str")
+                        f"{text_u[~digits_u][0]!r}; use one kind")
+    return pd.Series(text_u[codes], index=period.index, name=period.name).astype("str")
 
 
 def _normalise_str(col: str, s: pd.Series, where: str, table: pd.DataFrame, row_word: str
@@ -218,13 +221,14 @@ def _normalise_str(col: str, s: pd.Series, where: str, table: pd.DataFrame, row_
     elif pd.api.types.is_string_dtype(s) and s.dtype != object:
         out = s.astype("str")
     else:
-        values = s.astype(object)
-        ok = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-        if not ok.all():
-            lab = s.index[np.flatnonzero(~ok)[0]]
+        vcodes, vuniq = pd.factorize(s.astype(object))
+        ok_u = np.array([isinstance(v, str) for v in np.asarray(vuniq, dtype=object)],
+                        dtype=bool)
+        if not ok_u.all():
+            lab = s.index[np.flatnonzero(~ok_u[vcodes])[0]]
             raise DataError(f"{where}column {col!r} holds the non-text value {s[lab]!r} at "
                             f"{row_label(table, lab, row_word=row_word)}; codes are strings")
-        out = values.astype("str")
+        out = s.astype(object).astype("str")
     codes, uniques = pd.factorize(out)
     blank_unique = np.array([u.strip() == "" for u in np.asarray(uniques, dtype=object)],
                             dtype=bool)
