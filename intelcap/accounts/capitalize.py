@@ -255,10 +255,18 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
     out["share"] = share
     out["R"] = share * sp["value"].to_numpy()
     out["config_key"] = keys
-    out = out.groupby(["period", "sector", "industry", "product"], sort=True).agg(
-        spending=("spending", "sum"), R=("R", "sum"),
-        config_key=("config_key", lambda v: "; ".join(dict.fromkeys(v)))).reset_index()
-    return out
+    return _sum_by(out, ["period", "sector", "industry", "product"], ["spending", "R"])
+
+
+def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFrame:
+    """Sum ``sums`` by ``keys`` and join the distinct ``config_key`` values (sorted by keys)."""
+    if not frame.duplicated(keys).any():
+        return frame.sort_values(keys, kind="mergesort").reset_index(drop=True).loc[
+            :, [*keys, *sums, "config_key"]]
+    g = frame.groupby(keys, sort=True)
+    out = g[sums].sum()
+    out["config_key"] = g["config_key"].agg(lambda v: "; ".join(dict.fromkeys(v)))
+    return out.reset_index()
 
 
 # ------------------------------------------------------------------------------------------
@@ -456,6 +464,19 @@ def _entries(cells: pd.DataFrame, delta: np.ndarray, tx: str, rule: str | np.nda
     return out.loc[:, list(ENTRY_COLUMNS)]
 
 
+def _long(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Periods x (sector, industry) columns to long rows (fast: no pandas stack)."""
+    n_per, n_col = frame.shape
+    return pd.DataFrame({
+        "period": np.repeat(frame.index.to_numpy(), n_col),
+        "sector": np.tile(frame.columns.get_level_values("sector").to_numpy(dtype=object),
+                          n_per),
+        "industry": np.tile(frame.columns.get_level_values("industry").to_numpy(dtype=object),
+                            n_per),
+        name: np.asarray(frame.to_numpy(dtype=float)).ravel(),
+    })
+
+
 def _pim_cfc(invest: pd.DataFrame, policy: CapitalizationPolicy, progress: bool):
     from intelcap.accounts.pim import pim
 
@@ -571,23 +592,22 @@ def capitalize(
                                 cap["config_key"].to_numpy()))
 
     # capitalized amounts by producer cell, and their CFC from the perpetual inventory
-    rc = cap.groupby(_CELL, sort=True).agg(
-        R=("R", "sum"), config_key=("config_key", lambda v: "; ".join(dict.fromkeys(v))))
+    rc = _sum_by(cap, _CELL, ["R"]).set_index(_CELL)
     invest = rc["R"].unstack(["sector", "industry"]).reindex(periods).fillna(0.0)
     invest = invest.sort_index(axis=1)
     invest.index.name = "period"
     res = _pim_cfc(invest, policy, progress)
     cfc_cur = res.cfc_current if policy.deflator is not None else res.cfc
     cfc_cur = pd.DataFrame(cfc_cur, index=invest.index, columns=invest.columns)
-    cells = cfc_cur.stack(["sector", "industry"], future_stack=True).rename("C").to_frame()
-    cells["R"] = invest.stack(["sector", "industry"], future_stack=True)
-    cells = cells.reset_index().loc[:, ["period", "sector", "industry", "R", "C"]]
+    cells = _long(invest, "R")
+    cells["C"] = _long(cfc_cur, "C")["C"].to_numpy()
     cells = cells.merge(rc["config_key"].reset_index(), on=_CELL, how="left")
     # cells with no spending in a period still depreciate: name the policy key of the cell
-    first_key = rc["config_key"].groupby(level=["sector", "industry"]).first()
-    fill = pd.MultiIndex.from_frame(cells[["sector", "industry"]]).map(
-        lambda k: first_key.get(k, policy._key("share")))
-    cells["config_key"] = cells["config_key"].fillna(pd.Series(fill, index=cells.index))
+    first_key = rc["config_key"].groupby(level=["sector", "industry"]).first().rename("_k")
+    fill = cells[["sector", "industry"]].merge(first_key.reset_index(), how="left",
+                                               on=["sector", "industry"])["_k"]
+    cells["config_key"] = cells["config_key"].fillna(pd.Series(
+        fill.fillna(policy._key("share")).to_numpy(), index=cells.index))
     cells = cells.loc[(cells["R"] != 0) | (cells["C"] != 0)].reset_index(drop=True)
     keys = cells["config_key"].to_numpy(dtype=object)
     pim_key = policy._key("rate" if policy.rate is not None else (
@@ -696,8 +716,7 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
     parts = []
     for basis, measures in (("current", measures_cur), ("constant", measures_const)):
         for name, f in measures.items():
-            long = f.stack(["sector", "industry"], future_stack=True).rename("value")
-            long = long.reset_index()
+            long = _long(f, "value")
             sec = long.groupby(["period", "sector"], sort=True)["value"].sum().reset_index()
             sec["industry"] = TOTAL
             tot = long.groupby("period", sort=True)["value"].sum().reset_index()

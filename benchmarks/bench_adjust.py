@@ -1,0 +1,92 @@
+"""Benchmark of ``intelcap adjust`` (issue 6): whole-process time and scaling.
+
+    python benchmarks/bench_adjust.py [--reps 3]
+
+(a) Whole-process time of ``intelcap adjust`` with no arguments (the bundled example) against
+    ``python -c pass`` measured in the same run: both times and their ratio (target: under 2 s).
+(b) The whole command on synthetic inputs (``benchmarks/make_synthetic.py``) at 200 industries x
+    30 periods and at 50 x 30: the ratio of times against the ratio of sizes (4); it must not
+    exceed it (time grows no faster than linearly). The engine alone (``capitalize`` in
+    process, without interpreter start-up and imports) is timed the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def wall(cmd: list[str], cwd: Path, reps: int) -> float:
+    best = float("inf")
+    for _ in range(reps):
+        for p in cwd.glob("intelcap-adjust-*"):
+            shutil.rmtree(p)
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+        dt = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+        best = min(best, dt)
+    return best
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).with_name("intelcap")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "intelcap.cli"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=3)
+    reps = ap.parse_args().reps
+    from make_synthetic import make_tables, write
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        base = wall([sys.executable, "-c", "pass"], tmp, reps)
+        run = wall([*command(), "adjust", "--quiet"], tmp, reps)
+        print("(a) whole process, best of", reps)
+        print(f"    python -c pass          {base:8.3f} s")
+        print(f"    intelcap adjust         {run:8.3f} s   (target < 2 s: "
+              f"{'met' if run < 2 else 'NOT met'})")
+        print(f"    ratio                   {run / base:8.1f}")
+
+        sizes = [(50, 30), (200, 30)]
+        times, engine = [], []
+        for n, t in sizes:
+            cfg = write(tmp / f"syn{n}x{t}", n, t)
+            times.append(wall([*command(), "adjust", str(cfg), "--quiet"], tmp, reps))
+            from intelcap.accounts.capitalize import capitalize
+            from intelcap.accounts.policy import CapitalizationPolicy
+
+            table = make_tables(n, t)
+            pol = CapitalizationPolicy(share=0.5, shares=[{"sector": "S13", "share": 0.3}],
+                                       rate=0.33)
+            best = float("inf")
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                capitalize(table, policy=pol)
+                best = min(best, time.perf_counter() - t0)
+            engine.append(best)
+        size_ratio = (sizes[1][0] * sizes[1][1]) / (sizes[0][0] * sizes[0][1])
+        print("(b) synthetic inputs, best of", reps)
+        for (n, t), w, e in zip(sizes, times, engine, strict=True):
+            print(f"    {n:4d} industries x {t} periods: whole command {w:7.3f} s, "
+                  f"capitalize() {e:7.3f} s")
+        verdict = ("no faster than linear" if engine[1] / engine[0] <= size_ratio
+                   else "SUPERLINEAR")
+        print(f"    size ratio {size_ratio:.1f}; time ratio whole command "
+              f"{times[1] / times[0]:.2f}, capitalize() {engine[1] / engine[0]:.2f} "
+              f"({verdict})")
+
+
+if __name__ == "__main__":
+    main()
