@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from intelcap.accounts.gdp import APPROACH_COLUMNS, check_identity, gdp_by_approach
@@ -133,3 +135,55 @@ def test_vectorised_on_large_table():
                    unit="USD_MN")
     gdp = check_identity(t)
     assert_allclose(gdp["production"].to_numpy(), va.sum(1), rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------ properties
+
+
+@st.composite
+def balanced_economies(draw):
+    """Random economies balanced by construction: P1 = P2 + D1 + D29X39 + B2A3G per industry,
+    and final uses (P3, P51G, P52, P6 less P7) share out GDP = sum of value added + D21X31."""
+    n_ind = draw(st.integers(1, 4))
+    periods = draw(st.lists(st.integers(2000, 2030), min_size=1, max_size=3, unique=True))
+    pos = st.floats(0.0, 1e6, allow_nan=False)
+    rows = []
+    for period in periods:
+        gdp = 0.0
+        for i in range(n_ind):
+            sector = draw(st.sampled_from(["S11", "S12", "S13", "S14", "S15"]))
+            p2 = [draw(pos) for _ in range(2)]
+            d1, tax, gos = draw(pos), draw(st.floats(-1e3, 1e3)), draw(pos)
+            ind = f"I{i}"
+            rows += [(period, sector, ind, f"C{j}", "P2", v) for j, v in enumerate(p2)]
+            rows += [(period, sector, ind, "_T", "P1", sum(p2) + d1 + tax + gos),
+                     (period, sector, ind, "_T", "D1", d1),
+                     (period, sector, ind, "_T", "D29X39", tax),
+                     (period, sector, ind, "_T", "B2A3G", gos)]
+            gdp += d1 + tax + gos
+        d21 = draw(pos)
+        gdp += d21
+        imports = draw(pos)
+        w = [draw(st.floats(0.05, 1.0)) for _ in range(4)]
+        uses = [(gdp + imports) * x / sum(w) for x in w]
+        rows += [(period, "S1", "_T", "_T", "D21X31", d21),
+                 (period, "S14", "_T", "_T", "P3", uses[0]),
+                 (period, "S11", "_T", "_T", "P51G", uses[1]),
+                 (period, "S1", "_T", "_T", "P52", uses[2]),
+                 (period, "S1", "_T", "_T", "P6", uses[3]),
+                 (period, "S1", "_T", "_T", "P7", imports)]
+    recs = [dict(zip(("period", "sector", "industry", "product", "transaction", "value"), r,
+                     strict=True)) for r in rows]
+    return make_table(recs, unit="USD_MN")
+
+
+@settings(max_examples=25, deadline=None)
+@given(t=balanced_economies(), scale=st.floats(0.1, 10.0), seed=st.integers(0, 2**32 - 1))
+def test_balanced_economies_property(t, scale, seed):
+    gdp = check_identity(t)  # default rtol 1e-6 of GDP
+    assert_allclose(gdp["production"], gdp["income"], rtol=1e-9, atol=1e-6)
+    # row order does not matter; GDP is linear in the values
+    shuffled = t.sample(frac=1.0, random_state=seed % (2**32 - 1))
+    pd.testing.assert_frame_equal(gdp_by_approach(shuffled), gdp)
+    scaled = gdp_by_approach(t.assign(value=t["value"] * scale))
+    assert_allclose(scaled["production"], gdp["production"] * scale, rtol=1e-12, atol=1e-6)
