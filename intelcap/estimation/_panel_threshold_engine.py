@@ -86,6 +86,13 @@ class PanelArrays:
         ind = self.q < g if strict else self.q <= g
         return self.tr(self.r * ind[:, None]) * self.kept[:, None]
 
+    def d_many(self, values: np.ndarray, strict: bool) -> np.ndarray:
+        """``[D(g_1), D(g_2), ...]`` side by side: shape (n, len(values) * k2)."""
+        v = np.asarray(values, dtype=float)[None, :]
+        ind = (self.q[:, None] < v) if strict else (self.q[:, None] <= v)  # (n, U)
+        u = (ind[:, :, None] * self.r[:, None, :]).reshape(self.q.shape[0], -1)
+        return self.tr(u) * self.kept[:, None]
+
 
 class Grid:
     """Candidate thresholds with the prefix positions of the sorted threshold variable.
@@ -227,3 +234,57 @@ def ssr_profile(grid: Grid, my: np.ndarray, c: np.ndarray, fixed: list[float]) -
         b = c - np.einsum("gak,kl,lm->gam", gf, gff_inv, cf)
         ssr_base = ssr_base - np.einsum("km,kl,lm->m", cf, gff_inv, cf)
     return ssr_base[None, :] - _inv_quadform(a, b), ssr_base
+
+
+def ssr_profile_batch(grid: Grid, my: np.ndarray, c: np.ndarray, fixed_idx: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ssr_profile` with a different set of fixed thresholds for every column.
+
+    The fixed thresholds are grid points (``fixed_idx``, shape (m, kf), indices into
+    ``grid.values``), as in the bootstrap, where each replication re-estimates them. With
+    :math:`X(g, f) = D(g)'M_W D(f)` computed once for the distinct fixed values ``f`` (one
+    cumulative sum over an n x U matrix) every replication's model is gathered from
+    ``X``, ``c`` and ``D(g)'M_W D(g)``: no per-replication pass over the data.
+
+    Returns
+    -------
+    ssr : ndarray (G, m)
+    ssr_fixed : ndarray (m,)
+    """
+    p = grid.panel
+    k2 = p.k2
+    m, kf = fixed_idx.shape
+    uniq, inv = np.unique(fixed_idx, return_inverse=True)
+    inv = inv.reshape(m, kf)
+    df = p.d_many(grid.values[uniq], grid.strict)  # (n, U*k2)
+    xu = grid.cum(p.mw(df))  # (G, k2, U*k2)
+    # columns of each replication's fixed regressors in xu: (m, kf*k2)
+    cols = (inv[:, :, None] * k2 + np.arange(k2)).reshape(m, kf * k2)
+    rows_f = fixed_idx  # grid rows of the fixed thresholds, (m, kf)
+    # GF_b(g) = D(g)'M_W D(F_b): (G, m, k2, kf*k2)
+    gf = xu[:, :, cols].transpose(0, 2, 1, 3)
+    # GFF_b = D(F_b)'M_W D(F_b): (m, kf*k2, kf*k2), rows at the fixed grid points
+    gff = xu[rows_f[:, :, None], :, cols[:, None, :]]  # (m, kf, kf*k2, k2)
+    gff = gff.transpose(0, 1, 3, 2).reshape(m, kf * k2, kf * k2)
+    gff = 0.5 * (gff + gff.transpose(0, 2, 1))
+    gff_inv = np.linalg.inv(gff)
+    # cF_b = D(F_b)'M_W y_b: (m, kf*k2), the cumulative sums at the fixed grid points
+    cf = c[rows_f, :, np.arange(m)[:, None]].reshape(m, kf * k2)
+    ssr_base = np.einsum("nm,nm->m", my, my) - np.einsum("mk,mkl,ml->m", cf, gff_inv, cf)
+    proj = np.einsum("gmak,mkl->gmal", gf, gff_inv)  # (G, m, k2, kf*k2)
+    a = grid.gdiag()[:, None, :, :] - np.einsum("gmal,gmbl->gmab", proj, gf)
+    b = c.transpose(0, 2, 1) - np.einsum("gmal,ml->gma", proj, cf)  # (G, m, k2)
+    if k2 == 1:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            drop = b[:, :, 0] ** 2 / a[:, :, 0, 0]
+    else:
+        g_, m_ = a.shape[:2]
+        fa = a.reshape(g_ * m_, k2, k2)
+        fb = b.reshape(g_ * m_, k2)
+        try:
+            sol = np.linalg.solve(fa, fb[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:  # a singular candidate (off the trimmed set)
+            sol = np.einsum("nkl,nl->nk", np.linalg.pinv(fa), fb)
+        drop = np.einsum("nk,nk->n", fb, sol).reshape(g_, m_)
+    drop = np.where(np.isfinite(drop), drop, 0.0)
+    return ssr_base[None, :] - drop, ssr_base

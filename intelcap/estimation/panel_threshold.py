@@ -41,7 +41,12 @@ from intelcap._validation import (
     progress_bar,
     require_aligned,
 )
-from intelcap.estimation._panel_threshold_engine import Grid, PanelArrays, ssr_profile
+from intelcap.estimation._panel_threshold_engine import (
+    Grid,
+    PanelArrays,
+    ssr_profile,
+    ssr_profile_batch,
+)
 from intelcap.estimation._threshold_common import lr_critical_value
 from intelcap.estimation.results import Results, TestStatistic
 from intelcap.exceptions import (
@@ -201,6 +206,23 @@ class _Stage:
             pos = [int(np.searchsorted(g.panel.q_sorted, f, side=side)) for f in fixed]
             for c in pos:
                 ok &= np.abs(g.counts - c) >= h
+        return ok
+
+    def mask_batch(self, fixed_idx: np.ndarray, trim: float) -> np.ndarray:
+        """:meth:`mask` for every row of grid indices ``fixed_idx`` (m, kf): shape (G, m)."""
+        g = self.grid
+        ok = np.ones((g.values.shape[0], fixed_idx.shape[0]), dtype=bool)
+        if self.qn is not None:
+            i = np.arange(1, g.values.shape[0] + 1)[:, None]
+            nn_all = np.searchsorted(g.values, g.values, side="left")
+            qnt = self.qn * trim
+            for col in fixed_idx.T:
+                nn = nn_all[col][None, :]
+                ok &= ~((i <= nn + qnt) & (i > nn - qnt))
+        else:
+            h = math.ceil(trim * self.n_obs)
+            for col in fixed_idx.T:
+                ok &= np.abs(g.counts[:, None] - g.counts[col][None, :]) >= h
         return ok
 
 
@@ -640,20 +662,15 @@ class _Fitter:
                 c = self.grid.cum(my)
                 s_prev = np.einsum("nb,nb->b", my, my)  # no-threshold SSR
                 j, s_cur, _ = self._search(my, c, [], self.mask1)
-                fixed = [[float(self.grid.values[jj])] for jj in j]
+                fixed = j[:, None]
                 for _stage in range(1, k_alt):
                     s_prev = s_cur
-                    s_cur = np.empty(b)
-                    keys: dict[tuple, list[int]] = {}
-                    for col, fx in enumerate(fixed):
-                        keys.setdefault(tuple(fx), []).append(col)
-                    for key, members in keys.items():
-                        sel = np.asarray(members)
-                        mask = self.mask1 & self.stage.mask(list(key), trim)
-                        jj, smin, _ = self._search(my[:, sel], c[:, :, sel], list(key), mask)
-                        s_cur[sel] = smin
-                        for m_i, col in enumerate(members):
-                            fixed[col] = fixed[col] + [float(self.grid.values[jj[m_i]])]
+                    ssr, _ = ssr_profile_batch(self.grid, my, c, fixed)
+                    mask = self.mask1[:, None] & self.stage.mask_batch(fixed, trim)
+                    ssr = np.where(mask, ssr, np.inf)
+                    jj = np.argmin(ssr, axis=0)
+                    s_cur = ssr[jj, np.arange(b)]
+                    fixed = np.column_stack([fixed, jj])
                 out.append((s_prev - s_cur) / (s_cur / self.den))
                 bar.update(b)
         finally:
