@@ -1,0 +1,163 @@
+r"""Cohort profiles and convolution kernels of the perpetual inventory engine (internal).
+
+For one asset type (a profile, a retirement distribution and a discount rate) this module gives
+the *cohort* functions of age :math:`x = 0, 1, 2, \dots` per unit of investment:
+
+- survival :math:`S(x)` (weight of the gross stock),
+- age-efficiency :math:`E(x)` (weight of the productive stock),
+- age-price :math:`\Psi(x)` (weight of the net stock),
+
+combined as in OECD (2009, ch. 13): a single asset that is retired at age :math:`T` has the
+profile :math:`f(x; T)` (zero from :math:`x \ge T` on), and a vintage whose service lives follow
+:math:`F` has the mixture :math:`\int f(x; T)\, dF(T)`; for the geometric profile, whose shape does
+not depend on :math:`T`, this is :math:`(1-\delta)^x S(x)`. The mixture is taken on the profile's
+basis (efficiency or price) and the other one follows from
+:func:`~intelcap.accounts.profiles.efficiency_to_price` or its inverse.
+
+:func:`timing_weights` then turns a cohort function into weights by the number of periods
+:math:`a = 0, 1, \dots` since the investment period, under the timing convention (see
+:func:`intelcap.accounts.pim.pim`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from intelcap.accounts.profiles import (
+    AgeProfile,
+    Geometric,
+    efficiency_to_price,
+    price_to_efficiency,
+)
+from intelcap.accounts.retirement import NoRetirement, Retirement
+
+__all__ = ["cohort_profiles", "timing_weights", "kernels", "convolve"]
+
+#: Pieces of the service-life grid on which a finite-life profile is mixed over F.
+N_LIFE_GRID = 4000
+#: Survival below which a vintage is treated as fully retired.
+TAIL = 1e-12
+#: Upper bound of the age grid used for the efficiency/price conversion.
+MAX_AGES = 20000
+
+
+def _mixture(profile: AgeProfile, ret: Retirement, ages: np.ndarray, hi: float) -> np.ndarray:
+    """:math:`\\int f(x; T) dF(T)` on ``ages`` by the midpoint rule over ``[0, hi]``."""
+    if isinstance(ret, NoRetirement):
+        return profile.curve(ages, ret.mean)
+    edges = np.linspace(0.0, hi, N_LIFE_GRID + 1)
+    cdf = ret.cdf(edges)
+    mass = np.diff(cdf)
+    mids = 0.5 * (edges[1:] + edges[:-1])
+    keep = mass > 0
+    mids, mass = mids[keep], mass[keep]
+    out = np.empty(ages.shape, dtype=float)
+    step = max(1, int(2_000_000 // max(len(mids), 1)))
+    for lo in range(0, len(ages), step):  # chunks bound the memory of the ages x lives table
+        out[lo:lo + step] = profile.curve(ages[lo:lo + step, None], mids[None, :]) @ mass
+    return out
+
+
+def cohort_profiles(
+    profile: AgeProfile,
+    retirement: Retirement | None,
+    length: int,
+    discount_rate: float,
+    life: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cohort survival, age-efficiency and age-price on ages ``0 .. length-1``.
+
+    ``life`` is the service life of a finite-life profile without a retirement distribution
+    (every asset retired at exactly that age).
+    """
+    ages = np.arange(length, dtype=float)
+    if isinstance(profile, Geometric):
+        decay = profile.curve(ages)
+        if retirement is None:
+            ones = np.ones(length)
+            return ones, decay, decay.copy()
+        hi = retirement.upper(TAIL)
+        m = int(min(max(length, np.ceil(hi) + 2), max(length, MAX_AGES)))
+        grid = np.arange(m, dtype=float)
+        surv = retirement.sf(grid)
+        eff = profile.curve(grid) * surv
+        price = efficiency_to_price(eff, discount_rate)
+        return surv[:length], eff[:length], price[:length]
+    ret = retirement if retirement is not None else NoRetirement(life)
+    hi = ret.upper(TAIL)
+    if profile.basis == "efficiency":
+        m = int(min(max(length, np.ceil(hi) + 2), max(length, MAX_AGES)))
+    else:
+        m = length + 1
+    grid = np.arange(m, dtype=float)
+    surv = ret.sf(grid)
+    prim = _mixture(profile, ret, grid, hi)
+    if profile.basis == "efficiency":
+        eff, price = prim, efficiency_to_price(prim, discount_rate)
+    else:
+        price, eff = prim, price_to_efficiency(prim, discount_rate)
+    return surv[:length], eff[:length], price[:length]
+
+
+def timing_weights(f: np.ndarray, timing: str) -> np.ndarray:
+    """Weights by periods since investment from a cohort function on ages 0..H (length H+1)."""
+    if timing == "beginning":
+        return f[1:]
+    if timing == "mid":
+        return 0.5 * (f[:-1] + f[1:])
+    return f[:-1]
+
+
+def kernels(
+    profile: AgeProfile,
+    retirement: Retirement | None,
+    n_ages: int,
+    timing: str,
+    discount_rate: float,
+    life: float | None = None,
+) -> np.ndarray:
+    """Array ``(4, n_ages)``: gross, net, productive and CFC weights by periods since investment.
+
+    The CFC weight is :math:`d(a) = n(a-1) - n(a)` with :math:`n(-1) = 1`: the value a vintage
+    loses in its ``a``-th period.
+    """
+    surv, eff, price = cohort_profiles(profile, retirement, n_ages + 1, discount_rate, life)
+    g = timing_weights(surv, timing)
+    n = timing_weights(price, timing)
+    p = timing_weights(eff, timing)
+    d = np.concatenate([[1.0], n[:-1]]) - n
+    return np.stack([g, n, p, d])
+
+
+def toeplitz(kern: np.ndarray, n_periods: int) -> np.ndarray:
+    """Upper-triangular Toeplitz matrices stacked side by side: ``X @ M`` convolves the rows.
+
+    ``kern`` has shape ``(m, >= n_periods)``; the result has shape ``(n_periods, m * n_periods)``
+    with block ``j`` holding ``M_j[tau, t] = kern[j, t - tau]`` for ``t >= tau``.
+    """
+    lag = np.arange(n_periods)[None, :] - np.arange(n_periods)[:, None]
+    mask = lag >= 0
+    blocks = [np.where(mask, k[np.clip(lag, 0, None)], 0.0) for k in kern]
+    return np.concatenate(blocks, axis=1)
+
+
+def convolve(x: np.ndarray, kern: np.ndarray) -> np.ndarray:
+    """Causal convolution of each row of ``x`` (n, T) with each kernel (m, >=T): (m, n, T)."""
+    n, T = x.shape
+    m = kern.shape[0]
+    out = x @ toeplitz(kern[:, :T], T)
+    return out.reshape(n, m, T).transpose(1, 0, 2)
+
+
+def convolve_fft(x: np.ndarray, kern: np.ndarray) -> np.ndarray:
+    """Causal convolution with a kernel per row: ``x`` (n, T), ``kern`` (n, m, >=T) -> (m, n, T).
+
+    Used when many series have distinct kernels, where one Toeplitz product per kernel would
+    loop over series.
+    """
+    n, T = x.shape
+    nfft = 1 << int(np.ceil(np.log2(2 * T)))
+    fx = np.fft.rfft(x, nfft, axis=-1)
+    fk = np.fft.rfft(kern[..., :T], nfft, axis=-1)
+    out = np.fft.irfft(fx[:, None, :] * fk, nfft, axis=-1)[..., :T]
+    return out.transpose(1, 0, 2)

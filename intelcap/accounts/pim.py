@@ -1,0 +1,745 @@
+r"""Perpetual inventory method: capital stocks, consumption of fixed capital, capital services.
+
+From investment series the engine builds, for every series at once,
+
+- the **gross stock** :math:`G_t = \sum_a I_{t-a}\, g(a)` (surviving assets at as-new prices),
+- the **net (wealth) stock** :math:`K_t = \sum_a I_{t-a}\, n(a)` (assets at their used prices),
+- the **productive stock** :math:`K^P_t = \sum_a I_{t-a}\, p(a)` (efficiency units),
+- **consumption of fixed capital** :math:`D_t = \sum_a I_{t-a}\, [n(a-1) - n(a)]`,
+  :math:`n(-1) = 1`, so that :math:`K_t = K_{t-1} + I_t - D_t`,
+
+where :math:`a` counts the periods since the investment period and the weights :math:`g, n, p`
+come from the cohort survival, age-price and age-efficiency profiles
+(:mod:`intelcap.accounts.profiles`, :mod:`intelcap.accounts.retirement`, OECD 2009, ch. 13)
+under a timing convention. All stocks are end-of-period stocks. The sums are a causal convolution
+computed for all series at once (one matrix product per distinct asset type).
+
+References
+----------
+OECD (2009), *Measuring Capital - OECD Manual*, second edition, Paris: OECD Publishing.
+BEA (2003), *Fixed Assets and Consumer Durable Goods in the United States, 1925-97*, Washington DC:
+U.S. Department of Commerce (methodology; the half-year convention, pp. M-5 to M-7).
+Fraumeni, B. M. (1997), "The measurement of depreciation in the U.S. National Income and Product
+Accounts", *Survey of Current Business* 77(7), 7-23.
+Jorgenson, D. W. (1963), "Capital theory and investment behavior", *American Economic Review*
+53(2), 247-259 (the user cost of capital).
+Harberger, A. C. (1978), "Perspectives on capital and technology in less developed countries",
+in *Contemporary Economic Analysis*, London: Croom Helm (the steady-state initial stock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from intelcap._validation import check_choice, progress_bar
+from intelcap.accounts._pim_data import Layout, broadcast_param, from_input
+from intelcap.accounts._pim_kernels import convolve, convolve_fft, kernels
+from intelcap.accounts.profiles import (
+    PROFILES,
+    AgeProfile,
+    Geometric,
+    _check_rate,
+    get_profile,
+)
+from intelcap.accounts.retirement import RETIREMENTS, Retirement, get_retirement
+from intelcap.exceptions import (
+    DataError,
+    IntelcapTypeError,
+    ParameterError,
+    SpecificationError,
+)
+
+__all__ = ["PIMResult", "TIMINGS", "pim"]
+
+#: Timing conventions (see :func:`pim`).
+TIMINGS = ("beginning", "mid", "end")
+#: Measures computed by the engine, in this order.
+MEASURES = ("gross", "net", "productive", "cfc")
+#: Distinct asset types above which the engine switches from Toeplitz products to an FFT with a
+#: kernel per series.
+_FFT_GROUPS = 64
+#: Relative weight below which the pre-sample history is cut (initial stocks).
+_PRE_TAIL = 1e-13
+
+
+@dataclass(frozen=True)
+class _Group:
+    """One asset type: the parameters shared by a set of series."""
+
+    profile: AgeProfile
+    retirement: Retirement | None
+    life: float | None
+    delta: float | None  # geometric rate (None for other profiles)
+
+
+def _group_parameters(
+    profile: str | AgeProfile,
+    layout: Layout,
+    rate: Any,
+    service_life: Any,
+    retirement: str | Retirement | None,
+    cv: Any,
+    options: dict[str, Any],
+) -> tuple[list[_Group], np.ndarray]:
+    """Distinct asset types and the group code of each series."""
+    if isinstance(profile, AgeProfile):
+        name = profile.name
+    else:
+        check_choice("profile", profile, PROFILES)
+        name = profile
+    if retirement is not None and not isinstance(retirement, Retirement):
+        check_choice("retirement", retirement, RETIREMENTS)
+    num_opts = {k: v for k, v in options.items() if k in ("beta", "declining_balance")}
+    other = {k: v for k, v in options.items() if k not in num_opts}
+    cols = {
+        "rate": broadcast_param(rate, "rate", layout),
+        "service_life": broadcast_param(service_life, "service_life", layout),
+        "cv": broadcast_param(cv, "cv", layout),
+    }
+    for k, v in num_opts.items():
+        cols[k] = broadcast_param(v, k, layout)
+    table = np.column_stack(list(cols.values()))
+    for k, arr in cols.items():
+        bad = ~np.isnan(arr) & ~np.isfinite(arr)
+        if bad.any():
+            s = int(np.flatnonzero(bad)[0])
+            raise ParameterError(f"{k} is not finite for {layout.describe(s)}")
+    life = cols["service_life"]
+    bad = ~np.isnan(life) & (life <= 0)
+    if bad.any():
+        s = int(np.flatnonzero(bad)[0])
+        raise ParameterError(
+            f"service_life={life[s]!r} for {layout.describe(s)} must be positive"
+        )
+    key = np.where(np.isnan(table), -np.inf, table)
+    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    first = np.array([int(np.flatnonzero(inverse == g)[0]) for g in range(len(uniq))])
+    groups = []
+    names = list(cols)
+    for g, row in enumerate(uniq):
+        vals = {k: (None if np.isneginf(v) else float(v)) for k, v in zip(names, row, strict=True)}
+        where = layout.describe(int(first[g]))
+        groups.append(_make_group(profile, name, retirement, vals, other, where))
+    return groups, inverse
+
+
+def _make_group(
+    profile: str | AgeProfile,
+    name: str,
+    retirement: str | Retirement | None,
+    vals: dict[str, float | None],
+    other: dict[str, Any],
+    where: str,
+) -> _Group:
+    rate, life, cv = vals.pop("rate"), vals.pop("service_life"), vals.pop("cv")
+    try:
+        if isinstance(profile, AgeProfile):
+            prof = profile
+        elif name == "geometric":
+            opts = {k: v for k, v in vals.items() if v is not None and k == "declining_balance"}
+            if "beta" in vals and vals["beta"] is not None:
+                raise SpecificationError("beta= applies to the hyperbolic profile only")
+            prof = get_profile(name, rate=rate, service_life=life, **opts, **other)
+        else:
+            if rate is not None:
+                raise SpecificationError(
+                    f"rate= applies to the geometric profile; {name!r} takes service_life="
+                )
+            if vals.get("declining_balance") is not None:
+                raise SpecificationError("declining_balance= applies to the geometric profile")
+            opts = {"beta": vals["beta"]} if vals.get("beta") is not None else {}
+            prof = get_profile(name, **opts, **other)
+        if isinstance(prof, Geometric):
+            delta = prof.delta
+            if life is None and retirement is not None:
+                raise SpecificationError(
+                    "a retirement distribution needs the mean service life: pass service_life="
+                )
+        else:
+            delta = None
+            if life is None:
+                raise SpecificationError(f"profile {name!r} needs service_life=")
+        ret = None
+        if retirement is not None and retirement != "none":
+            ret = get_retirement(retirement, life, cv)
+        elif cv is not None:
+            raise SpecificationError("cv= is given but retirement= is None")
+    except (ParameterError, SpecificationError) as exc:
+        raise type(exc)(f"{exc} ({where})") from None
+    return _Group(prof, ret, life, delta)
+
+
+def _estimate_growth(x: np.ndarray, start: np.ndarray, n_obs: int, layout: Layout) -> np.ndarray:
+    """Trend growth of investment over its first ``n_obs`` periods (log-linear least squares)."""
+    n, T = x.shape
+    idx = start[:, None] + np.arange(n_obs)[None, :]
+    valid = idx < T
+    vals = np.take_along_axis(x, np.minimum(idx, T - 1), axis=1)
+    m = valid.sum(axis=1)
+    if (m < 2).any():
+        s = int(np.flatnonzero(m < 2)[0])
+        raise DataError(
+            f"initial_stock='steady_state' needs at least two periods of investment to estimate "
+            f"its growth; {layout.describe(s)} has {int(m[s])}; pass initial_growth="
+        )
+    bad = valid & ~(vals > 0)
+    if bad.any():
+        s, j = np.argwhere(bad)[0]
+        raise DataError(
+            f"initial_stock='steady_state' takes logs of early investment, but "
+            f"{layout.describe(s)} has {vals[s, j]!r} at period {layout.periods[idx[s, j]]!r}; "
+            "pass initial_growth= (or an initial stock)"
+        )
+    t = np.where(valid, np.arange(n_obs)[None, :], 0.0)
+    y = np.where(valid, np.log(np.where(valid, vals, 1.0)), 0.0)
+    tm = t.sum(1) / m
+    ym = y.sum(1) / m
+    cov = (np.where(valid, (t - tm[:, None]) * (y - ym[:, None]), 0.0)).sum(1)
+    var = (np.where(valid, (t - tm[:, None]) ** 2, 0.0)).sum(1)
+    return np.expm1(cov / var)
+
+
+def pim(
+    investment: pd.Series | pd.DataFrame,
+    *,
+    profile: str | AgeProfile = "geometric",
+    rate: Any = None,
+    service_life: Any = None,
+    retirement: str | Retirement | None = None,
+    cv: Any = None,
+    timing: str = "mid",
+    deflator: pd.Series | pd.DataFrame | None = None,
+    initial_stock: Any = None,
+    progress: bool = False,
+    keys: list[str] | str | None = None,
+    period: str = "period",
+    value: str = "value",
+    discount_rate: float = 0.04,
+    deflator_base: float = 1.0,
+    initial_growth: Any = None,
+    growth_periods: int = 5,
+    allow_negative: bool = False,
+    **profile_options: Any,
+) -> PIMResult:
+    r"""Run the perpetual inventory method on one or many investment series.
+
+    Parameters
+    ----------
+    investment : pandas.Series or pandas.DataFrame
+        Gross fixed capital formation by period: a Series (index = periods), a wide DataFrame
+        (index = periods, one column per series) or a long DataFrame with key columns, a period
+        column and a value column (``keys=``, ``period=``, ``value=``; a DataFrame holding both
+        a ``period`` and a ``value`` column is read as long). In current prices when a
+        ``deflator`` is given, else in constant prices. Periods must increase and be regularly
+        spaced; a series may start late (NaN before its first value, or no rows in a long
+        table) but may not have gaps.
+    profile : {"geometric", "straight_line", "hyperbolic"} or AgeProfile
+        Age profile (:mod:`intelcap.accounts.profiles`). Options go in ``**profile_options``
+        (``beta=`` for hyperbolic, ``declining_balance=`` for geometric, ``basis=``).
+    rate : float, Series or dict, optional
+        Geometric depreciation rate per period. Without it the geometric rate is
+        ``declining_balance / service_life`` (``declining_balance`` 1.65 by default, BEA for
+        software: 1.65 / 3 = 0.55, 1.65 / 5 = 0.33).
+    service_life : float, Series or dict, optional
+        Service life in periods: the life of the straight-line and hyperbolic profiles, the mean
+        of the retirement distribution, the base of the geometric declining-balance rate.
+    retirement : {None, "none", "winfrey_s3", "weibull", "lognormal", "gamma", \
+"truncated_normal"}
+        Distribution of service lives around ``service_life``
+        (:mod:`intelcap.accounts.retirement`). ``None``: the geometric profile never retires
+        assets; the finite-life profiles retire every asset at exactly ``service_life``.
+    cv : float, Series or dict, optional
+        Coefficient of variation of service lives (two-parameter distributions).
+    timing : {"mid", "beginning", "end"}
+        When investment enters the stock within its period. The weight of a vintage of age
+        :math:`a` (periods since the investment period) in an end-of-period stock, from a cohort
+        profile :math:`f(x)` of continuous age :math:`x`:
+
+        - ``"mid"``: investment is spread evenly over its period, on average placed in service at
+          mid-period; :math:`w(a) = [f(a) + f(a+1)] / 2`. For the geometric profile this is
+          BEA's half-year convention: first-period depreciation :math:`\delta / 2`, then
+          :math:`(1-\delta/2)(1-\delta)^{a}` (BEA 2003, M-5 to M-7; Fraumeni 1997, p. 8;
+          OECD 2009, sec. 5.3).
+        - ``"beginning"``: investment is in place at the start of its period and depreciates
+          over all of it; :math:`w(a) = f(a+1)`.
+        - ``"end"``: investment is valued at the end of its first period, new, without
+          depreciation in that period; :math:`w(a) = f(a)` (OECD 2009, sec. 5.3).
+    deflator : Series or DataFrame, optional
+        Price index of the investment good, aligned with ``investment``: a Series by period (the
+        same index for every series) or an object laid out like ``investment``. Investment is
+        deflated to constant prices, :math:`I / (P/P_0)` with ``deflator_base`` :math:`P_0`
+        (100 for an index with base 100); stocks and CFC are revalued to current prices at the
+        period's price.
+    initial_stock : float, Series, dict or "steady_state", optional
+        Net stock (constant prices) at the end of the period before each series' first value.
+        Its vintages are assumed to follow steady-state growth :math:`I_{-k} \propto (1+g)^{-k}`
+        at rate ``initial_growth`` (default: the trend growth of the first ``growth_periods``
+        periods of investment). ``"steady_state"`` also sets its level from the first
+        investment, :math:`I_{-k} = I_0 (1+g)^{-k}` (the steady-state method; for the geometric
+        profile with ``timing="end"`` it is Harberger's :math:`K_{-1} = I_0 / (g + \delta)`).
+    progress : bool
+        Show a progress bar over asset types.
+    keys, period, value : str
+        Column names of a long table (``keys`` default: every other column).
+    discount_rate : float
+        Real rate :math:`r > -1` used to turn an age-efficiency profile into its age-price
+        profile (4 % by default, OECD 2009, sec. 8.2); no effect on a geometric profile without
+        retirement.
+    deflator_base : float
+        Value of the deflator in its reference period (1 by default).
+    initial_growth : float, Series or dict, optional
+        Growth rate of the pre-sample investment (see ``initial_stock``).
+    growth_periods : int
+        Periods used to estimate ``initial_growth``.
+    allow_negative : bool
+        Accept negative investment (net disposals); by default it is an error.
+    **profile_options
+        Options of the profile (``beta``, ``declining_balance``, ``basis``).
+
+    Returns
+    -------
+    PIMResult
+        ``gross``, ``net``, ``productive``, ``cfc`` (constant prices), ``net_current``,
+        ``cfc_current``, ``gross_current`` (current prices), laid out like ``investment``;
+        ``to_long()``, ``plot()``, ``capital_services(...)``.
+
+    Raises
+    ------
+    DataError, MissingDataError
+        Negative investment (without ``allow_negative``), gaps, periods out of order or not
+        regularly spaced; the message names the series and the period.
+    ParameterError, SpecificationError
+        Service life <= 0, ``cv`` outside its range, a discount rate <= -1, unknown names.
+
+    Notes
+    -----
+    With constant investment :math:`I`, a geometric rate :math:`\delta` and the half-year
+    convention, :math:`D_1 = I\delta/2`, :math:`K_1 = I(1-\delta/2)` and
+    :math:`K_t = (1-\delta) K_{t-1} + (1 - \delta/2) I_t \to I(1-\delta/2)/\delta`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = pim(pd.Series(100.0, index=range(2001, 2004)), rate=0.33)
+    >>> res.cfc.round(5).tolist()
+    [16.5, 44.055, 62.51685]
+    """
+    check_choice("timing", timing, TIMINGS)
+    discount_rate = _check_rate(discount_rate, "discount_rate")
+    x_raw, layout = from_input(investment, keys=keys, period=period, value=value)
+    n, T = x_raw.shape
+    start = _starts(x_raw, layout)
+    x = np.nan_to_num(x_raw, nan=0.0)
+    if not allow_negative and (x < 0).any():
+        s, t = np.argwhere(x < 0)[0]
+        raise DataError(
+            f"investment of {layout.describe(s)} is negative ({x[s, t]!r}) at period "
+            f"{layout.periods[t]!r}; pass allow_negative=True for net disposals"
+        )
+    price = _deflator(deflator, layout, x_raw, deflator_base)
+    if price is not None:
+        x = x / price
+    groups, code = _group_parameters(
+        profile, layout, rate, service_life, retirement, cv, profile_options
+    )
+    init = _initial(initial_stock, initial_growth, growth_periods, x, start, layout)
+    out = np.empty((len(MEASURES), n, T))
+    kerns: list[np.ndarray] = []
+    for g, grp in enumerate(progress_bar(groups, desc="pim", progress=progress)):
+        n_ages = T
+        if init is not None:
+            n_ages = T + _pre_horizon(grp, init[1][code == g])
+        k = kernels(grp.profile, grp.retirement, n_ages, timing, discount_rate, grp.life)
+        kerns.append(k)
+    if len(groups) <= _FFT_GROUPS:
+        for g in range(len(groups)):
+            rows = np.flatnonzero(code == g)
+            out[:, rows, :] = convolve(x[rows], kerns[g])
+    else:
+        per_series = np.stack([kerns[c][:, :T] for c in code])
+        out[:] = convolve_fft(x, per_series)
+    prior = np.zeros((3, n))
+    if init is not None:
+        prior = _add_presample(out, init, kerns, code, start, x)
+    before = np.arange(T)[None, :] < start[:, None]
+    out[:, before] = np.nan
+    return PIMResult(
+        layout=layout,
+        investment=np.where(before, np.nan, x),
+        stocks=out,
+        price=price,
+        deflator_base=float(deflator_base),
+        timing=timing,
+        groups=groups,
+        group_code=code,
+        discount_rate=discount_rate,
+        prior=prior,
+    )
+
+
+def _starts(x_raw: np.ndarray, layout: Layout) -> np.ndarray:
+    from intelcap.accounts._pim_data import _starts as starts
+
+    return starts(x_raw, layout, "investment")
+
+
+def _deflator(
+    deflator: Any, layout: Layout, x_raw: np.ndarray, base: float
+) -> np.ndarray | None:
+    """Price relatives ``P / P_0`` as an (n_series, n_periods) array, checked against the input."""
+    if deflator is None:
+        return None
+    base = float(base)
+    if not np.isfinite(base) or base <= 0:
+        raise ParameterError(f"deflator_base={base!r} must be positive")
+    if isinstance(deflator, pd.Series) and (layout.kind != "series" or True):
+        idx = deflator.index
+        if not idx.equals(layout.periods):
+            missing = layout.periods.difference(idx)
+            if len(missing) or len(idx) != len(layout.periods):
+                raise DataError(
+                    f"deflator index differs from the investment periods (lengths {len(idx)} "
+                    f"and {len(layout.periods)}"
+                    + (f"; first missing period {missing[0]!r}" if len(missing) else "")
+                    + "); align them explicitly"
+                )
+            deflator = deflator.reindex(layout.periods)
+        p = np.broadcast_to(deflator.to_numpy(dtype=float, na_value=np.nan)[None, :],
+                            x_raw.shape).copy()
+    elif isinstance(deflator, pd.DataFrame):
+        if layout.kind == "wide":
+            if not (deflator.index.equals(layout.periods)
+                    and deflator.columns.equals(layout.labels)):
+                raise DataError(
+                    "deflator DataFrame must have the investment's index and columns "
+                    f"(shapes {deflator.shape} and {(len(layout.periods), layout.n_series)})"
+                )
+            p = deflator.to_numpy(dtype=float, na_value=np.nan).T.copy()
+        elif layout.kind == "long":
+            p_raw, play = from_input(deflator, keys=layout.keys, period=layout.period_col,
+                                     value=layout.value_col, what="deflator")
+            if not play.periods.equals(layout.periods):
+                raise DataError("deflator periods differ from the investment periods")
+            pos = play.labels.get_indexer(layout.labels)
+            if (pos < 0).any():
+                s = int(np.flatnonzero(pos < 0)[0])
+                raise DataError(f"deflator has no rows for {layout.describe(s)}")
+            p = p_raw[pos]
+        else:
+            raise IntelcapTypeError("the deflator of a Series must be a Series")
+    else:
+        raise IntelcapTypeError(
+            f"deflator must be a pandas Series or DataFrame, got {type(deflator).__name__}"
+        )
+    need = ~np.isnan(x_raw)
+    bad = need & ~(np.isfinite(p) & (p > 0))
+    if bad.any():
+        s, t = np.argwhere(bad)[0]
+        raise DataError(
+            f"deflator of {layout.describe(s)} must be positive and finite, got {p[s, t]!r} at "
+            f"period {layout.periods[t]!r}"
+        )
+    return np.where(need, p, 1.0) / base
+
+
+def _initial(
+    initial_stock: Any,
+    initial_growth: Any,
+    growth_periods: int,
+    x: np.ndarray,
+    start: np.ndarray,
+    layout: Layout,
+) -> tuple[np.ndarray | None, np.ndarray] | None:
+    """(given net stock per series or None for steady state, pre-sample growth per series)."""
+    if initial_stock is None:
+        if initial_growth is not None:
+            raise SpecificationError("initial_growth= is given without initial_stock=")
+        return None
+    if isinstance(initial_stock, str):
+        check_choice("initial_stock", initial_stock, ("steady_state",))
+        level = None
+    else:
+        level = broadcast_param(initial_stock, "initial_stock", layout)
+        bad = ~np.isfinite(level) | (level < 0)
+        if bad.any():
+            s = int(np.flatnonzero(bad)[0])
+            raise ParameterError(
+                f"initial_stock for {layout.describe(s)} must be finite and non-negative, got "
+                f"{level[s]!r}"
+            )
+    if initial_growth is None:
+        if int(growth_periods) < 2:
+            raise ParameterError(f"growth_periods={growth_periods!r} must be at least 2")
+        if level is not None and (level == 0).all():
+            g = np.zeros(layout.n_series)
+        else:
+            g = _estimate_growth(x, start, int(growth_periods), layout)
+    else:
+        g = broadcast_param(initial_growth, "initial_growth", layout)
+    bad = ~np.isfinite(g) | (g <= -1)
+    if bad.any():
+        s = int(np.flatnonzero(bad)[0])
+        raise ParameterError(
+            f"pre-sample investment growth {g[s]!r} for {layout.describe(s)} must exceed -1"
+        )
+    return level, g
+
+
+def _pre_horizon(grp: _Group, growth: np.ndarray) -> int:
+    """Number of pre-sample vintages needed so the neglected ones weigh less than _PRE_TAIL."""
+    q = 1.0 / (1.0 + growth.min())
+    if grp.delta is not None and grp.retirement is None:
+        ratio = (1.0 - grp.delta) * q
+        if ratio >= 1.0:
+            raise ParameterError(
+                f"no steady state: pre-sample growth {growth.min():.4g} is not above minus the "
+                f"depreciation rate {grp.delta:.4g}"
+            )
+        if ratio <= 0:
+            return 1
+        return int(min(max(np.ceil(np.log(_PRE_TAIL) / np.log(ratio)), 1), 5000))
+    hi = grp.retirement.upper(1e-12) if grp.retirement is not None else grp.life
+    return int(min(np.ceil(hi) + 2, 5000))
+
+
+def _add_presample(
+    out: np.ndarray,
+    init: tuple[np.ndarray | None, np.ndarray],
+    kerns: list[np.ndarray],
+    code: np.ndarray,
+    start: np.ndarray,
+    x: np.ndarray,
+) -> np.ndarray:
+    r"""Add the synthetic pre-sample vintages :math:`I_{-k} = c (1+g)^{-k}`, k = 1..P.
+
+    Returns the gross, net and productive stocks at the end of the period before each series
+    starts, shape (3, n_series).
+    """
+    level, growth = init
+    n, T = x.shape
+    before = np.zeros((3, n))
+    for g, kern in enumerate(kerns):
+        rows = np.flatnonzero(code == g)
+        P = kern.shape[1] - T
+        if rows.size == 0 or P <= 0:
+            continue
+        k = np.arange(1, P + 1)
+        q = (1.0 + growth[rows])[:, None] ** (-k[None, :].astype(float))  # (r, P)
+        u = np.arange(T)
+        hk = kern[:, u[None, :] + k[:, None]]  # (4, P, T): kern[m, u + k]
+        contrib = np.einsum("rp,mpt->mrt", q, hk)  # per unit of c
+        prior = q @ kern[:3, k - 1].T  # (r, 3): stocks at u = -1 per unit of c
+        if level is None:
+            c = x[rows, start[rows]]
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                c = np.where(prior[:, 1] > 0, level[rows] / np.where(prior[:, 1] > 0,
+                                                                      prior[:, 1], 1.0), 0.0)
+        tt = np.arange(T)[None, :] - start[rows][:, None]
+        valid = tt >= 0
+        idx = np.broadcast_to(np.clip(tt, 0, T - 1)[None], contrib.shape)
+        shifted = np.take_along_axis(contrib, idx, axis=2)
+        out[:, rows, :] += np.where(valid[None], shifted * c[None, :, None], 0.0)
+        before[:, rows] = (prior * c[:, None]).T
+    return before
+
+
+@dataclass
+class CapitalServices:
+    """Capital services of a PIM run: user costs, volumes and values (laid out like the input).
+
+    Attributes
+    ----------
+    user_cost : DataFrame or Series
+        Rental price per unit of productive capital, current prices.
+    volume : DataFrame or Series
+        Capital-service volume: the productive stock in use during the period.
+    value : DataFrame or Series
+        ``user_cost * volume``.
+    rate : Series
+        The rate of return used by period (exogenous, or the internal rate).
+    depreciation : DataFrame or Series
+        The depreciation rate used by period and series.
+    """
+
+    user_cost: Any
+    volume: Any
+    value: Any
+    rate: pd.Series
+    depreciation: Any
+    price_change: Any
+
+
+@dataclass
+class PIMResult:
+    """Stocks, consumption of fixed capital and capital services of a PIM run.
+
+    Arrays are kept as ``(n_series, n_periods)`` internally and laid out like the investment
+    input on access. Constant-price measures are in prices of the deflator's reference period
+    (or in the investment's own prices without a deflator).
+    """
+
+    layout: Layout
+    investment: np.ndarray
+    stocks: np.ndarray
+    price: np.ndarray | None
+    deflator_base: float
+    timing: str
+    groups: list[_Group]
+    group_code: np.ndarray
+    discount_rate: float
+    prior: np.ndarray  # (3, n_series): gross, net, productive stocks before each series starts
+
+    # -- constant prices -------------------------------------------------------------------
+    @property
+    def gross(self) -> pd.Series | pd.DataFrame:
+        """Gross stock at the end of each period (constant prices)."""
+        return self.layout.wrap(self.stocks[0])
+
+    @property
+    def net(self) -> pd.Series | pd.DataFrame:
+        """Net (wealth) stock at the end of each period (constant prices)."""
+        return self.layout.wrap(self.stocks[1])
+
+    @property
+    def productive(self) -> pd.Series | pd.DataFrame:
+        """Productive stock (efficiency units) at the end of each period."""
+        return self.layout.wrap(self.stocks[2])
+
+    @property
+    def cfc(self) -> pd.Series | pd.DataFrame:
+        """Consumption of fixed capital in each period (constant prices)."""
+        return self.layout.wrap(self.stocks[3])
+
+    @property
+    def investment_constant(self) -> pd.Series | pd.DataFrame:
+        """Investment at constant prices."""
+        return self.layout.wrap(self.investment)
+
+    def _lagged(self, j: int) -> np.ndarray:
+        """Stock ``j`` at the end of the previous period (the initial stock before a start)."""
+        a = self.stocks[j]
+        prev = np.concatenate([np.full((a.shape[0], 1), np.nan), a[:, :-1]], axis=1)
+        return np.where(np.isnan(prev) & ~np.isnan(a), self.prior[j][:, None], prev)
+
+    @property
+    def retirements(self) -> pd.Series | pd.DataFrame:
+        """Retirements at as-new constant prices: :math:`G_{t-1} + I_t - G_t`."""
+        return self.layout.wrap(self._lagged(0) + self.investment - self.stocks[0])
+
+    @property
+    def initial(self) -> pd.DataFrame:
+        """Gross, net and productive stocks at the end of the period before each series starts."""
+        return pd.DataFrame(self.prior.T, index=self.layout.wide(self.stocks[0]).columns,
+                            columns=["gross", "net", "productive"])
+
+    # -- current prices --------------------------------------------------------------------
+    def _current(self, j: int) -> np.ndarray:
+        return self.stocks[j] if self.price is None else self.stocks[j] * self.price
+
+    @property
+    def gross_current(self) -> pd.Series | pd.DataFrame:
+        """Gross stock revalued at the period's price."""
+        return self.layout.wrap(self._current(0))
+
+    @property
+    def net_current(self) -> pd.Series | pd.DataFrame:
+        """Net stock revalued at the period's price (equals ``net`` without a deflator)."""
+        return self.layout.wrap(self._current(1))
+
+    @property
+    def cfc_current(self) -> pd.Series | pd.DataFrame:
+        """CFC at the period's price (equals ``cfc`` without a deflator)."""
+        return self.layout.wrap(self._current(3))
+
+    # -- long form and plot ----------------------------------------------------------------
+    def _measures(self) -> dict[str, np.ndarray]:
+        m = {"investment": self.investment}
+        for j, name in enumerate(MEASURES):
+            m[name] = self.stocks[j]
+        if self.price is not None:
+            m["investment_current"] = self.investment * self.price
+            m["gross_current"] = self._current(0)
+            m["net_current"] = self._current(1)
+            m["cfc_current"] = self._current(3)
+        return m
+
+    def to_long(self) -> pd.DataFrame:
+        """Long table: the input's key columns, the period, ``measure`` and ``value``.
+
+        Measures: ``investment`` (constant prices), ``gross``, ``net``, ``productive``,
+        ``cfc`` and, with a deflator, ``investment_current``, ``gross_current``,
+        ``net_current``, ``cfc_current``. Periods before a series starts are left out.
+        """
+        lay = self.layout
+        n, T = self.investment.shape
+        s_idx, t_idx = np.nonzero(~np.isnan(self.investment))
+        keys = lay.key_names()
+        base: dict[str, Any] = {}
+        if lay.kind == "long" or lay.kind == "wide":
+            labs = lay.labels[s_idx]
+            if isinstance(lay.labels, pd.MultiIndex):
+                for i, k in enumerate(keys):
+                    base[k] = labs.get_level_values(i)
+            else:
+                base[keys[0]] = np.asarray(labs)
+        elif keys:
+            base[keys[0]] = np.repeat(lay.name, len(s_idx))
+        pname = lay.period_col if lay.kind == "long" else (lay.periods.name or "period")
+        base[pname] = lay.periods[t_idx]
+        frames = []
+        for name, arr in self._measures().items():
+            df = pd.DataFrame(base)
+            df["measure"] = name
+            df["value"] = arr[s_idx, t_idx]
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+    def plot(self, series: Any = None, ax: Any = None, current: bool = False) -> Any:
+        """Plot the gross, net and productive stocks and the CFC (sum over series by default).
+
+        Parameters
+        ----------
+        series : label, optional
+            One series to plot (a column label, or a key tuple of a long table).
+        ax : matplotlib Axes, optional
+        current : bool
+            Plot current-price stocks and CFC.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        lay = self.layout
+        if series is None:
+            sel = slice(None)
+            title = "all series" if lay.n_series > 1 else lay.describe(0)
+        else:
+            pos = lay.labels.get_indexer([series])[0] if lay.kind != "series" else 0
+            if pos < 0:
+                raise DataError(f"no series {series!r}; series are {list(lay.labels)[:10]}")
+            sel = [pos]
+            title = lay.describe(pos)
+        if ax is None:
+            _, ax = plt.subplots()
+        names = ["gross", "net", "productive", "cfc"]
+        for j, name in enumerate(names):
+            arr = self._current(j) if current and j != 2 else self.stocks[j]
+            tot = np.nansum(arr[sel], axis=0) if series is None else arr[sel][0]
+            x = np.asarray(lay.periods)
+            if name == "cfc":
+                ax.plot(x, tot, label="CFC", linestyle="--")
+            else:
+                ax.plot(x, tot, label=f"{name} stock")
+        ax.set_xlabel(lay.periods.name or "period")
+        ax.set_ylabel("current prices" if current else "constant prices")
+        ax.set_title(f"Perpetual inventory: {title}")
+        ax.legend()
+        return ax
