@@ -312,3 +312,10 @@ def test_sdmx_csv_na_main_dsd(tmp_path):
     assert p3["S14"] == 55 and p3["S13"] == 20
     assert t.loc[t["transaction"] == "P51G", "product"].tolist() == ["N11G"]
     assert check_identity(t, tol=1e-9).loc[2021, "production"] == 100.0
+
+
+def test_written_file_mode_follows_umask(tiny, tmp_path):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    p = write_table(tiny, tmp_path / "m.csv")
+    assert p.stat().st_mode & 0o777 == 0o666 & ~mask

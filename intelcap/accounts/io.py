@@ -86,7 +86,7 @@ NA_ITEM_SECTORS: Mapping[str, tuple[str, str]] = {
 _SDMX_DROPPED = frozenset({
     "P5G", "P52_P53", "P61", "P62", "P71", "P72", "B11", "B111", "B112", "D2", "D3", "D21",
     "D31", "D11", "D12", "P41", "P31_S13", "P32_S13", "P3_P5", "P3_P6", "YA0", "YA1", "YA2",
-    "B1GQ_SUM", "D2X3",
+    "D2X3",
 })
 _SDMX_IGNORED_COLS = ("DATAFLOW", "LAST UPDATE", "OBS_FLAG", "OBS_STATUS", "STRUCTURE",
                       "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "CONF_STATUS")
@@ -111,11 +111,18 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         write(Path(tmp))
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; use the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _infer_format(path: Path, format: str | None) -> str:
