@@ -319,3 +319,39 @@ def test_nonconvergence_warns(rng):
         res = mod.fit(start={"gamma": 0.1, "c": 3.0}, max_nfev=2)
     assert not res.converged
     assert any("did not converge" in str(w.message) for w in rec)
+
+
+# -- oracles for the panel LM statistics -------------------------------------------------------
+
+def _within_ssr(data: pd.DataFrame, dep: str, cols: list[str]) -> float:
+    from linearmodels.panel import PanelOLS
+
+    res = PanelOLS(data[dep], data[cols], entity_effects=True).fit()
+    return float(res.resid_ss)
+
+
+@pytest.mark.reference
+def test_pstr_lm_equals_nested_fixed_effects_ssr(hansen99, pstr_model):
+    """Oracle through linearmodels: LM_X = NT (SSR_0 - SSR_1) / SSR_0 with SSR_1 the
+    fixed-effects fit augmented by z q, z q^2 (joint m = 2 test) and, for the sequence test
+    at m = 2, SSR_0 the fit already augmented by z q."""
+    d = hansen99.copy()
+    aux1, aux2 = [], []
+    for v in NONLIN:
+        d[f"{v}_q1"] = d[v] * d["vala"]
+        d[f"{v}_q2"] = d[v] * d["vala"] ** 2
+        aux1.append(f"{v}_q1")
+        aux2.append(f"{v}_q2")
+    # vala * vala duplicates nothing in LINEAR, so all eight terms add rank
+    nt = len(d)
+    ssr0 = _within_ssr(d, "inva", LINEAR)
+    ssr1 = _within_ssr(d, "inva", LINEAR + aux1)
+    ssr2 = _within_ssr(d, "inva", LINEAR + aux1 + aux2)
+    joint = pstr_model.linearity_test(order=2)
+    assert joint["LM_X"].stat == pytest.approx(nt * (ssr0 - ssr2) / ssr0, rel=1e-8)
+    assert joint["LM_X"].df == 8.0
+    seq = pstr_model.sequence_tests(max_order=2)
+    assert seq[1]["LM_X"].stat == pytest.approx(nt * (ssr0 - ssr1) / ssr0, rel=1e-8)
+    assert seq[1]["HAC_X"].stat == pytest.approx(30.03, abs=0.005)
+    assert seq[2]["LM_X"].stat == pytest.approx(nt * (ssr1 - ssr2) / ssr1, rel=1e-8)
+    assert seq[2]["LM_F"].df == (4.0, nt - 4 - 560 - 21)

@@ -253,19 +253,30 @@ def _check_rank(x: np.ndarray, names: list[str], what: str) -> None:
 
 
 def _independent_columns(base: np.ndarray, extra: np.ndarray, tol: float = 1e-8) -> np.ndarray:
-    """Indices of ``extra`` columns that add rank to ``base`` (greedy, pivoted QR)."""
+    """Indices of ``extra`` columns that add rank to ``base`` (full column rank), greedily.
+
+    Each candidate is orthogonalised (twice, Gram-Schmidt) against the columns kept so far; it
+    is kept when the residual norm exceeds ``tol`` times its own norm.
+    """
+    q = np.linalg.qr(base)[0] if base.shape[1] else np.empty((extra.shape[0], 0))
     keep: list[int] = []
-    cur = base
-    r0 = np.linalg.matrix_rank(cur, tol=None)
     for j in range(extra.shape[1]):
-        trial = np.column_stack([cur, extra[:, j]])
-        sv = np.linalg.svd(trial / np.maximum(np.linalg.norm(trial, axis=0), 1e-300),
-                           compute_uv=False)
-        r = int(np.sum(sv > tol * sv[0]))
-        if r > r0:
+        v = extra[:, j]
+        nv = float(np.linalg.norm(v))
+        if nv == 0:
+            continue
+        r = v - q @ (q.T @ v)
+        r = r - q @ (q.T @ r)
+        nr = float(np.linalg.norm(r))
+        if nr > tol * nv:
             keep.append(j)
-            cur, r0 = trial, r
+            q = np.column_stack([q, r / nr])
     return np.asarray(keep, dtype=int)
+
+
+def _ols(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Least squares by pivoted QR (LAPACK gelsy): faster than SVD on tall panels."""
+    return linalg.lstsq(a, b, lapack_driver="gelsy", check_finite=False)[0]
 
 
 def _ftest(stat_chi2: float, df1: int, df2: float, nobs: int, name: str, null: str,
@@ -534,7 +545,7 @@ class SmoothTransition:
         xb, yb = self._base()
         w = self._switch(_logistic_parts(self._q, gamma, c, self.scale)[0])
         rw = w - qx @ (qx.T @ w)
-        b1, *_ = np.linalg.lstsq(rw, ry, rcond=None)
+        b1 = _ols(rw, ry)
         r = ry - rw @ b1
         b0 = linalg.solve_triangular(rx, qx.T @ (yb - w @ b1))
         return r, float(r @ r), np.concatenate([b0, b1])
@@ -798,7 +809,7 @@ class PanelSmoothTransition(SmoothTransition):
         }
 
     def _null_fit(self) -> tuple[np.ndarray, np.ndarray]:
-        b, *_ = np.linalg.lstsq(self._xd, self._yd, rcond=None)
+        b = _ols(self._xd, self._yd)
         return self._yd - self._xd @ b, b
 
     def linearity_test(self, order: int | None = None, *, bootstrap: int = 0,
@@ -841,6 +852,36 @@ class PanelSmoothTransition(SmoothTransition):
         if bootstrap:
             out.update(self._wild_bootstrap(u, w2, out["LM_X"].stat, int(bootstrap), seed,
                                             null))
+        return out
+
+    def sequence_tests(self, max_order: int = 3) -> dict[int, dict[str, TestStatistic]]:
+        """Sequence of homogeneity tests for choosing the order :math:`m` (GTvD 2005, 4.1).
+
+        For :math:`j = 1..` ``max_order`` the null is :math:`\\beta_j^* = 0` given
+        :math:`\\beta_{j+1}^* = \\dots = 0`: the fixed-effects regression is augmented by
+        :math:`z q, \\dots, z q^{j-1}` and the LM statistics test :math:`z q^j`. ``j = 1`` is
+        the linearity test. (The R package PSTR's ``sqtest``.)
+
+        Returns
+        -------
+        dict
+            ``{j: {"LM_X": ..., "LM_F": ..., "HAC_X": ..., "HAC_F": ...}}``.
+        """
+        if max_order < 1:
+            raise SpecificationError("max_order must be >= 1")
+        out: dict[int, dict[str, TestStatistic]] = {}
+        base = self._xd
+        for j in range(1, max_order + 1):
+            wj = self._demean(self._z * (self._q[:, None] ** j))
+            keep = _independent_columns(base, wj)
+            if keep.size == 0:
+                out[j] = {"LM_X": InvalidTestStatistic(
+                    f"z q^{j} is collinear with the regressors", name="LM_X")}
+                continue
+            u = self._yd - base @ _ols(base, self._yd)
+            out[j] = self._lm_stats(u, base, wj[:, keep], null=f"beta_{j}* = 0 given higher "
+                                    "orders are zero", n_params=base.shape[1])
+            base = np.column_stack([base, wj[:, keep]])
         return out
 
     def _wild_bootstrap(self, u, w2, lm, reps, seed, null):
