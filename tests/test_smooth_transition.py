@@ -24,6 +24,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intelcap.estimation.results import InvalidTestStatistic, TestStatistic
 from intelcap.estimation.smooth_transition import (
@@ -355,3 +357,31 @@ def test_pstr_lm_equals_nested_fixed_effects_ssr(hansen99, pstr_model):
     assert seq[1]["HAC_X"].stat == pytest.approx(30.03, abs=0.005)
     assert seq[2]["LM_X"].stat == pytest.approx(nt * (ssr1 - ssr2) / ssr1, rel=1e-8)
     assert seq[2]["LM_F"].df == (4.0, nt - 4 - 560 - 21)
+
+
+# -- invariances ---------------------------------------------------------------------------------
+
+_INV_DATA = _simulate_lstr(np.random.default_rng(11), n=150)
+
+
+@settings(max_examples=25, deadline=None)
+@given(a=st.floats(0.1, 10.0) | st.floats(-10.0, -0.1), b=st.floats(-5.0, 5.0))
+def test_lstr_lm_invariant_to_affine_transition(a, b):
+    """With a constant in exog and z = exog, the LM3 statistic depends on q only through the
+    span of z q^j (j <= 3), which an affine map of q leaves unchanged."""
+    d = _INV_DATA
+    base = SmoothTransition(d["y"], d[["const", "x"]], d["q"]).linearity_test()
+    moved = SmoothTransition(d["y"], d[["const", "x"]], a * d["q"] + b).linearity_test()
+    assert moved["LM_X"].stat == pytest.approx(base["LM_X"].stat, rel=1e-6)
+
+
+def test_lstr_estimate_equivariant_to_rescaling_q(rng):
+    """With gamma normalised by sd(q), rescaling q by k leaves gamma and scales c by k."""
+    data = _simulate_lstr(rng, n=300)
+    grid = TransitionGrid(n_gamma=6, n_c=8)
+    r1 = SmoothTransition.from_frame(data, "y", ["const", "x"], "q").fit(grid=grid)
+    r2 = SmoothTransition.from_frame(data.assign(q=data["q"] * 7.0), "y", ["const", "x"],
+                                     "q").fit(grid=grid)
+    assert r2.gamma == pytest.approx(r1.gamma, rel=1e-5)
+    assert r2.c[0] == pytest.approx(7.0 * r1.c[0], rel=1e-5)
+    assert r2.ssr == pytest.approx(r1.ssr, rel=1e-9)
