@@ -108,3 +108,15 @@ def test_prints_itself():
     assert "<table" in pol._repr_html_()
     assert repr(pol).startswith("CapitalizationPolicy(route='satellite'")
     assert pol.pim_options() == {"profile": "geometric", "timing": "mid", "rate": 0.33}
+
+
+def test_timings_and_pim_options_match_the_pim():
+    from intelcap.accounts import pim as pim_module
+    from intelcap.accounts.policy import TIMINGS
+
+    assert set(TIMINGS) == set(pim_module.TIMINGS)
+    pol = CapitalizationPolicy(service_life=5, profile="geometric", timing="beginning",
+                               profile_options={"declining_balance": 1.65})
+    res = pim_module.pim(pd.Series(100.0, index=range(2001, 2004)), **pol.pim_options())
+    # BEA own-account software: declining balance 1.65 / 5 years = 0.33 a year, full first year
+    np.testing.assert_allclose(res.cfc.to_numpy()[:2], [33.0, 33.0 + 0.33 * 67.0])

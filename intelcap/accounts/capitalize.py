@@ -711,6 +711,7 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
     measures_cur = {name: f * d for name, f in measures_const.items()}
     measures_cur["gfcf"] = invest
     if policy.deflator is not None:
+        measures_cur["gross_stock"] = frame(res.gross_current)
         measures_cur["net_stock"] = frame(res.net_current)
         measures_cur["cfc"] = frame(res.cfc_current)
     parts = []

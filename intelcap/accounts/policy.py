@@ -57,7 +57,7 @@ ROUTES: tuple[str, ...] = ("satellite", "own_account")
 #: Producer sectors (ESA 2010): market S11, S12, S14; non-market S13, S15.
 PRODUCER_SECTORS: tuple[str, ...] = ("S11", "S12", "S13", "S14", "S15")
 #: Timing conventions understood by the perpetual inventory (``"mid"`` = half-year convention).
-TIMINGS: tuple[str, ...] = ("mid", "start", "end")
+TIMINGS: tuple[str, ...] = ("mid", "beginning", "end")
 
 #: Every key of the ``[policy]`` table of a configuration file, with its documentation.
 POLICY_KEYS: Mapping[str, str] = {
@@ -79,7 +79,7 @@ POLICY_KEYS: Mapping[str, str] = {
     "service_life": "mean service life in years",
     "retirement": "retirement distribution name (e.g. 'weibull', 'lognormal'); default none",
     "cv": "coefficient of variation of the retirement distribution",
-    "timing": "investment timing: 'mid' (half-year convention; default), 'start' or 'end'",
+    "timing": "investment timing: 'mid' (half-year convention; default), 'beginning' or 'end'",
     "deflator": "asset price index by period: an inline table {2024 = 1.0, 2025 = 0.9} or a "
                 "CSV path (columns period, value) relative to the config file; default none "
                 "(constant asset prices)",
