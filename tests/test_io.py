@@ -127,6 +127,11 @@ def test_excel_round_trip_and_metadata(tiny, tmp_path):
     assert meta["written_by"].startswith("intelcap ")
     p2 = write_table(tiny, tmp_path / "u.xlsx", metadata={"source": "hand-built economy"})
     assert p.read_bytes() == p2.read_bytes()
+    # no save-time stamp anywhere (openpyxl writes one into docProps/core.xml)
+    import zipfile
+
+    core = zipfile.ZipFile(p).read("docProps/core.xml").decode()
+    assert "2000-01-01T00:00:00Z</dcterms:modified>" in core
 
 
 def test_excel_metadata_contradiction(tiny, tmp_path):

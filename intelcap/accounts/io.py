@@ -215,6 +215,9 @@ def _normalise_zip(src: Path, dst: Path) -> None:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
             out = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             out.compress_type = zipfile.ZIP_DEFLATED
             out.external_attr = 0o600 << 16
