@@ -112,12 +112,26 @@ class Expit(sp.Function):
         return tex if exp is None else rf"{tex}^{{{exp}}}"
 
 
+def _split_difference(a: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """Write ``a`` as ``lhs - rhs`` with the negative terms in ``rhs`` (for ``a > 0``)."""
+    if isinstance(a, sp.Add):
+        pos = [t for t in a.args if not t.could_extract_minus_sign()]
+        neg = [-t for t in a.args if t.could_extract_minus_sign()]
+        if pos and neg:
+            return sp.Add(*pos), sp.Add(*neg)
+    return a, sp.S.Zero
+
+
 class _Printer(NumPyPrinter):
     """NumPy printer that keeps ``Heaviside`` as ``numpy.heaviside`` (not a ``select``)."""
 
     def _print_Heaviside(self, expr):
         arg = self._print(expr.args[0])
         h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        if h0 == 0:  # 1(a > b): a comparison is several times faster than numpy.heaviside
+            lhs, rhs = _split_difference(expr.args[0])
+            return (f"{self._module_format('numpy.greater')}({self._print(lhs)}, "
+                    f"{self._print(rhs)}).astype(float)")
         return f"{self._module_format('numpy.heaviside')}({arg}, {self._print(sp.Float(h0))})"
 
     def _print_Expit(self, expr):
@@ -126,13 +140,7 @@ class _Printer(NumPyPrinter):
 
 class _Latex(LatexPrinter):
     def _print_Heaviside(self, expr, exp=None):
-        a = expr.args[0]
-        lhs, rhs = (a, sp.S.Zero)
-        if isinstance(a, sp.Add):
-            pos = [t for t in a.args if not t.could_extract_minus_sign()]
-            neg = [-t for t in a.args if t.could_extract_minus_sign()]
-            if pos and neg:
-                lhs, rhs = sp.Add(*pos), sp.Add(*neg)
+        lhs, rhs = _split_difference(expr.args[0])
         rel = ">" if len(expr.args) > 1 and expr.args[1] == 0 else r"\geq"
         tex = rf"\mathbb{{1}}\left({self._print(lhs)} {rel} {self._print(rhs)}\right)"
         return tex if exp is None else rf"{tex}^{{{exp}}}"
@@ -191,6 +199,10 @@ def _label(index: pd.Index | None, arr: np.ndarray, pos: int) -> Any:
 
 
 def _check_values(arr: np.ndarray, name: str, index: pd.Index | None, positive: bool) -> None:
+    if arr.size:
+        lo, hi = arr.min(), arr.max()  # two reductions; NaN propagates into both
+        if np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or not positive):
+            return
     finite = np.isfinite(arr)
     if not finite.all():
         bad = ~finite
@@ -416,8 +428,7 @@ class ProductionFunction:
         key = ("el_expr", x)
         if key not in self._cache:
             sym = self._symbol(x)
-            e = _zero_dirac(sym * sp.diff(self.log_expr, sym))
-            self._cache[key] = sp.expand(e) if e.is_Add else e
+            self._cache[key] = _zero_dirac(sym * sp.diff(self.log_expr, sym))
         return self._cache[key]
 
     def returns_to_scale_expr(self) -> sp.Expr:
@@ -503,10 +514,22 @@ class ProductionFunction:
         return pd.Series(arr, index=d.index, name=name)
 
     def _frame(self, columns: Mapping[str, Any], d: _Data):
-        arrs = {k: self._full(v, d) for k, v in columns.items()}
         if d.index is None:
-            return np.stack(list(arrs.values()), axis=-1) if arrs else np.empty((*d.shape, 0))
-        return pd.DataFrame(arrs, index=d.index)
+            out = np.empty((*d.shape, len(columns)))
+            for i, v in enumerate(columns.values()):
+                out[..., i] = v
+            return out
+        # fresh result arrays are handed to pandas without a copy (one block per column);
+        # constants are materialised, and an array that may share memory with an input is copied
+        cols = {}
+        for k, v in columns.items():
+            arr = np.asarray(v, dtype=float)
+            if arr.shape != d.shape:
+                arr = np.full(d.shape, arr)
+            elif any(np.may_share_memory(arr, a) for a in d.arrays):
+                arr = arr.copy()
+            cols[k] = arr
+        return pd.DataFrame(cols, index=d.index, copy=False)
 
     def _eval(self, key: Any, build: Callable[[], Any], data: Any, params: Mapping[str, float]):
         target, pvals = self._resolve(params)
