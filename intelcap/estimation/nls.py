@@ -206,6 +206,19 @@ def _hoist_data_only(expr: sp.Expr, param_syms: set[sp.Symbol], positive: set[sp
     return walk(expr)
 
 
+def _lambdify(args, expr):
+    """Compile to numpy once, common subexpressions eliminated.
+
+    Uses :func:`intelcap.production.core.lambdify` (fast ``Heaviside``, overflow-free logistic
+    ``Expit``) so production-function expressions evaluate as the production module does.
+    """
+    try:
+        from intelcap.production.core import lambdify as production_lambdify
+    except ImportError:  # pragma: no cover - the production module is part of intelcap
+        return sp.lambdify(list(args), expr, modules="numpy", cse=True)
+    return production_lambdify(list(args), expr, cse=True)
+
+
 def _compile(lhs: sp.Expr, rhs: sp.Expr, params: tuple[str, ...],
              symbols: Mapping[str, sp.Symbol], positive: set[str]) -> _Compiled:
     param_syms = [symbols[p] for p in params]
@@ -221,19 +234,25 @@ def _compile(lhs: sp.Expr, rhs: sp.Expr, params: tuple[str, ...],
     # the fitted values use the original (unhoisted) rhs so predict() works on new data
     derived_sources = sorted({s for e in table for s in e.free_symbols}, key=lambda s: s.name)
     derived_items = list(table.items())
-    derived_fn = (sp.lambdify(derived_sources, [e for e, _ in derived_items], modules="numpy",
-                              cse=True) if derived_items else None)
+    derived_fn = (_lambdify(derived_sources, [e for e, _ in derived_items])
+                  if derived_items else None)
     args = [*data_syms, *param_syms]
-    resid_fn = sp.lambdify(args, resid, modules="numpy", cse=True)
-    jac_fn = sp.lambdify(args, jac, modules="numpy", cse=True)
+    resid_fn = _lambdify(args, resid)
+    jac_fn = _lambdify(args, jac)
     rhs_data = sorted(rhs.free_symbols - pset, key=lambda s: s.name)
-    fitted_fn = sp.lambdify([*rhs_data, *param_syms], rhs, modules="numpy")
+    fitted_fn = _lambdify([*rhs_data, *param_syms], rhs)
     fitted_fn.data_names = tuple(s.name for s in rhs_data)  # type: ignore[attr-defined]
     derived = {sym.name: e for e, sym in derived_items}
     return _Compiled(params=params, data_names=tuple(s.name for s in data_syms),
                      derived=derived, derived_fn=derived_fn,
                      derived_args=tuple(s.name for s in derived_sources),
                      resid_fn=resid_fn, jac_fn=jac_fn, fitted_fn=fitted_fn, jac_exprs=jac)
+
+
+#: Compiled models by (lhs, rhs, parameters, positive columns): a model is differentiated and
+#: lambdified once per process, however often it is fitted (replications, bootstraps).
+_CACHE: dict[Any, _Compiled] = {}
+_CACHE_SIZE = 64
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,10 +263,11 @@ class NLS:
 
     Parameters
     ----------
-    formula : str
+    formula : str or (sympy.Expr, sympy.Expr)
         ``"lhs ~ rhs"``; names are the data columns and the parameters (the keys of ``start``).
         Allowed are numbers, ``+ - * / ** ^``, and the functions of
-        :data:`intelcap._expressions.FUNCTIONS` (``exp``, ``log``, ``sqrt``, ...).
+        :data:`intelcap._expressions.FUNCTIONS` (``exp``, ``log``, ``sqrt``, ...). A pair of
+        sympy expressions (already built, e.g. from a production function) is used as given.
     data : DataFrame
         The data; only the columns named in the formula are used.
     start : mapping or Series
@@ -267,7 +287,7 @@ class NLS:
 
     def __init__(
         self,
-        formula: str,
+        formula: str | tuple[sp.Expr, sp.Expr],
         data: pd.DataFrame,
         start: Mapping[str, float] | pd.Series,
         *,
@@ -296,8 +316,21 @@ class NLS:
                     from None
             if not np.isfinite(start_arr[i]):
                 raise ParameterError(f"start value of {p!r} is not finite: {start[p]!r}")
-        self.formula = formula
-        self.lhs, self.rhs = parse_formula(formula, [*columns, *params], symbols=symbols)
+        if isinstance(formula, tuple):
+            # pre-built sympy expressions (for example from a ProductionFunction)
+            if len(formula) != 2 or not all(isinstance(e, sp.Expr) for e in formula):
+                raise IntelcapTypeError("formula must be a string or a (lhs, rhs) pair of "
+                                        "sympy expressions")
+            self.lhs, self.rhs = formula
+            self.formula = f"{self.lhs} ~ {self.rhs}"
+            names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
+            absent = sorted(names - set(columns) - set(params))
+            if absent:
+                raise DataError(f"data lack column(s) {absent} used by the model; it has "
+                                f"{columns}")
+        else:
+            self.formula = formula
+            self.lhs, self.rhs = parse_formula(formula, [*columns, *params], symbols=symbols)
         expr_names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
         unused = [p for p in params if p not in expr_names]
         if unused:
@@ -361,9 +394,17 @@ class NLS:
     # -- compiled functions --------------------------------------------------------------------
     @property
     def compiled(self) -> _Compiled:
+        """The compiled residual and Jacobian (cached across models with the same expression)."""
         if self._compiled is None:
-            positive = {c for c, v in self._data.items() if np.all(v > 0)}
-            self._compiled = _compile(self.lhs, self.rhs, self.params, self._symbols, positive)
+            positive = frozenset(c for c, v in self._data.items() if np.all(v > 0))
+            key = (self.lhs, self.rhs, self.params, positive)
+            comp = _CACHE.get(key)
+            if comp is None:
+                comp = _compile(self.lhs, self.rhs, self.params, self._symbols, set(positive))
+                if len(_CACHE) >= _CACHE_SIZE:
+                    _CACHE.pop(next(iter(_CACHE)))
+                _CACHE[key] = comp
+            self._compiled = comp
         return self._compiled
 
     def _columns(self) -> list[np.ndarray]:
@@ -541,7 +582,7 @@ def _gauss_newton_step(r: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, float,
 
 
 def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
-              config: OptimizerConfig, lhs_norm: float) -> _Check:
+              config: OptimizerConfig, lhs_norm: float, bounds=None) -> _Check:
     n, p = J.shape
     if not (np.all(np.isfinite(J)) and np.all(np.isfinite(r))):
         return _Check(False, "the residuals or the Jacobian are not finite at the optimum")
@@ -584,6 +625,16 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
                               f"(reciprocal condition number {rcond:.2e} < "
                               f"{config.rank_rtol:.0e}); the parameters are not identified "
                               "there"), **info)
+    if bounds is not None and not (ro <= config.offset_tol or exact):
+        lo, hi = bounds
+        tol = 1e-10 * np.maximum(1.0, np.abs(theta))
+        active = np.flatnonzero((theta - lo <= tol) | (hi - theta <= tol))
+        if active.size:
+            return _Check(False, (f"parameter(s) number {[int(i) + 1 for i in active]} are at "
+                                  "a bound: the fit is a constrained optimum, not a "
+                                  "least-squares optimum (first-order condition fails, "
+                                  f"relative offset {ro:.2e}); standard errors are not valid"),
+                          **info)
     if not (ro <= config.offset_tol or exact):
         return _Check(False, (f"the first-order condition fails: relative offset {ro:.2e} > "
                               f"{config.offset_tol:.0e} (the optimiser stalled before the "
@@ -682,7 +733,7 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
                     best[4] + f" Refined by {k} Gauss-Newton step(s).")
                 best = (float(r_gn @ r_gn), x_gn, r_gn, best[3], msg)
                 x = x_gn.copy()
-        check = _diagnose(best[1], best[2], jac(best[1]), best[3], config, lhs_norm)
+        check = _diagnose(best[1], best[2], jac(best[1]), best[3], config, lhs_norm, bounds)
         if check.converged or (attempt > 0 and not improved):
             break
     if best is None:

@@ -1,0 +1,220 @@
+"""nls(): covariance estimators, convergence diagnostics, bad input, prediction, summaries.
+
+Oracles: for a model linear in its parameters NLS must equal OLS exactly (parameters and the
+unadjusted, HC1 and clustered covariances, checked against intelcap's OLS, itself checked against
+linearmodels in test_linear.py); the Jacobian compiled from sympy is checked against finite
+differences; the failure modes (evaluation limit, plateau, singular Jacobian) are NIST problems and
+constructed models where the right answer is known not to be reached.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from intelcap.estimation.linear import OLS
+from intelcap.estimation.nls import NLS, OptimizerConfig, nls
+from intelcap.exceptions import (
+    ConvergenceWarning,
+    DataError,
+    ExpressionError,
+    IntelcapError,
+    MissingDataError,
+    ParameterError,
+    SpecificationError,
+)
+
+
+@pytest.fixture
+def linear_data(rng: np.random.Generator) -> pd.DataFrame:
+    n = 200
+    x = rng.uniform(1, 5, n)
+    z = rng.normal(size=n)
+    y = 1.0 + 0.5 * x - 0.3 * z + rng.normal(size=n) * (0.5 + 0.2 * x)
+    return pd.DataFrame({"y": y, "x": x, "z": z}, index=pd.RangeIndex(100, 100 + n, name="id"))
+
+
+@pytest.mark.parametrize("cov_type", ["unadjusted", "robust", "clustered"])
+def test_linear_model_equals_ols(linear_data: pd.DataFrame, cov_type: str) -> None:
+    """A model linear in its parameters: NLS = OLS (parameters, SEs) for every covariance."""
+    groups = np.arange(len(linear_data)) % 17
+    kw = {"clusters": groups} if cov_type == "clustered" else {}
+    res = nls("y ~ a + b*x + c*z", linear_data, {"a": 0.0, "b": 0.0, "c": 0.0},
+              cov_type=cov_type, **kw)
+    exog = linear_data[["x", "z"]].assign(const=1.0)[["const", "x", "z"]]
+    ols = OLS(linear_data["y"], exog).fit(cov_type, **kw)
+    np.testing.assert_allclose(res.params.to_numpy(), ols.params.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), ols.std_errors.to_numpy(), rtol=1e-7)
+    assert res.converged
+    assert res.resids.index.equals(linear_data.index)
+    np.testing.assert_allclose(res.ssr, ols.ssr, rtol=1e-10)
+    np.testing.assert_allclose(res.rsquared, ols.rsquared, rtol=1e-10)
+
+
+def test_hc0_vs_hc1(linear_data: pd.DataFrame) -> None:
+    start = {"a": 0.0, "b": 0.0, "c": 0.0}
+    hc0 = nls("y ~ a + b*x + c*z", linear_data, start, cov_type="robust", hc="HC0")
+    hc1 = nls("y ~ a + b*x + c*z", linear_data, start, cov_type="robust", hc="HC1")
+    n, p = len(linear_data), 3
+    np.testing.assert_allclose(hc1.cov.to_numpy(), hc0.cov.to_numpy() * n / (n - p), rtol=1e-10)
+
+
+def test_jacobian_matches_finite_differences(rng: np.random.Generator) -> None:
+    """The sympy Jacobian (with data-only subexpressions hoisted and X**theta rewritten as
+    exp(theta log X)) equals central finite differences of the residual."""
+    n = 50
+    df = pd.DataFrame({"x": rng.uniform(0.5, 3, n), "w": rng.normal(size=n)})
+    df["y"] = 2 * df["x"] ** 0.7 * np.exp(-0.3 * df["w"]) + np.sin(df["w"])
+    model = NLS("y ~ a * x**b * exp(c*w) + sin(w)*d + log(x)*e", df,
+                {"a": 1.5, "b": 0.5, "c": -0.1, "d": 0.8, "e": 0.1})
+    resid, jac = model._functions()
+    theta = model.start.to_numpy()
+    num = np.empty((n, theta.size))
+    for j in range(theta.size):
+        h = 1e-6 * max(1.0, abs(theta[j]))
+        tp, tm = theta.copy(), theta.copy()
+        tp[j] += h
+        tm[j] -= h
+        num[:, j] = (resid(tp) - resid(tm)) / (2 * h)
+    np.testing.assert_allclose(jac(theta), num, rtol=1e-6, atol=1e-8)
+    # data-only pieces were hoisted (log(x), sin(w)) and evaluated once per fit
+    assert model.compiled.derived
+
+
+def test_negative_base_is_not_rewritten(rng: np.random.Generator) -> None:
+    """x**b with x <= 0 somewhere is kept as a power (no log of a non-positive column)."""
+    x = np.linspace(-2, 2, 41)
+    df = pd.DataFrame({"x": x, "y": 1.5 * x**2 + 0.1 * rng.normal(size=41)})
+    res = nls("y ~ a*x**2 + c", df, {"a": 1.0, "c": 0.0})
+    assert res.converged
+    assert abs(res.params["a"] - 1.5) < 0.05
+
+
+def _boxbod(reference_dir: Path) -> tuple[pd.DataFrame, dict[str, float]]:
+    from test_nist import parse_nist
+
+    problem = parse_nist(reference_dir / "nist_strd" / "nonlinear" / "BoxBOD.dat")
+    return problem.data, problem.starts[0]
+
+
+def test_plateau_is_not_convergence(reference_dir: Path) -> None:
+    """NIST BoxBOD from start 1 with MINPACK alone stops (ftol test satisfied) on a plateau far
+    from the certified optimum (b1 = 213.81, b2 = 0.5472): converged is False, a warning says why
+    (the first-order condition fails), and the default settings do reach the optimum."""
+    data, start = _boxbod(reference_dir)
+    with pytest.warns(ConvergenceWarning, match="first-order"):
+        bad = nls("y ~ b1*(1 - exp(-b2*x))", data, start, method="lm", restarts=0,
+                  gauss_newton=0)
+    assert not bad.converged
+    assert bad.optimizer_status > 0  # scipy itself reported success
+    assert abs(bad.params["b2"] / 0.54723748542 - 1) > 0.01
+    assert "NO" in bad.summary.as_text()
+    good = nls("y ~ b1*(1 - exp(-b2*x))", data, start)
+    assert good.converged
+    np.testing.assert_allclose(good.params[["b1", "b2"]], [213.80940889, 0.54723748542],
+                               rtol=1e-6)
+
+
+def test_evaluation_limit_is_not_convergence(reference_dir: Path) -> None:
+    data, start = _boxbod(reference_dir)
+    with pytest.warns(ConvergenceWarning, match="max_nfev"):
+        res = nls("y ~ b1*(1 - exp(-b2*x))", data, start, max_nfev=3, restarts=0,
+                  polish=False)
+    assert not res.converged
+    assert res.optimizer_status == 0
+
+
+def test_singular_jacobian_is_not_convergence(rng: np.random.Generator) -> None:
+    """y ~ a*b*x: only the product is identified, the Jacobian has rank 1 everywhere."""
+    x = rng.uniform(1, 2, 30)
+    df = pd.DataFrame({"x": x, "y": 3 * x + 0.01 * rng.normal(size=30)})
+    with pytest.warns(ConvergenceWarning, match="rank deficient"):
+        res = nls("y ~ a*b*x", df, {"a": 1.0, "b": 1.0})
+    assert not res.converged
+    assert res.jacobian_rcond < 1e-13
+    np.testing.assert_allclose(res.params["a"] * res.params["b"], 3.0, rtol=1e-2)
+
+
+def test_parameter_without_effect_is_not_convergence(rng: np.random.Generator) -> None:
+    """b enters through exp(-b*x) scaled by c; at c = 0 nothing depends on b (zero column)."""
+    x = rng.uniform(0, 1, 40)
+    df = pd.DataFrame({"x": x, "y": 1 + 0.001 * rng.normal(size=40)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = nls("y ~ a + c*exp(-b*x)", df, {"a": 1.0, "b": 1.0, "c": 0.0}, max_nfev=5,
+                  restarts=0)
+    if not res.converged:
+        assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    else:  # it may identify c and b from the noise; then it must be a genuine optimum
+        assert res.relative_offset < 1e-4
+
+
+def test_bad_input(linear_data: pd.DataFrame) -> None:
+    start = {"a": 0.0, "b": 0.0}
+    with pytest.raises(ExpressionError, match="unknown name 'q'"):
+        nls("y ~ a + b*q", linear_data, start)
+    with pytest.raises(ExpressionError):
+        nls("y ~ a + b.__class__", linear_data, start)
+    with pytest.raises(ExpressionError):
+        nls("y ~ __import__('os')", linear_data, start)
+    with pytest.raises(SpecificationError, match="do not appear"):
+        nls("y ~ a + b*x", linear_data, {"a": 0.0, "b": 0.0, "zz": 1.0})
+    with pytest.raises(SpecificationError, match="also data columns"):
+        nls("y ~ x*z", linear_data, {"x": 1.0})
+    with pytest.raises(ParameterError, match="'b'"):
+        nls("y ~ a + b*x", linear_data, {"a": 0.0, "b": np.nan})
+    with pytest.raises(SpecificationError, match="cov_type"):
+        nls("y ~ a + b*x", linear_data, start, cov_type="hac")
+    with pytest.raises(SpecificationError, match="clusters"):
+        nls("y ~ a + b*x", linear_data, start, cov_type="clustered")
+    with pytest.raises(SpecificationError, match="unknown option"):
+        nls("y ~ a + b*x", linear_data, start, tolerance=1e-3)
+    with pytest.raises(ParameterError, match="start values"):
+        nls("y ~ a + log(b - x)", linear_data, start)  # log of negatives at the start
+    missing = linear_data.copy()
+    missing.iloc[3, 1] = np.nan
+    with pytest.raises(MissingDataError, match="'x'"):
+        nls("y ~ a + b*x", missing, start)
+    assert nls("y ~ a + b*x", missing, start, missing="drop").nobs == len(linear_data) - 1
+    with pytest.raises(SpecificationError, match="observations"):
+        nls("y ~ a + b*x", linear_data.iloc[:2], start)
+    with pytest.raises(DataError, match="not numeric"):
+        nls("y ~ a + b*x", linear_data.assign(x="text"), start)
+    with pytest.raises(SpecificationError, match="bounds"):
+        nls("y ~ a + b*x", linear_data, start, bounds={"a": (0, 1)}, method="lm")
+    with pytest.raises(ParameterError, match="outside its bounds"):
+        nls("y ~ a + b*x", linear_data, {"a": 5.0, "b": 0.0}, bounds={"a": (0, 1)})
+    # every error is an IntelcapError
+    with pytest.raises(IntelcapError):
+        nls("y ~ ", linear_data, start)
+
+
+def test_bounds_predict_and_summary(linear_data: pd.DataFrame) -> None:
+    # the unconstrained optimum (b ~ 0.5) is outside the bounds: the fit stops at the bound and
+    # says that this is a constrained optimum, not a converged least-squares fit
+    with pytest.warns(ConvergenceWarning, match="at a bound"):
+        res = nls("y ~ a + b*x + c*z", linear_data, {"a": 0.0, "b": 0.1, "c": 0.0},
+                  bounds={"b": (0.0, 0.3)})
+    assert not res.converged
+    np.testing.assert_allclose(res.params["b"], 0.3)
+    free = nls("y ~ a + b*x + c*z", linear_data, {"a": 0.0, "b": 0.1, "c": 0.0})
+    new = pd.DataFrame({"x": [1.0, 2.0], "z": [0.0, 1.0]})
+    pred = free.predict(new)
+    expected = free.params["a"] + free.params["b"] * new["x"] + free.params["c"] * new["z"]
+    np.testing.assert_allclose(pred.to_numpy(), expected.to_numpy())
+    text = free.summary.as_text()
+    assert "Nonlinear Least Squares" in text and "Relative offset" in text
+    assert "\\_" not in free.summary.as_html()
+    assert isinstance(free.config, OptimizerConfig)
+    assert "OptimizerConfig" in str(free.config)
+    np.testing.assert_allclose(free.fitted_values + free.resids, linear_data["y"])
+
+
+def test_same_model_compiled_once(linear_data: pd.DataFrame) -> None:
+    a = NLS("y ~ a + b*x", linear_data, {"a": 0.0, "b": 0.0})
+    b = NLS("y ~ a + b*x", linear_data.iloc[:50], {"a": 1.0, "b": 1.0})
+    assert a.compiled is b.compiled
