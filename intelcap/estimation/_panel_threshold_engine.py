@@ -236,11 +236,12 @@ def ssr_profile(grid: Grid, my: np.ndarray, c: np.ndarray, fixed: list[float]) -
     return ssr_base[None, :] - _inv_quadform(a, b), ssr_base
 
 
-def ssr_profile_batch(grid: Grid, my: np.ndarray, c: np.ndarray, fixed_idx: np.ndarray
+def ssr_profile_batch(grid: Grid, norm2: np.ndarray, c: np.ndarray, fixed_idx: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`ssr_profile` with a different set of fixed thresholds for every column.
 
-    The fixed thresholds are grid points (``fixed_idx``, shape (m, kf), indices into
+    ``norm2`` holds :math:`\\|M_W y\\|^2` of each column. The fixed thresholds are grid
+    points (``fixed_idx``, shape (m, kf), indices into
     ``grid.values``), as in the bootstrap, where each replication re-estimates them. With
     :math:`X(g, f) = D(g)'M_W D(f)` computed once for the distinct fixed values ``f`` (one
     cumulative sum over an n x U matrix) every replication's model is gathered from
@@ -270,10 +271,10 @@ def ssr_profile_batch(grid: Grid, my: np.ndarray, c: np.ndarray, fixed_idx: np.n
     gff_inv = np.linalg.inv(gff)
     # cF_b = D(F_b)'M_W y_b: (m, kf*k2), the cumulative sums at the fixed grid points
     cf = c[rows_f, :, np.arange(m)[:, None]].reshape(m, kf * k2)
-    ssr_base = np.einsum("nm,nm->m", my, my) - np.einsum("mk,mkl,ml->m", cf, gff_inv, cf)
-    proj = np.einsum("gmak,mkl->gmal", gf, gff_inv)  # (G, m, k2, kf*k2)
-    a = grid.gdiag()[:, None, :, :] - np.einsum("gmal,gmbl->gmab", proj, gf)
-    b = c.transpose(0, 2, 1) - np.einsum("gmal,ml->gma", proj, cf)  # (G, m, k2)
+    ssr_base = norm2 - np.einsum("mk,mkl,ml->m", cf, gff_inv, cf)
+    proj = np.matmul(gf, gff_inv[None])  # (G, m, k2, kf*k2)
+    a = grid.gdiag()[:, None, :, :] - np.matmul(proj, gf.transpose(0, 1, 3, 2))
+    b = c.transpose(0, 2, 1) - np.matmul(proj, cf[None, :, :, None])[..., 0]  # (G, m, k2)
     if k2 == 1:
         with np.errstate(divide="ignore", invalid="ignore"):
             drop = b[:, :, 0] ** 2 / a[:, :, 0, 0]
@@ -288,3 +289,118 @@ def ssr_profile_batch(grid: Grid, my: np.ndarray, c: np.ndarray, fixed_idx: np.n
         drop = np.einsum("nk,nk->n", fb, sol).reshape(g_, m_)
     drop = np.where(np.isfinite(drop), drop, 0.0)
     return ssr_base[None, :] - drop, ssr_base
+
+
+class EntityResampler:
+    """Hansen's (1999) bootstrap draws, evaluated in one pass over the (B x n) draws.
+
+    For the null model with fitted values ``yp`` and residuals ``e`` (kept vectors), a
+    replication replaces every entity's residual vector by that of an entity drawn with
+    replacement (among entities of the same length ``T_i``), ``y* = yp + e*``. What the
+    threshold search needs from ``y*`` is ``c(g) = D(g)'M_W y*`` and ``||M_W y*||^2``:
+
+    .. math::
+
+        c(g) = D(g)'y_p + D(g)'e^* - D(g)'W (W'W)^{-1} (W'y_p + W'e^*),
+
+    where :math:`D(g)'e^* = \\sum_{q<g} r\\,\\mathrm{tr}(e)_{src}` (whole-entity relabelling
+    commutes with the within transformation). ``W'e*``, ``y_p'e*`` and ``e*'e*`` are sums over
+    entities of precomputed entity-by-entity products, so the only pass over B x n numbers is
+    the gather of ``tr(e)`` in the order of *q*, weighted by *r* and summed between candidates.
+    """
+
+    _MAX_PAIR_ELEMENTS = 20_000_000
+
+    def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray) -> None:
+        p = grid.panel
+        self.grid = grid
+        self.p = p
+        n = p.q.shape[0]
+        pos = np.arange(n) - p.starts[p.codes]
+        self.ent_sorted = p.codes[p.order]
+        self.pos_sorted = pos[p.order]
+        self.ehat = p.tr(e)
+        self.e = e
+        self._yp = yp
+        self.cyp = grid.cum(yp[:, None])[:, :, 0]  # (G, k2)
+        self.wyp = p.w.T @ yp
+        self.ypyp = float(yp @ yp)
+        self.strata = []
+        for t_len in np.unique(p.T):
+            ents = np.flatnonzero(p.T == t_len)
+            rows = p.starts[ents][:, None] + np.arange(t_len)  # (N_s, L)
+            es = e[rows]
+            item = {"ents": ents, "ee": np.einsum("it,it->i", es, es), "pairs": None}
+            if ents.shape[0] ** 2 * (p.w.shape[1] + 1) <= self._MAX_PAIR_ELEMENTS:
+                # (N_s, N_s) and (N_s, N_s, p) entity-by-entity products, by BLAS
+                wp = np.matmul(p.w[rows].transpose(2, 0, 1), es.T)  # (p, N_s, N_s)
+                item["pairs"] = (yp[rows] @ es.T, np.ascontiguousarray(wp.transpose(1, 2, 0)))
+            self.strata.append(item)
+        counts = grid.counts
+        pos_counts = np.unique(counts[counts > 0])
+        self.cut = int(pos_counts[-1]) if pos_counts.shape[0] else 0
+        # segments [0, c_1), [c_1, c_2), ... between the distinct positive prefix lengths
+        self.bounds = np.r_[0, pos_counts[:-1]].astype(np.int64)
+        # candidate -> its prefix among the segments' cumulative sums (-1: empty prefix)
+        self.prefix_of = np.searchsorted(pos_counts, counts)
+        self.prefix_of[counts == 0] = -1
+        self.r_cut = p.r_sorted[: self.cut]
+        self.ent_cut = self.ent_sorted[: self.cut]
+        self.pos_cut = self.pos_sorted[: self.cut]
+
+    def draw(self, rng: np.random.Generator, reps: int) -> list[np.ndarray]:
+        """Drawn source entities (positions within each stratum), one (reps, N_s) per stratum."""
+        return [rng.integers(0, s["ents"].shape[0], size=(reps, s["ents"].shape[0]))
+                for s in self.strata]
+
+    def stats(self, draws: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """``c`` (G, k2, B) and ``||M_W y*||^2`` (B,) for the drawn replications."""
+        p = self.p
+        reps = draws[0].shape[0]
+        n_ent = p.n_entities
+        src_start = np.empty((n_ent, reps), dtype=np.int64)
+        we = np.zeros((reps, p.w.shape[1]))
+        ype = np.zeros(reps)
+        ee = np.zeros(reps)
+        for s, d in zip(self.strata, draws, strict=True):
+            ents = s["ents"]
+            src = ents[d]  # (B, N_s) global entity codes
+            src_start[ents, :] = p.starts[src].T
+            ee += s["ee"][d].sum(axis=1)
+            if s["pairs"] is not None:
+                ye_pairs, we_pairs = s["pairs"]
+                loc = np.arange(ents.shape[0])[None, :]
+                ype += ye_pairs[loc, d].sum(axis=1)
+                we += we_pairs[loc, d].sum(axis=1)
+            else:  # large strata: gather the drawn residual rows
+                t_len = int(p.T[ents[0]])
+                rows = p.starts[ents][:, None] + np.arange(t_len)
+                srows = p.starts[src][:, :, None] + np.arange(t_len)  # (B, N_s, L)
+                es = self.e[srows]
+                ype += np.einsum("bil,il->b", es, self._yp_rows(rows))
+                we += np.einsum("bil,ilp->bp", es, p.w[rows])
+        # the one pass over B x n: tr(e) of the source rows in the order of q, times r
+        g_n = self.grid.values.shape[0]
+        k2 = p.k2
+        c = np.empty((g_n, k2, reps))
+        if self.cut > 0:
+            # rows in the order of q (first `cut` of them), replications along the columns
+            src_rows = src_start[self.ent_cut] + self.pos_cut[:, None]  # (cut, B)
+            vals = self.ehat[src_rows]
+            for a in range(k2):
+                seg = np.add.reduceat(vals * self.r_cut[:, a, None], self.bounds, axis=0)
+                pref = np.cumsum(seg, axis=0)  # (K, B)
+                got = pref[np.maximum(self.prefix_of, 0)]  # (G, B)
+                got[self.prefix_of < 0] = 0.0
+                c[:, a, :] = got
+        else:
+            c[:] = 0.0
+        wy = self.wyp[None, :] + we  # (B, p)
+        cw = self.grid.cw()  # (G, k2, p)
+        c += self.cyp[:, :, None] - (cw @ p.wtw_inv) @ wy.T
+        yy = self.ypyp + 2 * ype + ee
+        norm2 = yy - np.einsum("bp,pq,bq->b", wy, p.wtw_inv, wy)
+        return c, norm2
+
+    def _yp_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self._yp[rows]

@@ -42,8 +42,10 @@ from intelcap._validation import (
     require_aligned,
 )
 from intelcap.estimation._panel_threshold_engine import (
+    EntityResampler,
     Grid,
     PanelArrays,
+    _inv_quadform,
     ssr_profile,
     ssr_profile_batch,
 )
@@ -626,22 +628,13 @@ class _Fitter:
         return self._results(final, ssrs, stages, ci_stage, tests)
 
     # -- bootstrap ----------------------------------------------------------------------------
-    def _resample_index(self, rng: np.random.Generator, reps: int) -> np.ndarray:
-        """Row indices (n, reps): entity residual vectors drawn within groups of equal T_i."""
-        p = self.p
-        n = p.q.shape[0]
-        out = np.empty((n, reps), dtype=np.int64)
-        for t_len in np.unique(p.T):
-            ents = np.flatnonzero(p.T == t_len)
-            draw = ents[rng.integers(0, ents.shape[0], size=(reps, ents.shape[0]))]
-            src = p.starts[draw][:, :, None] + np.arange(t_len)  # (reps, ne, T)
-            dst = (p.starts[ents][:, None] + np.arange(t_len)).ravel()
-            out[dst, :] = src.reshape(reps, -1).T
-        return out
-
     def _bootstrap(self, null_thr: list[float], k_alt: int, rng: np.random.Generator
                    ) -> np.ndarray:
-        """Bootstrap replications of the F statistic of ``k_alt - 1`` against ``k_alt``."""
+        """Bootstrap replications of the F statistic of ``k_alt - 1`` against ``k_alt``.
+
+        Each replication repeats Hansen's sequential search: the first threshold over the
+        whole grid, then each further one given those found in the same replication.
+        """
         p = self.p
         cols = [p.w] + [p.d(t, self.conv.strict) for t in null_thr]
         z = np.column_stack(cols)
@@ -649,23 +642,23 @@ class _Fitter:
         yp = z @ beta
         e = p.y_t - yp
         trim = self.trims[k_alt - 1]
+        sampler = EntityResampler(self.grid, yp, e)
+        gdiag = self.grid.gdiag()
         out = []
-        B = self.boot.reps
-        blocks = list(range(0, B, self.boot.block))
-        bar = progress_bar(total=B, desc=f"bootstrap F{k_alt}", progress=self.progress)
+        reps = self.boot.reps
+        bar = progress_bar(total=reps, desc=f"bootstrap F{k_alt}", progress=self.progress)
         try:
-            for start in blocks:
-                b = min(self.boot.block, B - start)
-                idx = self._resample_index(rng, b)
-                yb = yp[:, None] + e[idx]
-                my = p.mw(yb)
-                c = self.grid.cum(my)
-                s_prev = np.einsum("nb,nb->b", my, my)  # no-threshold SSR
-                j, s_cur, _ = self._search(my, c, [], self.mask1)
-                fixed = j[:, None]
+            for start in range(0, reps, self.boot.block):
+                b = min(self.boot.block, reps - start)
+                c, norm2 = sampler.stats(sampler.draw(rng, b))
+                s_prev = norm2  # no-threshold SSR
+                ssr = norm2[None, :] - _inv_quadform(gdiag, c)
+                ssr = np.where(self.mask1[:, None], ssr, np.inf)
+                fixed = np.argmin(ssr, axis=0)[:, None]
+                s_cur = ssr[fixed[:, 0], np.arange(b)]
                 for _stage in range(1, k_alt):
                     s_prev = s_cur
-                    ssr, _ = ssr_profile_batch(self.grid, my, c, fixed)
+                    ssr, _ = ssr_profile_batch(self.grid, norm2, c, fixed)
                     mask = self.mask1[:, None] & self.stage.mask_batch(fixed, trim)
                     ssr = np.where(mask, ssr, np.inf)
                     jj = np.argmin(ssr, axis=0)
