@@ -25,6 +25,8 @@ from intelcap.accounts.bea import BEA_GENERAL_GOVERNMENT, bea_sector, read_suppl
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.exceptions import DataError, IntelcapValueError, MissingDataError
 
+pytestmark = pytest.mark.reference
+
 
 @pytest.fixture(scope="module")
 def bea_dir(reference_dir) -> Path:
