@@ -58,6 +58,11 @@ def main() -> None:
         print(f"    intelcap adjust         {run:8.3f} s   (target < 2 s: "
               f"{'met' if run < 2 else 'NOT met'})")
         print(f"    ratio                   {run / base:8.1f}")
+        print("    start-up breakdown (whole process, importing only):")
+        for mod in ("pandas", "scipy.stats", "scipy.signal", "intelcap.accounts.capitalize",
+                    "intelcap.accounts.pim"):
+            w = wall([sys.executable, "-c", f"import {mod}"], tmp, reps)
+            print(f"      import {mod:30s} {w:8.3f} s")
 
         sizes = [(50, 30), (200, 30)]
         times, engine = [], []
