@@ -119,6 +119,8 @@ def _check_period_grid(periods: pd.Index, what: str) -> None:
 def _starts(values: np.ndarray, layout: Layout, what: str) -> np.ndarray:
     """First observed period of each series; NaN only allowed before it."""
     finite = np.isfinite(values)
+    if finite.all():
+        return np.zeros(values.shape[0], dtype=np.int64)
     isnan = np.isnan(values)
     if (~finite & ~isnan).any():
         s, t = np.argwhere(~finite & ~isnan)[0]
@@ -166,7 +168,7 @@ def from_input(
         raise IntelcapTypeError(
             f"{what} must be a pandas Series or DataFrame, got {type(investment).__name__}"
         )
-    cols = [str(c) for c in investment.columns]
+    cols = investment.columns
     is_long = keys is not None or (period in cols and value in cols)
     if not is_long:
         _check_period_grid(investment.index, what)
@@ -191,7 +193,7 @@ def from_input(
     missing = [c for c in [*keys, period, value] if c not in investment.columns]
     if missing:
         raise DataError(
-            f"{what} (long table) is missing column(s) {missing}; it has {cols}. Pass keys=, "
+            f"{what} (long table) is missing column(s) {missing}; it has {list(cols)}. Pass keys=, "
             "period=, value= to name them"
         )
     df = investment

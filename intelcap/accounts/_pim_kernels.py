@@ -141,16 +141,22 @@ def toeplitz(kern: np.ndarray, n_periods: int) -> np.ndarray:
     return np.concatenate(blocks, axis=1)
 
 
-def convolve(x: np.ndarray, kern: np.ndarray) -> np.ndarray:
-    """Causal convolution of each row of ``x`` (n, T) with each kernel (m, >=T): (m, n, T)."""
+def convolve(x: np.ndarray, kern: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Causal convolution of each row of ``x`` (n, T) with each kernel (m, >=T): (n, m, T).
+
+    One BLAS product of ``x`` with the kernels' upper-triangular Toeplitz matrices side by side,
+    written into ``out`` (shape (n, m * T), C-contiguous) when given.
+    """
     n, T = x.shape
     m = kern.shape[0]
-    out = x @ toeplitz(kern[:, :T], T)
-    return out.reshape(n, m, T).transpose(1, 0, 2)
+    if out is None:
+        out = np.empty((n, m * T))
+    np.matmul(x, toeplitz(kern[:, :T], T), out=out)
+    return out.reshape(n, m, T)
 
 
 def convolve_fft(x: np.ndarray, kern: np.ndarray) -> np.ndarray:
-    """Causal convolution with a kernel per row: ``x`` (n, T), ``kern`` (n, m, >=T) -> (m, n, T).
+    """Causal convolution with a kernel per row: ``x`` (n, T), ``kern`` (n, m, >=T) -> (n, m, T).
 
     Used when many series have distinct kernels, where one Toeplitz product per kernel would
     loop over series.
@@ -159,5 +165,4 @@ def convolve_fft(x: np.ndarray, kern: np.ndarray) -> np.ndarray:
     nfft = 1 << int(np.ceil(np.log2(2 * T)))
     fx = np.fft.rfft(x, nfft, axis=-1)
     fk = np.fft.rfft(kern[..., :T], nfft, axis=-1)
-    out = np.fft.irfft(fx[:, None, :] * fk, nfft, axis=-1)[..., :T]
-    return out.transpose(1, 0, 2)
+    return np.fft.irfft(fx[:, None, :] * fk, nfft, axis=-1)[..., :T]

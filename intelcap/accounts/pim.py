@@ -37,7 +37,9 @@ import pandas as pd
 
 from intelcap._validation import check_choice, progress_bar
 from intelcap.accounts._pim_data import Layout, broadcast_param, from_input
+from intelcap.accounts._pim_data import _starts as _series_starts
 from intelcap.accounts._pim_kernels import convolve, convolve_fft, kernels
+from intelcap.accounts._pim_services import CapitalServices
 from intelcap.accounts.profiles import (
     PROFILES,
     AgeProfile,
@@ -53,7 +55,7 @@ from intelcap.exceptions import (
     SpecificationError,
 )
 
-__all__ = ["PIMResult", "TIMINGS", "pim"]
+__all__ = ["CapitalServices", "PIMResult", "TIMINGS", "pim"]
 
 #: Timing conventions (see :func:`pim`).
 TIMINGS = ("beginning", "mid", "end")
@@ -116,8 +118,11 @@ def _group_parameters(
             f"service_life={life[s]!r} for {layout.describe(s)} must be positive"
         )
     key = np.where(np.isnan(table), -np.inf, table)
-    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
-    inverse = np.asarray(inverse).ravel()
+    if (key == key[:1]).all():  # one asset type (scalar parameters): no sort needed
+        uniq, inverse = key[:1], np.zeros(len(key), dtype=np.int64)
+    else:
+        uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+        inverse = np.asarray(inverse).ravel()
     first = np.array([int(np.flatnonzero(inverse == g)[0]) for g in range(len(uniq))])
     groups = []
     names = list(cols)
@@ -333,8 +338,9 @@ def pim(
     discount_rate = _check_rate(discount_rate, "discount_rate")
     x_raw, layout = from_input(investment, keys=keys, period=period, value=value)
     n, T = x_raw.shape
-    start = _starts(x_raw, layout)
-    x = np.nan_to_num(x_raw, nan=0.0)
+    start = _series_starts(x_raw, layout, "investment")
+    late = bool(start.any())
+    x = np.where(np.isnan(x_raw), 0.0, x_raw) if late else x_raw
     if not allow_negative and (x < 0).any():
         s, t = np.argwhere(x < 0)[0]
         raise DataError(
@@ -348,7 +354,9 @@ def pim(
         profile, layout, rate, service_life, retirement, cv, profile_options
     )
     init = _initial(initial_stock, initial_growth, growth_periods, x, start, layout)
-    out = np.empty((len(MEASURES), n, T))
+    m = len(MEASURES)
+    buf = np.empty((n, m * T))
+    out = buf.reshape(n, m, T).transpose(1, 0, 2)  # (measure, series, period) view
     kerns: list[np.ndarray] = []
     for g, grp in enumerate(progress_bar(groups, desc="pim", progress=progress)):
         n_ages = T
@@ -356,21 +364,26 @@ def pim(
             n_ages = T + _pre_horizon(grp, init[1][code == g])
         k = kernels(grp.profile, grp.retirement, n_ages, timing, discount_rate, grp.life)
         kerns.append(k)
-    if len(groups) <= _FFT_GROUPS:
+    if len(groups) == 1:
+        convolve(x, kerns[0], out=buf)
+    elif len(groups) <= _FFT_GROUPS:
+        by_series = buf.reshape(n, m, T)
         for g in range(len(groups)):
             rows = np.flatnonzero(code == g)
-            out[:, rows, :] = convolve(x[rows], kerns[g])
+            by_series[rows] = convolve(x[rows], kerns[g])
     else:
         per_series = np.stack([kerns[c][:, :T] for c in code])
-        out[:] = convolve_fft(x, per_series)
+        buf.reshape(n, m, T)[:] = convolve_fft(x, per_series)
     prior = np.zeros((3, n))
     if init is not None:
         prior = _add_presample(out, init, kerns, code, start, x)
     before = np.arange(T)[None, :] < start[:, None]
-    out[:, before] = np.nan
+    if late:
+        out[:, before] = np.nan
+        x = np.where(before, np.nan, x)
     return PIMResult(
         layout=layout,
-        investment=np.where(before, np.nan, x),
+        investment=x,
         stocks=out,
         price=price,
         deflator_base=float(deflator_base),
@@ -380,12 +393,6 @@ def pim(
         discount_rate=discount_rate,
         prior=prior,
     )
-
-
-def _starts(x_raw: np.ndarray, layout: Layout) -> np.ndarray:
-    from intelcap.accounts._pim_data import _starts as starts
-
-    return starts(x_raw, layout, "investment")
 
 
 def _deflator(
@@ -550,32 +557,6 @@ def _add_presample(
 
 
 @dataclass
-class CapitalServices:
-    """Capital services of a PIM run: user costs, volumes and values (laid out like the input).
-
-    Attributes
-    ----------
-    user_cost : DataFrame or Series
-        Rental price per unit of productive capital, current prices.
-    volume : DataFrame or Series
-        Capital-service volume: the productive stock in use during the period.
-    value : DataFrame or Series
-        ``user_cost * volume``.
-    rate : Series
-        The rate of return used by period (exogenous, or the internal rate).
-    depreciation : DataFrame or Series
-        The depreciation rate used by period and series.
-    """
-
-    user_cost: Any
-    volume: Any
-    value: Any
-    rate: pd.Series
-    depreciation: Any
-    price_change: Any
-
-
-@dataclass
 class PIMResult:
     """Stocks, consumption of fixed capital and capital services of a PIM run.
 
@@ -699,6 +680,50 @@ class PIMResult:
             df["value"] = arr[s_idx, t_idx]
             frames.append(df)
         return pd.concat(frames, ignore_index=True)
+
+    def capital_services(
+        self,
+        rate: Any = None,
+        *,
+        capital_income: pd.Series | None = None,
+        price_change: Any = "ex_post",
+    ) -> CapitalServices:
+        r"""User costs, volumes and values of capital services (Jorgenson 1963; OECD 2009, ch. 8).
+
+        .. math::
+
+            u_{i,t} = p_{i,t}\,(r_t + \delta_{i,t} - \pi_{i,t}), \qquad
+            S_{i,t} = K^P_{i,t-1} + w\,I_{i,t}, \qquad
+            \text{value}_{i,t} = u_{i,t} S_{i,t},
+
+        with :math:`p` the asset price relative to its reference period (1 without a deflator),
+        :math:`\delta` the depreciation rate (the geometric rate, or for other profiles the
+        implied rate :math:`D_t / (K_{t-1} + w I_t)`), :math:`\pi` the expected asset price
+        change, :math:`S` the capital-service volume (productive stock in use during the
+        period) and :math:`w` = 1, 1/2, 0 for ``timing`` "beginning", "mid", "end".
+
+        Parameters
+        ----------
+        rate : float or Series by period, optional
+            Exogenous (real if ``price_change="none"``, else nominal) rate of return.
+        capital_income : Series by period, optional
+            Capital compensation (gross operating surplus attributable to these assets, current
+            prices) for the *internal* rate of return: :math:`r_t` solves
+            :math:`\sum_i u_{i,t} S_{i,t} = Y_t`, i.e.
+            :math:`r_t = (Y_t - \sum_i p S (\delta - \pi)) / \sum_i p S` (the endogenous
+            rate of Jorgenson and Griliches 1967; OECD 2009, sec. 8.3). Give ``rate`` or
+            ``capital_income``, not both.
+        price_change : {"ex_post", "none"}, float or Series by period
+            Expected asset price change: the realised one :math:`p_t/p_{t-1} - 1` (the first
+            period repeats the second), none, or given.
+
+        Returns
+        -------
+        CapitalServices
+        """
+        from intelcap.accounts._pim_services import capital_services
+
+        return capital_services(self, rate, capital_income, price_change)
 
     def plot(self, series: Any = None, ax: Any = None, current: bool = False) -> Any:
         """Plot the gross, net and productive stocks and the CFC (sum over series by default).

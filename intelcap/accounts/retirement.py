@@ -23,7 +23,8 @@ coefficient of variation :math:`c` by the method of moments:
     :math:`L`; OECD 2009, sec. 13.3 discusses truncating the normal so that no asset is retired
     before installation). With ``lower=-inf, upper=inf`` it is the plain normal.
 ``"winfrey_s3"``
-    Winfrey's (1935) symmetric S-3 retirement curve, see :class:`WinfreyS3`.
+    Winfrey's (1935) symmetric curve on BEA's modified S-3 range (45 % to 155 % of the mean
+    life), see :class:`WinfreyS3`.
 ``"none"`` (or ``None``)
     no dispersion: every asset lives exactly :math:`L` periods (:math:`S(x) = 1` for
     :math:`x < L`), the "simultaneous exit" of OECD (2009, sec. 13.3).
@@ -59,6 +60,7 @@ __all__ = [
     "Retirement",
     "TruncatedNormal",
     "Weibull",
+    "WinfreyS3",
     "get_retirement",
 ]
 
@@ -247,6 +249,61 @@ class TruncatedNormal(Retirement):
         return float(min(self.upper_bound, self.dist.isf(tol)))
 
 
+@dataclass(frozen=True)
+class WinfreyS3(Retirement):
+    r"""Winfrey symmetric (S-type) retirement curve, BEA's modified S-3 range by default.
+
+    Winfrey (1935) fitted retirement frequencies with the symmetric curves
+    :math:`f(u) = f_0 (1 - u^2/a^2)^m` of age :math:`u` around the mean life (Pearson type II,
+    i.e. a beta(m+1, m+1) distribution on :math:`[L(1-a), L(1+a)]`). BEA used a modified S-3
+    curve with retirements from 45 % to 155 % of the mean service life, :math:`a = 0.55`
+    (BEA 2003, p. M-7; Fraumeni 1997, p. 10), the default ``half_range``. The exponent follows
+    from the coefficient of variation, :math:`\mathrm{Var}(u) = a^2/(2m+3)`, so
+    :math:`m = (a^2/c^2 - 3)/2` and :math:`0 < c \le a/\sqrt 3` (``m = 0`` is the uniform).
+
+    Notes
+    -----
+    Winfrey's tabulated constants of the S-3 curve itself (its :math:`m` and untruncated
+    range) were not available to this implementation; give ``cv`` to fix the dispersion
+    (for example 0.2 for a moderately peaked curve). The mean service life is exact.
+    """
+
+    name: ClassVar[str] = "winfrey_s3"
+    half_range: float = 0.55
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        a = float(self.half_range)
+        if not 0.0 < a <= 1.0:
+            raise ParameterError(f"winfrey half_range={a!r} must be in (0, 1]")
+        top = a / np.sqrt(3.0)
+        if self.cv is None:
+            raise SpecificationError(
+                f"retirement='winfrey_s3' needs cv= in (0, {top:.4f}] (half_range={a})"
+            )
+        c = float(self.cv)
+        if not np.isfinite(c) or not 0.0 < c <= top * (1 + 1e-12):
+            raise ParameterError(
+                f"cv={c!r} for retirement='winfrey_s3' is outside its range (0, {top:.4f}] "
+                f"(at most half_range / sqrt(3) with half_range={a})"
+            )
+        object.__setattr__(self, "cv", c)
+
+    @property
+    def exponent(self) -> float:
+        """The Winfrey exponent :math:`m`."""
+        return max((self.half_range**2 / self.cv**2 - 3.0) / 2.0, 0.0)
+
+    @property
+    def dist(self) -> Any:
+        m = self.exponent
+        lo = self.mean * (1.0 - self.half_range)
+        return stats.beta(m + 1.0, m + 1.0, loc=lo, scale=2.0 * self.half_range * self.mean)
+
+    def upper(self, tol: float = 1e-10) -> float:
+        return self.mean * (1.0 + self.half_range)
+
+
 #: Registry of retirement distributions by name (``"none"`` is also reached with ``None``).
 RETIREMENTS: dict[str, type[Retirement]] = {
     "none": NoRetirement,
@@ -254,6 +311,7 @@ RETIREMENTS: dict[str, type[Retirement]] = {
     "lognormal": Lognormal,
     "gamma": Gamma,
     "truncated_normal": TruncatedNormal,
+    "winfrey_s3": WinfreyS3,
 }
 
 
@@ -271,7 +329,8 @@ def get_retirement(
     cv : float, optional
         Coefficient of variation of service lives (required by the two-parameter families).
     **options
-        ``lower=``, ``upper=`` for ``"truncated_normal"``.
+        ``lower=``, ``upper=`` for ``"truncated_normal"``; ``half_range=`` for
+        ``"winfrey_s3"``.
     """
     if isinstance(retirement, Retirement):
         return retirement

@@ -1,0 +1,170 @@
+r"""Capital services of a perpetual-inventory run: user costs, volumes, values (internal).
+
+The user cost of capital (Jorgenson 1963; OECD 2009, ch. 8) per unit of productive capital,
+
+.. math::
+
+    u_{i,t} = p_{i,t}\,(r_t + \delta_{i,t} - \pi_{i,t}),
+
+with an exogenous rate of return or the internal (endogenous) rate that exhausts capital
+income, and the capital-service volume :math:`S_{i,t}` = the productive stock in use during
+the period. :meth:`CapitalServices.aggregate` gives the Tornqvist volume index of capital
+services across series for growth accounting (OECD 2009, sec. 8.4; Jorgenson, Gollop and
+Fraumeni 1987).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from intelcap.exceptions import DataError, IntelcapTypeError, SpecificationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from intelcap.accounts.pim import PIMResult
+
+__all__ = ["CapitalServices", "capital_services"]
+
+_WEIGHT = {"beginning": 1.0, "mid": 0.5, "end": 0.0}
+
+
+@dataclass
+class CapitalServices:
+    """Capital services of a PIM run, laid out like the investment input.
+
+    Attributes
+    ----------
+    user_cost : Series or DataFrame
+        Rental price per unit of productive capital (current prices).
+    volume : Series or DataFrame
+        Capital-service volume: productive stock in use during the period (constant prices).
+    value : Series or DataFrame
+        ``user_cost * volume`` (current prices).
+    rate : Series
+        Rate of return by period (exogenous or internal).
+    depreciation : Series or DataFrame
+        Depreciation rate used.
+    price_change : Series or DataFrame
+        Expected asset price change used.
+    """
+
+    user_cost: Any
+    volume: Any
+    value: Any
+    rate: pd.Series
+    depreciation: Any
+    price_change: Any
+    _arrays: tuple[np.ndarray, np.ndarray] | None = None
+    _periods: pd.Index | None = None
+
+    def aggregate(self) -> pd.Series:
+        r"""Tornqvist volume index of capital services over all series (1 in the first period).
+
+        .. math::
+
+            \ln \frac{S_t}{S_{t-1}} = \sum_i \bar v_{i,t} \ln \frac{S_{i,t}}{S_{i,t-1}}, \qquad
+            \bar v_{i,t} = \tfrac12 (v_{i,t} + v_{i,t-1}),
+
+        with :math:`v` the value shares of capital services. Series with a zero volume in either
+        period are left out of that period's link (their share is renormalised away).
+        """
+        vol, val = self._arrays
+        n, T = vol.shape
+        out = np.ones(T)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = val / np.nansum(np.where(vol > 0, val, 0.0), axis=0, keepdims=True)
+            for t in range(1, T):
+                ok = (vol[:, t] > 0) & (vol[:, t - 1] > 0) & np.isfinite(share[:, t]) \
+                    & np.isfinite(share[:, t - 1])
+                if not ok.any():
+                    out[t] = np.nan
+                    continue
+                w = 0.5 * (share[ok, t] + share[ok, t - 1])
+                w = w / w.sum()
+                out[t] = out[t - 1] * np.exp(np.sum(w * np.log(vol[ok, t] / vol[ok, t - 1])))
+        return pd.Series(out, index=self._periods, name="capital_services")
+
+
+def _by_period(value: Any, name: str, periods: pd.Index) -> np.ndarray:
+    if isinstance(value, pd.Series):
+        if not value.index.equals(periods):
+            raise DataError(
+                f"{name} must be indexed by the investment periods (lengths {len(value)} and "
+                f"{len(periods)}); align it explicitly"
+            )
+        arr = value.to_numpy(dtype=float, na_value=np.nan)
+    elif np.isscalar(value):
+        arr = np.full(len(periods), float(value))
+    else:
+        raise IntelcapTypeError(f"{name} must be a number or a Series by period")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise DataError(f"{name} is not finite at period {periods[int(np.argmax(bad))]!r}")
+    return arr
+
+
+def capital_services(
+    res: PIMResult, rate: Any, capital_income: Any, price_change: Any
+) -> CapitalServices:
+    lay = res.layout
+    periods = lay.periods
+    n, T = res.investment.shape
+    w = _WEIGHT[res.timing]
+    inv = res.investment
+    volume = res._lagged(2) + w * inv
+    exposure = res._lagged(1) + w * inv
+    with np.errstate(divide="ignore", invalid="ignore"):
+        implied = np.where(exposure > 0, res.stocks[3] / exposure, np.nan)
+    delta = implied.copy()
+    for g, grp in enumerate(res.groups):
+        if grp.delta is not None and grp.retirement is None:
+            rows = res.group_code == g
+            delta[rows] = np.where(np.isnan(inv[rows]), np.nan, grp.delta)
+    price = np.ones((n, T)) if res.price is None else res.price
+    price = np.where(np.isnan(inv), np.nan, price)
+    if isinstance(price_change, str):
+        if price_change == "none":
+            pi = np.zeros((n, T))
+        elif price_change == "ex_post":
+            pi = np.full((n, T), np.nan)
+            pi[:, 1:] = price[:, 1:] / price[:, :-1] - 1.0
+            first = np.isnan(pi) & ~np.isnan(price)
+            nxt = np.concatenate([pi[:, 1:], np.zeros((n, 1))], axis=1)
+            pi = np.where(first, np.nan_to_num(nxt, nan=0.0), pi)
+        else:
+            raise SpecificationError(
+                f"price_change={price_change!r} is not recognised; valid values are 'ex_post', "
+                "'none', a number or a Series by period"
+            )
+    else:
+        pi = np.broadcast_to(_by_period(price_change, "price_change", periods)[None], (n, T))
+    if (rate is None) == (capital_income is None):
+        raise SpecificationError(
+            "give either rate= (exogenous) or capital_income= (internal rate of return)"
+        )
+    if rate is not None:
+        r = _by_period(rate, "rate", periods)
+        if (r <= -1).any():
+            t = int(np.argmax(r <= -1))
+            raise DataError(f"rate {r[t]!r} at period {periods[t]!r} must exceed -1")
+    else:
+        y = _by_period(capital_income, "capital_income", periods)
+        base = np.nansum(price * volume, axis=0)
+        other = np.nansum(price * volume * (delta - pi), axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(base > 0, (y - other) / base, np.nan)
+    user = price * (r[None, :] + delta - pi)
+    value = user * volume
+    return CapitalServices(
+        user_cost=lay.wrap(user),
+        volume=lay.wrap(volume),
+        value=lay.wrap(value),
+        rate=pd.Series(r, index=periods, name="rate"),
+        depreciation=lay.wrap(delta),
+        price_change=lay.wrap(np.where(np.isnan(inv), np.nan, pi)),
+        _arrays=(volume, value),
+        _periods=periods,
+    )
