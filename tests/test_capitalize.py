@@ -224,6 +224,35 @@ def test_inputs_not_modified(base):
     pd.testing.assert_frame_equal(sp, sp0)
 
 
+def test_uses_and_rule_select_what_is_capitalized(base):
+    """Only spending that builds lasting assets (uses) is capitalized; a rule scales shares."""
+    sp = pd.concat([spending("S11", "M", 60.0).assign(use="code"),
+                    spending("S11", "M", 40.0).assign(use="chat")], ignore_index=True)
+    adj = capitalize(base, sp, policy(uses=["models", "code", "data"]))
+    np.testing.assert_allclose(cell(adj.tables, "S11", "M", "AI_IC", "P51G"), 60.0)
+    np.testing.assert_allclose(cell(adj.tables, "S11", "M", "AI_API", "P2"), 90.0)
+
+    def half_in_2025(cells):
+        return np.where(cells["period"] == 2025, 0.5, 1.0)
+
+    adj = capitalize(base, spending("S11", "M"), policy(rule=half_in_2025))
+    np.testing.assert_allclose(cell(adj.tables, "S11", "M", "AI_IC", "P51G"), [100, 50, 100])
+    assert adj.ledger["config_key"].str.contains("rule:half_in_2025").all()
+
+
+def test_items_stored_for_the_whole_economy_are_booked_on_s1(base):
+    """A table that records GFCF only on S1 gets the new GFCF on S1 (validation forbids mixing)."""
+    t = base.copy()
+    gf = t["transaction"] == "P51G"
+    s1 = t.loc[gf].groupby("period", as_index=False)["value"].sum()
+    s1 = s1.assign(sector="S1", industry="_T", product="_T", transaction="P51G",
+                   unit="USD_MN", price_basis="current")
+    t = make_table(pd.concat([t.loc[~gf], s1], ignore_index=True))
+    adj = capitalize(t, spending("S11", "M"), policy())
+    np.testing.assert_allclose(cell(adj.tables, "S1", "M", "AI_IC", "P51G"), 100.0)
+    np.testing.assert_allclose(adj.gdp()["production"] - adj.gdp("before")["production"], 100)
+
+
 # ------------------------------------------------------------------------------------------
 # bad input: clear errors naming the cell
 # ------------------------------------------------------------------------------------------
