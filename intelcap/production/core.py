@@ -139,6 +139,11 @@ class _Printer(NumPyPrinter):
 
 
 class _Latex(LatexPrinter):
+    def _print_Symbol(self, expr, style="plain"):
+        if expr.name.endswith("_star") and len(expr.name) > 5:  # C_star -> C^{*}
+            return f"{super()._print_Symbol(sp.Symbol(expr.name[:-5]), style)}^{{*}}"
+        return super()._print_Symbol(expr, style)
+
     def _print_Heaviside(self, expr, exp=None):
         lhs, rhs = _split_difference(expr.args[0])
         rel = ">" if len(expr.args) > 1 and expr.args[1] == 0 else r"\geq"

@@ -132,7 +132,8 @@ def _assemble(kind: str, base: ProductionFunction | None, default_base: Callable
     values = dict(base.values)
     values.update(built.values)
     values.update({k: float(v) for k, v in own.items() if v is not None})
-    where = r"G = " + latex(G) if s_name else built.where
+    where = r"G = " + latex(G) if s_name else (
+        r"G = " + latex(built.display) + r", \quad " + built.where)
     return IntelligentCapitalForm(
         kind=kind, base=base, transition=tr, ic=ic, threshold=s_name, G=G, rebuild=rebuild,
         expr=expr, inputs=inputs, parameters=names, values=values, factors=factors, name=name,

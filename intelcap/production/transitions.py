@@ -64,7 +64,8 @@ class BuiltTransition:
     inputs: list[str] = field(default_factory=list)
     checks: list = field(default_factory=list)
     symbol: sp.Expr | None = None  # the threshold variable s (None for emergence: composite)
-    where: str = ""
+    where: str = ""  # LaTeX definition of a composite threshold variable s
+    display: sp.Expr | None = None  # G written in terms of s (for display)
 
 
 def _positive_check(name: str):
@@ -125,7 +126,10 @@ class Transition:
 
     def _repr_latex_(self) -> str:
         b = self.build(None if self.composite else input_symbol("s"))
-        return f"$\\displaystyle G = {latex(b.G)}$"
+        tex = f"G = {latex(b.G if b.display is None else b.display)}"
+        if b.where:
+            tex += f", \\quad {b.where}"
+        return f"$\\displaystyle {tex}$"
 
 
 class Step(Transition):
@@ -346,8 +350,10 @@ class Emergence(Transition):
             s_disp = sp.Pow(sp.Add(*[w * (input_symbol(x) / parameter_symbol(n)) ** r
                                      for x, n in zip(names, stars, strict=True)]), 1 / r,
                             evaluate=False)
+        s_sym = sp.Symbol("s", positive=True)
         if self.kind == "step":
             G = sp.Heaviside(log_s, 0)
+            display = sp.Heaviside(s_sym - 1, 0)
         else:
             g = parameter_symbol("gamma")
             params.append("gamma")
@@ -355,8 +361,10 @@ class Emergence(Transition):
             if self.gamma is not None:
                 values["gamma"] = self.gamma
             G = Expit(g * log_s)
+            display = Expit(g * sp.log(s_sym))
         where = f"s = {latex(s_disp)}"
-        return BuiltTransition(G, params, values, inputs=names, checks=checks, where=where)
+        return BuiltTransition(G, params, values, inputs=names, checks=checks, where=where,
+                               display=display)
 
     def __repr__(self) -> str:
         return (f"Emergence(critical={self.critical}, aggregate={self.aggregate!r}, "
