@@ -322,3 +322,33 @@ def test_from_expression_user_form(rng):
     g = from_expression("A * K^a * L^b", ("K", "L"), ["A", "a", "b"])
     assert g.values == {} and g.parameters == ("A", "a", "b")
     assert_allclose(g.output(d, A=2.0, a=0.25, b=0.75), cd.output(d), rtol=1e-14)
+
+
+def test_results_never_alias_the_callers_data():
+    from intelcap.production import from_expression
+
+    f = from_expression("K", ["K"], [])
+    df = pd.DataFrame({"K": [1.0, 2.0]})
+    y = f.output(df)
+    y.iloc[0] = 99.0
+    e = f.marginal_products(df)
+    e.iloc[0, 0] = 5.0
+    assert df["K"].tolist() == [1.0, 2.0]
+
+
+def test_non_positive_inputs_allowed_when_declared():
+    from intelcap.production import from_expression
+
+    g = from_expression("a * K + b", ["K"], {"a": 2.0, "b": -3.0}, positive=False)
+    assert_allclose(g.output({"K": np.array([0.0, -1.0])}), [-3.0, -5.0])
+
+
+def test_plain_sympy_lambdify_of_expr_works():
+    """Other modules may compile ``.expr`` with plain sympy.lambdify (the logistic has _imp_)."""
+    f = threshold_elasticity(CobbDouglas(("K", "L"), A=1.0, elasticities={"K": 0.3, "L": 0.6}),
+                             Logistic(tau=2.0, gamma=5.0), theta_1=0.1, theta_2=0.3)
+    args = [f.symbols[n] for n in f.inputs + f.parameters]
+    fn = sp.lambdify(args, f.expr, "numpy")
+    z = np.array([0.5, 2.0, 3.0])
+    vals = [f.values[p] for p in f.parameters]
+    assert_allclose(fn(1.0, 1.0, z, *vals), f.output({"K": 1.0, "L": 1.0, "Z": z}), rtol=1e-14)

@@ -516,7 +516,9 @@ class ProductionFunction:
         arr = self._full(value, d)
         if d.index is None:
             return arr if arr.ndim else float(arr)
-        return pd.Series(arr, index=d.index, name=name)
+        if any(np.may_share_memory(arr, a) for a in d.arrays):
+            arr = arr.copy()
+        return pd.Series(arr, index=d.index, name=name, copy=False)
 
     def _frame(self, columns: Mapping[str, Any], d: _Data):
         if d.index is None:
@@ -621,9 +623,8 @@ class ProductionFunction:
         k = len(names)
         grad = np.stack([self._full(v, d) for v in val[:k]], axis=-1)
         hess = np.stack([self._full(v, d) for v in val[k:]], axis=-1).reshape((*d.shape, k, k))
-        xs = np.stack([self._full(a, d) for a in self._prepare(data).arrays], axis=-1)
-        pos = [self.inputs.index(x) for x in names]
-        return grad, hess, xs[..., pos], d
+        xs = np.stack([self._full(d.arrays[self.inputs.index(x)], d) for x in names], axis=-1)
+        return grad, hess, xs, d
 
     def elasticity_of_substitution(
         self, x1: str, x2: str, data: Any, kind: SubstitutionKind = "allen", **params: float
@@ -735,6 +736,7 @@ def from_expression(
     *,
     factors: Sequence[str] | None = None,
     name: str = "Y",
+    positive: bool = True,
 ) -> ProductionFunction:
     """Build a :class:`ProductionFunction` from a user expression.
 
@@ -750,6 +752,12 @@ def from_expression(
         Input names (positive reals).
     params : mapping or sequence of str
         Parameter names, optionally with values (``None`` for unknown).
+    factors : sequence of str, optional
+        Inputs that are factors of production (default all).
+    name : str
+        Output name (overridden by a left-hand side in ``expr``).
+    positive : bool
+        Require strictly positive inputs at evaluation (default; logs and powers are taken).
 
     Raises
     ------
@@ -791,5 +799,6 @@ def from_expression(
     if unused:
         raise SpecificationError(f"parameter(s) {unused} do not appear in the expression")
     return ProductionFunction(
-        parsed, inputs, pnames, pvalues, symbols=table, factors=factors, name=name
+        parsed, inputs, pnames, pvalues, symbols=table, factors=factors, name=name,
+        positive=positive,
     )
