@@ -134,3 +134,194 @@ class TestBadInput:
     def test_timing_name(self):
         with pytest.raises(IntelcapError, match="timing"):
             pim(constant(5), rate=0.1, timing="middle")
+
+
+class TestPrices:
+    def test_deflation_and_revaluation(self):
+        """Nominal investment / price index = constant prices; stocks revalued at P_t."""
+        years = pd.RangeIndex(2010, 2020)
+        price = pd.Series(100 * 1.03 ** np.arange(10), index=years)
+        nominal = pd.Series(50.0 * 1.05 ** np.arange(10), index=years)
+        res = pim(nominal, rate=0.2, deflator=price, deflator_base=100.0)
+        real = pim(nominal / (price / 100), rate=0.2)
+        assert_allclose(res.net, real.net, rtol=1e-13)
+        assert_allclose(res.net_current, real.net * price / 100, rtol=1e-13)
+        assert_allclose(res.cfc_current, real.cfc * price / 100, rtol=1e-13)
+        assert_allclose(res.investment_constant, nominal / (price / 100), rtol=1e-13)
+
+    def test_wide_with_one_deflator_for_all(self):
+        inv = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 2.0, 1.0]})
+        p = pd.Series([1.0, 2.0, 4.0])
+        res = pim(inv, rate=0.5, deflator=p)
+        assert_allclose(res.net["b"], pim(inv["b"] / p, rate=0.5).net)
+        tl = res.to_long()
+        assert "net_current" in set(tl.measure)
+
+    def test_long_with_long_deflator(self):
+        inv = pd.DataFrame({"asset": ["x"] * 3 + ["y"] * 3, "period": [1, 2, 3] * 2,
+                            "value": [1.0, 1, 1, 2, 2, 2]})
+        defl = inv.assign(value=[1.0, 1.1, 1.2, 2.0, 2.0, 2.0])
+        res = pim(inv, rate=0.3, deflator=defl)
+        y = res.net[res.net.asset == "y"]["value"].to_numpy()
+        assert_allclose(y, pim(pd.Series([1.0, 1, 1]), rate=0.3).net.to_numpy())
+
+    def test_misaligned_deflator(self):
+        with pytest.raises(IntelcapError, match="deflator"):
+            pim(constant(5), rate=0.1, deflator=pd.Series(1.0, index=range(1990, 1995)))
+        with pytest.raises(IntelcapError, match="deflator.*2003"):
+            p = pd.Series([1.0, 1.0, -1.0, 1.0, 1.0], index=constant(5).index)
+            pim(constant(5), rate=0.1, deflator=p)
+
+
+class TestInitialStock:
+    def test_harberger_steady_state(self):
+        """Geometric, end-of-period valuation: K_{-1} = I_0 / (g + delta) (Harberger 1978)."""
+        g, d = 0.05, 0.2
+        inv = pd.Series(100 * (1 + g) ** np.arange(8), index=range(2000, 2008))
+        res = pim(inv, rate=d, timing="end", initial_stock="steady_state")
+        assert_allclose(res.initial.loc["value", "net"], 100 / (g + d), rtol=1e-10)
+        # along the steady state the capital-output ratio stays constant: K_t = I_{t+1}/(g+d)
+        assert_allclose(res.net.to_numpy(), 100 * (1 + g) ** np.arange(1, 9) / (g + d),
+                        rtol=1e-10)
+
+    def test_growth_estimated_from_early_investment(self):
+        inv = pd.Series(10 * 1.08 ** np.arange(12), index=range(12))
+        a = pim(inv, rate=0.3, initial_stock="steady_state")
+        b = pim(inv, rate=0.3, initial_stock="steady_state", initial_growth=0.08)
+        assert_allclose(a.net, b.net, rtol=1e-9)
+
+    def test_given_stock_decays_geometrically(self):
+        """A given initial net stock K0 adds K0 (1 - delta)^(t+1) under geometric depreciation."""
+        d, k0 = 0.25, 500.0
+        inv = pd.Series(np.arange(1.0, 11.0), index=range(10))
+        res = pim(inv, rate=d, initial_stock=k0, initial_growth=0.02)
+        base = pim(inv, rate=d)
+        assert_allclose(res.net - base.net, k0 * (1 - d) ** np.arange(1, 11), rtol=1e-9)
+        assert_allclose(res.initial.loc["value", "net"], k0, rtol=1e-12)
+
+    def test_late_starting_series_get_their_own_initial_stock(self):
+        inv = pd.DataFrame({"a": [1.0, 1.0, 1.0, 1.0], "b": [np.nan, np.nan, 1.0, 1.0]})
+        res = pim(inv, profile="straight_line", service_life=4,
+                  initial_stock={"a": 2.0, "b": 3.0}, initial_growth=0.0)
+        assert_allclose(res.initial["net"], [2.0, 3.0])
+        alone = pim(inv["b"].iloc[2:], profile="straight_line", service_life=4,
+                    initial_stock=3.0, initial_growth=0.0)
+        assert_allclose(res.net["b"].iloc[2:], alone.net)
+        # identity with the initial stock: K_0 = K_{-1} + I_0 - D_0
+        assert_allclose(res.net["b"].iloc[2], 3.0 + 1.0 - res.cfc["b"].iloc[2])
+
+    def test_steady_state_needs_positive_investment(self):
+        inv = pd.Series([0.0, 1.0, 2.0], index=[1, 2, 3], name="ip")
+        with pytest.raises(IntelcapError, match="'ip'.*period 1"):
+            pim(inv, rate=0.2, initial_stock="steady_state")
+
+
+class TestCapitalServices:
+    def test_user_cost_geometric(self):
+        """u = p (r + delta - pi), volume = K_{t-1} + I_t / 2 (half-year convention)."""
+        years = pd.RangeIndex(2000, 2006)
+        p = pd.Series(1.02 ** np.arange(6), index=years)
+        res = pim(pd.Series(100.0, index=years), rate=0.33, deflator=p)
+        cs = res.capital_services(0.04)
+        pi = np.r_[0.02, np.full(5, 0.02)]
+        assert_allclose(cs.user_cost, p * (0.04 + 0.33 - pi), rtol=1e-10)
+        net = res.net.to_numpy()
+        assert_allclose(cs.volume, np.r_[0.0, net[:-1]] + res.investment_constant / 2,
+                        rtol=1e-12)
+        assert_allclose(cs.value, cs.user_cost * cs.volume)
+
+    def test_internal_rate_recovers_exogenous_rate(self):
+        rng = np.random.default_rng(3)
+        inv = pd.DataFrame(rng.uniform(1, 10, (12, 3)), columns=["ict", "sw", "rd"])
+        res = pim(inv, rate={"ict": 0.3, "sw": 0.33, "rd": 0.15})
+        r = pd.Series(np.linspace(0.03, 0.06, 12), index=inv.index)
+        cs = res.capital_services(r, price_change="none")
+        internal = res.capital_services(capital_income=cs.value.sum(axis=1),
+                                        price_change="none")
+        assert_allclose(internal.rate, r, rtol=1e-10)
+
+    def test_tornqvist_aggregate(self):
+        inv = pd.DataFrame({"a": np.full(6, 5.0), "b": np.linspace(1, 6, 6)})
+        cs = pim(inv, rate=0.3).capital_services(0.05)
+        agg = cs.aggregate()
+        vol, val = cs.volume.to_numpy(), cs.value.to_numpy()
+        v = val / val.sum(1, keepdims=True)
+        w = 0.5 * (v[1:] + v[:-1])
+        expect = np.exp(np.cumsum((w * np.log(vol[1:] / vol[:-1])).sum(1)))
+        assert_allclose(agg.iloc[1:], expect, rtol=1e-12)
+
+    def test_needs_one_rate(self):
+        res = pim(constant(5), rate=0.2)
+        with pytest.raises(IntelcapError, match="rate"):
+            res.capital_services()
+        with pytest.raises(IntelcapError, match="-1"):
+            res.capital_services(-1.5)
+
+
+class TestMoreBadInput:
+    def long(self):
+        return pd.DataFrame({"sector": ["A", "A", "B", "B"], "period": [2001, 2002, 2001, 2002],
+                             "value": [1.0, 2.0, 3.0, 4.0]})
+
+    def test_long_negative_names_keys(self):
+        df = self.long()
+        df.loc[3, "value"] = -4.0
+        with pytest.raises(IntelcapError, match="sector='B'.*2002"):
+            pim(df, rate=0.2)
+
+    def test_long_out_of_order(self):
+        df = self.long().iloc[[1, 0, 2, 3]]
+        with pytest.raises(IntelcapError, match="2001.*out of order.*sector='A'"):
+            pim(df, rate=0.2)
+
+    def test_long_duplicate(self):
+        df = pd.concat([self.long(), self.long().iloc[[3]]])
+        with pytest.raises(IntelcapError, match="2002.*twice.*sector='B'"):
+            pim(df, rate=0.2)
+
+    def test_long_gap(self):
+        df = self.long()
+        df = pd.concat([df, pd.DataFrame({"sector": ["A"], "period": [2003], "value": [1.0]})])
+        with pytest.raises(IntelcapError, match="sector='B'.*2003"):
+            pim(df, rate=0.2)
+
+    def test_irregular_periods(self):
+        with pytest.raises(IntelcapError, match="2005"):
+            pim(pd.Series(1.0, index=[2001, 2002, 2005]), rate=0.2)
+
+    def test_service_life_per_series(self):
+        inv = pd.DataFrame({"a": [1.0, 1.0], "b": [1.0, 1.0]})
+        with pytest.raises(IntelcapError, match="series 'b'"):
+            pim(inv, profile="straight_line", service_life={"a": 4, "b": 0})
+
+    def test_cv_out_of_range_names_series(self):
+        inv = pd.DataFrame({"a": [1.0, 1.0], "b": [1.0, 1.0]})
+        with pytest.raises(IntelcapError, match="cv.*series 'b'"):
+            pim(inv, service_life=5, retirement="gamma", cv={"a": 0.3, "b": -0.1})
+
+    def test_missing_options(self):
+        with pytest.raises(IntelcapError, match="service_life"):
+            pim(constant(3), profile="hyperbolic")
+        with pytest.raises(IntelcapError, match="cv"):
+            pim(constant(3), service_life=5, retirement="weibull")
+        with pytest.raises(IntelcapError, match="retirement"):
+            pim(constant(3), rate=0.2, retirement="poisson", service_life=5)
+
+    def test_not_pandas(self):
+        with pytest.raises(IntelcapError, match="Series"):
+            pim(np.ones(5), rate=0.2)
+
+
+def test_plot_runs():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    inv = pd.DataFrame({"a": np.ones(5), "b": np.arange(5.0)})
+    res = pim(inv, rate=0.2, deflator=pd.Series(np.linspace(1, 2, 5)))
+    ax = res.plot()
+    assert len(ax.lines) == 4
+    ax2 = res.plot(series="b", current=True)
+    assert "'b'" in ax2.get_title()
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -19,6 +19,11 @@ from intelcap.exceptions import DataError, IntelcapTypeError, MissingDataError
 __all__ = ["Layout", "from_input", "broadcast_param"]
 
 
+def _py(value: Any) -> Any:
+    """A numpy scalar as the plain Python value (for readable error messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 @dataclass
 class Layout:
     """How the input was laid out, to wrap results back."""
@@ -47,8 +52,9 @@ class Layout:
             lab = self.labels[s]
             if not isinstance(lab, tuple):
                 lab = (lab,)
-            return "series " + ", ".join(f"{k}={v!r}" for k, v in zip(self.keys, lab, strict=False))
-        return f"series {self.labels[s]!r}"
+            pairs = zip(self.keys, lab, strict=False)
+            return "series " + ", ".join(f"{k}={_py(v)!r}" for k, v in pairs)
+        return f"series {_py(self.labels[s])!r}"
 
     def key_names(self) -> list[str]:
         if self.kind == "long":
@@ -85,7 +91,7 @@ def _check_period_grid(periods: pd.Index, what: str) -> None:
     """Periods strictly increasing and, where the type allows, regularly spaced."""
     if periods.has_duplicates:
         dup = periods[periods.duplicated()][0]
-        raise DataError(f"{what}: period {dup!r} appears more than once")
+        raise DataError(f"{what}: period {_py(dup)!r} appears more than once")
     try:
         increasing = periods.is_monotonic_increasing
     except TypeError:  # pragma: no cover - unorderable labels
@@ -94,16 +100,16 @@ def _check_period_grid(periods: pd.Index, what: str) -> None:
         vals = list(periods)
         pos = next(i for i in range(1, len(vals)) if not vals[i - 1] < vals[i])
         raise DataError(
-            f"{what}: periods out of order at period {vals[pos]!r} (after {vals[pos - 1]!r}, "
-            f"position {pos}); sort by period first"
+            f"{what}: periods out of order at period {_py(vals[pos])!r} "
+            f"(after {_py(vals[pos - 1])!r}, position {pos}); sort by period first"
         )
     if len(periods) > 2 and pd.api.types.is_integer_dtype(periods.dtype):
         steps = np.diff(np.asarray(periods, dtype=np.int64))
         if not (steps == steps[0]).all():
             pos = int(np.flatnonzero(steps != steps[0])[0]) + 1
             raise DataError(
-                f"{what}: periods are not equally spaced: period {periods[pos]!r} follows "
-                f"{periods[pos - 1]!r} (step {steps[pos - 1]}, expected {steps[0]}); "
+                f"{what}: periods are not equally spaced: period {_py(periods[pos])!r} follows "
+                f"{_py(periods[pos - 1])!r} (step {steps[pos - 1]}, expected {steps[0]}); "
                 "a missing period must be given (as 0 if there was no investment)"
             )
     if isinstance(periods, pd.PeriodIndex) and len(periods) > 1:
@@ -111,8 +117,9 @@ def _check_period_grid(periods: pd.Index, what: str) -> None:
         if not (steps == 1).all():
             pos = int(np.flatnonzero(steps != 1)[0]) + 1
             raise DataError(
-                f"{what}: period {periods[pos]!r} follows {periods[pos - 1]!r}: periods must be "
-                "consecutive (give missing periods, as 0 if there was no investment)"
+                f"{what}: period {_py(periods[pos])!r} follows {_py(periods[pos - 1])!r}: "
+                "periods must be consecutive (give missing periods, as 0 if there was no "
+                "investment)"
             )
 
 
@@ -125,7 +132,7 @@ def _starts(values: np.ndarray, layout: Layout, what: str) -> np.ndarray:
     if (~finite & ~isnan).any():
         s, t = np.argwhere(~finite & ~isnan)[0]
         raise DataError(
-            f"{what} of {layout.describe(s)} is infinite at period {layout.periods[t]!r}"
+            f"{what} of {layout.describe(s)} is infinite at period {_py(layout.periods[t])!r}"
         )
     n, T = values.shape
     has = finite.any(axis=1)
@@ -138,8 +145,8 @@ def _starts(values: np.ndarray, layout: Layout, what: str) -> np.ndarray:
     if gap.any():
         s, t = np.argwhere(gap)[0]
         raise MissingDataError(
-            f"{what} of {layout.describe(s)} is missing at period {layout.periods[t]!r} after "
-            f"its first value at {layout.periods[start[s]]!r}; a series may start late but "
+            f"{what} of {layout.describe(s)} is missing at period {_py(layout.periods[t])!r} after "
+            f"its first value at {_py(layout.periods[start[s]])!r}; a series may start late but "
             "not have gaps: give 0 for a period without investment"
         )
     return start
@@ -180,7 +187,7 @@ def from_input(
             raise DataError(f"{what} has non-numeric column(s) {bad}") from None
         if investment.columns.has_duplicates:
             dup = investment.columns[investment.columns.duplicated()][0]
-            raise DataError(f"{what} has duplicate column {dup!r}")
+            raise DataError(f"{what} has duplicate column {_py(dup)!r}")
         lay = Layout("wide", investment.index, investment.columns,
                      columns_name=list(investment.columns.names)
                      if investment.columns.nlevels > 1 else investment.columns.name)
@@ -201,12 +208,12 @@ def from_input(
         raise DataError(f"{what} column {value!r} is not numeric")
     if df[period].isna().any():
         row = df.index[df[period].isna().to_numpy()][0]
-        raise MissingDataError(f"{what}: column {period!r} is missing at row {row!r}")
+        raise MissingDataError(f"{what}: column {period!r} is missing at row {_py(row)!r}")
     if keys:
         key_frame = df[keys]
         if key_frame.isna().to_numpy().any():
             row = df.index[key_frame.isna().any(axis=1).to_numpy()][0]
-            raise MissingDataError(f"{what}: a key column is missing at row {row!r}")
+            raise MissingDataError(f"{what}: a key column is missing at row {_py(row)!r}")
         mi = pd.MultiIndex.from_frame(key_frame) if len(keys) > 1 else pd.Index(df[keys[0]])
         codes, uniques = pd.factorize(mi, sort=False)
         labels = uniques if len(keys) > 1 else pd.Index(uniques, name=keys[0])
@@ -229,8 +236,8 @@ def from_input(
         s, t = int(c_sorted[i]), int(t_sorted[i])
         word = "appears twice" if t_sorted[i] == t_sorted[i - 1] else "is out of order"
         raise DataError(
-            f"{what}: period {grid[t]!r} {word} for {lay.describe(s)} (row "
-            f"{df.index[order[i]]!r}); periods must increase within each series"
+            f"{what}: period {_py(grid[t])!r} {word} for {lay.describe(s)} (row "
+            f"{_py(df.index[order[i]])!r}); periods must increase within each series"
         )
     _check_period_grid(grid, what)
     arr = np.full((len(labels), len(grid)), np.nan)
@@ -258,7 +265,7 @@ def broadcast_param(value: Any, name: str, layout: Layout) -> np.ndarray:
         missing = [lab for lab in labels if lab not in value.index]
         if missing:
             raise DataError(
-                f"{name} has no value for series {missing[0]!r} ({len(missing)} missing); "
+                f"{name} has no value for series {_py(missing[0])!r} ({len(missing)} missing); "
                 f"give one per series, keyed like the investment's series"
             )
         return value.reindex(labels).to_numpy(dtype=float, na_value=np.nan)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from intelcap.accounts._pim_data import _py
 from intelcap.exceptions import DataError, IntelcapTypeError, SpecificationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,7 +103,7 @@ def _by_period(value: Any, name: str, periods: pd.Index) -> np.ndarray:
         raise IntelcapTypeError(f"{name} must be a number or a Series by period")
     bad = ~np.isfinite(arr)
     if bad.any():
-        raise DataError(f"{name} is not finite at period {periods[int(np.argmax(bad))]!r}")
+        raise DataError(f"{name} is not finite at period {_py(periods[int(np.argmax(bad))])!r}")
     return arr
 
 
@@ -149,7 +150,7 @@ def capital_services(
         r = _by_period(rate, "rate", periods)
         if (r <= -1).any():
             t = int(np.argmax(r <= -1))
-            raise DataError(f"rate {r[t]!r} at period {periods[t]!r} must exceed -1")
+            raise DataError(f"rate {_py(r[t])!r} at period {_py(periods[t])!r} must exceed -1")
     else:
         y = _by_period(capital_income, "capital_income", periods)
         base = np.nansum(price * volume, axis=0)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from intelcap._validation import check_choice, progress_bar
-from intelcap.accounts._pim_data import Layout, broadcast_param, from_input
+from intelcap.accounts._pim_data import Layout, _py, broadcast_param, from_input
 from intelcap.accounts._pim_data import _starts as _series_starts
 from intelcap.accounts._pim_kernels import convolve, convolve_fft, kernels
 from intelcap.accounts._pim_services import CapitalServices
@@ -115,7 +115,7 @@ def _group_parameters(
     if bad.any():
         s = int(np.flatnonzero(bad)[0])
         raise ParameterError(
-            f"service_life={life[s]!r} for {layout.describe(s)} must be positive"
+            f"service_life={_py(life[s])!r} for {layout.describe(s)} must be positive"
         )
     key = np.where(np.isnan(table), -np.inf, table)
     if (key == key[:1]).all():  # one asset type (scalar parameters): no sort needed
@@ -197,8 +197,8 @@ def _estimate_growth(x: np.ndarray, start: np.ndarray, n_obs: int, layout: Layou
         s, j = np.argwhere(bad)[0]
         raise DataError(
             f"initial_stock='steady_state' takes logs of early investment, but "
-            f"{layout.describe(s)} has {vals[s, j]!r} at period {layout.periods[idx[s, j]]!r}; "
-            "pass initial_growth= (or an initial stock)"
+            f"{layout.describe(s)} has {_py(vals[s, j])!r} at period "
+            f"{_py(layout.periods[idx[s, j]])!r}; pass initial_growth= (or an initial stock)"
         )
     t = np.where(valid, np.arange(n_obs)[None, :], 0.0)
     y = np.where(valid, np.log(np.where(valid, vals, 1.0)), 0.0)
@@ -344,8 +344,8 @@ def pim(
     if not allow_negative and (x < 0).any():
         s, t = np.argwhere(x < 0)[0]
         raise DataError(
-            f"investment of {layout.describe(s)} is negative ({x[s, t]!r}) at period "
-            f"{layout.periods[t]!r}; pass allow_negative=True for net disposals"
+            f"investment of {layout.describe(s)} is negative ({_py(x[s, t])!r}) at period "
+            f"{_py(layout.periods[t])!r}; pass allow_negative=True for net disposals"
         )
     price = _deflator(deflator, layout, x_raw, deflator_base)
     if price is not None:
@@ -372,8 +372,8 @@ def pim(
             rows = np.flatnonzero(code == g)
             by_series[rows] = convolve(x[rows], kerns[g])
     else:
-        per_series = np.stack([kerns[c][:, :T] for c in code])
-        buf.reshape(n, m, T)[:] = convolve_fft(x, per_series)
+        stacked = np.stack([k[:, :T] for k in kerns])  # (groups, m, T): a loop over types
+        buf.reshape(n, m, T)[:] = convolve_fft(x, stacked[code])
     prior = np.zeros((3, n))
     if init is not None:
         prior = _add_presample(out, init, kerns, code, start, x)
@@ -403,7 +403,7 @@ def _deflator(
         return None
     base = float(base)
     if not np.isfinite(base) or base <= 0:
-        raise ParameterError(f"deflator_base={base!r} must be positive")
+        raise ParameterError(f"deflator_base={_py(base)!r} must be positive")
     if isinstance(deflator, pd.Series) and (layout.kind != "series" or True):
         idx = deflator.index
         if not idx.equals(layout.periods):
@@ -412,7 +412,7 @@ def _deflator(
                 raise DataError(
                     f"deflator index differs from the investment periods (lengths {len(idx)} "
                     f"and {len(layout.periods)}"
-                    + (f"; first missing period {missing[0]!r}" if len(missing) else "")
+                    + (f"; first missing period {_py(missing[0])!r}" if len(missing) else "")
                     + "); align them explicitly"
                 )
             deflator = deflator.reindex(layout.periods)
@@ -448,8 +448,8 @@ def _deflator(
     if bad.any():
         s, t = np.argwhere(bad)[0]
         raise DataError(
-            f"deflator of {layout.describe(s)} must be positive and finite, got {p[s, t]!r} at "
-            f"period {layout.periods[t]!r}"
+            f"deflator of {layout.describe(s)} must be positive and finite, got "
+            f"{_py(p[s, t])!r} at period {_py(layout.periods[t])!r}"
         )
     return np.where(need, p, 1.0) / base
 
@@ -477,7 +477,7 @@ def _initial(
             s = int(np.flatnonzero(bad)[0])
             raise ParameterError(
                 f"initial_stock for {layout.describe(s)} must be finite and non-negative, got "
-                f"{level[s]!r}"
+                f"{_py(level[s])!r}"
             )
     if initial_growth is None:
         if int(growth_periods) < 2:
@@ -492,7 +492,7 @@ def _initial(
     if bad.any():
         s = int(np.flatnonzero(bad)[0])
         raise ParameterError(
-            f"pre-sample investment growth {g[s]!r} for {layout.describe(s)} must exceed -1"
+            f"pre-sample investment growth {_py(g[s])!r} for {layout.describe(s)} must exceed -1"
         )
     return level, g
 
