@@ -58,6 +58,16 @@ def _check_keys(given: Mapping | None, allowed: Sequence[str], what: str) -> dic
     return given
 
 
+#: |rho| at or below which the CES is evaluated by its exact Cobb-Douglas limit. The two differ
+#: by O(rho (ln x)^2) relative, below 1e-24 for any finite double x, far below rounding; below
+#: it powers of rho in second derivatives would underflow.
+RHO_ZERO = 1e-30
+
+
+def _is_zero(r: float) -> bool:
+    return abs(r) <= RHO_ZERO
+
+
 def _rho_kind(rho: Number | None, name: str = "rho") -> str:
     """'symbolic', 'cobb-douglas' (rho == 0), 'leontief' (rho == -inf) or 'general'."""
     if rho is None:
@@ -70,7 +80,7 @@ def _rho_kind(rho: Number | None, name: str = "rho") -> str:
             f"{name}={r} is not admissible: the CES substitution parameter must be < 1 "
             "(rho -> 0 gives Cobb-Douglas, rho -> -inf Leontief)"
         )
-    if r == 0:
+    if _is_zero(r):
         return "cobb-douglas"
     if r == -math.inf:
         return "leontief"
@@ -220,7 +230,8 @@ class CES(ProductionFunction):
     :math:`\\rho = 0` gives Cobb-Douglas :math:`A\\prod_i x_i^{\\nu\\delta_i}` and
     :math:`\\rho = -\\infty` gives Leontief :math:`A\\,(\\min_i x_i)^{\\nu}`. They are used when
     ``rho`` is given as ``0`` or ``-inf`` at construction, and also when a symbolic ``rho`` takes
-    one of these values at evaluation. Otherwise the aggregate is evaluated as
+    one of these values at evaluation (``|rho| <= 1e-30`` counts as zero: the two differ by less
+    than 1e-24 relative for any finite inputs). Otherwise the aggregate is evaluated as
     :math:`\\exp(\\nu\\,\\mathrm{log1p}(\\sum_i\\delta_i\\,\\mathrm{expm1}(\\rho\\ln x_i))/\\rho)`,
     identical in value but accurate to rounding for :math:`|\\rho|` as small as
     :math:`10^{-12}`.
@@ -299,8 +310,9 @@ class CES(ProductionFunction):
         if "rho" not in self.parameters:
             return None
         r = values.get("rho")
-        if r is None or (r != 0 and r != -math.inf):
+        if r is None or not (_is_zero(r) or r == -math.inf):
             return None
+        r = 0.0 if _is_zero(r) else r
         if r not in self._special:
             self._special[r] = CES(self._init_args["inputs"], rho=r,
                                    name=self._init_args["name"])
@@ -435,8 +447,8 @@ class NestedCES(ProductionFunction):
         return name in self._rho_names() and value == -math.inf
 
     def _specialise(self, values: Mapping[str, float]) -> ProductionFunction | None:
-        special = {p: values[p] for p in self._rho_names()
-                   if p in values and (values[p] == 0 or values[p] == -math.inf)}
+        special = {p: (0.0 if _is_zero(values[p]) else values[p]) for p in self._rho_names()
+                   if p in values and (_is_zero(values[p]) or values[p] == -math.inf)}
         if not special:
             return None
         key = tuple(sorted(special.items()))
