@@ -325,3 +325,35 @@ def test_plot_runs():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+class TestParametersByKey:
+    def long(self):
+        rows = [{"sector": s, "asset": a, "period": y, "value": 1.0 + y}
+                for s in ("A", "B") for a in ("sw", "rd") for y in range(4)]
+        return pd.DataFrame(rows)
+
+    def test_rate_by_one_key_column(self):
+        """A rate per asset applies to that asset in every sector (long table)."""
+        df = self.long()
+        res = pim(df, keys=["sector", "asset"], rate={"sw": 0.33, "rd": 0.15})
+        by_name = pim(df, keys=["sector", "asset"],
+                      rate=pd.Series({"sw": 0.33, "rd": 0.15}).rename_axis("asset"))
+        full = pim(df, keys=["sector", "asset"],
+                   rate={(s, a): (0.33 if a == "sw" else 0.15) for s in "AB" for a in
+                         ("sw", "rd")})
+        assert_allclose(res.net["value"], full.net["value"])
+        assert_allclose(by_name.net["value"], full.net["value"])
+        assert len(res.asset_types) == 2 and res.asset_types.series.tolist() == [2, 2]
+
+    def test_missing_parameter(self):
+        with pytest.raises(IntelcapError, match="rate has no value"):
+            pim(self.long(), keys=["sector", "asset"], rate={"sw": 0.33})
+
+
+def test_summary_prints():
+    res = pim(pd.DataFrame({"a": np.ones(5), "b": np.ones(5)}), rate={"a": 0.3, "b": 0.2})
+    text = str(res)
+    assert "Perpetual inventory" in text and "geometric" in text
+    assert "Asset types" in res._repr_html_()
+    assert res.summary.as_latex()

@@ -216,7 +216,8 @@ def from_input(
             raise MissingDataError(f"{what}: a key column is missing at row {_py(row)!r}")
         mi = pd.MultiIndex.from_frame(key_frame) if len(keys) > 1 else pd.Index(df[keys[0]])
         codes, uniques = pd.factorize(mi, sort=False)
-        labels = uniques if len(keys) > 1 else pd.Index(uniques, name=keys[0])
+        labels = (pd.MultiIndex(uniques.levels, uniques.codes, names=keys) if len(keys) > 1
+                  else pd.Index(uniques, name=keys[0]))
     else:
         codes = np.zeros(len(df), dtype=np.int64)
         labels = pd.Index([0])
@@ -259,16 +260,34 @@ def broadcast_param(value: Any, name: str, layout: Layout) -> np.ndarray:
         except (TypeError, ValueError):
             raise IntelcapTypeError(f"{name}={value!r} must be a number") from None
     if isinstance(value, dict):
-        value = pd.Series(value)
+        value = pd.Series(value, dtype=float)
     if isinstance(value, pd.Series):
         labels = layout.labels if layout.kind != "series" else pd.Index([layout.name])
-        missing = [lab for lab in labels if lab not in value.index]
-        if missing:
+        names = [k for k in (labels.names or []) if k is not None]
+        # keyed by one key column (for example a rate per asset for every sector)
+        if value.index.name in names and value.index.name != getattr(labels, "name", None) \
+                or (value.index.name in names and isinstance(labels, pd.MultiIndex)):
+            labels = labels.get_level_values(value.index.name)
+        else:
+            pos = value.index.get_indexer(labels) if value.index.is_unique else None
+            if isinstance(labels, pd.MultiIndex) and (pos is None or (pos < 0).any()):
+                for lvl in names:  # a mapping whose keys are the values of one key column
+                    values = labels.get_level_values(lvl)
+                    if value.index.is_unique and (value.index.get_indexer(values) >= 0).all():
+                        labels = values
+                        break
+        if not value.index.is_unique:
+            dup = value.index[value.index.duplicated()][0]
+            raise DataError(f"{name} has two values for {_py(dup)!r}")
+        pos = value.index.get_indexer(labels)
+        if (pos < 0).any():
+            miss = labels[pos < 0]
             raise DataError(
-                f"{name} has no value for series {_py(missing[0])!r} ({len(missing)} missing); "
-                f"give one per series, keyed like the investment's series"
+                f"{name} has no value for series {_py(miss[0])!r} ({len(miss)} missing); give "
+                "one per series, keyed like the investment's series (or by one key column, "
+                "with the index named after it)"
             )
-        return value.reindex(labels).to_numpy(dtype=float, na_value=np.nan)
+        return value.to_numpy(dtype=float, na_value=np.nan)[pos]
     arr = np.asarray(value, dtype=float).ravel()
     if arr.size != n:
         raise DataError(f"{name} has {arr.size} values for {n} series")

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from intelcap._summary import Summary, SummaryMixin
 from intelcap._validation import check_choice, progress_bar
 from intelcap.accounts._pim_data import Layout, _py, broadcast_param, from_input
 from intelcap.accounts._pim_data import _starts as _series_starts
@@ -556,8 +557,8 @@ def _add_presample(
     return before
 
 
-@dataclass
-class PIMResult:
+@dataclass(repr=False)
+class PIMResult(SummaryMixin):
     """Stocks, consumption of fixed capital and capital services of a PIM run.
 
     Arrays are kept as ``(n_series, n_periods)`` internally and laid out like the investment
@@ -575,6 +576,51 @@ class PIMResult:
     group_code: np.ndarray
     discount_rate: float
     prior: np.ndarray  # (3, n_series): gross, net, productive stocks before each series starts
+
+    def __repr__(self) -> str:
+        n, T = self.investment.shape
+        return f"<PIMResult: {n} series x {T} periods, timing={self.timing!r}>"
+
+    @property
+    def asset_types(self) -> pd.DataFrame:
+        """One row per distinct asset type: profile, rate, life, retirement, cv, series count."""
+        rows = []
+        for g, grp in enumerate(self.groups):
+            ret = grp.retirement
+            rows.append({
+                "profile": grp.profile.name,
+                "basis": grp.profile.basis,
+                "rate": grp.delta,
+                "service_life": grp.life,
+                "retirement": ret.name if ret is not None else "none",
+                "cv": ret.cv if ret is not None else None,
+                "series": int((self.group_code == g).sum()),
+            })
+        return pd.DataFrame(rows)
+
+    @property
+    def summary(self) -> Summary:
+        """Run settings, asset types and the last period's totals over all series."""
+        n, T = self.investment.shape
+        lay = self.layout
+        last = {name: float(np.nansum(self.stocks[j][:, -1])) for j, name in enumerate(MEASURES)}
+        last = {"investment": float(np.nansum(self.investment[:, -1])), **last}
+        totals = pd.DataFrame({"value": list(last.values())}, index=list(last.keys()))
+        header = [
+            ("Series", n),
+            ("Periods", f"{lay.periods[0]} - {lay.periods[-1]} ({T})"),
+            ("Timing", self.timing),
+            ("Discount rate", self.discount_rate),
+            ("Prices", "deflated (constant and current)" if self.price is not None
+             else "as given"),
+        ]
+        return Summary(
+            title="Perpetual inventory",
+            header=header,
+            tables=[("Asset types", self.asset_types),
+                    (f"Totals in {lay.periods[-1]} (constant prices)", totals)],
+            notes=["Stocks are end-of-period; CFC satisfies K_t = K_{t-1} + I_t - D_t."],
+        )
 
     # -- constant prices -------------------------------------------------------------------
     @property
