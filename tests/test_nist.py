@@ -198,10 +198,14 @@ def test_nist_converged_flag_never_lies(nist_dir: Path, config: str) -> None:
 
     A fit that does not reach NIST's certified parameters (6 digits, modulo the exact symmetries
     of the Lanczos and Gauss models) must have ``converged`` False and issue a
-    ConvergenceWarning. Each configuration must also converge somewhere (the check is not
-    vacuous) and fail somewhere.
+    ConvergenceWarning, unless it stopped at a genuine, different local minimum (``converged``
+    certifies a local least-squares optimum: first-order condition, resolved Gauss-Newton step,
+    full-rank Jacobian; no local test can certify a global one). Such a point is accepted only
+    if the full default optimiser restarted there stays put with a larger SSR than NIST's; it
+    happens once (Thurber, start 1, dogbox alone: SSR 7682 against 5643). Each configuration
+    must also converge somewhere (the check is not vacuous) and fail somewhere.
     """
-    lies, n_conv, n_fail = [], 0, 0
+    lies, n_conv, n_fail, n_local = [], 0, 0, 0
     for name in sorted(MODELS):
         problem = parse_nist(nist_dir / f"{name}.dat")
         cert = _canonical(name, problem.certified)
@@ -216,9 +220,20 @@ def test_nist_converged_flag_never_lies(nist_dir: Path, config: str) -> None:
             if res.converged:
                 n_conv += 1
                 if not ok:
-                    lies.append((name, start, res.params.to_dict()))
+                    # not NIST's optimum: acceptable only if it is a genuine local minimum of its
+                    # own (no local criterion can tell a local from the global minimum): the
+                    # full default optimiser started there must not move, and the SSR must be
+                    # above the certified one
+                    again = nls(MODELS[name], problem.data, res.params.to_dict())
+                    local = (again.converged and problem.rss < res.ssr
+                             and np.allclose(again.params, res.params, rtol=RTOL))
+                    if local:
+                        n_local += 1
+                    else:
+                        lies.append((name, start, res.params.to_dict()))
             else:
                 n_fail += 1
     assert not lies, f"reported converged at a wrong answer: {lies}"
+    assert n_local <= 2
     assert n_conv >= 10
     assert n_fail > 0

@@ -16,10 +16,12 @@ once per fit, and a power ``X**theta`` of a strictly positive data column is rew
 ``exp(theta * log X)`` with ``log X`` precomputed, so an iteration only recomputes what depends on
 the parameters.
 
-The minimisation is :func:`scipy.optimize.least_squares` (trust-region reflective by default,
-Jacobian-based variable scaling ``x_scale="jac"``, bounds allowed), optionally polished by the
-MINPACK Levenberg-Marquardt method from the point it returns, and restarted from its own answer
-while that keeps improving the fit; the numerical settings live in :class:`OptimizerConfig`.
+The minimisation is :func:`scipy.optimize.least_squares` with Jacobian-based variable scaling
+(``x_scale="jac"``): MINPACK Levenberg-Marquardt without bounds, trust-region reflective with
+bounds. If its answer fails the convergence criteria below, plain Gauss-Newton steps refine it,
+then the other method (trust region after Levenberg-Marquardt and vice versa) is run from it, and
+the whole is restarted from the best point while that keeps improving the fit. The numerical
+settings live in :class:`OptimizerConfig`.
 
 Convergence diagnostics
 -----------------------
@@ -75,6 +77,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.linalg as sla
 import sympy as sp
 from scipy import optimize
 
@@ -96,7 +99,7 @@ __all__ = ["NLS", "NLSResults", "OptimizerConfig", "nls"]
 _EPS = float(np.finfo(float).eps)
 _EXACT_FLOOR = 1e3  # residual norm below 1e3 * eps * ||lhs|| counts as an exact fit
 COV_TYPES = ("unadjusted", "robust", "clustered")
-METHODS = ("trf", "dogbox", "lm")
+METHODS = ("auto", "trf", "dogbox", "lm")
 
 
 @dataclass(frozen=True)
@@ -105,12 +108,14 @@ class OptimizerConfig:
 
     Parameters
     ----------
-    method : {"trf", "dogbox", "lm"}
-        Method of :func:`scipy.optimize.least_squares` for the main run. ``"lm"`` (MINPACK) does
-        not accept bounds.
+    method : {"auto", "trf", "dogbox", "lm"}
+        Method of :func:`scipy.optimize.least_squares` for the main run. ``"auto"``: MINPACK
+        Levenberg-Marquardt (``"lm"``, QR-based, fast for long data) without bounds, the
+        trust-region reflective method (``"trf"``) with bounds. ``"lm"`` does not accept bounds.
     polish : bool
-        After the main run, run MINPACK Levenberg-Marquardt from its answer (only without
-        bounds and with ``n >= p``) and keep the better fit.
+        If the main run's answer does not pass the convergence criteria, run the other method
+        (``trf`` after ``lm``; ``lm`` after ``trf``/``dogbox`` when there are no bounds) from it
+        and keep the better fit.
     restarts : int
         Further restarts from the best point while the convergence criteria are not met and the
         fit still improves.
@@ -132,7 +137,7 @@ class OptimizerConfig:
         Smallest admissible reciprocal condition number of the column-scaled Jacobian.
     """
 
-    method: str = "trf"
+    method: str = "auto"
     polish: bool = True
     restarts: int = 3
     ftol: float = 1e-14
@@ -431,7 +436,7 @@ class NLS:
         def jac(theta: np.ndarray) -> np.ndarray:
             with np.errstate(all="ignore"):
                 cols_j = comp.jac_fn(*cols, *theta)
-            out = np.empty((n, p))
+            out = np.empty((n, p), order="F")  # column-major, as MINPACK and LAPACK want
             for j, c in enumerate(cols_j):
                 out[:, j] = c
             return out
@@ -557,6 +562,7 @@ class _Run:
     rcond: float
     gradient_norm: float
     gn_step: float
+    factor: Any = None
 
 
 @dataclass
@@ -568,17 +574,73 @@ class _Check:
     gradient_norm: float = np.nan
     gn_step: float = np.nan  # largest |Gauss-Newton step| / (|theta| + se)
     step: np.ndarray | None = None
+    factor: Any = None
 
 
-def _gauss_newton_step(r: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-    """Minimum-norm solution of J d = r (column-scaled SVD), the singular values and col norms."""
-    norms = np.linalg.norm(J, axis=0)
-    safe = np.where(norms > 0, norms, 1.0)
-    u, s, vt = np.linalg.svd(J / safe, full_matrices=False)
-    tol = s[0] * max(J.shape) * _EPS
-    inv = np.where(s > tol, 1.0 / np.where(s > tol, s, 1.0), 0.0)
-    d = (vt.T * inv) @ (u.T @ r)
-    return d / safe, s, safe
+_CHOLQR_MIN_ROWS = 20_000
+
+
+def _cholesky_qr2(a: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Thin QR of a tall, column-scaled matrix by CholeskyQR2 (Yamamoto et al. 2015).
+
+    Two passes of Cholesky QR, all in level-3 BLAS: for tall matrices several times faster than
+    Householder QR, and as accurate (orthogonality and residual to rounding) whenever the
+    condition number is below about :math:`10^{7}`; otherwise ``(None, None)`` is returned and
+    the caller uses Householder QR.
+    """
+    try:
+        r1 = np.linalg.cholesky(a.T @ a).T
+        d = np.abs(np.diag(r1))
+        if d.min() <= 1e-7 * d.max():
+            return None, None
+        q1 = sla.solve_triangular(r1, a.T, trans="T", lower=False).T
+        r2 = np.linalg.cholesky(q1.T @ q1).T
+        q = sla.solve_triangular(r2, q1.T, trans="T", lower=False).T
+    except np.linalg.LinAlgError:
+        return None, None
+    return q, r2 @ r1
+
+
+@dataclass
+class _Factor:
+    """Column-scaled Jacobian J/norms = Q U diag(s) V' (thin QR, then the SVD of the p x p R)."""
+
+    q: np.ndarray
+    u: np.ndarray
+    s: np.ndarray
+    vt: np.ndarray
+    norms: np.ndarray
+
+    @classmethod
+    def of(cls, J: np.ndarray) -> _Factor:
+        norms = np.linalg.norm(J, axis=0)
+        norms = np.where(norms > 0, norms, 1.0)
+        js = J / norms
+        q, r = _cholesky_qr2(js) if js.shape[0] >= _CHOLQR_MIN_ROWS else (None, None)
+        if q is None:
+            q, r = np.linalg.qr(js)
+        u, s, vt = np.linalg.svd(r)
+        return cls(q, u, s, vt, norms)
+
+    def inv_s(self) -> np.ndarray:
+        s = self.s
+        tol = s[0] * max(self.q.shape) * _EPS
+        return np.where(s > tol, 1.0 / np.where(s > tol, s, 1.0), 0.0)
+
+    def solve(self, qr_: np.ndarray) -> np.ndarray:
+        """Minimum-norm least-squares solution of J d = r given Q'r."""
+        return ((self.vt.T * self.inv_s()) @ (self.u.T @ qr_)) / self.norms
+
+    def inv_cross(self) -> np.ndarray:
+        """(J'J)^{-1} (pseudo-inverse if singular)."""
+        core = (self.vt.T * self.inv_s() ** 2) @ self.vt
+        return core / np.outer(self.norms, self.norms)
+
+
+def _gauss_newton_step(r: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, _Factor]:
+    """Minimum-norm solution of J d = r and the factorisation used."""
+    f = _Factor.of(J)
+    return f.solve(f.q.T @ r), f
 
 
 def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
@@ -593,10 +655,11 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
         return _Check(False, f"the Jacobian column of parameter number {zero + 1} is zero at the "
                       "optimum (the parameter has no effect there)", rcond=0.0,
                       gradient_norm=grad)
-    step, s, _ = _gauss_newton_step(r, J)
+    fac = _Factor.of(J)
+    s = fac.s
     rcond = float(s[-1] / s[0])
-    q, _ = np.linalg.qr(J / norms)
-    q1r = q.T @ r
+    q1r = fac.q.T @ r
+    step = fac.solve(q1r)
     proj2 = float(q1r @ q1r)
     total = float(r @ r)
     orth = max(total - proj2, 0.0)
@@ -606,15 +669,15 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
     # standard errors (unadjusted) give the statistical scale of each parameter
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_s2 = np.where(s > s[0] * max(n, p) * _EPS, 1.0 / s**2, np.inf)
-        _, _, vt = np.linalg.svd(J / norms, full_matrices=False)
-        var = ((vt.T**2) @ inv_s2) / norms**2 * (total / max(n - p, 1))
+        var = ((fac.vt.T**2) @ inv_s2) / fac.norms**2 * (total / max(n - p, 1))
         se = np.sqrt(var)
         rel_step = np.abs(step) / (np.abs(theta) + se)
     gn = float(np.nanmax(rel_step)) if np.all(np.isfinite(rel_step)) else np.inf
     # residuals at the rounding floor of the model evaluation: an exact fit, a global optimum to
     # working precision (the relative offset is then dominated by rounding noise)
     exact = np.sqrt(total) <= _EXACT_FLOOR * _EPS * lhs_norm
-    info = dict(relative_offset=ro, rcond=rcond, gradient_norm=grad, gn_step=gn, step=step)
+    info = dict(relative_offset=ro, rcond=rcond, gradient_norm=grad, gn_step=gn, step=step,
+                factor=fac)
     if status == 0:
         return _Check(False, "the optimiser stopped at the evaluation limit (max_nfev)", **info)
     if status < 0:
@@ -663,8 +726,8 @@ def _gn_polish(resid, jac, x: np.ndarray, r: np.ndarray, bounds, iters: int
         J = jac(x)
         if not np.all(np.isfinite(J)):
             break
-        step, _, safe = _gauss_newton_step(r, J)
-        size = float(np.linalg.norm(step * safe))
+        step, fac = _gauss_newton_step(r, J)
+        size = float(np.linalg.norm(step * fac.norms))
         if not size < prev or size == 0.0:
             break
         x_new = x - step  # r(x + d) ~ r + J d = 0 gives d = -pinv(J) r
@@ -688,17 +751,38 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
     p = theta0.size
     kw = dict(ftol=config.ftol, xtol=config.xtol, gtol=config.gtol, max_nfev=config.max_nfev,
               x_scale=config.x_scale)
+    unbounded = bounds is None and n >= p
+    main = config.method
+    if main == "auto":
+        main = "lm" if unbounded else "trf"
+    methods = [main]
+    if config.polish:
+        alt = "trf" if main == "lm" else ("lm" if unbounded else None)
+        if alt is not None:
+            methods.append(alt)
     best = None  # (cost, x, r, status, message)
     nfev = njev = runs = 0
-    x = theta0.copy()
-    methods = [config.method]
-    if config.polish and bounds is None and n >= p and config.method != "lm":
-        methods.append("lm")
     last_error = ""
-    check = None
+    check: _Check | None = None
+    checked_x: np.ndarray | None = None
+    J_best: np.ndarray | None = None
+
+    def diagnose() -> _Check:
+        nonlocal check, checked_x, J_best
+        if checked_x is None or not np.array_equal(checked_x, best[1]):
+            J_best = jac(best[1])
+            check = _diagnose(best[1], best[2], J_best, best[3], config, lhs_norm, bounds)
+            checked_x = best[1].copy()
+        return check
+
+    x = theta0.copy()
     for attempt in range(config.restarts + 1):
         improved = False
-        for method in methods:
+        for i, method in enumerate(methods):
+            if attempt == 0 and i > 0:
+                # the alternative method starts afresh from the start values too: a method that
+                # stalled on a plateau may have left the other one a worse point to start from
+                x = theta0.copy()
             b = bounds if (bounds is not None and method != "lm") else (-np.inf, np.inf)
             try:
                 with warnings.catch_warnings():
@@ -721,41 +805,35 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
                 best = (cost, np.asarray(out.x, dtype=float), fun, int(out.status),
                         str(out.message))
             x = best[1].copy()
-        if best is None:
-            break
-        if config.gauss_newton and best[3] > 0:
-            x_gn, r_gn, k = _gn_polish(resid, jac, best[1], best[2], bounds,
-                                       config.gauss_newton)
-            nfev += k
-            njev += k
-            if k and float(r_gn @ r_gn) <= best[0] * (1 + 1e-10):
-                msg = best[4] if "Gauss-Newton" in best[4] else (
-                    best[4] + f" Refined by {k} Gauss-Newton step(s).")
-                best = (float(r_gn @ r_gn), x_gn, r_gn, best[3], msg)
-                x = x_gn.copy()
-        check = _diagnose(best[1], best[2], jac(best[1]), best[3], config, lhs_norm, bounds)
-        if check.converged or (attempt > 0 and not improved):
+            if diagnose().converged:
+                break
+            if config.gauss_newton and best[3] > 0:
+                x_gn, r_gn, k = _gn_polish(resid, jac, best[1], best[2], bounds,
+                                           config.gauss_newton)
+                nfev += k
+                njev += k
+                if k and float(r_gn @ r_gn) <= best[0] * (1 + 1e-10):
+                    msg = best[4] if "Gauss-Newton" in best[4] else (
+                        best[4] + f" Refined by {k} Gauss-Newton step(s).")
+                    best = (float(r_gn @ r_gn), x_gn, r_gn, best[3], msg)
+                    x = x_gn.copy()
+                if diagnose().converged:
+                    break
+        if best is None or check is None or check.converged or (attempt > 0 and not improved):
             break
     if best is None:
         return _Run(theta0, resid(theta0), jac(theta0), -1, last_error or "optimiser failed",
                     nfev, njev, runs, False, f"the optimiser failed: {last_error}", np.nan,
                     np.nan, np.nan, np.nan)
-    J = jac(best[1])
-    assert check is not None
-    return _Run(best[1], best[2], J, best[3], best[4], nfev, njev, runs, check.converged,
+    check = diagnose()
+    return _Run(best[1], best[2], J_best, best[3], best[4], nfev, njev, runs, check.converged,
                 check.reason, check.relative_offset, check.rcond, check.gradient_norm,
-                check.gn_step)
+                check.gn_step, check.factor)
 
 
 def _inv_cross(J: np.ndarray) -> np.ndarray:
-    """(J'J)^{-1} from the SVD of the column-scaled J (pseudo-inverse if singular)."""
-    norms = np.linalg.norm(J, axis=0)
-    norms = np.where(norms > 0, norms, 1.0)
-    _, s, vt = np.linalg.svd(J / norms, full_matrices=False)
-    tol = s[0] * max(J.shape) * _EPS
-    inv_s2 = np.where(s > tol, 1.0 / np.where(s > tol, s, 1.0) ** 2, 0.0)
-    core = (vt.T * inv_s2) @ vt
-    return core / np.outer(norms, norms)
+    """(J'J)^{-1} from the column-scaled QR and SVD of J (pseudo-inverse if singular)."""
+    return _Factor.of(J).inv_cross()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -798,7 +876,7 @@ class NLSResults(Results):
         J = run.jac
         cov = None
         if np.all(np.isfinite(J)):
-            bread = _inv_cross(J)
+            bread = (run.factor.inv_cross() if run.factor is not None else _inv_cross(J))
             if cov_type == "unadjusted":
                 cov = bread * (ssr / df_resid)
             elif cov_type == "robust":
@@ -814,16 +892,11 @@ class NLSResults(Results):
                 cov = bread @ (sums.T @ sums) @ bread
                 if debiased:
                     cov *= ng / (ng - 1) * (n - 1) / df_resid
-            if not run.converged or run.rcond < config.rank_rtol:
-                cov = cov if run.converged else cov  # kept, but the warning says why
+        # (kept when not converged: the ConvergenceWarning and .converged say why)
         index = model._index
         resids = pd.Series(e, index=index, name="residual")
-        lhs_vals = None
-        try:
-            lhs_vals = model.predict(params) + resids
-        except Exception:  # pragma: no cover - predict mirrors the compiled model
-            lhs_vals = None
         fitted = model.predict(params)
+        lhs_vals = fitted + resids
         res = cls(params, None if cov is None else pd.DataFrame(cov, index=names, columns=names),
                   nobs=n, df_resid=df_resid, resids=resids, fitted_values=fitted, ssr=ssr,
                   model_name="Nonlinear Least Squares", dependent=model.dependent,
