@@ -352,3 +352,35 @@ def test_plain_sympy_lambdify_of_expr_works():
     z = np.array([0.5, 2.0, 3.0])
     vals = [f.values[p] for p in f.parameters]
     assert_allclose(fn(1.0, 1.0, z, *vals), f.output({"K": 1.0, "L": 1.0, "Z": z}), rtol=1e-14)
+
+
+def test_ic_forms_equal_their_design_formulas(rng):
+    """DESIGN.md section 1, the three canonical forms, evaluated by hand in each regime."""
+    n = 25
+    K, L, Z = rng.uniform(0.5, 4.0, n), rng.uniform(0.5, 4.0, n), rng.uniform(0.5, 4.0, n)
+    q = rng.uniform(0.05, 0.95, n)
+    a, b, th, t1, t2, kappa, phi, tau = 0.3, 0.55, 0.12, 0.05, 0.3, 0.7, 1.8, 2.0
+    G = (Z > tau).astype(float)
+    d = {"K": K, "L": L, "Z": Z}
+    te = threshold_elasticity(CobbDouglas(("K", "L"), A=1.5, elasticities={"K": a, "L": b}),
+                              Step(tau=tau), theta_1=t1, theta_2=t2)
+    ln_y = np.log(1.5) + a * np.log(K) + b * np.log(L) + (t1 + (t2 - t1) * G) * np.log(Z)
+    assert_allclose(np.log(te.output(d)), ln_y, rtol=1e-13)
+    cj = capability_jump(CobbDouglas(("K", "L", "Z"), A=1.5,
+                                     elasticities={"K": a, "L": b, "Z": th}),
+                         Step(tau=tau), kappa=kappa)
+    assert_allclose(cj.output(d), 1.5 * K**a * L**b * Z**th * (1 + kappa * G), rtol=1e-13)
+    ts = task_substitute(CobbDouglas(("K", "L"), A=1.5, elasticities={"K": a},
+                                     constant_returns=True), Step(tau=tau), phi=phi)
+    assert_allclose(ts.output(d), 1.5 * K**a * (L + phi * G * Z) ** (1 - a), rtol=1e-13)
+    # CES variant, threshold variable q (an IC share) that is an input but not a factor
+    ces_ts = task_substitute(CES(("K", "L"), A=1.5, weights={"K": 0.4}, rho=-0.5),
+                             Logistic(tau=0.5, gamma=8.0), threshold="q", phi=phi)
+    Gq = 1 / (1 + np.exp(-8.0 * (np.log(q) - np.log(0.5))))
+    eff = L + phi * Gq * Z
+    expected = 1.5 * (0.4 * K**-0.5 + 0.6 * eff**-0.5) ** (1 / -0.5)
+    dq = {**d, "q": q}
+    assert_allclose(ces_ts.output(dq), expected, rtol=1e-13)
+    assert ces_ts.inputs == ("K", "L", "Z", "q") and ces_ts.factors == ("K", "L", "Z")
+    assert_allclose(ces_ts.returns_to_scale(dq), 1.0, rtol=1e-12)  # q is not a factor
+    assert "q" in ces_ts.elasticities(dq)
