@@ -383,4 +383,4 @@ def test_ic_forms_equal_their_design_formulas(rng):
     assert_allclose(ces_ts.output(dq), expected, rtol=1e-13)
     assert ces_ts.inputs == ("K", "L", "Z", "q") and ces_ts.factors == ("K", "L", "Z")
     assert_allclose(ces_ts.returns_to_scale(dq), 1.0, rtol=1e-12)  # q is not a factor
-    assert "q" in ces_ts.elasticities(dq)
+    assert ces_ts.elasticities(dq).shape == (n, 4)  # q keeps its (output) elasticity
