@@ -31,7 +31,14 @@ from intelcap.accounts.profiles import (
 )
 from intelcap.accounts.retirement import NoRetirement, Retirement
 
-__all__ = ["cohort_profiles", "timing_weights", "kernels", "convolve"]
+__all__ = [
+    "cohort_profiles",
+    "convolve",
+    "finite_kernels",
+    "geometric_kernels",
+    "kernels",
+    "timing_weights",
+]
 
 #: Pieces of the service-life grid on which a finite-life profile is mixed over F.
 N_LIFE_GRID = 4000
@@ -127,6 +134,56 @@ def kernels(
     p = timing_weights(eff, timing)
     d = np.concatenate([[1.0], n[:-1]]) - n
     return np.stack([g, n, p, d])
+
+
+def geometric_kernels(delta: np.ndarray, n_ages: int, timing: str) -> np.ndarray:
+    r"""Kernels of many geometric asset types without retirement at once: (G, 4, n_ages).
+
+    Closed form of :func:`kernels` for :math:`S = 1`, :math:`E = \Psi = (1-\delta)^x`.
+    """
+    ages = np.arange(n_ages + 1, dtype=float)
+    price = (1.0 - np.asarray(delta, dtype=float))[:, None] ** ages[None, :]
+    n = timing_weights_last(price, timing)
+    g = np.ones_like(n)
+    d = np.concatenate([np.ones((n.shape[0], 1)), n[:, :-1]], axis=1) - n
+    return np.stack([g, n, n.copy(), d], axis=1)
+
+
+def finite_kernels(
+    profile: AgeProfile, lives: np.ndarray, n_ages: int, timing: str, discount_rate: float
+) -> np.ndarray:
+    """Kernels of one finite-life profile at many service lives, no retirement: (G, 4, n_ages).
+
+    The same numbers as :func:`kernels` with ``retirement=None`` (every asset retired at its
+    service life), vectorised over the lives.
+    """
+    lives = np.asarray(lives, dtype=float)[:, None]
+    if profile.basis == "efficiency":
+        m = int(max(n_ages + 1, np.ceil(lives.max()) + 2))
+    else:
+        m = n_ages + 2
+    ages = np.arange(m, dtype=float)[None, :]
+    surv = (ages < lives).astype(float)
+    prim = profile.curve(ages, lives)
+    if profile.basis == "efficiency":
+        eff, price = prim, efficiency_to_price(prim, discount_rate)
+    else:
+        price, eff = prim, price_to_efficiency(prim, discount_rate)
+    cut = n_ages + 1
+    g = timing_weights_last(surv[:, :cut], timing)
+    n = timing_weights_last(price[:, :cut], timing)
+    p = timing_weights_last(eff[:, :cut], timing)
+    d = np.concatenate([np.ones((n.shape[0], 1)), n[:, :-1]], axis=1) - n
+    return np.stack([g, n, p, d], axis=1)
+
+
+def timing_weights_last(f: np.ndarray, timing: str) -> np.ndarray:
+    """:func:`timing_weights` along the last axis of a 2-D array."""
+    if timing == "beginning":
+        return f[:, 1:]
+    if timing == "mid":
+        return 0.5 * (f[:, :-1] + f[:, 1:])
+    return f[:, :-1]
 
 
 def toeplitz(kern: np.ndarray, n_periods: int) -> np.ndarray:

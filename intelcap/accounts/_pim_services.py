@@ -119,11 +119,8 @@ def capital_services(
     exposure = res._lagged(1) + w * inv
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = np.where(exposure > 0, res.stocks[3] / exposure, np.nan)
-    delta = implied.copy()
-    for g, grp in enumerate(res.groups):
-        if grp.delta is not None and grp.retirement is None:
-            rows = res.group_code == g
-            delta[rows] = np.where(np.isnan(inv[rows]), np.nan, grp.delta)
+    geo = ~np.isnan(res.series_delta)
+    delta = np.where(geo[:, None] & ~np.isnan(inv), res.series_delta[:, None], implied)
     price = np.ones((n, T)) if res.price is None else res.price
     price = np.where(np.isnan(inv), np.nan, price)
     if isinstance(price_change, str):

@@ -39,9 +39,16 @@ from intelcap._summary import Summary, SummaryMixin
 from intelcap._validation import check_choice, progress_bar
 from intelcap.accounts._pim_data import Layout, _py, broadcast_param, from_input
 from intelcap.accounts._pim_data import _starts as _series_starts
-from intelcap.accounts._pim_kernels import convolve, convolve_fft, kernels
+from intelcap.accounts._pim_kernels import (
+    convolve,
+    convolve_fft,
+    finite_kernels,
+    geometric_kernels,
+    kernels,
+)
 from intelcap.accounts._pim_services import CapitalServices
 from intelcap.accounts.profiles import (
+    BEA_DECLINING_BALANCE,
     PROFILES,
     AgeProfile,
     Geometric,
@@ -79,7 +86,7 @@ class _Group:
     delta: float | None  # geometric rate (None for other profiles)
 
 
-def _group_parameters(
+def _parameter_table(
     profile: str | AgeProfile,
     layout: Layout,
     rate: Any,
@@ -87,8 +94,8 @@ def _group_parameters(
     retirement: str | Retirement | None,
     cv: Any,
     options: dict[str, Any],
-) -> tuple[list[_Group], np.ndarray]:
-    """Distinct asset types and the group code of each series."""
+) -> tuple[dict[str, np.ndarray], str, dict[str, Any]]:
+    """Per-series parameter arrays (NaN = unset), checked; the profile name; other options."""
     if isinstance(profile, AgeProfile):
         name = profile.name
     else:
@@ -105,7 +112,6 @@ def _group_parameters(
     }
     for k, v in num_opts.items():
         cols[k] = broadcast_param(v, k, layout)
-    table = np.column_stack(list(cols.values()))
     for k, arr in cols.items():
         bad = ~np.isnan(arr) & ~np.isfinite(arr)
         if bad.any():
@@ -118,17 +124,105 @@ def _group_parameters(
         raise ParameterError(
             f"service_life={_py(life[s])!r} for {layout.describe(s)} must be positive"
         )
+    return cols, name, other
+
+
+def _simple_geometric(
+    profile: str | AgeProfile,
+    retirement: Any,
+    cols: dict[str, np.ndarray],
+    other: dict[str, Any],
+    layout: Layout,
+) -> np.ndarray | None:
+    """Per-series geometric rates when every series is geometric without retirement, else None.
+
+    Checked vectorised (0 < delta <= 1), naming the first series at fault.
+    """
+    if not (profile == "geometric" or isinstance(profile, Geometric)):
+        return None
+    if retirement not in (None, "none") or not np.isnan(cols["cv"]).all():
+        return None
+    if "beta" in cols or set(other) - {"basis"}:
+        return None
+    if isinstance(profile, Geometric):
+        if not (np.isnan(cols["rate"]).all() and np.isnan(cols["service_life"]).all()):
+            return None
+        return np.full(layout.n_series, profile.delta)
+    rate, life = cols["rate"], cols["service_life"]
+    db = cols.get("declining_balance", np.full(layout.n_series, BEA_DECLINING_BALANCE))
+    db = np.where(np.isnan(db), BEA_DECLINING_BALANCE, db)
+    missing = np.isnan(rate) & np.isnan(life)
+    if missing.any():
+        s = int(np.flatnonzero(missing)[0])
+        raise SpecificationError(
+            "the geometric profile needs rate= or service_life= (with declining_balance=) "
+            f"({layout.describe(s)})"
+        )
+    delta = np.where(np.isnan(rate), db / np.where(np.isnan(life), 1.0, life), rate)
+    bad = ~(delta > 0) | (delta > 1)
+    if bad.any():
+        s = int(np.flatnonzero(bad)[0])
+        how = "" if not np.isnan(rate[s]) else (
+            f" (declining_balance={_py(db[s])} / service_life={_py(life[s])})")
+        raise ParameterError(
+            f"geometric depreciation rate must be in (0, 1], got {_py(delta[s])!r}{how} "
+            f"({layout.describe(s)})"
+        )
+    return delta
+
+
+def _geometric_recursion(x: np.ndarray, delta: np.ndarray, timing: str) -> np.ndarray:
+    r"""Gross, net, productive stocks and CFC for geometric types by the recursion in time.
+
+    :math:`K_t = (1-\delta) K_{t-1} + c\, I_t`, :math:`D_t = \delta K_{t-1} + (1-c) I_t`,
+    :math:`G_t = G_{t-1} + I_t`, with :math:`c` = 1 - delta, 1 - delta/2, 1 for the beginning,
+    mid and end timing: one vector operation per period over all series (any number of rates).
+    Returns shape (n, 4, T).
+    """
+    n, T = x.shape
+    keep = 1.0 - delta
+    c = {"beginning": keep, "mid": 1.0 - 0.5 * delta, "end": np.ones(n)}[timing]
+    xt = np.ascontiguousarray(x.T)  # (T, n): each period a contiguous row
+    net = np.empty((T, n))
+    cfc = np.empty((T, n))
+    prev = np.zeros(n)
+    inflow = c[None, :] * xt
+    for t in range(T):
+        np.multiply(keep, prev, out=net[t])
+        net[t] += inflow[t]
+        prev = net[t]
+    cfc[0] = xt[0] - net[0]
+    cfc[1:] = delta * net[:-1] + (1.0 - c) * xt[1:]
+    cfc[0] = (1.0 - c) * xt[0]
+    out = np.empty((n, 4, T))
+    out[:, 0, :] = np.cumsum(x, axis=1)
+    out[:, 1, :] = net.T
+    out[:, 2, :] = net.T
+    out[:, 3, :] = cfc.T
+    return out
+
+
+def _group_parameters(
+    profile: str | AgeProfile,
+    name: str,
+    retirement: str | Retirement | None,
+    cols: dict[str, np.ndarray],
+    other: dict[str, Any],
+    layout: Layout,
+) -> tuple[list[_Group], np.ndarray]:
+    """Distinct asset types and the group code of each series."""
+    table = np.column_stack(list(cols.values()))
     key = np.where(np.isnan(table), -np.inf, table)
     if (key == key[:1]).all():  # one asset type (scalar parameters): no sort needed
-        uniq, inverse = key[:1], np.zeros(len(key), dtype=np.int64)
+        uniq, first = key[:1], np.zeros(1, dtype=np.int64)
+        inverse = np.zeros(len(key), dtype=np.int64)
     else:
-        uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+        uniq, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
         inverse = np.asarray(inverse).ravel()
-    first = np.array([int(np.flatnonzero(inverse == g)[0]) for g in range(len(uniq))])
     groups = []
     names = list(cols)
     for g, row in enumerate(uniq):
-        vals = {k: (None if np.isneginf(v) else float(v)) for k, v in zip(names, row, strict=True)}
+        vals = {k: (None if v == -np.inf else float(v)) for k, v in zip(names, row, strict=True)}
         where = layout.describe(int(first[g]))
         groups.append(_make_group(profile, name, retirement, vals, other, where))
     return groups, inverse
@@ -351,33 +445,71 @@ def pim(
     price = _deflator(deflator, layout, x_raw, deflator_base)
     if price is not None:
         x = x / price
-    groups, code = _group_parameters(
+    cols, name, other = _parameter_table(
         profile, layout, rate, service_life, retirement, cv, profile_options
     )
     init = _initial(initial_stock, initial_growth, growth_periods, x, start, layout)
     m = len(MEASURES)
-    buf = np.empty((n, m * T))
-    out = buf.reshape(n, m, T).transpose(1, 0, 2)  # (measure, series, period) view
+    fast = None if init is not None else _simple_geometric(profile, retirement, cols, other,
+                                                             layout)
+    groups: list[_Group] | None = None
+    code: np.ndarray | None = None
     kerns: list[np.ndarray] = []
-    for g, grp in enumerate(progress_bar(groups, desc="pim", progress=progress)):
-        n_ages = T
-        if init is not None:
-            n_ages = T + _pre_horizon(grp, init[1][code == g])
-        k = kernels(grp.profile, grp.retirement, n_ages, timing, discount_rate, grp.life)
-        kerns.append(k)
-    if len(groups) == 1:
-        convolve(x, kerns[0], out=buf)
-    elif len(groups) <= _FFT_GROUPS:
-        by_series = buf.reshape(n, m, T)
-        for g in range(len(groups)):
-            rows = np.flatnonzero(code == g)
-            by_series[rows] = convolve(x[rows], kerns[g])
+    members: list[np.ndarray] = []
+    if fast is not None:  # geometric, no retirement: one recursion in time over all series
+        by_series = _geometric_recursion(x, fast, timing)
+        out = by_series.transpose(1, 0, 2)
+        series_delta = fast
     else:
-        stacked = np.stack([k[:, :T] for k in kerns])  # (groups, m, T): a loop over types
-        buf.reshape(n, m, T)[:] = convolve_fft(x, stacked[code])
+        groups, code = _group_parameters(profile, name, retirement, cols, other, layout)
+        buf = np.empty((n, m * T))
+        out = buf.reshape(n, m, T).transpose(1, 0, 2)  # (measure, series, period) view
+        n_groups = len(groups)
+        members = _members(code, n_groups)
+        ages = np.full(n_groups, T)
+        if init is not None:
+            gmin = np.full(n_groups, np.inf)
+            np.minimum.at(gmin, code, init[1])
+            ages = ages + np.array([_pre_horizon(grp, gmin[g], layout, code == g)
+                                    for g, grp in enumerate(groups)], dtype=int)
+        kerns = [None] * n_groups  # type: ignore[list-item]
+        simple = [g for g, grp in enumerate(groups) if grp.delta is not None
+                  and grp.retirement is None and isinstance(grp.profile, Geometric)]
+        if simple:  # geometric without retirement: closed form for all these types at once
+            kg = geometric_kernels(np.array([groups[g].delta for g in simple]),
+                                   int(ages[simple].max()), timing)
+            for j, g in enumerate(simple):
+                kerns[g] = kg[j]
+        batches: dict[AgeProfile, list[int]] = {}
+        for g, grp in enumerate(groups):  # finite lives without retirement: batch by profile
+            if kerns[g] is None and grp.retirement is None and grp.delta is None:
+                batches.setdefault(grp.profile, []).append(g)
+        for prof, members_g in batches.items():
+            if len(members_g) > 1:
+                kb = finite_kernels(prof, np.array([groups[g].life for g in members_g]),
+                                    int(ages[members_g].max()), timing, discount_rate)
+                for j, g in enumerate(members_g):
+                    kerns[g] = kb[j]
+        rest = [g for g in range(n_groups) if kerns[g] is None]
+        for g in progress_bar(rest, desc="pim", progress=progress):
+            grp = groups[g]
+            kerns[g] = kernels(grp.profile, grp.retirement, int(ages[g]), timing,
+                               discount_rate, grp.life)
+        if n_groups == 1:
+            convolve(x, kerns[0], out=buf)
+        elif n_groups <= _FFT_GROUPS:
+            by_series = buf.reshape(n, m, T)
+            for g, rows in enumerate(members):
+                by_series[rows] = convolve(x[rows], kerns[g])
+        else:
+            stacked = np.stack([k[:, :T] for k in kerns])  # (groups, m, T): a loop over types
+            buf.reshape(n, m, T)[:] = convolve_fft(x, stacked[code])
+        gdelta = np.array([np.nan if grp.delta is None or grp.retirement is not None
+                           else grp.delta for grp in groups])
+        series_delta = gdelta[code]
     prior = np.zeros((3, n))
     if init is not None:
-        prior = _add_presample(out, init, kerns, code, start, x)
+        prior = _add_presample(out, init, kerns, members, start, x)
     before = np.arange(T)[None, :] < start[:, None]
     if late:
         out[:, before] = np.nan
@@ -393,6 +525,7 @@ def pim(
         group_code=code,
         discount_rate=discount_rate,
         prior=prior,
+        series_delta=series_delta,
     )
 
 
@@ -498,15 +631,23 @@ def _initial(
     return level, g
 
 
-def _pre_horizon(grp: _Group, growth: np.ndarray) -> int:
+def _members(code: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """Row indices of each group (one sort, no pass per group)."""
+    order = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(n_groups + 1))
+    return [order[bounds[g]:bounds[g + 1]] for g in range(n_groups)]
+
+
+def _pre_horizon(grp: _Group, growth: float, layout: Layout, rows: np.ndarray) -> int:
     """Number of pre-sample vintages needed so the neglected ones weigh less than _PRE_TAIL."""
-    q = 1.0 / (1.0 + growth.min())
+    q = 1.0 / (1.0 + growth)
     if grp.delta is not None and grp.retirement is None:
         ratio = (1.0 - grp.delta) * q
         if ratio >= 1.0:
             raise ParameterError(
-                f"no steady state: pre-sample growth {growth.min():.4g} is not above minus the "
-                f"depreciation rate {grp.delta:.4g}"
+                f"no steady state: pre-sample growth {growth:.4g} is not above minus the "
+                f"depreciation rate {grp.delta:.4g} "
+                f"({layout.describe(int(np.flatnonzero(rows)[0]))}); pass initial_growth="
             )
         if ratio <= 0:
             return 1
@@ -519,7 +660,7 @@ def _add_presample(
     out: np.ndarray,
     init: tuple[np.ndarray | None, np.ndarray],
     kerns: list[np.ndarray],
-    code: np.ndarray,
+    members: list[np.ndarray],
     start: np.ndarray,
     x: np.ndarray,
 ) -> np.ndarray:
@@ -531,8 +672,7 @@ def _add_presample(
     level, growth = init
     n, T = x.shape
     before = np.zeros((3, n))
-    for g, kern in enumerate(kerns):
-        rows = np.flatnonzero(code == g)
+    for kern, rows in zip(kerns, members, strict=True):
         P = kern.shape[1] - T
         if rows.size == 0 or P <= 0:
             continue
@@ -540,7 +680,9 @@ def _add_presample(
         q = (1.0 + growth[rows])[:, None] ** (-k[None, :].astype(float))  # (r, P)
         u = np.arange(T)
         hk = kern[:, u[None, :] + k[:, None]]  # (4, P, T): kern[m, u + k]
-        contrib = np.einsum("rp,mpt->mrt", q, hk)  # per unit of c
+        m = hk.shape[0]
+        contrib = (q @ hk.transpose(1, 0, 2).reshape(P, m * T)).reshape(-1, m, T)
+        contrib = contrib.transpose(1, 0, 2)  # (4, r, T) per unit of c
         prior = q @ kern[:3, k - 1].T  # (r, 3): stocks at u = -1 per unit of c
         if level is None:
             c = x[rows, start[rows]]
@@ -548,11 +690,11 @@ def _add_presample(
             with np.errstate(invalid="ignore", divide="ignore"):
                 c = np.where(prior[:, 1] > 0, level[rows] / np.where(prior[:, 1] > 0,
                                                                       prior[:, 1], 1.0), 0.0)
-        tt = np.arange(T)[None, :] - start[rows][:, None]
-        valid = tt >= 0
-        idx = np.broadcast_to(np.clip(tt, 0, T - 1)[None], contrib.shape)
-        shifted = np.take_along_axis(contrib, idx, axis=2)
-        out[:, rows, :] += np.where(valid[None], shifted * c[None, :, None], 0.0)
+        if start[rows].any():  # series starting late: shift their pre-sample part
+            tt = np.arange(T)[None, :] - start[rows][:, None]
+            idx = np.broadcast_to(np.clip(tt, 0, T - 1)[None], contrib.shape)
+            contrib = np.where((tt >= 0)[None], np.take_along_axis(contrib, idx, axis=2), 0.0)
+        out[:, rows, :] += contrib * c[None, :, None]
         before[:, rows] = (prior * c[:, None]).T
     return before
 
@@ -572,10 +714,11 @@ class PIMResult(SummaryMixin):
     price: np.ndarray | None
     deflator_base: float
     timing: str
-    groups: list[_Group]
-    group_code: np.ndarray
+    groups: list[_Group] | None  # None: geometric without retirement, solved by recursion
+    group_code: np.ndarray | None
     discount_rate: float
     prior: np.ndarray  # (3, n_series): gross, net, productive stocks before each series starts
+    series_delta: np.ndarray  # geometric rate per series (NaN for other profiles/retirement)
 
     def __repr__(self) -> str:
         n, T = self.investment.shape
@@ -584,6 +727,11 @@ class PIMResult(SummaryMixin):
     @property
     def asset_types(self) -> pd.DataFrame:
         """One row per distinct asset type: profile, rate, life, retirement, cv, series count."""
+        if self.groups is None:
+            rates, counts = np.unique(self.series_delta, return_counts=True)
+            return pd.DataFrame({"profile": "geometric", "basis": "efficiency", "rate": rates,
+                                 "service_life": None, "retirement": "none", "cv": None,
+                                 "series": counts})
         rows = []
         for g, grp in enumerate(self.groups):
             ret = grp.retirement
