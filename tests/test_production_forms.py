@@ -384,3 +384,18 @@ def test_ic_forms_equal_their_design_formulas(rng):
     assert ces_ts.inputs == ("K", "L", "Z", "q") and ces_ts.factors == ("K", "L", "Z")
     assert_allclose(ces_ts.returns_to_scale(dq), 1.0, rtol=1e-12)  # q is not a factor
     assert ces_ts.elasticities(dq).shape == (n, 4)  # q keeps its (output) elasticity
+
+
+def test_leontief_substitution_is_zero_and_undefined_cases_raise():
+    from intelcap.exceptions import DataError
+    from intelcap.production import from_expression
+
+    d = {"K": np.array([1.0, 2.0]), "L": np.array([2.0, 1.0])}
+    for kind in ("hicks", "allen", "morishima"):
+        assert_array_equal(CES(rho=-np.inf, A=1.0).elasticity_of_substitution("K", "L", d,
+                                                                              kind=kind), 0.0)
+    f = CES(A=1.0, weights={"K": 0.3})
+    assert_array_equal(f.elasticity_of_substitution("K", "L", d, rho=-np.inf), 0.0)
+    linear = from_expression("A * (K + L)", ["K", "L"], {"A": 1.0})  # sigma = infinity
+    with pytest.raises(DataError, match="undefined at 2 row"):
+        linear.elasticity_of_substitution("K", "L", d, kind="hicks")

@@ -701,6 +701,14 @@ class ProductionFunction:
                     allen_jj = total / (xs[..., j] ** 2) * inv[..., j + 1, j + 1]
                     share_j = xs[..., j] * grad[..., j] / total
                     sigma = share_j * (allen_ij - allen_jj)
+        bad = ~np.isfinite(sigma)
+        if bad.any():
+            pos = int(np.flatnonzero(np.ravel(bad))[0])
+            raise DataError(
+                f"the {kind} elasticity of substitution between {x1!r} and {x2!r} is undefined "
+                f"at {int(bad.sum())} row(s), first at row {_label(d.index, sigma, pos)!r}: a "
+                "marginal product is zero there or the isoquant is not strictly convex"
+            )
         return self._series(sigma, d, f"sigma_{x1}_{x2}")
 
     # ------------------------------------------------------------------ display

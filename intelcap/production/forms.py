@@ -24,9 +24,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
+from intelcap._validation import check_choice
 from intelcap.exceptions import ParameterError, SpecificationError
 from intelcap.production.core import ProductionFunction, input_symbol, parameter_symbol
 
@@ -305,6 +307,21 @@ class CES(ProductionFunction):
 
     def _allows_infinite(self, name: str, value: float) -> bool:
         return name == "rho" and value == -math.inf
+
+    def elasticity_of_substitution(self, x1: str, x2: str, data, kind="allen", **params):
+        """As :meth:`ProductionFunction.elasticity_of_substitution`; 0 for the Leontief limit.
+
+        Leontief's isoquants are right angles: the derivative formulas are 0/0 there, and the
+        elasticity is its limit :math:`\\lim_{\\rho\\to-\\infty} 1/(1-\\rho) = 0`.
+        """
+        target, _ = self._resolve(params)
+        if getattr(target, "kind", None) == "leontief":
+            check_choice("kind", kind, ("allen", "hicks", "morishima"))
+            for x in (x1, x2):
+                self._symbol(x)
+            d = target._prepare(data)
+            return self._series(np.zeros(d.shape), d, f"sigma_{x1}_{x2}")
+        return super().elasticity_of_substitution(x1, x2, data, kind=kind, **params)
 
     def _specialise(self, values: Mapping[str, float]) -> ProductionFunction | None:
         if "rho" not in self.parameters:
