@@ -29,6 +29,7 @@ and :math:`n_i` the number of kept rows of entity *i*.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 
 class PanelArrays:
@@ -109,6 +110,38 @@ class Grid:
         self._dd = None
         self._gdiag = None
         self._cw = None
+        self._segments = None
+        self._cross: dict[int, np.ndarray] = {}
+
+    def segments(self) -> tuple[int, np.ndarray, sparse.csr_matrix]:
+        """Sparse map from padded (position, entity) rows to segments of the q order.
+
+        Segment *k* holds the rows between the *k*-th and *(k+1)*-th distinct positive prefix
+        length of the grid, weighted by *r* (one block of columns per regime-dependent
+        regressor). Returns ``(T_max, prefix_of, matrix)``: ``prefix_of[j]`` is the segment
+        whose cumulative sum is candidate *j*'s prefix (-1: empty prefix).
+        """
+        if self._segments is None:
+            p = self.panel
+            n = p.q.shape[0]
+            counts = self.counts
+            pos_counts = np.unique(counts[counts > 0])
+            n_seg = pos_counts.shape[0]
+            prefix_of = np.searchsorted(pos_counts, counts)
+            prefix_of[counts == 0] = -1
+            t_max = int(p.T.max())
+            pos = np.arange(n) - p.starts[p.codes]
+            seg_sorted = np.searchsorted(pos_counts, np.arange(n), side="right")
+            seg = np.empty(n, dtype=np.int64)
+            seg[p.order] = seg_sorted
+            use = seg < n_seg
+            cols = np.tile((pos * p.n_entities + p.codes)[use], p.k2)
+            rows = np.concatenate([seg[use] + a * n_seg for a in range(p.k2)])
+            vals = np.concatenate([p.r[use, a] for a in range(p.k2)])
+            mat = sparse.csr_matrix((vals, (rows, cols)),
+                                    shape=(p.k2 * n_seg, t_max * p.n_entities))
+            self._segments = (t_max, prefix_of, mat)
+        return self._segments
 
     # -- cumulative cross-products -----------------------------------------------------------
     def cum(self, v: np.ndarray) -> np.ndarray:
@@ -174,6 +207,26 @@ class Grid:
         if self._cw is None:
             self._cw = self.cum(self.panel.w)
         return self._cw
+
+    def cross(self, idx: np.ndarray) -> np.ndarray:
+        """``D(g)' M_W D(f)`` for every candidate ``g`` and the grid points ``f = values[idx]``.
+
+        Shape (G, k2, len(idx) * k2). Columns are cached, so the bootstrap's later stages and
+        tests reuse them: :math:`D(g)'M_W D(f) = D(g)'D(f) - D(g)'W (W'W)^{-1} W'D(f)`, with
+        :math:`W'D(f)` read off the cumulative ``D(g)'W`` at ``f``.
+        """
+        p = self.panel
+        k2 = p.k2
+        missing = np.setdiff1d(np.unique(idx), np.fromiter(self._cross, dtype=np.int64))
+        if missing.shape[0]:
+            cw = self.cw()
+            df = p.d_many(self.values[missing], self.strict)  # (n, M * k2)
+            raw = self.cum(df)  # (G, k2, M * k2)
+            wdf = cw[missing].transpose(2, 0, 1).reshape(cw.shape[2], -1)  # (p, M * k2)
+            full = raw - (cw @ p.wtw_inv) @ wdf
+            for pos, j in enumerate(missing):
+                self._cross[int(j)] = full[:, :, pos * k2:(pos + 1) * k2]
+        return np.concatenate([self._cross[int(j)] for j in idx], axis=2)
 
     def gdiag(self) -> np.ndarray:
         """``D(g)' M_W D(g)``: shape (G, k2, k2)."""
@@ -257,8 +310,7 @@ def ssr_profile_batch(grid: Grid, norm2: np.ndarray, c: np.ndarray, fixed_idx: n
     m, kf = fixed_idx.shape
     uniq, inv = np.unique(fixed_idx, return_inverse=True)
     inv = inv.reshape(m, kf)
-    df = p.d_many(grid.values[uniq], grid.strict)  # (n, U*k2)
-    xu = grid.cum(p.mw(df))  # (G, k2, U*k2)
+    xu = grid.cross(uniq)  # (G, k2, U*k2)
     # columns of each replication's fixed regressors in xu: (m, kf*k2)
     cols = (inv[:, :, None] * k2 + np.arange(k2)).reshape(m, kf * k2)
     rows_f = fixed_idx  # grid rows of the fixed thresholds, (m, kf)
@@ -304,12 +356,12 @@ class EntityResampler:
         c(g) = D(g)'y_p + D(g)'e^* - D(g)'W (W'W)^{-1} (W'y_p + W'e^*),
 
     where :math:`D(g)'e^* = \\sum_{q<g} r\\,\\mathrm{tr}(e)_{src}` (whole-entity relabelling
-    commutes with the within transformation). ``W'e*``, ``y_p'e*`` and ``e*'e*`` are sums over
-    entities of precomputed entity-by-entity products, so the only pass over B x n numbers is
-    the gather of ``tr(e)`` in the order of *q*, weighted by *r* and summed between candidates.
+    commutes with the within transformation). With :math:`e = \\mathrm{tr}(e) + \\bar e_i`,
+    ``W'e*`` and ``y_p'e*`` are a dense product with the same gathered ``tr(e)`` plus entity
+    sums, and ``e*'e*`` a sum of entity norms. So the only pass over B x n numbers copies whole
+    rows of ``tr(e)`` and multiplies them by a sparse matrix summing each segment of the q
+    order (weighted by *r*) and by ``[W, y_p]``.
     """
-
-    _MAX_PAIR_ELEMENTS = 20_000_000
 
     def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray) -> None:
         p = grid.panel
@@ -317,90 +369,51 @@ class EntityResampler:
         self.p = p
         n = p.q.shape[0]
         pos = np.arange(n) - p.starts[p.codes]
-        self.ent_sorted = p.codes[p.order]
-        self.pos_sorted = pos[p.order]
         self.ehat = p.tr(e)
-        self.e = e
-        self._yp = yp
+        ent_mean = np.add.reduceat(e, p.starts) / p.T
         self.cyp = grid.cum(yp[:, None])[:, :, 0]  # (G, k2)
         self.wyp = p.w.T @ yp
         self.ypyp = float(yp @ yp)
-        self.strata = []
-        for t_len in np.unique(p.T):
-            ents = np.flatnonzero(p.T == t_len)
-            rows = p.starts[ents][:, None] + np.arange(t_len)  # (N_s, L)
-            es = e[rows]
-            item = {"ents": ents, "ee": np.einsum("it,it->i", es, es), "pairs": None}
-            if ents.shape[0] ** 2 * (p.w.shape[1] + 1) <= self._MAX_PAIR_ELEMENTS:
-                # (N_s, N_s) and (N_s, N_s, p) entity-by-entity products, by BLAS
-                wp = np.matmul(p.w[rows].transpose(2, 0, 1), es.T)  # (p, N_s, N_s)
-                item["pairs"] = (yp[rows] @ es.T, np.ascontiguousarray(wp.transpose(1, 2, 0)))
-            self.strata.append(item)
-        counts = grid.counts
-        pos_counts = np.unique(counts[counts > 0])
-        self.cut = int(pos_counts[-1]) if pos_counts.shape[0] else 0
-        # segments [0, c_1), [c_1, c_2), ... between the distinct positive prefix lengths
-        self.bounds = np.r_[0, pos_counts[:-1]].astype(np.int64)
-        # candidate -> its prefix among the segments' cumulative sums (-1: empty prefix)
-        self.prefix_of = np.searchsorted(pos_counts, counts)
-        self.prefix_of[counts == 0] = -1
-        self.r_cut = p.r_sorted[: self.cut]
-        self.ent_cut = self.ent_sorted[: self.cut]
-        self.pos_cut = self.pos_sorted[: self.cut]
+        self.strata = [np.flatnonzero(p.T == t_len) for t_len in np.unique(p.T)]
+        self.t_max, self.prefix_of, self.seg_matrix = grid.segments()
+        self.n_seg = self.seg_matrix.shape[0] // p.k2
+        # tr(e) on a padded (position, entity) array: a replication is ehat_pad[:, sources]
+        self.ehat_pad = np.zeros((self.t_max, p.n_entities))
+        self.ehat_pad[pos, p.codes] = self.ehat
+        wy = np.column_stack([p.w, yp])
+        self.wy_pad = np.zeros((self.t_max * p.n_entities, wy.shape[1]))
+        self.wy_pad[pos * p.n_entities + p.codes] = wy
+        self.wy_sum = np.add.reduceat(wy, p.starts, axis=0)  # (N, p + 1)
+        self.ent_mean = ent_mean
+        self.ent_ee = np.add.reduceat(e * e, p.starts)
 
-    def draw(self, rng: np.random.Generator, reps: int) -> list[np.ndarray]:
-        """Drawn source entities (positions within each stratum), one (reps, N_s) per stratum."""
-        return [rng.integers(0, s["ents"].shape[0], size=(reps, s["ents"].shape[0]))
-                for s in self.strata]
+    def draw(self, rng: np.random.Generator, reps: int) -> np.ndarray:
+        """Source entity of every target entity, (reps, N), drawn within equal-length groups."""
+        out = np.empty((reps, self.p.n_entities), dtype=np.int64)
+        for ents in self.strata:
+            out[:, ents] = ents[rng.integers(0, ents.shape[0], size=(reps, ents.shape[0]))]
+        return out
 
-    def stats(self, draws: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def stats(self, src_ent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``c`` (G, k2, B) and ``||M_W y*||^2`` (B,) for the drawn replications."""
         p = self.p
-        reps = draws[0].shape[0]
-        n_ent = p.n_entities
-        src_start = np.empty((n_ent, reps), dtype=np.int64)
-        we = np.zeros((reps, p.w.shape[1]))
-        ype = np.zeros(reps)
-        ee = np.zeros(reps)
-        for s, d in zip(self.strata, draws, strict=True):
-            ents = s["ents"]
-            src = ents[d]  # (B, N_s) global entity codes
-            src_start[ents, :] = p.starts[src].T
-            ee += s["ee"][d].sum(axis=1)
-            if s["pairs"] is not None:
-                ye_pairs, we_pairs = s["pairs"]
-                loc = np.arange(ents.shape[0])[None, :]
-                ype += ye_pairs[loc, d].sum(axis=1)
-                we += we_pairs[loc, d].sum(axis=1)
-            else:  # large strata: gather the drawn residual rows
-                t_len = int(p.T[ents[0]])
-                rows = p.starts[ents][:, None] + np.arange(t_len)
-                srows = p.starts[src][:, :, None] + np.arange(t_len)  # (B, N_s, L)
-                es = self.e[srows]
-                ype += np.einsum("bil,il->b", es, self._yp_rows(rows))
-                we += np.einsum("bil,ilp->bp", es, p.w[rows])
-        # the one pass over B x n: tr(e) of the source rows in the order of q, times r
-        g_n = self.grid.values.shape[0]
+        reps = src_ent.shape[0]
         k2 = p.k2
-        c = np.empty((g_n, k2, reps))
-        if self.cut > 0:
-            # rows in the order of q (first `cut` of them), replications along the columns
-            src_rows = src_start[self.ent_cut] + self.pos_cut[:, None]  # (cut, B)
-            vals = self.ehat[src_rows]
-            for a in range(k2):
-                seg = np.add.reduceat(vals * self.r_cut[:, a, None], self.bounds, axis=0)
-                pref = np.cumsum(seg, axis=0)  # (K, B)
-                got = pref[np.maximum(self.prefix_of, 0)]  # (G, B)
-                got[self.prefix_of < 0] = 0.0
-                c[:, a, :] = got
-        else:
-            c[:] = 0.0
+        npar = p.w.shape[1]
+        # the one pass over B x n: tr(e) of the drawn entities, (T_max * N, B), C order
+        e_star = np.take(self.ehat_pad, np.ascontiguousarray(src_ent.T), axis=1).reshape(-1, reps)
+        seg = self.seg_matrix @ e_star  # (k2 * K, B): sums of r * tr(e) by segment of q
+        dense = e_star.T @ self.wy_pad + self.ent_mean[src_ent] @ self.wy_sum  # (B, p + 1)
+        we, ype = dense[:, :npar], dense[:, npar]
+        ee = self.ent_ee[src_ent].sum(axis=1)
+        c = np.zeros((self.grid.values.shape[0], k2, reps))
+        for a in range(k2):
+            pref = np.cumsum(seg[a * self.n_seg:(a + 1) * self.n_seg], axis=0)  # (K, B)
+            got = pref[np.maximum(self.prefix_of, 0)]  # (G, B)
+            got[self.prefix_of < 0] = 0.0
+            c[:, a, :] = got
         wy = self.wyp[None, :] + we  # (B, p)
-        cw = self.grid.cw()  # (G, k2, p)
-        c += self.cyp[:, :, None] - (cw @ p.wtw_inv) @ wy.T
+        c += self.cyp[:, :, None] - (self.grid.cw() @ p.wtw_inv) @ wy.T
         yy = self.ypyp + 2 * ype + ee
         norm2 = yy - np.einsum("bp,pq,bq->b", wy, p.wtw_inv, wy)
         return c, norm2
-
-    def _yp_rows(self, rows: np.ndarray) -> np.ndarray:
-        return self._yp[rows]

@@ -500,6 +500,7 @@ class _Fitter:
         self.grid = Grid(p, values, conv.strict)
         self.stage = _Stage(conv, self.grid, n, qn)
         self.mask1 = self._first_mask()
+        self._fits: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def _first_mask(self) -> np.ndarray:
         g = self.grid
@@ -535,12 +536,22 @@ class _Fitter:
         j = np.argmin(ssr, axis=0)
         return j, ssr[j, np.arange(ssr.shape[1])], ssr
 
+    def _null_fit(self, thresholds: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Fitted values and residuals of the model with ``thresholds``, by partitioned
+        regression: :math:`e = M_W y - M_W D (D'M_W D)^{-1} D'M_W y`."""
+        key = tuple(thresholds)
+        if key not in self._fits:
+            p = self.p
+            e = p.mw(p.y_t)
+            if thresholds:
+                df = np.column_stack([p.d(t, self.conv.strict) for t in thresholds])
+                mdf = p.mw(df)
+                e = e - mdf @ np.linalg.solve(df.T @ mdf, mdf.T @ p.y_t)
+            self._fits[key] = (p.y_t - e, e)
+        return self._fits[key]
+
     def _direct_ssr(self, thresholds: Sequence[float]) -> float:
-        p = self.p
-        cols = [p.w] + [p.d(t, self.conv.strict) for t in thresholds]
-        z = np.column_stack(cols)
-        beta = np.linalg.lstsq(z, p.y_t, rcond=None)[0]
-        e = p.y_t - z @ beta
+        e = self._null_fit(thresholds)[1]
         return float(e @ e)
 
     def _stage_fit(self, my: np.ndarray, c: np.ndarray, fixed: list[float], trim: float,
@@ -635,12 +646,7 @@ class _Fitter:
         Each replication repeats Hansen's sequential search: the first threshold over the
         whole grid, then each further one given those found in the same replication.
         """
-        p = self.p
-        cols = [p.w] + [p.d(t, self.conv.strict) for t in null_thr]
-        z = np.column_stack(cols)
-        beta = np.linalg.lstsq(z, p.y_t, rcond=None)[0]
-        yp = z @ beta
-        e = p.y_t - yp
+        yp, e = self._null_fit(null_thr)
         trim = self.trims[k_alt - 1]
         sampler = EntityResampler(self.grid, yp, e)
         gdiag = self.grid.gdiag()
