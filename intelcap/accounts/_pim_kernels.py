@@ -7,11 +7,12 @@ the *cohort* functions of age :math:`x = 0, 1, 2, \dots` per unit of investment:
 - age-efficiency :math:`E(x)` (weight of the productive stock),
 - age-price :math:`\Psi(x)` (weight of the net stock),
 
-combined as in OECD (2009, ch. 13): a single asset that is retired at age :math:`T` has the
-profile :math:`f(x; T)` (zero from :math:`x \ge T` on), and a vintage whose service lives follow
-:math:`F` has the mixture :math:`\int f(x; T)\, dF(T)`; for the geometric profile, whose shape does
-not depend on :math:`T`, this is :math:`(1-\delta)^x S(x)`. The mixture is taken on the profile's
-basis (efficiency or price) and the other one follows from
+combined as in OECD (2009, "Computing Net, Gross and Productive Capital Stocks"): a single
+asset that is retired at age :math:`T` has the profile :math:`f(x; T)` (zero from
+:math:`x \ge T` on), and a vintage whose service lives follow :math:`F` has the mixture
+:math:`\int f(x; T)\, dF(T)`; for the geometric profile, whose shape does not depend on
+:math:`T`, this is :math:`(1-\delta)^x S(x)`. The mixture is taken on the profile's basis
+(efficiency or price) and the other one follows from
 :func:`~intelcap.accounts.profiles.efficiency_to_price` or its inverse.
 
 :func:`timing_weights` then turns a cohort function into weights by the number of periods

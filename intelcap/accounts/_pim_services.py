@@ -1,6 +1,6 @@
 r"""Capital services of a perpetual-inventory run: user costs, volumes, values (internal).
 
-The user cost of capital (Jorgenson 1963; OECD 2009, ch. 8) per unit of productive capital,
+The user cost of capital (Jorgenson 1963; OECD 2009, "User Costs") per unit of productive capital,
 
 .. math::
 
@@ -9,8 +9,8 @@ The user cost of capital (Jorgenson 1963; OECD 2009, ch. 8) per unit of producti
 with an exogenous rate of return or the internal (endogenous) rate that exhausts capital
 income, and the capital-service volume :math:`S_{i,t}` = the productive stock in use during
 the period. :meth:`CapitalServices.aggregate` gives the Tornqvist volume index of capital
-services across series for growth accounting (OECD 2009, sec. 8.4; Jorgenson, Gollop and
-Fraumeni 1987).
+services across series for growth accounting (OECD 2009, "Aggregation Across Assets and
+Industries"; Jorgenson, Gollop and Fraumeni 1987).
 """
 
 from __future__ import annotations

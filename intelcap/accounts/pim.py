@@ -10,7 +10,8 @@ From investment series the engine builds, for every series at once,
 
 where :math:`a` counts the periods since the investment period and the weights :math:`g, n, p`
 come from the cohort survival, age-price and age-efficiency profiles
-(:mod:`intelcap.accounts.profiles`, :mod:`intelcap.accounts.retirement`, OECD 2009, ch. 13)
+(:mod:`intelcap.accounts.profiles`, :mod:`intelcap.accounts.retirement`; OECD 2009, chapter
+"Computing Net, Gross and Productive Capital Stocks and Depreciation")
 under a timing convention. All stocks are end-of-period stocks. The sums are a causal convolution
 computed for all series at once (one matrix product per distinct asset type).
 
@@ -18,7 +19,7 @@ References
 ----------
 OECD (2009), *Measuring Capital - OECD Manual*, second edition, Paris: OECD Publishing.
 BEA (2003), *Fixed Assets and Consumer Durable Goods in the United States, 1925-97*, Washington DC:
-U.S. Department of Commerce (methodology; the half-year convention, pp. M-5 to M-7).
+U.S. Department of Commerce (methodology: geometric depreciation, half-year convention).
 Fraumeni, B. M. (1997), "The measurement of depreciation in the U.S. National Income and Product
 Accounts", *Survey of Current Business* 77(7), 7-23.
 Jorgenson, D. W. (1963), "Capital theory and investment behavior", *American Economic Review*
@@ -363,12 +364,13 @@ def pim(
         - ``"mid"``: investment is spread evenly over its period, on average placed in service at
           mid-period; :math:`w(a) = [f(a) + f(a+1)] / 2`. For the geometric profile this is
           BEA's half-year convention: first-period depreciation :math:`\delta / 2`, then
-          :math:`(1-\delta/2)(1-\delta)^{a}` (BEA 2003, M-5 to M-7; Fraumeni 1997, p. 8;
-          OECD 2009, sec. 5.3).
+          :math:`(1-\delta/2)(1-\delta)^{a}` (BEA 2003; Fraumeni 1997).
         - ``"beginning"``: investment is in place at the start of its period and depreciates
           over all of it; :math:`w(a) = f(a+1)`.
         - ``"end"``: investment is valued at the end of its first period, new, without
-          depreciation in that period; :math:`w(a) = f(a)` (OECD 2009, sec. 5.3).
+          depreciation in that period; :math:`w(a) = f(a)`. For the geometric profile this is the
+          textbook recursion :math:`K_t = (1-\delta) K_{t-1} + I_t` behind Harberger's
+          steady-state stock :math:`I/(g+\delta)`.
     deflator : Series or DataFrame, optional
         Price index of the investment good, aligned with ``investment``: a Series by period (the
         same index for every series) or an object laid out like ``investment``. Investment is
@@ -388,7 +390,7 @@ def pim(
         Column names of a long table (``keys`` default: every other column).
     discount_rate : float
         Real rate :math:`r > -1` used to turn an age-efficiency profile into its age-price
-        profile (4 % by default, OECD 2009, sec. 8.2); no effect on a geometric profile without
+        profile (4 % real by default); no effect on a geometric profile without
         retirement.
     deflator_base : float
         Value of the deflator in its reference period (1 by default).
@@ -882,7 +884,7 @@ class PIMResult(SummaryMixin):
         capital_income: pd.Series | None = None,
         price_change: Any = "ex_post",
     ) -> CapitalServices:
-        r"""User costs, volumes and values of capital services (Jorgenson 1963; OECD 2009, ch. 8).
+        r"""User costs, volumes and values of capital services (Jorgenson 1963; OECD 2009).
 
         .. math::
 
@@ -905,8 +907,8 @@ class PIMResult(SummaryMixin):
             prices) for the *internal* rate of return: :math:`r_t` solves
             :math:`\sum_i u_{i,t} S_{i,t} = Y_t`, i.e.
             :math:`r_t = (Y_t - \sum_i p S (\delta - \pi)) / \sum_i p S` (the endogenous
-            rate of Jorgenson and Griliches 1967; OECD 2009, sec. 8.3). Give ``rate`` or
-            ``capital_income``, not both.
+            rate of Jorgenson and Griliches 1967; OECD 2009, "Estimating Rates of Return").
+            Give ``rate`` or ``capital_income``, not both.
         price_change : {"ex_post", "none"}, float or Series by period
             Expected asset price change: the realised one :math:`p_t/p_{t-1} - 1` (the first
             period repeats the second), none, or given.

@@ -4,8 +4,8 @@ A *profile* describes how one asset of a vintage loses productive capacity (age-
 :math:`h(x)`, the relative flow of capital services at age :math:`x`) or value (age-price,
 :math:`\psi(x)`, the relative price of an asset of age :math:`x` against a new one). Each profile
 has a *basis*: the function it defines directly; the other one follows from the asset-market
-equilibrium condition (OECD, 2009, ch. 6 and annex 2): the price of an asset is the discounted
-value of the services it will still render,
+equilibrium condition (OECD 2009, "Age-price and Depreciation Profiles"): the price of an asset
+is the discounted value of the services it will still render,
 
 .. math::
 
@@ -33,7 +33,7 @@ Profiles in the registry (:data:`PROFILES`; choose one by name with :func:`get_p
 ``"straight_line"``
     :math:`1 - x/T` for :math:`x < T`, zero after; the age-price profile by default
     (straight-line depreciation), the age-efficiency profile with ``basis="efficiency"``
-    (a linear decline in efficiency, OECD 2009, sec. 6.2).
+    (a linear decline in efficiency, OECD 2009, "Age-efficiency Profiles").
 ``"hyperbolic"``
     :math:`h(x) = (T - x) / (T - \beta x)` for :math:`x < T`, zero after: the BLS age-efficiency
     function (BLS 1983, *Trends in multifactor productivity*, Bulletin 2178; beta = 0.5 for
@@ -90,7 +90,7 @@ def efficiency_to_price(efficiency: Any, discount_rate: float = 0.04) -> np.ndar
         \psi(x) = \frac{\sum_{\tau \ge 0} h(x+\tau) (1+r)^{-\tau-1}}
                        {\sum_{\tau \ge 0} h(\tau) (1+r)^{-\tau-1}}
 
-    (OECD 2009, annex 2), with :math:`h` zero beyond the last age given.
+    (OECD 2009), with :math:`h` zero beyond the last age given.
 
     Parameters
     ----------
@@ -120,7 +120,7 @@ def efficiency_to_price(efficiency: Any, discount_rate: float = 0.04) -> np.ndar
 def price_to_efficiency(price: Any, discount_rate: float = 0.04) -> np.ndarray:
     r"""Age-efficiency profile implied by an age-price profile at a discount rate.
 
-    The inverse of :func:`efficiency_to_price` (OECD 2009, annex 2):
+    The inverse of :func:`efficiency_to_price`:
 
     .. math::
 
@@ -254,7 +254,7 @@ class StraightLine(AgeProfile):
     r"""Straight line :math:`\max(1 - x/T, 0)` over the service life :math:`T`.
 
     ``basis="price"`` (default): straight-line depreciation; ``basis="efficiency"``: linear
-    decline of efficiency (OECD 2009, sec. 6.2).
+    decline of efficiency (OECD 2009, "Age-efficiency Profiles").
     """
 
     name: ClassVar[str] = "straight_line"

@@ -4,7 +4,8 @@ Assets of one vintage are not all retired at the same age: their service lives :
 distribution :math:`F` with mean :math:`L` (the mean service life) and, for the two-parameter
 families, a coefficient of variation :math:`c = \mathrm{sd}(T) / L`. The survival function
 :math:`S(x) = 1 - F(x)` weighs the gross stock; combined with an age-efficiency or age-price
-profile it gives the cohort profiles of the productive and net stocks (OECD 2009, ch. 13).
+profile it gives the cohort profiles of the productive and net stocks (OECD 2009, "Service
+Lives and Retirement of Assets").
 
 Distributions in the registry (:data:`RETIREMENTS`), each matched to the mean :math:`L` and the
 coefficient of variation :math:`c` by the method of moments:
@@ -20,21 +21,21 @@ coefficient of variation :math:`c` by the method of moments:
 ``"truncated_normal"``
     a normal with mean :math:`L` and standard deviation :math:`cL`, truncated to
     ``[lower, upper]`` (default :math:`[0, 2L]`, symmetric about the mean so the mean stays
-    :math:`L`; OECD 2009, sec. 13.3 discusses truncating the normal so that no asset is retired
-    before installation). With ``lower=-inf, upper=inf`` it is the plain normal.
+    :math:`L`; the lower bound keeps assets from being retired before installation). With
+    ``lower=-inf, upper=inf`` it is the plain normal.
 ``"winfrey_s3"``
     Winfrey's (1935) symmetric curve on BEA's modified S-3 range (45 % to 155 % of the mean
     life), see :class:`WinfreyS3`.
 ``"none"`` (or ``None``)
     no dispersion: every asset lives exactly :math:`L` periods (:math:`S(x) = 1` for
-    :math:`x < L`), the "simultaneous exit" of OECD (2009, sec. 13.3).
+    :math:`x < L`), "simultaneous exit".
 
 Each distribution checks its parameters (:math:`L > 0`, :math:`c` inside its admissible range)
 and raises :class:`~intelcap.exceptions.ParameterError` naming the one at fault.
 
 References
 ----------
-OECD (2009), *Measuring Capital - OECD Manual*, second edition, ch. 13.
+OECD (2009), *Measuring Capital - OECD Manual*, second edition, Paris: OECD Publishing.
 Winfrey, R. (1935), *Statistical Analyses of Industrial Property Retirements*, Iowa Engineering
 Experiment Station Bulletin 125.
 """
@@ -257,7 +258,8 @@ class WinfreyS3(Retirement):
     :math:`f(u) = f_0 (1 - u^2/a^2)^m` of age :math:`u` around the mean life (Pearson type II,
     i.e. a beta(m+1, m+1) distribution on :math:`[L(1-a), L(1+a)]`). BEA used a modified S-3
     curve with retirements from 45 % to 155 % of the mean service life, :math:`a = 0.55`
-    (BEA 2003, p. M-7; Fraumeni 1997, p. 10), the default ``half_range``. The exponent follows
+    (BEA's practice before 1997, as summarised by Fraumeni 1997; the range was not checked
+    against BEA's original documentation here), the default ``half_range``. The exponent follows
     from the coefficient of variation, :math:`\mathrm{Var}(u) = a^2/(2m+3)`, so
     :math:`m = (a^2/c^2 - 3)/2` and :math:`0 < c \le a/\sqrt 3` (``m = 0`` is the uniform).
 
