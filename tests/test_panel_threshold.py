@@ -146,6 +146,32 @@ def test_hansen_coefficients_and_standard_errors(fits, k, table):
     assert_allclose(res.std_errors.to_numpy(), ref[:, 1], rtol=1e-6)  # default unadjusted
 
 
+def test_hansen_program_with_20_quantiles(hansen_model):
+    """Hansen's program with qn = 20 (a coarse grid, so the grid rule and the exclusion windows
+    around fixed thresholds decide the answer): output file ``Hansen_JoE1999/out.txt`` of the
+    public repository arlionn/Threshold_Panel (Matlab port of THRESH_P, commit e267ac0).
+    Thresholds and CIs as printed; SSR and LR to the 6 printed decimals; coefficients and
+    standard errors to half a unit of the 6th decimal."""
+    res = hansen_model.fit(3, grid=20, bootstrap=0, progress=False)
+    assert_allclose(res.ssr_sequence.to_numpy(),
+                    [16.591220, 16.538484, 16.513086, 16.509401], atol=5e-7)
+    assert_allclose(res.thresholds.to_numpy(), [0.02392, 0.12898, 0.51453], rtol=1e-9)
+    ci = res.threshold_ci(0.95)
+    assert_allclose(ci[["lower", "upper"]].to_numpy(float),
+                    [[0.00403, 0.02392], [0.05017, 0.6407], [0.437, 0.6407]], rtol=1e-9)
+    assert_allclose([t.stat for t in res.f_tests.values()], [23.420871, 11.297248, 1.639055],
+                    atol=5e-7)
+    triple = [(0.010346, 0.000946, 0.001898), (-0.000201, 0.000026, 0.000064),
+              (0.000001, 0.0, 0.0), (-0.018648, 0.005195, 0.009535),
+              (0.001696, 0.001477, 0.002087), (0.066177, 0.005618, 0.013356),
+              (0.097283, 0.006670, 0.011731), (0.089693, 0.006323, 0.010597),
+              (0.053323, 0.011690, 0.030873)]
+    ref = np.asarray(triple)
+    assert_allclose(res.params.to_numpy(), ref[:, 0], atol=5e-7)
+    assert_allclose(res.std_errors_unadjusted.to_numpy(), ref[:, 1], atol=5e-7)
+    assert_allclose(res.std_errors_robust.to_numpy(), ref[:, 2], atol=5e-7)
+
+
 def test_robust_cov_type_selects_white(hansen_model):
     res = hansen_model.fit(1, bootstrap=0, cov_type="robust", progress=False)
     assert_allclose(res.std_errors.to_numpy(), np.asarray(COEF_SINGLE)[:, 2], rtol=1e-6)
@@ -436,15 +462,30 @@ def test_misaligned_inputs(rng):
         PanelThreshold(df["y"], df[["x"]].iloc[1:], df["q"], regime_exog=df[["r0"]])
 
 
-def test_bootstrap_large_strata_path_equals_pair_products(rng, monkeypatch):
-    """The gather path used for large entity groups gives the same replications as the
-    entity-by-entity product path (same seed, same draws)."""
-    from intelcap.estimation import _panel_threshold_engine as engine
+@pytest.mark.parametrize("convention", ["hansen", "xthreg"])
+def test_resampler_equals_explicit_bootstrap_samples(rng, convention):
+    """The one-pass bootstrap statistics equal those of explicitly built samples
+    y* = yp + (whole-entity residual vectors drawn within groups of equal T_i), on an
+    unbalanced panel."""
+    from intelcap.estimation._panel_threshold_engine import EntityResampler, Grid, PanelArrays
 
-    df = _simulate(rng, 30, 5, effect=0.3, unbalanced=True)
-    model = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[["r0"]])
-    a = model.fit(2, convention="hansen", trim=0.1, bootstrap=49, seed=5, progress=False)
-    monkeypatch.setattr(engine.EntityResampler, "_MAX_PAIR_ELEMENTS", 0)
-    b = model.fit(2, convention="hansen", trim=0.1, bootstrap=49, seed=5, progress=False)
-    for name in ("single", "double"):
-        assert_allclose(b.f_tests[name].replications, a.f_tests[name].replications, rtol=1e-9)
+    df = _simulate(rng, 25, 5, k2=2, unbalanced=True)
+    codes = pd.factorize(df.index.get_level_values(0))[0]
+    p = PanelArrays(codes, df["y"].to_numpy(), df[["x"]].to_numpy(), df[["r0", "r1"]].to_numpy(),
+                    df["q"].to_numpy(), drop_last=convention == "hansen")
+    grid = Grid(p, np.quantile(df["q"], np.linspace(0.1, 0.9, 17)), strict=True)
+    beta = np.linalg.lstsq(p.w, p.y_t, rcond=None)[0]
+    yp = p.w @ beta
+    e = p.y_t - yp
+    sampler = EntityResampler(grid, yp, e)
+    src = sampler.draw(np.random.default_rng(1), 7)
+    c, norm2 = sampler.stats(src)
+    for b in range(7):
+        ystar = yp.copy()
+        for i in range(p.n_entities):
+            j = src[b, i]
+            assert p.T[i] == p.T[j]
+            ystar[p.starts[i]:p.starts[i] + p.T[i]] += e[p.starts[j]:p.starts[j] + p.T[j]]
+        my = p.mw(ystar[:, None])
+        assert_allclose(norm2[b], float(my[:, 0] @ my[:, 0]), rtol=1e-10)
+        assert_allclose(c[:, :, b], grid.cum(my)[:, :, 0], rtol=1e-9, atol=1e-12)
