@@ -189,3 +189,13 @@ def test_specification_errors():
         Translog(("K", "L"), b={("K", "Z"): 0.1})
     with pytest.raises(SpecificationError, match="threshold"):
         threshold_elasticity(transition=Emergence(), threshold="q")
+
+
+def test_non_finite_results_are_not_returned_silently():
+    f = from_expression("A * log(K - 2)", ["K"], {"A": 1.0})
+    df = pd.DataFrame({"K": [3.0, 1.5]}, index=["a", "b"])
+    with pytest.raises(DataError, match=r"output is not finite .* first at row 'b'"):
+        f.output(df)
+    g = from_expression("exp(A * K)", ["K"], {"A": 1.0})
+    with pytest.raises(DataError, match="marginal product of 'K' is not finite"):
+        g.marginal_product("K", {"K": np.array([1.0, 1e6])})  # overflow

@@ -234,6 +234,17 @@ def _check_values(arr: np.ndarray, name: str, index: pd.Index | None, positive: 
 ParamCheck = Callable[[Mapping[str, float]], None]
 
 
+def _describe(key: Any) -> str:
+    names = {"Y": "output", "MP": "marginal product", "E": "elasticity",
+             "MPs": "a marginal product", "Es": "an elasticity",
+             "all": "output or an elasticity", "RTS": "returns to scale",
+             "shares": "a factor share", "GH": "a first or second derivative"}
+    if isinstance(key, tuple):
+        head = names.get(key[0], str(key[0]))
+        return f"{head} of {key[1]!r}" if key[0] in ("MP", "E") else head
+    return names.get(key, str(key))
+
+
 class ProductionFunction:
     """A production function :math:`Y = F(x; \\theta)` held as a sympy expression.
 
@@ -538,21 +549,42 @@ class ProductionFunction:
             cols[k] = arr
         return pd.DataFrame(cols, index=d.index, copy=False)
 
-    def _eval(self, key: Any, build: Callable[[], Any], data: Any, params: Mapping[str, float]):
+    def _eval(self, key: Any, build: Callable[[], Any], data: Any, params: Mapping[str, float],
+              check: bool = True):
         target, pvals = self._resolve(params)
         d = target._prepare(data)
         fn = target._compiled(key, lambda: build(target))
-        with np.errstate(over="ignore", under="ignore"):
-            return fn(*d.arrays, *pvals), d, target
+        with np.errstate(all="ignore"):
+            val = fn(*d.arrays, *pvals)
+        if check:
+            for v in (val if isinstance(val, list) else [val]):
+                arr = np.asarray(v)
+                if not np.isfinite(arr).all():
+                    bad = ~np.isfinite(np.broadcast_to(arr, d.shape))
+                    pos = int(np.flatnonzero(bad.ravel())[0])
+                    raise DataError(
+                        f"{_describe(key)} is not finite (NaN or infinite) at {int(bad.sum())} "
+                        f"row(s), first at row {_label(d.index, bad, pos)!r}: the expression is "
+                        "undefined or overflows there; check the inputs and parameter values"
+                    )
+        return val, d, target
 
     # ------------------------------------------------------------------ public evaluation
     def output(self, data: Any, **params: float):
         """Output :math:`Y` for every row of ``data``.
 
         Returns a Series named :attr:`name` with the caller's index (numpy input: an array).
+        A result that is not finite (an undefined or overflowing expression) raises
+        :class:`~intelcap.exceptions.DataError` naming the first such row, here and in every
+        other evaluation method.
         """
         val, d, _ = self._eval("Y", lambda t: t.expr, data, params)
         return self._series(val, d, self.name)
+
+    def _output_unchecked(self, data: Any, params: Mapping[str, float]) -> np.ndarray:
+        """Output as an array, non-finite values allowed (for root searches over wide grids)."""
+        val, d, _ = self._eval("Y", lambda t: t.expr, data, params, check=False)
+        return self._full(val, d)
 
     def marginal_product(self, x: str, data: Any, **params: float):
         """Marginal product :math:`\\partial Y / \\partial x` (Series ``MP_x`` or array)."""

@@ -190,7 +190,7 @@ def solow_steady_state(
         return {x: d[x] for x in f.inputs}
 
     def phi(kv):
-        return s_K * np.asarray(f.output(data(kv), **params)) / kv - m_K
+        return s_K * f._output_unchecked(data(kv), params) / kv - m_K
 
     lo, hi = k_range
     if not 0 < lo < hi:
