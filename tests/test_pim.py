@@ -309,7 +309,21 @@ class TestMoreBadInput:
 
     def test_not_pandas(self):
         with pytest.raises(IntelcapError, match="Series"):
-            pim(np.ones(5), rate=0.2)
+            pim({"a": 1.0}, rate=0.2)
+        with pytest.raises(IntelcapError, match="3-D"):
+            pim(np.ones((2, 2, 2)), rate=0.2)
+
+
+def test_numpy_in_numpy_out():
+    """DESIGN: numpy arrays are accepted too and give numpy back."""
+    x = np.linspace(1.0, 5.0, 6)
+    res = pim(x, rate=0.33)
+    assert isinstance(res.net, np.ndarray) and res.net.shape == (6,)
+    assert_allclose(res.net, pim(pd.Series(x), rate=0.33).net.to_numpy())
+    wide = np.column_stack([x, 2 * x])
+    res2 = pim(wide, rate=[0.33, 0.2], deflator=np.linspace(1, 2, 6))
+    assert res2.cfc.shape == (6, 2)
+    assert_allclose(res2.net[:, 1], pim(pd.Series(2 * x / np.linspace(1, 2, 6)), rate=0.2).net)
 
 
 def test_plot_runs():

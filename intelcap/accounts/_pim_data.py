@@ -39,6 +39,7 @@ class Layout:
     row_series: np.ndarray | None = None  # long: series code of each input row
     row_period: np.ndarray | None = None  # long: period position of each input row
     columns_name: Any = None  # wide: columns.name(s)
+    as_numpy: bool = False  # the input was a numpy array: give numpy back
 
     @property
     def n_series(self) -> int:
@@ -71,6 +72,8 @@ class Layout:
 
     def wrap(self, arr: np.ndarray) -> pd.Series | pd.DataFrame:
         """Wrap an ``(n_series, n_periods)`` array back into the caller's layout."""
+        if self.as_numpy:
+            return arr[0].copy() if self.kind == "series" else np.ascontiguousarray(arr.T)
         if self.kind == "series":
             return pd.Series(arr[0], index=self.periods, name=self.name)
         if self.kind == "wide":
@@ -166,14 +169,24 @@ def from_input(
         arr = np.asarray(investment.to_numpy(dtype=float, na_value=np.nan), dtype=float)[None, :]
         lay = Layout("series", investment.index, pd.Index([0]), name=investment.name)
         return arr, lay
-    if not isinstance(investment, pd.DataFrame):
-        if isinstance(investment, np.ndarray) or isinstance(investment, (list, tuple)):
-            raise IntelcapTypeError(
-                f"{what} must be a pandas Series or DataFrame (periods as the index), got "
-                f"{type(investment).__name__}; wrap an array with pd.Series/pd.DataFrame"
+    if isinstance(investment, (np.ndarray, list, tuple)):
+        try:
+            raw = np.asarray(investment, dtype=float)
+        except (TypeError, ValueError):
+            raise DataError(f"{what} array is not numeric") from None
+        if raw.ndim not in (1, 2):
+            raise DataError(
+                f"{what} array must be 1-D (periods) or 2-D (periods x series), got "
+                f"{raw.ndim}-D"
             )
+        obj = pd.Series(raw) if raw.ndim == 1 else pd.DataFrame(raw)
+        arr, lay = from_input(obj, keys=None, period=period, value=value, what=what)
+        lay.as_numpy = True
+        return arr, lay
+    if not isinstance(investment, pd.DataFrame):
         raise IntelcapTypeError(
-            f"{what} must be a pandas Series or DataFrame, got {type(investment).__name__}"
+            f"{what} must be a pandas Series or DataFrame (or a numpy array), got "
+            f"{type(investment).__name__}"
         )
     cols = investment.columns
     is_long = keys is not None or (period in cols and value in cols)

@@ -538,6 +538,23 @@ def _deflator(
     if deflator is None:
         return None
     base = float(base)
+    if isinstance(deflator, (np.ndarray, list, tuple)):
+        raw = np.asarray(deflator, dtype=float)
+        if raw.ndim == 1:
+            if len(raw) != len(layout.periods):
+                raise DataError(
+                    f"deflator array has {len(raw)} values for {len(layout.periods)} periods"
+                )
+            deflator = pd.Series(raw, index=layout.periods)
+        elif raw.ndim == 2 and layout.kind == "wide":
+            if raw.shape != (len(layout.periods), layout.n_series):
+                raise DataError(
+                    f"deflator array has shape {raw.shape}, investment "
+                    f"{(len(layout.periods), layout.n_series)}"
+                )
+            deflator = pd.DataFrame(raw, index=layout.periods, columns=layout.labels)
+        else:
+            raise DataError("deflator array must be 1-D (periods) or shaped like investment")
     if not np.isfinite(base) or base <= 0:
         raise ParameterError(f"deflator_base={_py(base)!r} must be positive")
     if isinstance(deflator, pd.Series) and (layout.kind != "series" or True):
