@@ -210,6 +210,11 @@ class TestInitialStock:
         # identity with the initial stock: K_0 = K_{-1} + I_0 - D_0
         assert_allclose(res.net["b"].iloc[2], 3.0 + 1.0 - res.cfc["b"].iloc[2])
 
+    def test_no_steady_state_names_series(self):
+        inv = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 2.0, 1.0]})
+        with pytest.raises(IntelcapError, match="no steady state.*series 'b'"):
+            pim(inv, rate=0.1, initial_stock="steady_state")
+
     def test_steady_state_needs_positive_investment(self):
         inv = pd.Series([0.0, 1.0, 2.0], index=[1, 2, 3], name="ip")
         with pytest.raises(IntelcapError, match="'ip'.*period 1"):

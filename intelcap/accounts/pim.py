@@ -470,9 +470,7 @@ def pim(
         members = _members(code, n_groups)
         ages = np.full(n_groups, T)
         if init is not None:
-            gmin = np.full(n_groups, np.inf)
-            np.minimum.at(gmin, code, init[1])
-            ages = ages + np.array([_pre_horizon(grp, gmin[g], layout, code == g)
+            ages = ages + np.array([_pre_horizon(grp, init[1], layout, members[g])
                                     for g, grp in enumerate(groups)], dtype=int)
         kerns = [None] * n_groups  # type: ignore[list-item]
         simple = [g for g, grp in enumerate(groups) if grp.delta is not None
@@ -557,7 +555,7 @@ def _deflator(
             raise DataError("deflator array must be 1-D (periods) or shaped like investment")
     if not np.isfinite(base) or base <= 0:
         raise ParameterError(f"deflator_base={_py(base)!r} must be positive")
-    if isinstance(deflator, pd.Series) and (layout.kind != "series" or True):
+    if isinstance(deflator, pd.Series):
         idx = deflator.index
         if not idx.equals(layout.periods):
             missing = layout.periods.difference(idx)
@@ -657,8 +655,10 @@ def _members(code: np.ndarray, n_groups: int) -> list[np.ndarray]:
     return [order[bounds[g]:bounds[g + 1]] for g in range(n_groups)]
 
 
-def _pre_horizon(grp: _Group, growth: float, layout: Layout, rows: np.ndarray) -> int:
+def _pre_horizon(grp: _Group, growth_all: np.ndarray, layout: Layout, rows: np.ndarray) -> int:
     """Number of pre-sample vintages needed so the neglected ones weigh less than _PRE_TAIL."""
+    low = int(rows[np.argmin(growth_all[rows])])
+    growth = float(growth_all[low])
     q = 1.0 / (1.0 + growth)
     if grp.delta is not None and grp.retirement is None:
         ratio = (1.0 - grp.delta) * q
@@ -666,7 +666,7 @@ def _pre_horizon(grp: _Group, growth: float, layout: Layout, rows: np.ndarray) -
             raise ParameterError(
                 f"no steady state: pre-sample growth {growth:.4g} is not above minus the "
                 f"depreciation rate {grp.delta:.4g} "
-                f"({layout.describe(int(np.flatnonzero(rows)[0]))}); pass initial_growth="
+                f"({layout.describe(low)}); pass initial_growth="
             )
         if ratio <= 0:
             return 1
