@@ -376,3 +376,14 @@ def test_summary_prints():
     assert "Perpetual inventory" in text and "geometric" in text
     assert "Asset types" in res._repr_html_()
     assert res.summary.as_latex()
+
+
+def test_half_year_straight_line_spreads_over_life_plus_one():
+    """Straight-line over L = 4 with the half-year convention: CFC of one unit invested is
+    1/8, 1/4, 1/4, 1/4, 1/8 (half a year's depreciation in the first and last periods)."""
+    inv = pd.Series([1.0, 0, 0, 0, 0, 0], index=range(6))
+    res = pim(inv, profile="straight_line", service_life=4, timing="mid")
+    assert_allclose(res.cfc, [1 / 8, 1 / 4, 1 / 4, 1 / 4, 1 / 8, 0.0], atol=1e-15)
+    # half the vintage is in place from the start of period 0 and retires at the end of period
+    # 3 (age 4); the other half from the end of period 0 retires at the end of period 4
+    assert_allclose(res.gross, [1, 1, 1, 0.5, 0, 0], atol=1e-15)

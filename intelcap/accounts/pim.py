@@ -361,10 +361,14 @@ def pim(
         :math:`a` (periods since the investment period) in an end-of-period stock, from a cohort
         profile :math:`f(x)` of continuous age :math:`x`:
 
-        - ``"mid"``: investment is spread evenly over its period, on average placed in service at
-          mid-period; :math:`w(a) = [f(a) + f(a+1)] / 2`. For the geometric profile this is
-          BEA's half-year convention: first-period depreciation :math:`\delta / 2`, then
-          :math:`(1-\delta/2)(1-\delta)^{a}` (BEA 2003; Fraumeni 1997).
+        - ``"mid"``: investment is placed in service on average at mid-period, taken as half of
+          it in place at the start of the period and half at its end (the average of the two
+          conventions below); :math:`w(a) = [f(a) + f(a+1)] / 2`, the same rule for the
+          survival, efficiency and price profiles, so the stocks stay consistent with each
+          other. For the geometric profile this is BEA's half-year convention: first-period
+          depreciation :math:`\delta / 2`, then :math:`(1-\delta/2)(1-\delta)^{a}`
+          (BEA 2003; Fraumeni 1997); for straight-line depreciation over :math:`L` periods it
+          spreads depreciation over :math:`L+1` periods (half a period's worth first and last).
         - ``"beginning"``: investment is in place at the start of its period and depreciates
           over all of it; :math:`w(a) = f(a+1)`.
         - ``"end"``: investment is valued at the end of its first period, new, without
