@@ -45,6 +45,7 @@ from intelcap.estimation._panel_threshold_engine import (
     EntityResampler,
     Grid,
     PanelArrays,
+    WildClusterResampler,
     _inv_quadform,
     ssr_profile,
     ssr_profile_batch,
@@ -84,12 +85,19 @@ class PanelBootstrap:
     ----------
     reps : int
         Replications per test (``0``: statistics without p-values).
+    scheme : {"entity", "wild"}
+        ``"entity"``: Hansen's scheme, whole entities' residual vectors drawn with replacement
+        (in an unbalanced panel, among entities observed for the same number of periods).
+        ``"wild"``: wild cluster bootstrap, each entity's residual vector times a Rademacher
+        sign (Cameron, Gelbach and Miller 2008), robust to heteroskedasticity across entities
+        and natural for unbalanced panels.
     block : int
         Replications evaluated together in one matrix pass (memory bound, not a statistical
         choice).
     """
 
     reps: int = 300
+    scheme: str = "entity"
     block: int = 300
 
     def __post_init__(self) -> None:
@@ -101,10 +109,12 @@ class PanelBootstrap:
             raise SpecificationError(f"bootstrap reps must be >= 0, got {self.reps}")
         if self.block < 1:
             raise SpecificationError(f"bootstrap block must be >= 1, got {self.block}")
+        check_choice("bootstrap scheme", self.scheme, ("entity", "wild"))
 
     def __str__(self) -> str:
-        return (f"PanelBootstrap(reps={self.reps}: whole-entity residual resampling from the "
-                "null model, fixed regressors)")
+        what = {"entity": "whole-entity residual resampling",
+                "wild": "wild cluster (Rademacher) residuals"}[self.scheme]
+        return f"PanelBootstrap(reps={self.reps}: {what} from the null model, fixed regressors)"
 
 
 @dataclass(frozen=True)
@@ -270,8 +280,10 @@ class PanelThreshold:
     :math:`T_i - 1` rows), and :math:`n(T-1)` becomes :math:`\\sum_i (T_i - 1)`. The bootstrap
     resamples whole entities' residual vectors *within groups of entities of equal length*
     :math:`T_i`, so that every drawn vector fits the slot it fills (balanced panels: one group,
-    exactly Hansen's scheme). Entities observed once carry no within variation and are dropped
-    with a warning.
+    exactly Hansen's scheme); ``PanelBootstrap(scheme="wild")`` instead multiplies each entity's
+    residual vector by a Rademacher sign (wild cluster bootstrap, Cameron, Gelbach and Miller
+    2008), which the 2019 revision of Stata's xthreg uses for unbalanced panels. Entities
+    observed once carry no within variation and are dropped with a warning.
 
     Examples
     --------
@@ -628,7 +640,8 @@ class _Fitter:
                 crit = {a: float(srt[math.ceil((1 - a) * reps.shape[0] - 1e-9) - 1])
                         for a in _LEVELS}
                 tests[name] = TestStatistic(
-                    f, pval, null=f"{h0} (against {i + 1})", dist_name="bootstrap",
+                    f, pval, null=f"{h0} (against {i + 1})",
+                    dist_name=f"bootstrap ({self.boot.scheme})",
                     critical_values=crit, replications=reps, seed=self.seed,
                     name=f"F{i + 1} ({name} threshold)")
             else:
@@ -648,7 +661,8 @@ class _Fitter:
         """
         yp, e = self._null_fit(null_thr)
         trim = self.trims[k_alt - 1]
-        sampler = EntityResampler(self.grid, yp, e)
+        kind = EntityResampler if self.boot.scheme == "entity" else WildClusterResampler
+        sampler = kind(self.grid, yp, e)
         gdiag = self.grid.gdiag()
         out = []
         reps = self.boot.reps
