@@ -432,6 +432,8 @@ class LinearModelResults(Results):
             resids = resids.iloc[:, 0]
         debiased = bool(getattr(lm, "debiased", True))
         df_resid = float(getattr(lm, "df_resid", lm.nobs - len(params)))
+        if df_resid.is_integer():
+            df_resid = int(df_resid)
         res = cls(params.rename("parameter"), cov, nobs=int(lm.nobs), df_resid=df_resid,
                   resids=resids, fitted_values=fitted, ssr=float(lm.resid_ss),
                   model_name=f"{_TITLES[estimator]} production function", dependent=dependent,
