@@ -387,3 +387,17 @@ def test_half_year_straight_line_spreads_over_life_plus_one():
     # half the vintage is in place from the start of period 0 and retires at the end of period
     # 3 (age 4); the other half from the end of period 0 retires at the end of period 4
     assert_allclose(res.gross, [1, 1, 1, 0.5, 0, 0], atol=1e-15)
+
+
+def test_revaluation_closes_the_current_price_account():
+    """p_t K_t - p_{t-1} K_{t-1} = p_t (I_t - D_t) + revaluation_t."""
+    years = pd.RangeIndex(2000, 2008)
+    p = pd.Series(1.05 ** np.arange(8), index=years)
+    inv = pd.Series(np.linspace(10, 20, 8), index=years)
+    res = pim(inv, profile="hyperbolic", service_life=6, deflator=p)
+    k = res.net_current.to_numpy()
+    flow = (res.investment_constant - res.cfc).to_numpy() * p.to_numpy()
+    rev = res.revaluation.to_numpy()
+    assert_allclose(k[1:] - k[:-1], flow[1:] + rev[1:], rtol=1e-12)
+    assert rev[0] == 0.0
+    assert (pim(inv, rate=0.2).revaluation == 0).all()

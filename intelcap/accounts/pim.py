@@ -855,6 +855,23 @@ class PIMResult(SummaryMixin):
         """CFC at the period's price (equals ``cfc`` without a deflator)."""
         return self.layout.wrap(self._current(3))
 
+    @property
+    def revaluation(self) -> pd.Series | pd.DataFrame:
+        r"""Holding gains on the net stock at current prices (the revaluation account).
+
+        .. math::
+
+            R_t = p_t K_t - p_{t-1} K_{t-1} - p_t (I_t - D_t) = (p_t - p_{t-1}) K_{t-1},
+
+        with :math:`p` the price relative of the deflator (zero without a deflator). The first
+        period of a series uses its initial stock valued at the first period's price.
+        """
+        if self.price is None:
+            return self.layout.wrap(np.where(np.isnan(self.investment), np.nan, 0.0))
+        p = self.price
+        p_prev = np.concatenate([p[:, :1], p[:, :-1]], axis=1)
+        return self.layout.wrap((p - p_prev) * self._lagged(1))
+
     # -- long form and plot ----------------------------------------------------------------
     def _measures(self) -> dict[str, np.ndarray]:
         m = {"investment": self.investment}
@@ -865,6 +882,8 @@ class PIMResult(SummaryMixin):
             m["gross_current"] = self._current(0)
             m["net_current"] = self._current(1)
             m["cfc_current"] = self._current(3)
+            p_prev = np.concatenate([self.price[:, :1], self.price[:, :-1]], axis=1)
+            m["revaluation"] = (self.price - p_prev) * self._lagged(1)
         return m
 
     def to_long(self) -> pd.DataFrame:
@@ -872,7 +891,8 @@ class PIMResult(SummaryMixin):
 
         Measures: ``investment`` (constant prices), ``gross``, ``net``, ``productive``,
         ``cfc`` and, with a deflator, ``investment_current``, ``gross_current``,
-        ``net_current``, ``cfc_current``. Periods before a series starts are left out.
+        ``net_current``, ``cfc_current``, ``revaluation``. Periods before a series starts are
+        left out.
         """
         lay = self.layout
         n, T = self.investment.shape
