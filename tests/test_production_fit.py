@@ -160,3 +160,34 @@ def test_production_fit_bad_input(rng: np.random.Generator) -> None:
                              max_nfev=2, restarts=0, polish=False, gauss_newton=0)
     assert not res.converged
     assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
+
+
+def test_step_threshold_refused_unless_fixed(rng: np.random.Generator) -> None:
+    """A hard step (Heaviside) is not differentiable in tau: NLS refuses it with a clear error
+    naming the threshold estimators; with tau held fixed the other parameters are estimated."""
+    from intelcap.production.transitions import Step
+
+    n = 300
+    data = pd.DataFrame({c: np.exp(rng.normal(size=n)) for c in ("K", "L", "Z")})
+    pf = threshold_elasticity(CobbDouglas(("K", "L")), Step())
+    truth = {"A": 1.0, "alpha_K": 0.3, "alpha_L": 0.6, "tau": 1.5, "theta_1": 0.1,
+             "theta_2": 0.3}
+    y = np.asarray(pf.output(data, **truth)) * np.exp(rng.normal(0, 0.05, n))
+    df = data.assign(Y=y)
+    with pytest.raises(SpecificationError, match="ThresholdRegression"):
+        fit_production(pf, df)
+    res = fit_production(pf, df, fixed={"tau": 1.5})
+    assert res.converged
+    ci = res.conf_int(0.99)
+    for name in ("alpha_K", "alpha_L", "theta_1", "theta_2"):
+        assert ci.loc[name, "lower"] <= truth[name] <= ci.loc[name, "upper"], name
+
+
+def test_nls_heaviside_parameter_is_flagged(rng: np.random.Generator) -> None:
+    """In a string formula a threshold parameter inside Heaviside has a zero (regime-wise)
+    derivative: the fit does not claim convergence."""
+    x = rng.uniform(0, 2, 100)
+    df = pd.DataFrame({"x": x, "y": 1 + 2 * (x > 1.0) + 0.1 * rng.normal(size=100)})
+    with pytest.warns(ConvergenceWarning):
+        res = nls("y ~ a + b*Heaviside(x - c)", df, {"a": 1.0, "b": 1.0, "c": 0.8})
+    assert not res.converged

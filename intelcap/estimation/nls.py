@@ -233,7 +233,10 @@ def _compile(lhs: sp.Expr, rhs: sp.Expr, params: tuple[str, ...],
     lhs_h = _hoist_data_only(lhs, pset, pos_syms, table)
     rhs_h = _hoist_data_only(rhs, pset, pos_syms, table)
     resid = lhs_h - rhs_h
-    jac = [sp.diff(resid, s) for s in param_syms]
+    # a parameter inside a hard step (Heaviside) gets the regime-wise derivative: the Dirac
+    # delta is dropped, so its Jacobian column vanishes and the diagnostics report it
+    jac = [sp.diff(resid, s).replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
+           for s in param_syms]
     data_syms = sorted((resid.free_symbols | set().union(*[j.free_symbols for j in jac]))
                        - pset, key=lambda s: s.name)
     # the fitted values use the original (unhoisted) rhs so predict() works on new data

@@ -327,6 +327,15 @@ def fit_production(
                                      f"{list(pf.parameters)}")
     sym = pf.symbols
     expr = pf.expr.subs({sym[k]: v for k, v in fixed_values.items()})
+    free_syms = {sym[p] for p in free}
+    stepped = sorted({str(x) for h in expr.atoms(sp.Heaviside)
+                      for x in h.args[0].free_symbols & free_syms})
+    if stepped:
+        raise SpecificationError(
+            f"parameter(s) {stepped} sit inside a hard step (Heaviside): least squares is not "
+            "differentiable in a threshold. Estimate it by concentrated least squares "
+            "(intelcap.estimation.threshold.ThresholdRegression / PanelThreshold), use a "
+            f"Logistic transition, or hold it fixed with fixed={{{stepped[0]!r}: value}}")
     y_sym = sp.Symbol(output, positive=True)
     if log:
         lhs = sp.log(y_sym)
