@@ -30,7 +30,7 @@ lose every digit on NIST's Filip problem). The steps are
    ``extended_above`` (default :math:`10^{-11}`) and the problem is small enough (``n k^2`` up
    to :math:`10^7`), the solution, the residuals and
    :math:`(X'X)^{-1}` are computed in at least 40-digit arithmetic (mpmath; more for worse
-   conditioning, :math:`2\\log_{10}\\kappa + 24` digits) from the original design
+   conditioning, :math:`2\\log_{10}\\kappa_{raw} + 24` digits) from the original design
    exactly as held in double precision, neither centred nor scaled (either would round it); the
    normal equations are then harmless: their squared condition number, about :math:`10^{19}`
    for Filip, is far below :math:`10^{40}`.
@@ -270,7 +270,10 @@ class OLS:
             # the raw design, exactly as held in double precision: neither centred nor scaled
             # (both would round it), solved in 40-digit arithmetic
             # enough digits that the squared condition number of the normal equations is harmless
-            dps = max(40, int(2 * np.log10(max(cond, 10.0))) + 24)
+            # (bounded for the raw design by the scaled condition number times the spread of
+            # the column norms)
+            cond_raw = cond * float(norms.max() / norms.min())
+            dps = max(40, int(2 * np.log10(max(cond_raw, 10.0))) + 24)
             beta, resid, ssr, bread = _solve_extended(self._x, y, dps=dps)
             means = np.zeros(k)
             xc = self._x
