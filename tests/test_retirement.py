@@ -143,3 +143,18 @@ class TestBadRetirement:
     def test_unknown(self):
         with pytest.raises(SpecificationError, match="weibull"):
             get_retirement("exponential", 5.0, 0.3)
+
+
+def test_geometric_price_basis_with_retirement():
+    """basis="price": (1-delta)^x S(x) is the cohort age-price profile itself."""
+    ret = get_retirement("weibull", 6.0, 0.4)
+    prof = get_profile("geometric", rate=0.15, basis="price")
+    _, eff, price = cohort_profiles(prof, ret, 25, 0.04)
+    x = np.arange(25)
+    assert_allclose(price, 0.85**x * ret.sf(x), rtol=1e-12)
+    # and its efficiency converts back to it
+    from intelcap.accounts.profiles import efficiency_to_price
+
+    _, _, p_long = cohort_profiles(prof, ret, 200, 0.04)
+    _, e_long, _ = cohort_profiles(prof, ret, 200, 0.04)
+    assert_allclose(efficiency_to_price(e_long, 0.04)[:25], p_long[:25], atol=1e-9)

@@ -84,6 +84,12 @@ def cohort_profiles(
         if retirement is None:
             ones = np.ones(length)
             return ones, decay, decay.copy()
+        if profile.basis == "price":  # (1-delta)^x S(x) is the age-price profile
+            grid = np.arange(length + 1, dtype=float)
+            surv = retirement.sf(grid)
+            price = profile.curve(grid) * surv
+            eff = price_to_efficiency(price, discount_rate)
+            return surv[:length], eff[:length], price[:length]
         hi = retirement.upper(TAIL)
         m = int(min(max(length, np.ceil(hi) + 2), max(length, MAX_AGES)))
         grid = np.arange(m, dtype=float)

@@ -29,7 +29,10 @@ Profiles in the registry (:data:`PROFILES`; choose one by name with :func:`get_p
     the declining-balance rule :math:`\delta = R / L` from a service life :math:`L` and a
     declining-balance rate :math:`R` (``declining_balance=``, 1.65 by default, BEA's rate for
     software and most equipment; Fraumeni 1997; BEA 2003, table of rates and service lives).
-    Geometric age-efficiency and age-price profiles coincide at every discount rate.
+    Geometric age-efficiency and age-price profiles coincide at every discount rate. With a
+    retirement distribution the cohort profile :math:`(1-\delta)^x S(x)` is the age-efficiency
+    profile by default (its age-price profile then follows by discounting); ``basis="price"``
+    takes it as the age-price profile instead.
 ``"straight_line"``
     :math:`1 - x/T` for :math:`x < T`, zero after; the age-price profile by default
     (straight-line depreciation), the age-efficiency profile with ``basis="efficiency"``
