@@ -59,10 +59,16 @@ def _mixture(profile: AgeProfile, ret: Retirement, ages: np.ndarray, hi: float) 
     mids = 0.5 * (edges[1:] + edges[:-1])
     keep = mass > 0
     mids, mass = mids[keep], mass[keep]
-    out = np.empty(ages.shape, dtype=float)
-    step = max(1, int(2_000_000 // max(len(mids), 1)))
-    for lo in range(0, len(ages), step):  # chunks bound the memory of the ages x lives table
-        out[lo:lo + step] = profile.curve(ages[lo:lo + step, None], mids[None, :]) @ mass
+    out = np.zeros(ages.shape, dtype=float)
+    # f(x; T) = 0 for T <= x: each block of ages only needs the lives above its youngest age
+    # (a triangle of the ages x lives table, in blocks that bound the memory)
+    step = 64
+    for lo in range(0, len(ages), step):
+        block = ages[lo:lo + step]
+        first = int(np.searchsorted(mids, block[0], side="right"))
+        if first >= len(mids):
+            break
+        out[lo:lo + step] = profile.curve(block[:, None], mids[None, first:]) @ mass[first:]
     return out
 
 
