@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from intelcap.estimation.panel_threshold import (
@@ -358,15 +360,26 @@ def test_unbalanced_bootstrap_runs_and_is_seeded(rng):
     assert a.f_tests["single"].pval < 0.05  # a large threshold effect is detected
 
 
-def test_threshold_estimate_invariant_to_rescaling(rng):
-    """Scaling q by a positive constant scales the threshold; scaling y leaves it unchanged."""
-    df = _simulate(rng, 40, 5)
-    base = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[["r0"]]).fit(
+_INVARIANCE_PANEL = _simulate(np.random.default_rng(3), 40, 5)
+_INVARIANCE_BASE = PanelThreshold(
+    _INVARIANCE_PANEL["y"], _INVARIANCE_PANEL[["x"]], _INVARIANCE_PANEL["q"],
+    regime_exog=_INVARIANCE_PANEL[["r0"]]).fit(1, convention="exhaustive", trim=0.05,
+                                               bootstrap=0, progress=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(a=st.floats(0.01, 100.0), b=st.floats(-10.0, 10.0), c=st.floats(0.01, 100.0))
+def test_threshold_invariant_to_affine_rescaling(a, b, c):
+    """STYLE 13 property: q -> a q + b (a > 0) moves the threshold to a g + b, y -> c y leaves
+    it; F is unchanged and the split of the sample is the same."""
+    df = _INVARIANCE_PANEL
+    res = PanelThreshold(c * df["y"], df[["x"]], a * df["q"] + b, regime_exog=df[["r0"]]).fit(
         1, convention="exhaustive", trim=0.05, bootstrap=0, progress=False)
-    scaled = PanelThreshold(3 * df["y"], df[["x"]], 10 * df["q"], regime_exog=df[["r0"]]).fit(
-        1, convention="exhaustive", trim=0.05, bootstrap=0, progress=False)
-    assert scaled.thresholds.iloc[0] == pytest.approx(10 * base.thresholds.iloc[0])
-    assert scaled.f_tests["single"].stat == pytest.approx(base.f_tests["single"].stat)
+    g0 = _INVARIANCE_BASE.thresholds.iloc[0]
+    assert res.thresholds.iloc[0] == pytest.approx(a * g0 + b, rel=1e-9, abs=1e-9)
+    assert res.f_tests["single"].stat == pytest.approx(_INVARIANCE_BASE.f_tests["single"].stat,
+                                                       rel=1e-6)
+    assert_allclose(res.regime_shares.to_numpy(), _INVARIANCE_BASE.regime_shares.to_numpy())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -778,6 +778,7 @@ class PanelThresholdResults(Results):
         self._tests = dict(tests)
         self._lr = dict(lr_profiles)
         self._ci_sources = ci_sources
+        self._grid_values = np.asarray(grid_values, dtype=float)
         self._shares = shares
         self.level = level
         self.sigma_df = sigma_df
@@ -847,13 +848,10 @@ class PanelThresholdResults(Results):
             lr = st["lr"]
             acc = (lr < cv) if self.convention.strict else (lr <= cv)
             acc &= np.isfinite(lr)
-            vals = self._lr_grid(st)[acc]
+            vals = self._grid_values[acc]
             rows[name] = {"threshold": thr, "lower": float(vals.min()),
                           "upper": float(vals.max())}
         return pd.DataFrame(rows).T[["threshold", "lower", "upper"]]
-
-    def _lr_grid(self, st: dict) -> np.ndarray:
-        return next(iter(self._lr.values())).index.to_numpy()
 
     def plot(self, ax: Any = None, level: float = 0.95):
         """LR(gamma) profile of each threshold with the critical value c(level)."""
