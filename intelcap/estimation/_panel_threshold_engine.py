@@ -429,8 +429,8 @@ class WildClusterResampler(EntityResampler):
     """Wild cluster bootstrap: ``y* = yp + v_i e_i`` with one Rademacher sign per entity.
 
     Cameron, Gelbach and Miller (2008, *Review of Economics and Statistics* 90(3)) for the
-    scheme; it needs no entities of equal length, so it suits unbalanced panels (the 2019
-    revision of Stata's xthreg uses it for them). Because ``v_i`` is constant within an entity,
+    scheme; it needs no entities of equal length, so it suits unbalanced panels (Wang's
+    unpublished 2019 ``xthreg2`` uses it for them). Because ``v_i`` is constant within an entity,
     ``tr(e*) = v_i tr(e)``, ``W'e* = sum_i v_i W_i'e_i``, ``y_p'e* = sum_i v_i y_{p,i}'e_i``
     and ``e*'e* = e'e``: one pass over B x n numbers again.
     """

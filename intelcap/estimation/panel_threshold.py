@@ -282,7 +282,8 @@ class PanelThreshold:
     :math:`T_i`, so that every drawn vector fits the slot it fills (balanced panels: one group,
     exactly Hansen's scheme); ``PanelBootstrap(scheme="wild")`` instead multiplies each entity's
     residual vector by a Rademacher sign (wild cluster bootstrap, Cameron, Gelbach and Miller
-    2008), which the 2019 revision of Stata's xthreg uses for unbalanced panels. Entities
+    2008), the scheme of Wang's later, unpublished ``xthreg2`` (2019) for unbalanced panels;
+    there is no published extension of Hansen's bootstrap to unbalanced panels. Entities
     observed once carry no within variation and are dropped with a warning.
 
     Examples
