@@ -15,6 +15,12 @@ asset that is retired at age :math:`T` has the profile :math:`f(x; T)` (zero fro
 (efficiency or price) and the other one follows from
 :func:`~intelcap.accounts.profiles.efficiency_to_price` or its inverse.
 
+The mixture is a midpoint rule over service lives with exact probability weights (the cdf
+differences of :data:`N_LIFE_GRID` bins, uniform in :math:`T` over the bulk of the distribution,
+geometric in the tail). Checked against adaptive quadrature (``tests/test_retirement.py``): the
+error is below 2e-7 for coefficients of variation up to 0.5 and about 3e-6 (Weibull, gamma) to
+3e-5 (lognormal) at cv = 1.
+
 :func:`timing_weights` then turns a cohort function into weights by the number of periods
 :math:`a = 0, 1, \dots` since the investment period, under the timing convention (see
 :func:`intelcap.accounts.pim.pim`).
@@ -53,7 +59,11 @@ def _mixture(profile: AgeProfile, ret: Retirement, ages: np.ndarray, hi: float) 
     """:math:`\\int f(x; T) dF(T)` on ``ages`` by the midpoint rule over ``[0, hi]``."""
     if isinstance(ret, NoRetirement):
         return profile.curve(ages, ret.mean)
-    edges = np.linspace(0.0, hi, N_LIFE_GRID + 1)
+    # uniform in T up to the bulk of the distribution, geometric beyond (heavy tails)
+    bulk = min(hi, ret.mean * (1.0 + 12.0 * (ret.cv or 0.0)))
+    edges = np.linspace(0.0, bulk, N_LIFE_GRID + 1)
+    if hi > bulk * (1 + 1e-9):
+        edges = np.concatenate([edges, np.geomspace(bulk, hi, N_LIFE_GRID // 4 + 1)[1:]])
     cdf = ret.cdf(edges)
     mass = np.diff(cdf)
     mids = 0.5 * (edges[1:] + edges[:-1])
