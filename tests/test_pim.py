@@ -255,6 +255,20 @@ class TestCapitalServices:
         expect = np.exp(np.cumsum((w * np.log(vol[1:] / vol[:-1])).sum(1)))
         assert_allclose(agg.iloc[1:], expect, rtol=1e-12)
 
+    def test_aggregate_by_key(self):
+        rows = [{"sector": sec, "asset": a, "period": y, "value": v * (1 + 0.1 * y)}
+                for sec in ("A", "B") for a, v in (("sw", 5.0), ("rd", 2.0)) for y in range(6)]
+        df = pd.DataFrame(rows)
+        cs = pim(df, keys=["sector", "asset"], rate={"sw": 0.33, "rd": 0.15}) \
+            .capital_services(0.05)
+        by = cs.aggregate(by="sector")
+        assert list(by.columns) == ["A", "B"]
+        one = pim(df[df.sector == "A"], keys=["sector", "asset"],
+                  rate={"sw": 0.33, "rd": 0.15}).capital_services(0.05).aggregate()
+        assert_allclose(by["A"], one, rtol=1e-12)
+        with pytest.raises(IntelcapError, match="industry"):
+            cs.aggregate(by="industry")
+
     def test_needs_one_rate(self):
         res = pim(constant(5), rate=0.2)
         with pytest.raises(IntelcapError, match="rate"):

@@ -60,33 +60,72 @@ class CapitalServices:
     price_change: Any
     _arrays: tuple[np.ndarray, np.ndarray] | None = None
     _periods: pd.Index | None = None
+    _layout: Any = None
 
-    def aggregate(self) -> pd.Series:
-        r"""Tornqvist volume index of capital services over all series (1 in the first period).
+    def aggregate(self, by: str | list[str] | None = None) -> pd.Series | pd.DataFrame:
+        r"""Tornqvist volume index of capital services (1 in the first period).
 
         .. math::
 
             \ln \frac{S_t}{S_{t-1}} = \sum_i \bar v_{i,t} \ln \frac{S_{i,t}}{S_{i,t-1}}, \qquad
             \bar v_{i,t} = \tfrac12 (v_{i,t} + v_{i,t-1}),
 
-        with :math:`v` the value shares of capital services. Series with a zero volume in either
-        period are left out of that period's link (their share is renormalised away).
+        with :math:`v` the value shares of capital services within the aggregate. Series with
+        no positive volume in either period are left out of that period's link (the other
+        shares are renormalised).
+
+        Parameters
+        ----------
+        by : str or list of str, optional
+            Key column(s) of the series (for example ``"sector"``) to aggregate within; default
+            all series together.
+
+        Returns
+        -------
+        Series (``by=None``) or DataFrame (periods x groups)
         """
         vol, val = self._arrays
         n, T = vol.shape
-        out = np.ones(T)
+        codes, names = self._group_codes(by)
+        G = len(names)
+        onehot = np.zeros((G, n))
+        onehot[codes, np.arange(n)] = 1.0
         with np.errstate(divide="ignore", invalid="ignore"):
-            share = val / np.nansum(np.where(vol > 0, val, 0.0), axis=0, keepdims=True)
-            for t in range(1, T):
-                ok = (vol[:, t] > 0) & (vol[:, t - 1] > 0) & np.isfinite(share[:, t]) \
-                    & np.isfinite(share[:, t - 1])
-                if not ok.any():
-                    out[t] = np.nan
-                    continue
-                w = 0.5 * (share[ok, t] + share[ok, t - 1])
-                w = w / w.sum()
-                out[t] = out[t - 1] * np.exp(np.sum(w * np.log(vol[ok, t] / vol[ok, t - 1])))
-        return pd.Series(out, index=self._periods, name="capital_services")
+            pos = (vol > 0) & np.isfinite(val) & np.isfinite(vol)
+            v = np.where(pos, val, 0.0)
+            share = v / (onehot @ v)[codes]
+            ok = pos[:, 1:] & pos[:, :-1]
+            w = np.where(ok, 0.5 * (share[:, 1:] + share[:, :-1]), 0.0)
+            lr = np.where(ok, np.log(np.where(ok, vol[:, 1:] / np.where(ok, vol[:, :-1], 1.0),
+                                              1.0)), 0.0)
+            wsum = onehot @ w
+            link = np.where(wsum > 0, (onehot @ (w * lr)) / wsum, np.nan)
+        index = np.exp(np.concatenate([np.zeros((G, 1)), np.cumsum(link, axis=1)], axis=1))
+        if by is None:
+            return pd.Series(index[0], index=self._periods, name="capital_services")
+        return pd.DataFrame(index.T, index=self._periods, columns=names)
+
+    def _group_codes(self, by: str | list[str] | None) -> tuple[np.ndarray, pd.Index]:
+        lay = self._layout
+        n = lay.n_series
+        if by is None:
+            return np.zeros(n, dtype=np.int64), pd.Index(["all"])
+        keys = [by] if isinstance(by, str) else list(by)
+        labels = lay.labels
+        names = [k for k in (labels.names or []) if k is not None]
+        missing = [k for k in keys if k not in names]
+        if missing or lay.kind == "series":
+            raise SpecificationError(
+                f"aggregate(by={by!r}): no key column {missing or keys}; the series are keyed "
+                f"by {names}"
+            )
+        if isinstance(labels, pd.MultiIndex):
+            sub = labels.droplevel([k for k in labels.names if k not in keys]) \
+                if len(keys) < labels.nlevels else labels
+        else:
+            sub = labels
+        codes, uniq = pd.factorize(sub)
+        return np.asarray(codes), pd.Index(uniq)
 
 
 def _by_period(value: Any, name: str, periods: pd.Index) -> np.ndarray:
@@ -165,4 +204,5 @@ def capital_services(
         price_change=lay.wrap(np.where(np.isnan(inv), np.nan, pi)),
         _arrays=(volume, value),
         _periods=periods,
+        _layout=lay,
     )
