@@ -123,3 +123,21 @@ def test_geometric_recursion_equals_convolution(inv, timing):
     b = pim(x, rate=0.27, timing=timing, initial_stock=0.0)
     for m in ("gross", "net", "productive", "cfc"):
         assert_allclose(getattr(a, m), getattr(b, m), rtol=1e-12, atol=1e-10)
+
+
+@settings(max_examples=15, deadline=None)
+@given(investment, st.floats(0.0, 500.0), st.floats(0.0, 500.0), spec, timing)
+def test_linear_in_investment_and_initial_stock(inv, k1, k2, kw, timing):
+    """With a fixed pre-sample growth, stocks are linear in (investment, initial stock)."""
+    x = np.asarray(inv)
+    s = pd.Series
+    idx = range(len(x))
+    opts = dict(timing=timing, initial_growth=0.03, **kw)
+    a = pim(s(x, index=idx), initial_stock=k1, **opts)
+    b = pim(s(x[::-1].copy(), index=idx), initial_stock=k2, **opts)
+    c = pim(s(x + x[::-1], index=idx), initial_stock=k1 + k2, **opts)
+    for m in ("gross", "net", "productive", "cfc"):
+        lhs = getattr(c, m).to_numpy()
+        rhs = getattr(a, m).to_numpy() + getattr(b, m).to_numpy()
+        assert_allclose(lhs, rhs, atol=1e-9 * (1 + np.abs(rhs).max()))
+    assert_allclose(c.initial["net"], [k1 + k2], rtol=1e-9, atol=1e-9)
