@@ -32,7 +32,7 @@ __all__ = ["CapitalServices", "capital_services"]
 _WEIGHT = {"beginning": 1.0, "mid": 0.5, "end": 0.0}
 
 
-@dataclass
+@dataclass(frozen=True)
 class CapitalServices:
     """Capital services of a PIM run, laid out like the investment input.
 

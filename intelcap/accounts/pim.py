@@ -722,7 +722,7 @@ def _add_presample(
     return before
 
 
-@dataclass(repr=False)
+@dataclass(frozen=True, repr=False)
 class PIMResult(SummaryMixin):
     """Stocks, consumption of fixed capital and capital services of a PIM run.
 
