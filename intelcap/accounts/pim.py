@@ -428,6 +428,14 @@ def pim(
     convention, :math:`D_1 = I\delta/2`, :math:`K_1 = I(1-\delta/2)` and
     :math:`K_t = (1-\delta) K_{t-1} + (1 - \delta/2) I_t \to I(1-\delta/2)/\delta`.
 
+    Net <= gross holds when the age-price profile of the cohort stays below its survival
+    function, which the efficiency-to-price conversion guarantees for retirement distributions
+    with an increasing hazard (Weibull, gamma with cv <= 1, the truncated normal, Winfrey, and
+    the lognormal over practical ages). With a decreasing hazard (cv > 1) long-lived survivors
+    carry most of a vintage's value and the net stock can exceed the gross stock at high ages.
+    A concave age-price profile (``profile="hyperbolic", basis="price"``) implies efficiency
+    rising with age, so the productive stock can exceed the gross stock.
+
     Examples
     --------
     >>> import pandas as pd
