@@ -58,7 +58,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.signal import lfilter
 
 from intelcap._validation import check_choice
 from intelcap.exceptions import ParameterError, SpecificationError
@@ -114,6 +113,8 @@ def efficiency_to_price(efficiency: Any, discount_rate: float = 0.04) -> np.ndar
         return h.copy()
     # V(x) = beta * (h(x) + V(x+1)), V(H) = 0: a first-order recursion run backwards in age,
     # vectorised over the leading axes by scipy.signal.lfilter (no overflow for any r > -1).
+    from scipy.signal import lfilter  # imported here: keeps `intelcap adjust` start-up fast
+
     v = np.flip(lfilter([beta], [1.0, -beta], np.flip(h, -1), axis=-1), -1)
     v0 = v[..., :1]
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -47,7 +47,6 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import optimize, special, stats
 
 from intelcap._validation import check_choice
 from intelcap.exceptions import ParameterError, SpecificationError
@@ -97,6 +96,7 @@ def _check_cv(cv: Any, name: str) -> float:
 @lru_cache(maxsize=256)
 def weibull_shape(cv: float) -> float:
     r"""Weibull shape :math:`k` with coefficient of variation ``cv`` (solved by Brent's method)."""
+    from scipy import optimize, special  # lazy: fast CLI start-up
 
     def gap(logk: float) -> float:
         k = np.exp(logk)
@@ -170,10 +170,12 @@ class Weibull(Retirement):
 
     @property
     def scale(self) -> float:
+        from scipy import special  # lazy: fast CLI start-up
         return self.mean / float(special.gamma(1.0 + 1.0 / self.shape))
 
     @property
     def dist(self) -> Any:
+        from scipy import stats  # lazy: fast CLI start-up
         return stats.weibull_min(self.shape, scale=self.scale)
 
     def sf(self, x: Any) -> np.ndarray:
@@ -201,6 +203,7 @@ class Lognormal(Retirement):
 
     @property
     def dist(self) -> Any:
+        from scipy import stats  # lazy: fast CLI start-up
         return stats.lognorm(self.sigma, scale=np.exp(self.mu))
 
 
@@ -212,6 +215,7 @@ class Gamma(Retirement):
 
     @property
     def dist(self) -> Any:
+        from scipy import stats  # lazy: fast CLI start-up
         return stats.gamma(1.0 / self.cv**2, scale=self.mean * self.cv**2)
 
     def __post_init__(self) -> None:
@@ -241,6 +245,7 @@ class TruncatedNormal(Retirement):
 
     @property
     def dist(self) -> Any:
+        from scipy import stats  # lazy: fast CLI start-up
         sd = self.cv * self.mean
         a = (float(self.lower) - self.mean) / sd
         b = (float(self.upper_bound) - self.mean) / sd
@@ -298,6 +303,7 @@ class WinfreyS3(Retirement):
 
     @property
     def dist(self) -> Any:
+        from scipy import stats  # lazy: fast CLI start-up
         m = self.exponent
         lo = self.mean * (1.0 - self.half_range)
         return stats.beta(m + 1.0, m + 1.0, loc=lo, scale=2.0 * self.half_range * self.mean)
