@@ -1,8 +1,70 @@
-"""Estimators: NLS, threshold and panel threshold regression, smooth transition, growth regressions.
+"""Estimators: NLS, linear production functions, threshold and panel threshold regression, smooth
+transition regression and growth regressions.
 
-Every estimator returns a subclass of :class:`~intelcap.estimation.results.Results`.
+Every estimator returns a subclass of :class:`~intelcap.estimation.results.Results`, so all share
+linearmodels' vocabulary (``params``, ``std_errors``, ``tstats``, ``pvalues``, ``conf_int``,
+``nobs``, ``ssr``, ``summary``).
 """
 
+from intelcap.estimation.growth_regression import SolowRegression, SolowResults
+from intelcap.estimation.linear import (
+    OLS,
+    LinearModelResults,
+    OLSResults,
+    cobb_douglas,
+    fit_panel,
+    translog,
+)
+from intelcap.estimation.nls import NLS, NLSResults, OptimizerConfig, nls
+from intelcap.estimation.panel_threshold import (
+    PanelBootstrap,
+    PanelThreshold,
+    PanelThresholdResults,
+)
+from intelcap.estimation.production_fit import fit_production, kmenta, start_values
 from intelcap.estimation.results import InvalidTestStatistic, Results, TestStatistic, compare
+from intelcap.estimation.smooth_transition import (
+    PanelSmoothTransition,
+    PanelSmoothTransitionResults,
+    SmoothTransition,
+    SmoothTransitionResults,
+    TransitionGrid,
+)
+from intelcap.estimation.threshold import (
+    ThresholdBootstrap,
+    ThresholdRegression,
+    ThresholdRegressionResults,
+)
 
-__all__ = ["InvalidTestStatistic", "Results", "TestStatistic", "compare"]
+__all__ = [
+    "NLS",
+    "OLS",
+    "InvalidTestStatistic",
+    "LinearModelResults",
+    "NLSResults",
+    "OLSResults",
+    "OptimizerConfig",
+    "PanelBootstrap",
+    "PanelSmoothTransition",
+    "PanelSmoothTransitionResults",
+    "PanelThreshold",
+    "PanelThresholdResults",
+    "Results",
+    "SmoothTransition",
+    "SmoothTransitionResults",
+    "SolowRegression",
+    "SolowResults",
+    "TestStatistic",
+    "ThresholdBootstrap",
+    "ThresholdRegression",
+    "ThresholdRegressionResults",
+    "TransitionGrid",
+    "cobb_douglas",
+    "compare",
+    "fit_panel",
+    "fit_production",
+    "kmenta",
+    "nls",
+    "start_values",
+    "translog",
+]
