@@ -182,6 +182,7 @@ class _Compiled:
     jac_fn: Any
     fitted_fn: Any
     jac_exprs: list[sp.Expr] = field(default_factory=list)
+    both_fn: Any = None  # residual and Jacobian columns together (shared subexpressions)
 
 
 def _hoist_data_only(expr: sp.Expr, param_syms: set[sp.Symbol], positive: set[sp.Symbol],
@@ -247,6 +248,7 @@ def _compile(lhs: sp.Expr, rhs: sp.Expr, params: tuple[str, ...],
     args = [*data_syms, *param_syms]
     resid_fn = _lambdify(args, resid)
     jac_fn = _lambdify(args, jac)
+    both_fn = _lambdify(args, [resid, *jac])
     rhs_data = sorted(rhs.free_symbols - pset, key=lambda s: s.name)
     fitted_fn = _lambdify([*rhs_data, *param_syms], rhs)
     fitted_fn.data_names = tuple(s.name for s in rhs_data)  # type: ignore[attr-defined]
@@ -254,7 +256,8 @@ def _compile(lhs: sp.Expr, rhs: sp.Expr, params: tuple[str, ...],
     return _Compiled(params=params, data_names=tuple(s.name for s in data_syms),
                      derived=derived, derived_fn=derived_fn,
                      derived_args=tuple(s.name for s in derived_sources),
-                     resid_fn=resid_fn, jac_fn=jac_fn, fitted_fn=fitted_fn, jac_exprs=jac)
+                     resid_fn=resid_fn, jac_fn=jac_fn, fitted_fn=fitted_fn, jac_exprs=jac,
+                     both_fn=both_fn)
 
 
 #: Compiled models by (lhs, rhs, parameters, positive columns): a model is differentiated and
@@ -427,22 +430,40 @@ class NLS:
         return [values[n] for n in comp.data_names]
 
     def _functions(self):
+        """Residual and Jacobian callables sharing one evaluation per parameter vector.
+
+        Both come from one CSE-compiled function of the residual and the Jacobian columns (the
+        powers, exponentials and logarithms they share are computed once); the last few
+        evaluations are cached by parameter vector, so the Jacobian that Levenberg-Marquardt asks
+        for at a point whose residual it has just evaluated costs nothing more.
+        """
         comp = self.compiled
         cols = self._columns()
         n, p = self.nobs, len(self.params)
+        cache: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+        def both(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            theta = np.asarray(theta, dtype=float)
+            key = theta.tobytes()
+            hit = cache.get(key)
+            if hit is not None:
+                return hit
+            with np.errstate(all="ignore"):
+                out_all = comp.both_fn(*cols, *theta)
+            r = np.broadcast_to(np.asarray(out_all[0], dtype=float), (n,))
+            J = np.empty((n, p), order="F")  # column-major, as MINPACK and LAPACK want
+            for j, c in enumerate(out_all[1:]):
+                J[:, j] = c
+            if len(cache) >= 4:
+                cache.pop(next(iter(cache)))
+            cache[key] = (r, J)
+            return r, J
 
         def resid(theta: np.ndarray) -> np.ndarray:
-            with np.errstate(all="ignore"):
-                r = comp.resid_fn(*cols, *theta)
-            return np.broadcast_to(np.asarray(r, dtype=float), (n,))
+            return both(theta)[0]
 
         def jac(theta: np.ndarray) -> np.ndarray:
-            with np.errstate(all="ignore"):
-                cols_j = comp.jac_fn(*cols, *theta)
-            out = np.empty((n, p), order="F")  # column-major, as MINPACK and LAPACK want
-            for j, c in enumerate(cols_j):
-                out[:, j] = c
-            return out
+            return both(theta)[1]
 
         return resid, jac
 
@@ -596,9 +617,12 @@ def _cholesky_qr2(a: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         d = np.abs(np.diag(r1))
         if d.min() <= 1e-7 * d.max():
             return None, None
-        q1 = sla.solve_triangular(r1, a.T, trans="T", lower=False).T
+        # Q = A R^{-1} as one level-3 product with the inverse of the small p x p triangle
+        # (a triangular solve with n right-hand sides is several times slower for tall A)
+        eye = np.eye(r1.shape[0])
+        q1 = a @ sla.solve_triangular(r1, eye, lower=False)
         r2 = np.linalg.cholesky(q1.T @ q1).T
-        q = sla.solve_triangular(r2, q1.T, trans="T", lower=False).T
+        q = q1 @ sla.solve_triangular(r2, eye, lower=False)
     except np.linalg.LinAlgError:
         return None, None
     return q, r2 @ r1
@@ -749,6 +773,45 @@ def _gn_polish(resid, jac, x: np.ndarray, r: np.ndarray, bounds, iters: int
     return x, r, nfev
 
 
+#: MINPACK ``info`` -> status and message of :func:`scipy.optimize.least_squares` (6-8, tolerance
+#: too small for further progress, are reported as the corresponding tolerance test)
+_MINPACK_STATUS = {0: -1, 1: 2, 2: 3, 3: 4, 4: 1, 5: 0, 6: 2, 7: 3, 8: 1}
+_STATUS_MESSAGES = {
+    -1: "Improper input parameters status returned from `leastsq`",
+    0: "The maximum number of function evaluations is exceeded.",
+    1: "`gtol` termination condition is satisfied.",
+    2: "`ftol` termination condition is satisfied.",
+    3: "`xtol` termination condition is satisfied.",
+    4: "Both `ftol` and `xtol` termination conditions are satisfied.",
+}
+
+
+def _minpack_lm(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.OptimizeResult:
+    """MINPACK ``lmder`` through :func:`scipy.optimize.leastsq`, as ``least_squares(method="lm")``.
+
+    The same Fortran routine with the same arguments as ``least_squares`` (``factor=100``,
+    ``diag`` from ``x_scale``, ``max_nfev`` default ``100 p``), hence the same iterates; called
+    directly, the Jacobian is handed over transposed (``col_deriv``: a C-ordered ``p x n`` view
+    of the Fortran-ordered ``n x p`` array, no copy) and the wrapper's final extra Jacobian
+    evaluation and array copies are avoided.
+    """
+    p = x0.size
+    scale = config.x_scale
+    diag = None if (scale is None or (isinstance(scale, str) and scale == "jac")) else (
+        1.0 / np.broadcast_to(np.asarray(scale, dtype=float), (p,)))
+    max_nfev = config.max_nfev if config.max_nfev is not None else 100 * p
+    if resid(x0).size < p:
+        raise ValueError("method 'lm' needs at least as many residuals as parameters")
+    x, _cov, info, _msg, ier = optimize.leastsq(
+        resid, x0.copy(), Dfun=lambda t: jac(t).T, full_output=True, col_deriv=True,
+        ftol=config.ftol, xtol=config.xtol, gtol=config.gtol, maxfev=max_nfev, factor=100.0,
+        diag=diag)
+    status = _MINPACK_STATUS.get(int(ier), -1)
+    return optimize.OptimizeResult(x=np.asarray(x, dtype=float), fun=info["fvec"],
+                                   status=status, message=_STATUS_MESSAGES[status],
+                                   nfev=int(info["nfev"]), njev=int(info.get("njev", 0)))
+
+
 def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
               lhs_norm: float) -> _Run:
     p = theta0.size
@@ -790,8 +853,11 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
-                    out = optimize.least_squares(resid, x, jac=jac, method=method, bounds=b,
-                                                 **kw)
+                    if method == "lm":
+                        out = _minpack_lm(resid, jac, x, config)
+                    else:
+                        out = optimize.least_squares(resid, x, jac=jac, method=method, bounds=b,
+                                                     **kw)
             except (ValueError, np.linalg.LinAlgError) as exc:
                 last_error = f"{method}: {exc}"
                 continue
