@@ -604,6 +604,14 @@ class _Check:
 _CHOLQR_MIN_ROWS = 20_000
 
 
+def _inv_upper(r: np.ndarray) -> np.ndarray:
+    """Inverse of a small nonsingular upper-triangular matrix (LAPACK ``dtrtri``)."""
+    inv, info = sla.lapack.dtrtri(r, lower=0)
+    if info != 0:
+        raise np.linalg.LinAlgError("singular triangular factor")
+    return inv
+
+
 def _cholesky_qr2(a: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Thin QR of a tall, column-scaled matrix by CholeskyQR2 (Yamamoto et al. 2015).
 
@@ -619,10 +627,9 @@ def _cholesky_qr2(a: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
             return None, None
         # Q = A R^{-1} as one level-3 product with the inverse of the small p x p triangle
         # (a triangular solve with n right-hand sides is several times slower for tall A)
-        eye = np.eye(r1.shape[0])
-        q1 = a @ sla.solve_triangular(r1, eye, lower=False)
+        q1 = a @ _inv_upper(r1)
         r2 = np.linalg.cholesky(q1.T @ q1).T
-        q = q1 @ sla.solve_triangular(r2, eye, lower=False)
+        q = q1 @ _inv_upper(r2)
     except np.linalg.LinAlgError:
         return None, None
     return q, r2 @ r1
@@ -812,6 +819,97 @@ def _minpack_lm(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize
                                    nfev=int(info["nfev"]), njev=int(info.get("njev", 0)))
 
 
+def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig
+             ) -> optimize.OptimizeResult | None:
+    """Levenberg-Marquardt on the p x p cross-product, for long data (n >= 20,000).
+
+    The iteration of Marquardt (1963) with the damping update of Nielsen (1999): with
+    :math:`D = \\mathrm{diag}\\lVert J_j \rVert` (Jacobian scaling, as ``x_scale="jac"``),
+    :math:`A = D^{-1}J'JD^{-1}` and :math:`g = D^{-1}J'e`, the step solves
+    :math:`(A + \\lambda I) D d = -g` and is accepted when the sum of squares falls; the gain
+    ratio :math:`\varrho` of actual to predicted reduction updates
+    :math:`\\lambda \\leftarrow \\lambda \\max(1/3, 1 - (2\varrho - 1)^3)` after a success and
+    doubles its growth factor after a failure. An iteration costs one evaluation of the
+    residual and Jacobian together (shared subexpressions) and an :math:`O(np^2)` level-3
+    product, where MINPACK's ``lmder`` spends an unblocked Householder QR of the n x p Jacobian
+    in every iteration. It only globalises: the point it returns goes through the same
+    QR-based Gauss-Newton refinement and convergence diagnostics as every fit, and ``None``
+    (MINPACK takes over) is returned whenever it cannot proceed (a zero Jacobian column, a
+    non-finite value, a singular cross-product, the evaluation limit).
+
+    Termination mirrors MINPACK's tests: the predicted relative reduction of the sum of squares
+    is at most ``ftol`` (status 2), the scaled step is at most ``xtol`` of the scaled
+    parameters (status 3), or the cosine between the residual and every Jacobian column is at
+    most ``gtol`` (status 1).
+
+    References: Marquardt, D. W. (1963), *J. SIAM* 11(2), 431-441; Nielsen, H. B. (1999),
+    Damping parameter in Marquardt's method, IMM-REP-1999-05, DTU.
+    """
+    p = x0.size
+    max_nfev = config.max_nfev if config.max_nfev is not None else 100 * p
+    x = np.asarray(x0, dtype=float).copy()
+    r = resid(x)
+    if not np.all(np.isfinite(r)):
+        return None
+    J = jac(x)
+    nfev = njev = 1
+    F = float(r @ r)
+    lam: float | None = None
+    grow = 2.0
+    status = 0
+    new_point = True
+    while nfev < max_nfev:
+        if new_point:
+            if not np.all(np.isfinite(J)):
+                return None
+            A = J.T @ J
+            norms = np.sqrt(np.diag(A))
+            if not np.all(norms > 0):
+                return None
+            As = A / np.outer(norms, norms)
+            gs = (J.T @ r) / norms
+            if F == 0.0 or float(np.max(np.abs(gs))) <= config.gtol * np.sqrt(F):
+                status = 1
+                break
+            if lam is None:
+                lam = 1e-3
+            new_point = False
+        try:
+            ds = -np.linalg.solve(As + lam * np.eye(p), gs)
+        except np.linalg.LinAlgError:
+            return None
+        pred = -2.0 * float(gs @ ds) - float(ds @ As @ ds)
+        if not (np.all(np.isfinite(ds)) and np.isfinite(pred)):
+            return None
+        if pred <= config.ftol * F:
+            status = 2
+            break
+        if float(np.linalg.norm(ds)) <= config.xtol * float(np.linalg.norm(x * norms)):
+            status = 3
+            break
+        x_new = x + ds / norms
+        r_new = resid(x_new)
+        nfev += 1
+        F_new = float(r_new @ r_new) if np.all(np.isfinite(r_new)) else np.inf
+        gain = (F - F_new) / pred
+        if gain > 0:
+            x, r, F = x_new, r_new, F_new
+            J = jac(x)
+            njev += 1
+            lam *= max(1.0 / 3.0, 1.0 - (2.0 * gain - 1.0) ** 3)
+            grow = 2.0
+            new_point = True
+        else:
+            lam *= grow
+            grow *= 2.0
+            if lam > 1e16:
+                return None
+    if status == 0:
+        return None
+    return optimize.OptimizeResult(x=x, fun=np.asarray(r, dtype=float), status=status,
+                                   message=_STATUS_MESSAGES[status], nfev=nfev, njev=njev)
+
+
 def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
               lhs_norm: float) -> _Run:
     p = theta0.size
@@ -853,9 +951,12 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
-                    if method == "lm":
+                    out = None
+                    if method == "lm" and config.method == "auto" and n >= _CHOLQR_MIN_ROWS:
+                        out = _lm_tall(resid, jac, x, config)
+                    if out is None and method == "lm":
                         out = _minpack_lm(resid, jac, x, config)
-                    else:
+                    if out is None:
                         out = optimize.least_squares(resid, x, jac=jac, method=method, bounds=b,
                                                      **kw)
             except (ValueError, np.linalg.LinAlgError) as exc:
