@@ -111,7 +111,10 @@ def test_prints_itself():
 
 
 def test_timings_and_pim_options_match_the_pim():
-    from intelcap.accounts import pim as pim_module
+    import importlib
+
+    # the package exports the function pim, which shadows the module of the same name
+    pim_module = importlib.import_module("intelcap.accounts.pim")
     from intelcap.accounts.policy import TIMINGS
 
     assert set(TIMINGS) == set(pim_module.TIMINGS)
