@@ -27,3 +27,13 @@ def reference_dir() -> Path:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261128)
+
+
+@pytest.fixture
+def tiny():
+    """The hand-built balanced economy of tests/_economy.py for two periods (GDP 128 each)."""
+    from _economy import tiny_records
+
+    from intelcap.accounts.tables import make_table
+
+    return make_table(tiny_records(2023) + tiny_records(2024), unit="USD_MN")
