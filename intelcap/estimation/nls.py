@@ -18,7 +18,14 @@ the parameters.
 
 The minimisation is :func:`scipy.optimize.least_squares` with Jacobian-based variable scaling
 (``x_scale="jac"``): MINPACK Levenberg-Marquardt without bounds, trust-region reflective with
-bounds. If its answer fails the convergence criteria below, plain Gauss-Newton steps refine it,
+bounds. For long data (at least 20,000 rows, ``method="auto"``, no bounds) a Levenberg-Marquardt
+iteration on the p x p cross-product of the Jacobian replaces MINPACK (whose unblocked QR of the
+n x p Jacobian in every iteration dominates there); it stops on the diagnostics' own criterion
+below, falls back to MINPACK when it cannot proceed, and its answer is checked exactly like any
+other. The residual and the Jacobian are compiled into one function (shared subexpressions),
+evaluated in cache-sized row blocks and cached by parameter vector.
+
+If the optimiser's answer fails the convergence criteria below, plain Gauss-Newton steps refine it,
 then the other method (trust region after Levenberg-Marquardt and vice versa) is run from it, and
 the whole is restarted from the best point while that keeps improving the fit. The numerical
 settings live in :class:`OptimizerConfig`.
@@ -830,22 +837,27 @@ def _minpack_lm(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize
                                    nfev=int(info["nfev"]), njev=int(info.get("njev", 0)))
 
 
-def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig
-             ) -> optimize.OptimizeResult | None:
+def _lm_failed(nfev: int, njev: int) -> optimize.OptimizeResult:
+    """Marker of a :func:`_lm_tall` run that gave up (``x`` is None), with its evaluations."""
+    return optimize.OptimizeResult(x=None, nfev=nfev, njev=njev)
+
+
+def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.OptimizeResult:
     """Levenberg-Marquardt on the p x p cross-product, for long data (n >= 20,000).
 
     The iteration of Marquardt (1963) with the damping update of Nielsen (1999): with
-    :math:`D = \\mathrm{diag}\\lVert J_j \rVert` (Jacobian scaling, as ``x_scale="jac"``),
+    :math:`D = \\mathrm{diag}\\lVert J_j \\rVert` (Jacobian scaling, as ``x_scale="jac"``),
     :math:`A = D^{-1}J'JD^{-1}` and :math:`g = D^{-1}J'e`, the step solves
     :math:`(A + \\lambda I) D d = -g` and is accepted when the sum of squares falls; the gain
-    ratio :math:`\varrho` of actual to predicted reduction updates
-    :math:`\\lambda \\leftarrow \\lambda \\max(1/3, 1 - (2\varrho - 1)^3)` after a success and
+    ratio :math:`\\varrho` of actual to predicted reduction updates
+    :math:`\\lambda \\leftarrow \\lambda \\max(1/3, 1 - (2\\varrho - 1)^3)` after a success and
     doubles its growth factor after a failure. An iteration costs one evaluation of the
     residual and Jacobian together (shared subexpressions) and an :math:`O(np^2)` level-3
     product, where MINPACK's ``lmder`` spends an unblocked Householder QR of the n x p Jacobian
     in every iteration. It only globalises: the point it returns goes through the same
-    QR-based Gauss-Newton refinement and convergence diagnostics as every fit, and ``None``
-    (MINPACK takes over) is returned whenever it cannot proceed (a zero Jacobian column, a
+    QR-based Gauss-Newton refinement and convergence diagnostics as every fit, and a result
+    with ``x=None`` (MINPACK takes over; its ``nfev``/``njev`` count the evaluations spent) is
+    returned whenever it cannot proceed (a zero Jacobian column, a
     non-finite value, a singular cross-product, the evaluation limit).
 
     Termination mirrors MINPACK's tests: the predicted relative reduction of the sum of squares
@@ -863,7 +875,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig
     x = np.asarray(x0, dtype=float).copy()
     r = resid(x)
     if not np.all(np.isfinite(r)):
-        return None
+        return _lm_failed(1, 0)
     J = jac(x)
     nfev = njev = 1
     F = float(r @ r)
@@ -876,11 +888,11 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig
     while nfev < max_nfev:
         if new_point:
             if not np.all(np.isfinite(J)):
-                return None
+                return _lm_failed(nfev, njev)
             A = J.T @ J
             norms = np.sqrt(np.diag(A))
             if not np.all(norms > 0):
-                return None
+                return _lm_failed(nfev, njev)
             As = A / np.outer(norms, norms)
             gs = (J.T @ r) / norms
             if F == 0.0 or float(np.max(np.abs(gs))) <= config.gtol * np.sqrt(F):
@@ -891,7 +903,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig
             try:
                 inv_as = np.linalg.inv(As)
             except np.linalg.LinAlgError:
-                return None
+                return _lm_failed(nfev, njev)
             d_gn = -(inv_as @ gs) / norms
             se = np.sqrt(np.abs(np.diag(inv_as)) * F / max(r.size - p, 1)) / norms
             if np.all(np.abs(d_gn) <= 0.1 * config.step_rtol * (np.abs(x) + se)):
@@ -903,10 +915,10 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig
         try:
             ds = -np.linalg.solve(As + lam * np.eye(p), gs)
         except np.linalg.LinAlgError:
-            return None
+            return _lm_failed(nfev, njev)
         pred = -2.0 * float(gs @ ds) - float(ds @ As @ ds)
         if not (np.all(np.isfinite(ds)) and np.isfinite(pred)):
-            return None
+            return _lm_failed(nfev, njev)
         if pred <= config.ftol * F:
             # the damped step no longer predicts progress: try the undamped Gauss-Newton step
             # (a few times at most), which resolves the optimum where damping would stall
@@ -945,9 +957,9 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig
             lam *= grow
             grow *= 2.0
             if lam > 1e16:
-                return None
+                return _lm_failed(nfev, njev)
     if status == 0:
-        return None
+        return _lm_failed(nfev, njev)
     message = _STATUS_MESSAGES[status]
     status = 3 if status == 5 else status  # a step test, reported as MINPACK's xtol status
     return optimize.OptimizeResult(x=x, fun=np.asarray(r, dtype=float), status=status,
@@ -998,6 +1010,10 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
                     out = None
                     if method == "lm" and config.method == "auto" and n >= _CHOLQR_MIN_ROWS:
                         out = _lm_tall(resid, jac, x, config)
+                        if out.x is None:  # gave up: count its evaluations, MINPACK takes over
+                            nfev += int(out.nfev)
+                            njev += int(out.njev)
+                            out = None
                     if out is None and method == "lm":
                         out = _minpack_lm(resid, jac, x, config)
                     if out is None:
