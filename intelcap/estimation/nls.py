@@ -621,6 +621,43 @@ class _Check:
 _CHOLQR_MIN_ROWS = 20_000
 
 
+_BLOCK = 2048
+
+
+def _tdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a.T @ b`` for a tall ``a``, accumulated over row blocks (or by einsum for a vector b).
+
+    Each BLAS call then stays below OpenBLAS's multithreading threshold: for tall, skinny
+    products (memory-bound) threads gain little, and on a loaded machine their spin-waiting made
+    these products ~50 times slower than single-threaded ones.
+    """
+    n = a.shape[0]
+    if b.ndim == 1:
+        return np.einsum("ij,i->j", a, b)
+    if n <= _BLOCK:
+        return a.T @ b
+    out = a[:_BLOCK].T @ b[:_BLOCK]
+    for lo in range(_BLOCK, n, _BLOCK):
+        out += a[lo:lo + _BLOCK].T @ b[lo:lo + _BLOCK]
+    return out
+
+
+def _ssq(v: np.ndarray) -> float:
+    """Sum of squares without a (threaded) BLAS call, see :func:`_tdot`."""
+    return float(np.einsum("i,i->", v, v))
+
+
+def _rdot(a: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``a @ m`` for a tall ``a`` and a small square ``m``, by row blocks (see :func:`_tdot`)."""
+    n = a.shape[0]
+    if n <= _BLOCK:
+        return a @ m
+    out = np.empty((n, m.shape[1]), order="F")
+    for lo in range(0, n, _BLOCK):
+        out[lo:lo + _BLOCK] = a[lo:lo + _BLOCK] @ m
+    return out
+
+
 def _inv_upper(r: np.ndarray) -> np.ndarray:
     """Inverse of a small nonsingular upper-triangular matrix (LAPACK ``dtrtri``)."""
     inv, info = sla.lapack.dtrtri(r, lower=0)
@@ -638,15 +675,15 @@ def _cholesky_qr2(a: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
     the caller uses Householder QR.
     """
     try:
-        r1 = np.linalg.cholesky(a.T @ a).T
+        r1 = np.linalg.cholesky(_tdot(a, a)).T
         d = np.abs(np.diag(r1))
         if d.min() <= 1e-7 * d.max():
             return None, None
         # Q = A R^{-1} as one level-3 product with the inverse of the small p x p triangle
         # (a triangular solve with n right-hand sides is several times slower for tall A)
-        q1 = a @ _inv_upper(r1)
-        r2 = np.linalg.cholesky(q1.T @ q1).T
-        q = q1 @ _inv_upper(r2)
+        q1 = _rdot(a, _inv_upper(r1))
+        r2 = np.linalg.cholesky(_tdot(q1, q1)).T
+        q = _rdot(q1, _inv_upper(r2))
     except np.linalg.LinAlgError:
         return None, None
     return q, r2 @ r1
@@ -691,7 +728,7 @@ class _Factor:
 def _gauss_newton_step(r: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, _Factor]:
     """Minimum-norm solution of J d = r and the factorisation used."""
     f = _Factor.of(J)
-    return f.solve(f.q.T @ r), f
+    return f.solve(_tdot(f.q, r)), f
 
 
 def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
@@ -700,7 +737,7 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
     if not (np.all(np.isfinite(J)) and np.all(np.isfinite(r))):
         return _Check(False, "the residuals or the Jacobian are not finite at the optimum")
     norms = np.linalg.norm(J, axis=0)
-    grad = float(np.linalg.norm(J.T @ r))
+    grad = float(np.linalg.norm(_tdot(J, r)))
     if np.any(norms == 0):
         zero = int(np.flatnonzero(norms == 0)[0])
         return _Check(False, f"the Jacobian column of parameter number {zero + 1} is zero at the "
@@ -709,10 +746,10 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
     fac = _Factor.of(J)
     s = fac.s
     rcond = float(s[-1] / s[0])
-    q1r = fac.q.T @ r
+    q1r = _tdot(fac.q, r)
     step = fac.solve(q1r)
     proj2 = float(q1r @ q1r)
-    total = float(r @ r)
+    total = _ssq(r)
     orth = max(total - proj2, 0.0)
     num = np.sqrt(proj2 / p)
     den = np.sqrt(orth / (n - p)) if n > p else 0.0
@@ -878,7 +915,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
         return _lm_failed(1, 0)
     J = jac(x)
     nfev = njev = 1
-    F = float(r @ r)
+    F = _ssq(r)
     lam: float | None = None
     grow = 2.0
     status = 0
@@ -889,12 +926,12 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
         if new_point:
             if not np.all(np.isfinite(J)):
                 return _lm_failed(nfev, njev)
-            A = J.T @ J
+            A = _tdot(J, J)
             norms = np.sqrt(np.diag(A))
             if not np.all(norms > 0):
                 return _lm_failed(nfev, njev)
             As = A / np.outer(norms, norms)
-            gs = (J.T @ r) / norms
+            gs = _tdot(J, r) / norms
             if F == 0.0 or float(np.max(np.abs(gs))) <= config.gtol * np.sqrt(F):
                 status = 1
                 break
@@ -929,7 +966,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
             x_gn = x + d_gn
             r_gn = resid(x_gn)
             nfev += 1
-            F_gn = float(r_gn @ r_gn) if np.all(np.isfinite(r_gn)) else np.inf
+            F_gn = _ssq(r_gn) if np.all(np.isfinite(r_gn)) else np.inf
             if not F_gn <= F * (1 + 1e-12):
                 status = 2
                 break
@@ -944,7 +981,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
         x_new = x + ds / norms
         r_new = resid(x_new)
         nfev += 1
-        F_new = float(r_new @ r_new) if np.all(np.isfinite(r_new)) else np.inf
+        F_new = _ssq(r_new) if np.all(np.isfinite(r_new)) else np.inf
         gain = (F - F_new) / pred
         if gain > 0:
             x, r, F = x_new, r_new, F_new
