@@ -76,7 +76,7 @@ import numpy as np
 import pandas as pd
 import scipy.linalg as sla
 
-from intelcap._validation import check_choice, check_columns, handle_missing
+from intelcap._validation import check_choice, check_columns, check_positive, handle_missing
 from intelcap.estimation.results import Results
 from intelcap.exceptions import (
     DataError,
@@ -477,17 +477,10 @@ def _check_panel(data: pd.DataFrame) -> None:
 
 def _log_columns(data: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     """ln of each column, refusing non-positive values (naming the column and row)."""
-    out = {}
-    for c in cols:
-        v = data[c].to_numpy(dtype=float)
-        bad = ~(v > 0)
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"column {c!r} must be positive to take logs; value {v[pos]!r} at row "
-                f"{data.index[pos]!r} ({int(bad.sum())} such value(s))")
-        out[f"ln_{c}"] = np.log(v)
-    return pd.DataFrame(out, index=data.index)
+    return pd.DataFrame(
+        {f"ln_{c}": np.log(check_positive(data[c], f"column {c!r}", data.index)) for c in cols},
+        index=data.index,
+    )
 
 
 def fit_panel(

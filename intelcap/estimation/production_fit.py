@@ -54,7 +54,7 @@ import pandas as pd
 import sympy as sp
 from scipy import optimize
 
-from intelcap._validation import check_columns, handle_missing
+from intelcap._validation import check_columns, check_positive, handle_missing
 from intelcap.estimation.linear import OLS, OLSResults
 from intelcap.estimation.nls import NLS, NLSResults, OptimizerConfig
 from intelcap.exceptions import (
@@ -73,14 +73,9 @@ GRID_QUANTILES = (0.15, 0.3, 0.5, 0.7, 0.85)
 
 
 def _positive(data: pd.DataFrame, cols: Sequence[str]) -> None:
+    """Production inputs and output must be positive (logs are taken); names column and row."""
     for c in cols:
-        v = data[c].to_numpy(dtype=float)
-        bad = ~(v > 0)
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"column {c!r} must be positive (production inputs and output; logs are taken); "
-                f"value {v[pos]!r} at row {data.index[pos]!r} ({int(bad.sum())} such value(s))")
+        check_positive(data[c], f"column {c!r}", data.index)
 
 
 def kmenta(data: pd.DataFrame, output: str = "Y", inputs: Sequence[str] = ("K", "L")
