@@ -574,6 +574,22 @@ class SmoothTransition:
         return ([f"b0.{c}" for c in self.exog_names]
                 + [f"b1.{c}" for c in self.transition_exog_names] + ["gamma", *cn])
 
+    def _start_values(
+        self, start: dict | None, grid: TransitionGrid | None, progress: bool
+    ) -> tuple[float, np.ndarray, pd.DataFrame | None]:
+        """Starting ``gamma`` and ``c``: from ``start`` if it gives both, else the best grid point.
+
+        Returns ``(gamma0, c0, grid_table)``; ``grid_table`` is ``None`` when no grid was run.
+        """
+        if start is not None and "gamma" in start and "c" in start:
+            c0 = np.atleast_1d(np.asarray(start["c"], dtype=float))
+            if c0.size != self.order:
+                raise SpecificationError(f"start['c'] must have {self.order} value(s)")
+            return float(start["gamma"]), c0, None
+        grid_tab = self.grid_search(grid, progress=progress)
+        best = grid_tab.loc[grid_tab["ssr"].idxmin()]
+        return float(best["gamma"]), best.iloc[1:1 + self.order].to_numpy(dtype=float), grid_tab
+
     def grid_search(self, grid: TransitionGrid | None = None, *, progress: bool = False
                     ) -> pd.DataFrame:
         """Concentrated SSR over the grid of :math:`(\\gamma, c)`; one row per grid point."""
@@ -647,17 +663,7 @@ class SmoothTransition:
             Show a progress bar during the grid search.
         """
         check_choice("cov_type", cov_type, ("unadjusted", "robust"))
-        grid_tab = None
-        if start is not None and "gamma" in start and "c" in start:
-            gamma0 = float(start["gamma"])
-            c0 = np.atleast_1d(np.asarray(start["c"], dtype=float))
-            if c0.size != self.order:
-                raise SpecificationError(f"start['c'] must have {self.order} value(s)")
-        else:
-            grid_tab = self.grid_search(grid, progress=progress)
-            best = grid_tab.loc[grid_tab["ssr"].idxmin()]
-            gamma0 = float(best["gamma"])
-            c0 = best.iloc[1:1 + self.order].to_numpy(dtype=float)
+        gamma0, c0, grid_tab = self._start_values(start, grid, progress)
         _, b0 = self._concentrated_ssr(gamma0, c0)
         theta0 = np.concatenate([b0, [gamma0], c0])
         p = theta0.size
@@ -933,17 +939,7 @@ class PanelSmoothTransition(SmoothTransition):
         progress : bool
         """
         check_choice("cov_type", cov_type, ("clustered", "unadjusted"))
-        grid_tab = None
-        if start is not None and "gamma" in start and "c" in start:
-            gamma0 = float(start["gamma"])
-            c0 = np.atleast_1d(np.asarray(start["c"], dtype=float))
-            if c0.size != self.order:
-                raise SpecificationError(f"start['c'] must have {self.order} value(s)")
-        else:
-            grid_tab = self.grid_search(grid, progress=progress)
-            best = grid_tab.loc[grid_tab["ssr"].idxmin()]
-            gamma0 = float(best["gamma"])
-            c0 = best.iloc[1:1 + self.order].to_numpy(dtype=float)
+        gamma0, c0, grid_tab = self._start_values(start, grid, progress)
         lo_c, hi_c = (float(np.min(self._q)), float(np.max(self._q))) if c_bounds is None \
             else (float(c_bounds[0]), float(c_bounds[1]))
         if not lo_c < hi_c:
