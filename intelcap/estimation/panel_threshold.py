@@ -131,6 +131,10 @@ class PanelThresholdConvention:
     grid : int or None
         Number of quantile positions of the sorted unique threshold values (``None``: all
         unique values, the exhaustive search).
+    positions : {"hansen", "interior"}
+        Where the ``grid`` positions lie in the unique values: ``"hansen"``, Hansen's
+        ``trim, trim + 1/grid, ..., 1 - trim``; ``"interior"``, ``grid`` points equally spaced
+        strictly inside ``[trim, 1 - trim]`` (see :func:`_interior_grid`).
     trim : tuple of float
         Default trimming of the first, second and third threshold search.
     sigma_df : str
@@ -146,6 +150,7 @@ class PanelThresholdConvention:
     trim: tuple[float, float, float]
     sigma_df: str
     source: str
+    positions: str = "hansen"
 
     def __str__(self) -> str:
         return f"PanelThresholdConvention({self.name!r}: {self.source})"
@@ -164,7 +169,9 @@ CONVENTIONS: dict[str, PanelThresholdConvention] = {
         sigma_df="nt-t",
         source="Stata xthreg (Wang 2015, Stata Journal 15(1)): regime 1(q <= g) as irecode(), "
                "all demeaned periods kept, grid(300) and trim(0.01) defaults of xthreg.ado, "
+               "grid points strictly inside [trim, 1 - trim] of the unique values (inferred), "
                "F with sigma^2 = RSS/(NT - T)",
+        positions="interior",
     ),
     "exhaustive": PanelThresholdConvention(
         name="exhaustive", strict=False, drop_last=False, grid=None, trim=(0.01, 0.01, 0.05),
@@ -187,6 +194,26 @@ def _hansen_grid(q: np.ndarray, qn: int, trim: float) -> np.ndarray:
     dd = np.unique(q)
     npts = int(math.floor(qn - 2 * qn * trim + 1 + 1e-9))
     sq = trim + np.arange(npts) * (1.0 / qn)
+    idx = np.floor(sq * dd.shape[0]).astype(np.int64) - 1
+    return dd[np.clip(idx, 0, dd.shape[0] - 1)]
+
+
+def _interior_grid(q: np.ndarray, qn: int, trim: float) -> np.ndarray:
+    """``qn`` unique values at positions equally spaced strictly inside ``[trim, 1 - trim]``.
+
+    Position :math:`p_j = trim + (1 - 2 trim) j/(qn + 1)`, :math:`j = 1, \\dots, qn`, and the
+    value ``dd[floor(p_j * rows(dd))]`` (1-based, as in Hansen's ``qq1``) of the sorted unique
+    values ``dd``. This is the ``"xthreg"`` grid. xthreg builds its grid in compiled Mata that
+    is not in our reference corpus, so the rule is inferred, not read. On ``hansen1999.dta``,
+    of the position families tried (Hansen's ``trim + j/qn``; ``qn`` points from ``trim`` to
+    ``1 - trim`` inclusive; ``trim + (1 - 2 trim) j/qn``; and this one), this is the only one
+    under which every common quantile definition (the nine of Hyndman and Fan, and
+    floor/ceil/round indexing of the sorted unique values) returns Wang's (2015, p. 130)
+    threshold 0.0154 (RSS 17.7818, F 35.20), for both ``grid(300)`` and ``grid(400)``; the
+    others mostly return 0.0157, the exhaustive optimum, which Wang's grid evidently misses.
+    """
+    dd = np.unique(q)
+    sq = trim + (1.0 - 2.0 * trim) * np.arange(1, qn + 1) / (qn + 1.0)
     idx = np.floor(sq * dd.shape[0]).astype(np.int64) - 1
     return dd[np.clip(idx, 0, dd.shape[0] - 1)]
 
@@ -415,9 +442,11 @@ class PanelThreshold:
             S/(n(T-1))`, later thresholds exclude ``grid*trim`` grid positions on each side of
             those already fixed). ``"xthreg"``: Stata's xthreg (Wang 2015): indicator
             :math:`1(q\\le\\gamma)` (``irecode``), all demeaned periods kept, ``grid(300)``,
-            ``trim(0.01)``, F with :math:`\\hat\\sigma^2 = RSS/(NT-T)`. xthreg builds its grid
-            in compiled Mata that we could not read; we use Hansen's quantile positions of the
-            unique values with xthreg's defaults. ``"exhaustive"``: the paper's definition,
+            ``trim(0.01)``, F with :math:`\\hat\\sigma^2 = RSS/(NT-T)`, ``grid`` unique values at
+            positions equally spaced strictly inside ``[trim, 1-trim]``. xthreg builds its grid
+            in compiled Mata that we could not read: that rule is inferred from Wang's (2015)
+            published output, which it reproduces (see ``_interior_grid``). ``"exhaustive"``:
+            the paper's definition,
             :math:`1(q\\le\\gamma)`, all periods, every unique value leaving at least
             ``ceil(trim*n)`` observations in each regime, :math:`\\hat\\sigma^2 = S/(n(T-1))`.
         trim : float or sequence of 3 floats, optional
@@ -509,7 +538,8 @@ class _Fitter:
         if qn is None:
             values = np.unique(model._q)
         else:
-            values = _hansen_grid(model._q, qn, trims[0])
+            make = _interior_grid if conv.positions == "interior" else _hansen_grid
+            values = make(model._q, qn, trims[0])
         self.grid = Grid(p, values, conv.strict)
         self.stage = _Stage(conv, self.grid, n, qn)
         self.mask1 = self._first_mask()
