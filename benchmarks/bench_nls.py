@@ -14,6 +14,19 @@ A second case fits the 7-parameter threshold-elasticity IC form (logistic transi
 observations, where a forward-difference Jacobian costs 7 model evaluations per iteration; the
 peer gets the logs of the data precomputed (the fairest hand-written numpy model).
 
+The script also prints the bound that the evaluation counts put on the ratio, measured in the
+same run: curve_fit's ``nfev`` model evaluations times the cost of one evaluation of the peer's
+model, over intelcap's ``nfev`` fused residual-and-Jacobian evaluations times the cost of one of
+those. The fixed costs of a fit (the p x p cross-products, the QR-based convergence diagnostics,
+the results object) come on top of intelcap's side, so the measured ratio stays below the bound.
+Both optimisers need about the same number of iterations (five or six); MINPACK's
+forward-difference Jacobian costs p + 1 = 5 model evaluations per iteration, while one fused
+evaluation of the residual and the analytic Jacobian costs about two and a half (measured:
+0.8 ms against 1.9 ms at 10^5 rows), and that is the whole of intelcap's margin. At 26 against
+6 evaluations the bound is about 1.9x (measured 1.3-1.6x): the issue's goal of 5x is out of
+reach for a model this cheap to evaluate, unless a fit needed far fewer iterations than
+Levenberg-Marquardt.
+
 Run: ``python benchmarks/bench_nls.py`` (not part of the test suite).
 """
 
@@ -78,6 +91,20 @@ def best_time(fn, repeats: int = REPEATS):
     return min(times), out
 
 
+def evaluation_bound(df: pd.DataFrame, x, p0: list[float], nfev_peer: int,
+                     nfev_ours: int) -> float:
+    """(peer evaluations x cost of one) / (intelcap evaluations x cost of one fused one)."""
+    model = NLS(FORMULA, df, START)
+    resid, _jac = model._functions()
+    theta = np.asarray(p0, dtype=float)
+    bump = iter(range(1, 10_000))  # a new parameter vector each time: no cached evaluation
+    t_ours, _ = best_time(lambda: resid(theta * (1 + 1e-12 * next(bump))), 20)
+    t_peer, _ = best_time(lambda: peer_model(x, *p0), 20)
+    print(f"  one evaluation: curve_fit's model {t_peer * 1e3:.2f} ms, intelcap's residual and "
+          f"Jacobian together {t_ours * 1e3:.2f} ms")
+    return nfev_peer * t_peer / (nfev_ours * t_ours)
+
+
 def main() -> None:
     df = simulate()
     x = (df["K"].to_numpy(), df["L"].to_numpy())
@@ -112,6 +139,8 @@ def main() -> None:
     print(f"  SSR intelcap {ours.ssr:.10g}, curve_fit {ssr_peer:.10g}")
     print(f"  same optimum: {same}")
     print(f"RATIO curve_fit / intelcap = {t_peer / t_ours:.2f}x (goal >= 5x)")
+    bound = evaluation_bound(df, x, p0, int(info["nfev"]), ours.nfev)
+    print(f"  bound from the evaluation counts alone: {bound:.2f}x")
     print(f"RATIO including the one-off compile = {t_peer / (t_ours + t_compile):.2f}x")
 
     te = simulate_te()

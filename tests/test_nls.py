@@ -218,3 +218,64 @@ def test_same_model_compiled_once(linear_data: pd.DataFrame) -> None:
     a = NLS("y ~ a + b*x", linear_data, {"a": 0.0, "b": 0.0})
     b = NLS("y ~ a + b*x", linear_data.iloc[:50], {"a": 1.0, "b": 1.0})
     assert a.compiled is b.compiled
+
+
+# ---------------------------------------------------------------------------------------------
+# tall data (n >= 20,000): Levenberg-Marquardt on the cross-product, diagnostics from J'J
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cov_type", ["unadjusted", "robust", "clustered"])
+def test_tall_linear_model_equals_ols(rng: np.random.Generator, cov_type: str) -> None:
+    """Tall data take the cross-product path (optimiser, diagnostics and covariance from J'J);
+    a model linear in its parameters must still equal OLS (QR-based), rel 1e-8."""
+    n = 30_000
+    x = rng.uniform(1, 5, n)
+    z = rng.normal(size=n)
+    y = 1.0 + 0.5 * x - 0.3 * z + rng.normal(size=n) * (0.5 + 0.2 * x)
+    df = pd.DataFrame({"y": y, "x": x, "z": z})
+    groups = np.arange(n) % 97
+    kw = {"clusters": groups} if cov_type == "clustered" else {}
+    res = nls("y ~ a + b*x + c*z", df, {"a": 0.0, "b": 0.0, "c": 0.0}, cov_type=cov_type, **kw)
+    ols = OLS(df["y"], df[["x", "z"]].assign(const=1.0)[["const", "x", "z"]]).fit(cov_type, **kw)
+    assert res.converged
+    np.testing.assert_allclose(res.params.to_numpy(), ols.params.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), ols.std_errors.to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(res.fitted_values.to_numpy(), ols.fitted_values.to_numpy(),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_tall_ces_matches_minpack_path(rng: np.random.Generator) -> None:
+    """A tall CES fit by the cross-product path equals the same fit through MINPACK with the
+    QR-based diagnostics (``method="lm"``): parameters rel 1e-7, standard errors and the
+    Jacobian's reciprocal condition number rel 1e-6."""
+    n = 30_000
+    k = np.exp(rng.normal(1, 0.6, n))
+    lab = np.exp(rng.normal(1, 0.6, n))
+    y = 2.0 * (0.35 * k**-0.6 + 0.65 * lab**-0.6) ** (0.9 / -0.6) * np.exp(
+        rng.normal(0, 0.05, n))
+    df = pd.DataFrame({"K": k, "L": lab, "Y": y})
+    formula = "log(Y) ~ log(A) + nu/rho*log(delta*K**rho + (1 - delta)*L**rho)"
+    start = {"A": 1.0, "delta": 0.5, "rho": -0.2, "nu": 1.0}
+    tall = nls(formula, df, start)
+    ref = nls(formula, df, start, method="lm")
+    assert tall.converged and ref.converged
+    np.testing.assert_allclose(tall.params.to_numpy(), ref.params.to_numpy(), rtol=1e-7)
+    np.testing.assert_allclose(tall.std_errors.to_numpy(), ref.std_errors.to_numpy(),
+                               rtol=1e-6)
+    np.testing.assert_allclose(tall.jacobian_rcond, ref.jacobian_rcond, rtol=1e-6)
+    assert tall.nfev < ref.nfev
+
+
+def test_tall_ill_conditioned_falls_back_to_qr(rng: np.random.Generator) -> None:
+    """When the scaled Jacobian's condition number exceeds the cross-product limit, J itself is
+    factored: two nearly collinear regressors (condition ~1e5) still give OLS's standard errors
+    to rel 1e-6."""
+    n = 30_000
+    x = rng.normal(size=n)
+    w = x + 1e-5 * rng.normal(size=n)
+    y = 1.0 + x + w + rng.normal(size=n)
+    df = pd.DataFrame({"y": y, "x": x, "w": w})
+    res = nls("y ~ a + b*x + c*w", df, {"a": 0.0, "b": 0.0, "c": 0.0})
+    ols = OLS(df["y"], df[["x", "w"]].assign(const=1.0)[["const", "x", "w"]]).fit()
+    assert res.jacobian_rcond < 1e-4
+    np.testing.assert_allclose(res.params.to_numpy(), ols.params.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), ols.std_errors.to_numpy(), rtol=1e-6)

@@ -537,9 +537,11 @@ class NLS:
             raise ParameterError(
                 f"the model cannot be evaluated at the start values (non-finite residual at row "
                 f"{self._index[pos]!r}); check the start values {self.start.to_dict()}")
-        lhs_norm = float(np.linalg.norm(r0 + self.predict(self.start).to_numpy()))
-        run = _optimise(resid, jac, theta0, self.bounds, config, self.nobs, lhs_norm)
-        return NLSResults._build(self, run, cov_type, groups, hc, debiased, config)
+        # the left-hand side (data only): the residual plus the fitted value at any point
+        lhs = r0 + self.predict(self.start).to_numpy()
+        run = _optimise(resid, jac, theta0, self.bounds, config, self.nobs,
+                        float(np.linalg.norm(lhs)))
+        return NLSResults._build(self, run, cov_type, groups, hc, debiased, config, lhs)
 
     def _clusters(self, clusters) -> np.ndarray:
         if clusters is None:
@@ -691,13 +693,20 @@ def _cholesky_qr2(a: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
 
 @dataclass
 class _Factor:
-    """Column-scaled Jacobian J/norms = Q U diag(s) V' (thin QR, then the SVD of the p x p R)."""
+    """Column-scaled Jacobian J/norms = Q U diag(s) V' (thin QR, then the SVD of the p x p R).
 
-    q: np.ndarray
+    Built from J itself (:meth:`of`), or for tall, well-conditioned Jacobians from the
+    cross-products :math:`J'J` and :math:`J'e` that the optimiser already holds
+    (:meth:`from_cross`); Q is then not formed and ``qtr`` holds :math:`Q'e`.
+    """
+
+    q: np.ndarray | None
     u: np.ndarray
     s: np.ndarray
     vt: np.ndarray
     norms: np.ndarray
+    nrows: int = 0
+    qtr: np.ndarray | None = None
 
     @classmethod
     def of(cls, J: np.ndarray) -> _Factor:
@@ -708,12 +717,41 @@ class _Factor:
         if q is None:
             q, r = np.linalg.qr(js)
         u, s, vt = np.linalg.svd(r)
-        return cls(q, u, s, vt, norms)
+        return cls(q, u, s, vt, norms, J.shape[0])
+
+    @classmethod
+    def from_cross(cls, A: np.ndarray, g: np.ndarray, nrows: int) -> _Factor | None:
+        """From :math:`A = J'J` and :math:`g = J'e`, or ``None`` if that is not accurate.
+
+        With :math:`D = \\mathrm{diag}(A)^{1/2}` and the Cholesky factor
+        :math:`D^{-1}AD^{-1} = R'R`, :math:`R` is the triangular factor of the QR of
+        :math:`JD^{-1}` and :math:`Q'e = R^{-T}D^{-1}g`. Forming the cross-product squares the
+        condition number, so this is used only when the scaled Jacobian's condition number is
+        below ``_CROSS_MAX_COND`` (relative error of the results then below about
+        :math:`10^{-8}`); otherwise the caller factors J itself (CholeskyQR2 or Householder).
+        """
+        d2 = np.diag(A)
+        if not (np.all(np.isfinite(A)) and np.all(np.isfinite(g)) and np.all(d2 > 0)):
+            return None
+        norms = np.sqrt(d2)
+        try:
+            r = np.linalg.cholesky(A / np.outer(norms, norms)).T
+        except np.linalg.LinAlgError:
+            return None
+        u, s, vt = np.linalg.svd(r)
+        if not s[-1] * _CROSS_MAX_COND > s[0]:
+            return None
+        qtr = sla.solve_triangular(r, g / norms, trans="T")
+        return cls(None, u, s, vt, norms, nrows, qtr)
 
     def inv_s(self) -> np.ndarray:
         s = self.s
-        tol = s[0] * max(self.q.shape) * _EPS
+        tol = s[0] * max(self.nrows, s.shape[0]) * _EPS
         return np.where(s > tol, 1.0 / np.where(s > tol, s, 1.0), 0.0)
+
+    def q_t(self, r: np.ndarray) -> np.ndarray:
+        """:math:`Q'r` (``r`` the residuals the factor was built with, when Q is not held)."""
+        return self.qtr if self.q is None else _tdot(self.q, r)
 
     def solve(self, qr_: np.ndarray) -> np.ndarray:
         """Minimum-norm least-squares solution of J d = r given Q'r."""
@@ -725,28 +763,40 @@ class _Factor:
         return core / np.outer(self.norms, self.norms)
 
 
+#: largest condition number of the scaled Jacobian for which the diagnostics and the covariance
+#: are computed from the cross-product J'J (see :meth:`_Factor.from_cross`)
+_CROSS_MAX_COND = 1e4
+
+
 def _gauss_newton_step(r: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, _Factor]:
     """Minimum-norm solution of J d = r and the factorisation used."""
     f = _Factor.of(J)
-    return f.solve(_tdot(f.q, r)), f
+    return f.solve(f.q_t(r)), f
 
 
 def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
-              config: OptimizerConfig, lhs_norm: float, bounds=None) -> _Check:
+              config: OptimizerConfig, lhs_norm: float, bounds=None,
+              cross: tuple[np.ndarray, np.ndarray] | None = None) -> _Check:
+    """Convergence diagnostics at ``theta`` (``cross``: :math:`J'J, J'e` there, if known)."""
     n, p = J.shape
     if not (np.all(np.isfinite(J)) and np.all(np.isfinite(r))):
         return _Check(False, "the residuals or the Jacobian are not finite at the optimum")
-    norms = np.linalg.norm(J, axis=0)
-    grad = float(np.linalg.norm(_tdot(J, r)))
+    fac = _Factor.from_cross(*cross, n) if cross is not None else None
+    if fac is not None:
+        norms, grad = fac.norms, float(np.linalg.norm(cross[1]))
+    else:
+        norms = np.linalg.norm(J, axis=0)
+        grad = float(np.linalg.norm(_tdot(J, r)))
     if np.any(norms == 0):
         zero = int(np.flatnonzero(norms == 0)[0])
         return _Check(False, f"the Jacobian column of parameter number {zero + 1} is zero at the "
                       "optimum (the parameter has no effect there)", rcond=0.0,
                       gradient_norm=grad)
-    fac = _Factor.of(J)
+    if fac is None:
+        fac = _Factor.of(J)
     s = fac.s
     rcond = float(s[-1] / s[0])
-    q1r = _tdot(fac.q, r)
+    q1r = fac.q_t(r)
     step = fac.solve(q1r)
     proj2 = float(q1r @ q1r)
     total = _ssq(r)
@@ -922,6 +972,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
     gn_tries = 0
     new_point = True
     d_gn = np.zeros(p)
+    cross = None  # (x, J'J, J'e) at the last point where they were formed
     while nfev < max_nfev:
         if new_point:
             if not np.all(np.isfinite(J)):
@@ -930,8 +981,10 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
             norms = np.sqrt(np.diag(A))
             if not np.all(norms > 0):
                 return _lm_failed(nfev, njev)
+            g = _tdot(J, r)
+            cross = (x.copy(), A, g)
             As = A / np.outer(norms, norms)
-            gs = _tdot(J, r) / norms
+            gs = g / norms
             if F == 0.0 or float(np.max(np.abs(gs))) <= config.gtol * np.sqrt(F):
                 status = 1
                 break
@@ -1000,7 +1053,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
     message = _STATUS_MESSAGES[status]
     status = 3 if status == 5 else status  # a step test, reported as MINPACK's xtol status
     return optimize.OptimizeResult(x=x, fun=np.asarray(r, dtype=float), status=status,
-                                   message=message, nfev=nfev, njev=njev)
+                                   message=message, nfev=nfev, njev=njev, cross=cross)
 
 
 def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
@@ -1024,11 +1077,16 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
     checked_x: np.ndarray | None = None
     J_best: np.ndarray | None = None
 
+    cross = None  # (x, J'J, J'e) from the tall Levenberg-Marquardt run
+
     def diagnose() -> _Check:
         nonlocal check, checked_x, J_best
         if checked_x is None or not np.array_equal(checked_x, best[1]):
             J_best = jac(best[1])
-            check = _diagnose(best[1], best[2], J_best, best[3], config, lhs_norm, bounds)
+            here = (cross[1], cross[2]) if (
+                cross is not None and np.array_equal(cross[0], best[1])) else None
+            check = _diagnose(best[1], best[2], J_best, best[3], config, lhs_norm, bounds,
+                              here)
             checked_x = best[1].copy()
         return check
 
@@ -1047,6 +1105,7 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
                     out = None
                     if method == "lm" and config.method == "auto" and n >= _CHOLQR_MIN_ROWS:
                         out = _lm_tall(resid, jac, x, config)
+                        cross = out.get("cross")
                         if out.x is None:  # gave up: count its evaluations, MINPACK takes over
                             nfev += int(out.nfev)
                             njev += int(out.njev)
@@ -1133,7 +1192,7 @@ class NLSResults(Results):
 
     @classmethod
     def _build(cls, model: NLS, run: _Run, cov_type: str, groups, hc: str, debiased: bool,
-               config: OptimizerConfig) -> NLSResults:
+               config: OptimizerConfig, lhs: np.ndarray) -> NLSResults:
         n, p = run.jac.shape
         names = list(model.params)
         params = pd.Series(run.x, index=names, name="parameter")
@@ -1162,8 +1221,8 @@ class NLSResults(Results):
         # (kept when not converged: the ConvergenceWarning and .converged say why)
         index = model._index
         resids = pd.Series(e, index=index, name="residual")
-        fitted = model.predict(params)
-        lhs_vals = fitted + resids
+        fitted = pd.Series(lhs - e, index=index, name="fitted_values")
+        lhs_vals = pd.Series(lhs, index=index)
         res = cls(params, None if cov is None else pd.DataFrame(cov, index=names, columns=names),
                   nobs=n, df_resid=df_resid, resids=resids, fitted_values=fitted, ssr=ssr,
                   model_name="Nonlinear Least Squares", dependent=model.dependent,
