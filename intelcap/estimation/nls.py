@@ -64,8 +64,12 @@ With :math:`J` at :math:`\\hat\\theta`, :math:`s^2 = \\mathrm{SSR}/(n - p)`:
 * ``"clustered"``: :math:`(J'J)^{-1} \\sum_g J_g'e_g e_g'J_g (J'J)^{-1}` times
   :math:`\\frac{G}{G-1}\\frac{n-1}{n-p}` (Stata's small-sample factor; ``debiased=False`` drops it).
 
-:math:`(J'J)^{-1}` is formed from the singular value decomposition of the column-scaled Jacobian,
-never by inverting the cross-product.
+:math:`(J'J)^{-1}` is formed from the singular value decomposition of the triangular factor of the
+column-scaled Jacobian, never by inverting the cross-product. That factor comes from a QR of the
+Jacobian, except after the long-data Levenberg-Marquardt run when the scaled Jacobian's condition
+number is below :math:`10^4`: then it is the Cholesky factor of the scaled :math:`J'J` the
+optimiser already holds (relative error below about :math:`10^{-8}`), which saves a second pass
+over the n x p Jacobian; the diagnostics are computed from the same factor.
 
 References
 ----------
