@@ -697,7 +697,9 @@ class _Fitter:
         gdiag = self.grid.gdiag()
         out = []
         reps = self.boot.reps
-        bar = progress_bar(total=reps, desc=f"bootstrap F{k_alt}", progress=self.progress)
+        # no tqdm object at all without a bar: building a disabled one costs about 1 ms
+        bar = (progress_bar(total=reps, desc=f"bootstrap F{k_alt}") if self.progress
+               else None)
         try:
             for start in range(0, reps, self.boot.block):
                 b = min(self.boot.block, reps - start)
@@ -716,9 +718,11 @@ class _Fitter:
                     s_cur = ssr[jj, np.arange(b)]
                     fixed = np.column_stack([fixed, jj])
                 out.append((s_prev - s_cur) / (s_cur / self.den))
-                bar.update(b)
+                if bar is not None:
+                    bar.update(b)
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
         return np.concatenate(out)
 
     # -- final model --------------------------------------------------------------------------
@@ -771,11 +775,13 @@ class _Fitter:
 def _regime_shares(index: pd.MultiIndex, regime: np.ndarray, n_regimes: int) -> pd.DataFrame:
     """Share of entities in each regime by period (Hansen 1999, Table 4)."""
     time = index.get_level_values(1)
-    dummies = pd.DataFrame(
-        {f"regime{j + 1}": (regime == j).astype(float) for j in range(n_regimes)},
-        index=time,
+    codes, periods = pd.factorize(time, sort=True)
+    counts = np.bincount(codes)
+    return pd.DataFrame(
+        {f"regime{j + 1}": np.bincount(codes, weights=regime == j, minlength=counts.shape[0])
+         / counts for j in range(n_regimes)},
+        index=periods.rename(time.name),
     )
-    return dummies.groupby(level=0).mean()
 
 
 # ---------------------------------------------------------------------------------------------
