@@ -87,13 +87,6 @@ class PanelArrays:
         ind = self.q < g if strict else self.q <= g
         return self.tr(self.r * ind[:, None]) * self.kept[:, None]
 
-    def d_many(self, values: np.ndarray, strict: bool) -> np.ndarray:
-        """``[D(g_1), D(g_2), ...]`` side by side: shape (n, len(values) * k2)."""
-        v = np.asarray(values, dtype=float)[None, :]
-        ind = (self.q[:, None] < v) if strict else (self.q[:, None] <= v)  # (n, U)
-        u = (ind[:, :, None] * self.r[:, None, :]).reshape(self.q.shape[0], -1)
-        return self.tr(u) * self.kept[:, None]
-
 
 class Grid:
     """Candidate thresholds with the prefix positions of the sorted threshold variable.
@@ -167,8 +160,10 @@ class Grid:
         n = p.q.shape[0]
         rank = np.empty(n, dtype=np.int64)
         rank[p.order] = np.arange(n)
-        # rows grouped by entity, in q order inside each entity
-        ent_order = np.lexsort((rank, p.codes))
+        # rows grouped by entity, in q order inside each entity: a stable sort of the q order
+        # by entity code (a radix sort on the small integer type, ~10x faster than lexsort)
+        codes_q = p.codes[p.order].astype(np.min_scalar_type(p.n_entities))
+        ent_order = p.order[np.argsort(codes_q, kind="stable")]
         r_e = p.r[ent_order]
         kept_e = p.kept[ent_order].astype(float)
         ti_e = p.Ti[ent_order]
@@ -407,7 +402,7 @@ def ssr_profile_batch(grid: Grid, norm2: np.ndarray, c: np.ndarray, fixed_idx: n
 
 
 class EntityResampler:
-    """Hansen's (1999) bootstrap draws, evaluated in one pass over the (B x n) draws.
+    """Hansen's (1999) bootstrap draws, evaluated in three passes over the (B x n) draws.
 
     For the null model with fitted values ``yp`` and residuals ``e`` (kept vectors), a
     replication replaces every entity's residual vector by that of an entity drawn with
@@ -421,9 +416,20 @@ class EntityResampler:
     where :math:`D(g)'e^* = \\sum_{q<g} r\\,\\mathrm{tr}(e)_{src}` (whole-entity relabelling
     commutes with the within transformation). With :math:`e = \\mathrm{tr}(e) + \\bar e_i`,
     ``W'e*`` and ``y_p'e*`` are a dense product with the same gathered ``tr(e)`` plus entity
-    sums, and ``e*'e*`` a sum of entity norms. So the only pass over B x n numbers copies whole
-    rows of ``tr(e)`` and multiplies them by a sparse matrix summing each segment of the q
-    order (weighted by *r*) and by ``[W, y_p]``.
+    sums, and ``e*'e*`` a sum of entity norms.
+
+    The remaining work over B x n numbers per block of B replications, all in :meth:`stats`:
+
+    1. the gather ``e*`` = ``tr(e)`` of the drawn entities, (T_max * N, B) (one write);
+    2. the sparse product summing ``r * e*`` over each segment of the q order (one read);
+    3. the dense product ``[W, y_p]' e*`` (one read, p + 1 multiply-adds per number).
+
+    Everything else (the prefix sums over the K segments, the threshold search over G x B
+    candidates, the later stages' fixed thresholds via :meth:`Grid.cross`) works on G x B,
+    G x N or K x B arrays. On Hansen's data (n = 7910, G = K = 300, N = 565) the three passes
+    take about as long as one ``numpy.cumsum`` over the B x n matrix, and the fit's fixed costs
+    (sorting by q, the D'D updates, the final regression and its pandas results) another
+    ~8 ms, which is what separates a single-threshold fit from the benchmark's floor.
     """
 
     def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray) -> None:
