@@ -217,7 +217,7 @@ class Grid:
         if self._prefix is None:
             p = self.panel
             n = p.q.shape[0]
-            t_max, prefix_of, _ = self.segments()
+            prefix_of = self.segments()[1]
             pos_counts = np.unique(self.counts[self.counts > 0])
             n_seg = pos_counts.shape[0]
             seg_sorted = np.searchsorted(pos_counts, np.arange(n), side="right")
