@@ -482,6 +482,17 @@ def test_misaligned_inputs(rng):
         PanelThreshold(df["y"], df[["x"]].iloc[1:], df["q"], regime_exog=df[["r0"]])
 
 
+def _engine_panel(rng, convention: str, strict: bool):
+    """The engine's arrays and a 17-point grid for an unbalanced simulated panel (k2 = 2)."""
+    from intelcap.estimation._panel_threshold_engine import Grid, PanelArrays
+
+    df = _simulate(rng, 25, 5, k2=2, unbalanced=True)
+    codes = pd.factorize(df.index.get_level_values(0))[0]
+    p = PanelArrays(codes, df["y"].to_numpy(), df[["x"]].to_numpy(), df[["r0", "r1"]].to_numpy(),
+                    df["q"].to_numpy(), drop_last=convention == "hansen")
+    return p, Grid(p, np.quantile(df["q"], np.linspace(0.1, 0.9, 17)), strict=strict)
+
+
 @pytest.mark.parametrize("scheme", ["entity", "wild"])
 @pytest.mark.parametrize("convention", ["hansen", "xthreg"])
 def test_resampler_equals_explicit_bootstrap_samples(rng, convention, scheme):
@@ -490,16 +501,10 @@ def test_resampler_equals_explicit_bootstrap_samples(rng, convention, scheme):
     v_i e_i with Rademacher v_i ("wild"), on an unbalanced panel."""
     from intelcap.estimation._panel_threshold_engine import (
         EntityResampler,
-        Grid,
-        PanelArrays,
         WildClusterResampler,
     )
 
-    df = _simulate(rng, 25, 5, k2=2, unbalanced=True)
-    codes = pd.factorize(df.index.get_level_values(0))[0]
-    p = PanelArrays(codes, df["y"].to_numpy(), df[["x"]].to_numpy(), df[["r0", "r1"]].to_numpy(),
-                    df["q"].to_numpy(), drop_last=convention == "hansen")
-    grid = Grid(p, np.quantile(df["q"], np.linspace(0.1, 0.9, 17)), strict=True)
+    p, grid = _engine_panel(rng, convention, strict=True)
     beta = np.linalg.lstsq(p.w, p.y_t, rcond=None)[0]
     yp = p.w @ beta
     e = p.y_t - yp
@@ -545,18 +550,11 @@ def test_cross_products_and_batched_profile_equal_direct(rng, convention):
     and the batched profile with per-column fixed thresholds equals ``ssr_profile`` column by
     column (k2 = 2, two fixed thresholds, unbalanced panel, dropped rows or not)."""
     from intelcap.estimation._panel_threshold_engine import (
-        Grid,
-        PanelArrays,
         ssr_profile,
         ssr_profile_batch,
     )
 
-    df = _simulate(rng, 25, 5, k2=2, unbalanced=True)
-    codes = pd.factorize(df.index.get_level_values(0))[0]
-    p = PanelArrays(codes, df["y"].to_numpy(), df[["x"]].to_numpy(), df[["r0", "r1"]].to_numpy(),
-                    df["q"].to_numpy(), drop_last=convention == "hansen")
-    grid = Grid(p, np.quantile(df["q"], np.linspace(0.1, 0.9, 17)),
-                strict=convention == "hansen")
+    p, grid = _engine_panel(rng, convention, strict=convention == "hansen")
     idx = np.array([3, 12, 5])
     got = grid.cross(idx)
     for pos, j in enumerate(idx):
