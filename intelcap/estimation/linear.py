@@ -436,7 +436,8 @@ class LinearModelResults(Results):
             fitted = fitted.iloc[:, 0]
         if isinstance(resids, pd.DataFrame):
             resids = resids.iloc[:, 0]
-        debiased = bool(getattr(lm, "debiased", True))
+        # linearmodels keeps the flag as the private ``_debiased`` (no public attribute).
+        debiased = bool(getattr(lm, "_debiased", True))
         df_resid = float(getattr(lm, "df_resid", lm.nobs - len(params)))
         if df_resid.is_integer():
             df_resid = int(df_resid)
