@@ -537,9 +537,16 @@ def capitalize(
 
     Examples
     --------
-    >>> from intelcap.accounts.capitalize import capitalize          # doctest: +SKIP
-    >>> adj = capitalize(tables, policy=CapitalizationPolicy(rate=0.33))  # doctest: +SKIP
-    >>> adj.gdp()                                                    # doctest: +SKIP
+    Capitalize 10% of the intermediate use of BEA commodity 514 (data processing and
+    information services) in the US 2022 supply-use tables:
+
+    >>> from intelcap.datasets import bea_supply_use
+    >>> tables = bea_supply_use.load(2022)
+    >>> adj = capitalize(tables, policy=CapitalizationPolicy(products=["514"], share=0.1,
+    ...                                                      rate=0.33))
+    >>> gdp = adj.gdp()
+    >>> bool(gdp.loc[2022, "production"] > 26_006_889)
+    True
     """
     if policy is None:
         raise SpecificationError("capitalize needs a policy (CapitalizationPolicy(...))")

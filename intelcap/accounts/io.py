@@ -181,7 +181,9 @@ _FIXED_TIME = _dt.datetime(2000, 1, 1)
 
 
 def _write_excel(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) -> None:
-    from openpyxl import Workbook
+    from intelcap._optional import import_optional
+
+    Workbook = import_optional("openpyxl", "excel", "writing an Excel table").Workbook
 
     wb = Workbook(write_only=True)
     wb.properties.creator = f"intelcap {__version__}"
@@ -225,7 +227,9 @@ def _normalise_zip(src: Path, dst: Path) -> None:
 
 
 def _read_excel(path: Path, sheet: str = "data") -> pd.DataFrame:
-    from openpyxl import load_workbook
+    from intelcap._optional import import_optional
+
+    load_workbook = import_optional("openpyxl", "excel", "reading an Excel table").load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
     try:

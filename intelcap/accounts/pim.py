@@ -985,7 +985,9 @@ class PIMResult(SummaryMixin):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from intelcap._optional import import_optional
+
+        plt = import_optional("matplotlib.pyplot", "plot", "plot()")
 
         lay = self.layout
         if series is None:

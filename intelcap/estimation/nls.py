@@ -1343,7 +1343,7 @@ def nls(formula: str, data: pd.DataFrame, start: Mapping[str, float] | pd.Series
     >>> x = np.linspace(0, 5, 50); y = 3 * (1 - np.exp(-0.7 * x))
     >>> res = nls("y ~ b1*(1 - exp(-b2*x))", pd.DataFrame({"x": x, "y": y}),
     ...           {"b1": 1.0, "b2": 0.1})
-    >>> round(res.params["b2"], 6)
+    >>> round(float(res.params["b2"]), 6)
     0.7
     """
     fit_kw = {k: options.pop(k) for k in ("hc", "debiased") if k in options}

@@ -335,7 +335,9 @@ class _TransitionResultsMixin:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from intelcap._optional import import_optional
+
+        plt = import_optional("matplotlib.pyplot", "plot", "plot()")
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
