@@ -127,7 +127,19 @@ def _load_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"configuration file not found: {path}")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read()
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the configuration file "
+                          f"({err.strerror or type(err).__name__})") from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ConfigError(f"{path}: the configuration file is UTF-16 encoded; save it as UTF-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: the configuration file is not UTF-8 text (undecodable byte "
+                          f"at offset {err.start}); save it as UTF-8") from None
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
 
@@ -197,15 +209,11 @@ def _write_csv(frame: Any, path: Path) -> None:
 # the adjust command
 # ------------------------------------------------------------------------------------------
 def _read_spending(path: Path) -> Any:
-    import pandas as pd
+    from intelcap.accounts.io import read_csv_file
 
-    from intelcap.exceptions import DataError
-
-    try:
-        return pd.read_csv(path, dtype={"sector": str, "industry": str, "product": str,
-                                        "use": str, "unit": str})
-    except (ValueError, OSError) as err:
-        raise DataError(f"{path.name}: cannot read the spending CSV: {err}") from None
+    return read_csv_file(path, f"spending file {path.name}",
+                         dtype={"sector": str, "industry": str, "product": str, "use": str,
+                                "unit": str})
 
 
 def _revision_text(rev: Any, unit: str, route: str) -> str:

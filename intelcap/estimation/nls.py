@@ -546,6 +546,15 @@ class NLS:
                 f"{self._index[pos]!r}); check the start values {self.start.to_dict()}")
         # the left-hand side (data only): the residual plus the fitted value at any point
         lhs = r0 + self.predict(self.start).to_numpy()
+        with np.errstate(over="ignore", invalid="ignore"):
+            scales = (float(np.linalg.norm(lhs)), float(np.linalg.norm(r0)))
+        if not all(np.isfinite(scales)):
+            big = float(np.max(np.abs(np.r_[lhs, r0])))
+            raise DataError(
+                f"the sum of squares of {self.dependent!r} (or of the residuals at the start "
+                f"values) overflows double precision (largest magnitude {big:.3g}); rescale the "
+                "data (for example express them in larger units) so that squares stay below "
+                "1e300")
         run = _optimise(resid, jac, theta0, self.bounds, config, self.nobs,
                         float(np.linalg.norm(lhs)))
         return NLSResults._build(self, run, cov_type, groups, hc, debiased, config, lhs)
@@ -788,6 +797,9 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
     n, p = J.shape
     if not (np.all(np.isfinite(J)) and np.all(np.isfinite(r))):
         return _Check(False, "the residuals or the Jacobian are not finite at the optimum")
+    if not (np.isfinite(lhs_norm) and np.isfinite(_ssq(r))):
+        return _Check(False, "the sum of squared residuals overflows double precision at the "
+                      "optimum; rescale the data")
     fac = _Factor.from_cross(*cross, n) if cross is not None else None
     if fac is not None:
         norms, grad = fac.norms, float(np.linalg.norm(cross[1]))
