@@ -1,4 +1,4 @@
-"""Safe parsing of user expressions into sympy (DESIGN: "never eval of a user string").
+"""Safe parsing of user expressions into sympy: a user string is never evaluated.
 
 A user string such as ``"Y ~ A * K**alpha * L**(1 - alpha)"`` is parsed by Python's :mod:`ast`
 module (which only reads, never runs), every node is checked against a whitelist, and the sympy

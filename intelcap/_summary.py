@@ -1,4 +1,4 @@
-"""Summary objects that print as text, HTML and LaTeX (STYLE.md 3).
+"""Summary objects that print as text, HTML and LaTeX.
 
 A :class:`Summary` is a title, a header of (label, value) pairs and zero or more tables
 (:class:`pandas.DataFrame`). Every intelcap results object returns one from ``.summary`` and gets

@@ -1,6 +1,6 @@
 """Validation and pandas-boundary helpers shared by every module.
 
-The rule (STYLE.md 8-10): validate at the boundary, name the culprit, remember the caller's index,
+The rule: validate at the boundary, name the culprit, remember the caller's index,
 compute on arrays and wrap back; never align silently; randomness only through
 :class:`numpy.random.Generator`.
 """
@@ -160,7 +160,7 @@ def require_aligned(objs: Mapping[str, pd.Series | pd.DataFrame]) -> pd.Index | 
 
 def progress_bar(iterable: Iterable | None = None, *, total: int | None = None,
                  desc: str | None = None, progress: bool = True):
-    """A tqdm progress bar that ``progress=False`` turns off (STYLE: long work shows progress)."""
+    """A tqdm progress bar that ``progress=False`` turns off (long work shows progress)."""
     from tqdm.auto import tqdm
 
     return tqdm(iterable, total=total, desc=desc, disable=not progress, leave=False)

@@ -5,7 +5,7 @@ API spending to capitalize (read from the table's intermediate consumption of th
 products, or given separately) and a :class:`~intelcap.accounts.policy.CapitalizationPolicy`,
 and returns an :class:`Adjustment`: the revised tables, the capital tables of the new asset
 ("intelligent capital", product ``policy.asset``), and an audit ledger with one row per changed
-cell. The rules are those of DESIGN.md section 3.
+cell. The recording rules are these.
 
 Let :math:`R_{tsi}` be the amount capitalized in period :math:`t` by producer cell
 :math:`(s, i)` (sector, industry) and :math:`C_{tsi}` the consumption of fixed capital of the

@@ -1,6 +1,6 @@
 """The capitalization policy: which model-API spending is capitalized, and how it depreciates.
 
-A :class:`CapitalizationPolicy` is a small configuration object (STYLE.md 6) that holds every
+A :class:`CapitalizationPolicy` is a small configuration object that holds every
 choice a statistics bureau makes when it records firms' spending on model APIs (tokens) as gross
 fixed capital formation in "intelligent capital":
 

@@ -1,4 +1,4 @@
-"""The one results vocabulary of every intelcap estimator (STYLE.md 2-4).
+"""The one results vocabulary of every intelcap estimator.
 
 :class:`Results` is the base class: estimators compute arrays, then hand labelled pandas objects
 to it. Its names are linearmodels' (``params``, ``std_errors``, ``tstats``, ``pvalues``, ``cov``,

@@ -371,7 +371,7 @@ class Emergence(Transition):
                 f"rho={self.rho}, kind={self.kind!r}, gamma={self.gamma})")
 
 
-#: Transition functions by name (STYLE 5: choices by name from a registry).
+#: Transition functions by name: every choice of transition is made by name from this registry.
 TRANSITIONS: dict[str, type[Transition]] = {
     "step": Step,
     "logistic": Logistic,
