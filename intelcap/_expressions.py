@@ -73,10 +73,12 @@ def _build(node: ast.AST, symbols: Mapping[str, sp.Symbol], text: str) -> sp.Exp
             return _CONSTANTS[node.id]
         if node.id in FUNCTIONS:
             raise ExpressionError(f"function {node.id!r} must be called, in {text!r}")
-        raise ExpressionError(
+        err = ExpressionError(
             f"unknown name {node.id!r} in expression {text!r}; declared names are "
             f"{sorted(symbols)} and functions {sorted(FUNCTIONS)}"
         )
+        err.unknown_name = node.id  # lets a caller say what the name should have been
+        raise err
     if isinstance(node, ast.BinOp):
         op = _BINOPS.get(type(node.op))
         if op is None:

@@ -119,6 +119,7 @@ class ShareRule:
         return sum(getattr(self, f) is not None for f in _RULE_FIELDS)
 
     def describe(self) -> str:
+        """The rule in words, for the ledger and the summary (``"0.6 where sector='S11'"``)."""
         cond = ", ".join(f"{f}={getattr(self, f)!r}" for f in _RULE_FIELDS
                          if getattr(self, f) is not None)
         return f"{self.share:g} where {cond}" if cond else f"{self.share:g} everywhere"
