@@ -92,7 +92,7 @@ import scipy.linalg as sla
 import sympy as sp
 from scipy import optimize
 
-from intelcap._expressions import parse_formula
+from intelcap._expressions import parse_formula, usable_names
 from intelcap._validation import check_choice, handle_missing
 from intelcap.estimation.results import Results
 from intelcap.exceptions import (
@@ -354,8 +354,11 @@ class NLS:
                                 f"{columns}")
         else:
             self.formula = formula
+            # columns that cannot be named in an expression ('log', 'GDP growth', 0) are
+            # simply not available to it: unused columns never matter
+            usable = usable_names(columns)
             try:
-                self.lhs, self.rhs = parse_formula(formula, [*columns, *params], symbols=symbols)
+                self.lhs, self.rhs = parse_formula(formula, [*usable, *params], symbols=symbols)
             except ExpressionError as err:
                 missing = getattr(err, "unknown_name", None)
                 if missing is None:
