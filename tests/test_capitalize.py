@@ -1,4 +1,4 @@
-"""Capitalization of API spending (DESIGN.md section 3; issue 6 acceptance).
+"""Capitalization of API spending (the rules of intelcap.accounts.capitalize; issue 6).
 
 The analytic oracle of the hand-built economy: 100 a year capitalized, geometric depreciation
 at delta = 0.33 with the half-year convention, so

@@ -1,6 +1,6 @@
 """The capitalization policy: which model-API spending is capitalized, and how it depreciates.
 
-A :class:`CapitalizationPolicy` is a small configuration object (STYLE.md 6) that holds every
+A :class:`CapitalizationPolicy` is a small configuration object that holds every
 choice a statistics bureau makes when it records firms' spending on model APIs (tokens) as gross
 fixed capital formation in "intelligent capital":
 
@@ -119,6 +119,7 @@ class ShareRule:
         return sum(getattr(self, f) is not None for f in _RULE_FIELDS)
 
     def describe(self) -> str:
+        """The rule in words, for the ledger and the summary (``"0.6 where sector='S11'"``)."""
         cond = ", ".join(f"{f}={getattr(self, f)!r}" for f in _RULE_FIELDS
                          if getattr(self, f) is not None)
         return f"{self.share:g} where {cond}" if cond else f"{self.share:g} everywhere"

@@ -357,7 +357,16 @@ class NLS:
             # columns that cannot be named in an expression ('log', 'GDP growth', 0) are
             # simply not available to it: unused columns never matter
             usable = usable_names(columns)
-            self.lhs, self.rhs = parse_formula(formula, [*usable, *params], symbols=symbols)
+            try:
+                self.lhs, self.rhs = parse_formula(formula, [*usable, *params], symbols=symbols)
+            except ExpressionError as err:
+                missing = getattr(err, "unknown_name", None)
+                if missing is None:
+                    raise
+                raise ParameterError(
+                    f"start value of {missing!r} is missing: {missing!r} appears in the formula "
+                    f"{formula!r} but is neither a key of start {list(params)} nor a data column "
+                    f"{columns}; give its start value (or add the column)") from None
         expr_names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
         unused = [p for p in params if p not in expr_names]
         if unused:

@@ -974,6 +974,7 @@ class PanelThresholdResults(Results):
                      "Crit 1%": t.critical_values.get(0.01), "Reps": t.reps}
             for t in self._tests.values()
         }).T
+        tests["Reps"] = tests["Reps"].astype("Int64")  # a count: prints as 300, not 300.0000
         return [("Threshold estimates", ci), ("Threshold effect tests", tests),
                 ("Parameter estimates", self._params_table())]
 

@@ -335,6 +335,7 @@ class ThresholdRegression:
 
     @property
     def nobs(self) -> int:
+        """Number of observations used (after the missing-value policy)."""
         return int(self._y.shape[0])
 
     def __repr__(self) -> str:
@@ -763,6 +764,7 @@ class ThresholdRegressionResults(Results):
 
     @property
     def threshold_name(self) -> str:
+        """Name of the threshold variable :math:`q`."""
         return self.model.threshold_name
 
     @property
