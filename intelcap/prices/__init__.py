@@ -1,3 +1,44 @@
-"""intelcap.prices (see DESIGN.md)."""
+"""Price indices for the token economy (DESIGN.md section 4).
 
-__all__: list[str] = []
+* :mod:`~intelcap.prices.bilateral`: Laspeyres, Paasche, Fisher, Törnqvist, Walsh, Lowe, Young
+  and the elementary Jevons, Dutot and Carli; fixed-base and chained; matched-model coverage,
+  aggregation of sub-indices, contributions to change.
+* :mod:`~intelcap.prices.multilateral`: GEKS (Fisher, Törnqvist, Walsh, Jevons), CCDI,
+  time-product dummy and Geary-Khamis, with rolling windows and movement, window, half and mean
+  splices.
+* :mod:`~intelcap.prices.hedonic`: time-dummy and characteristics (imputation) hedonic indices
+  of price per token on capability scores; constant-capability decline rates (Epoch AI).
+* :mod:`~intelcap.prices.split`: service-side against resource-side indices (the
+  deflation-inflation split) and the effect on a CPI/PCE deflator of re-weighting or quality
+  adjusting the AI-service component.
+"""
+
+from intelcap.prices.bilateral import FORMULAS, aggregate, contributions, coverage, index
+from intelcap.prices.hedonic import (
+    HedonicIndexResults,
+    cheapest_above_threshold,
+    constant_quality_decline,
+    hedonic_index,
+)
+from intelcap.prices.multilateral import (
+    METHODS,
+    SPLICES,
+    multilateral_index,
+    splice_windows,
+)
+
+__all__ = [
+    "FORMULAS",
+    "METHODS",
+    "SPLICES",
+    "HedonicIndexResults",
+    "aggregate",
+    "cheapest_above_threshold",
+    "constant_quality_decline",
+    "contributions",
+    "coverage",
+    "hedonic_index",
+    "index",
+    "multilateral_index",
+    "splice_windows",
+]
