@@ -34,8 +34,12 @@ class Panel:
         return np.isfinite(self.p)
 
 
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _row_label(data: pd.DataFrame, pos: int) -> str:
-    return f"row {data.index[pos]!r} (position {pos})"
+    return f"row {_plain(data.index[pos])!r} (position {pos})"
 
 
 def _check_values(data: pd.DataFrame, col: str, values: np.ndarray, what: str) -> None:
@@ -120,8 +124,8 @@ def to_panel(
             pos = int(np.flatnonzero(pcodes == k)[0])
         raise DataError(
             f"column {period!r} is out of order at {_row_label(data, pos)} "
-            f"(period {per.iloc[pos]!r} after {per.iloc[pos - 1]!r}); rows must be sorted by "
-            f"period, e.g. data.sort_values({period!r}, kind='stable')"
+            f"(period {_plain(per.iloc[pos])!r} after {_plain(per.iloc[pos - 1])!r}); rows must "
+            f"be sorted by period, e.g. data.sort_values({period!r}, kind='stable')"
         )
     icodes, items = pd.factorize(data[item], sort=False)
     if (icodes < 0).any():
@@ -133,7 +137,8 @@ def to_panel(
     if counts.max() > 1:
         dup = np.flatnonzero(counts[flat] > 1)
         raise DataError(
-            f"item-period ({data[item].iloc[dup[0]]!r}, {per.iloc[dup[0]]!r}) appears more "
+            f"item-period ({_plain(data[item].iloc[dup[0]])!r}, {_plain(per.iloc[dup[0]])!r}) "
+            "appears more "
             f"than once: {_row_label(data, int(dup[0]))} and {_row_label(data, int(dup[1]))}; "
             "aggregate duplicates first (for example to unit values)"
         )
