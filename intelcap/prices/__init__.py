@@ -26,6 +26,7 @@ from intelcap.prices.multilateral import (
     multilateral_index,
     splice_windows,
 )
+from intelcap.prices.split import deflator_whatif, plot_split, split_index
 
 __all__ = [
     "FORMULAS",
@@ -37,8 +38,11 @@ __all__ = [
     "constant_quality_decline",
     "contributions",
     "coverage",
+    "deflator_whatif",
     "hedonic_index",
     "index",
     "multilateral_index",
+    "plot_split",
     "splice_windows",
+    "split_index",
 ]
