@@ -226,3 +226,15 @@ def test_missing_column_and_missing_value(long):
     bad.loc[4, "price"] = np.nan
     with pytest.raises(IntelcapError, match=r"'price'.*row 4"):
         prices.index(bad)
+
+
+def test_expenditure_column_gives_the_same_index(long):
+    spend = long.assign(spend=long["price"] * long["quantity"]).drop(columns="quantity")
+    assert_allclose(prices.index(spend, formula=["fisher", "tornqvist"], expenditure="spend"),
+                    prices.index(long, formula=["fisher", "tornqvist"]), rtol=1e-14)
+
+
+def test_elementary_formulas_need_no_quantity(long):
+    res = prices.index(long.drop(columns="quantity"), formula=["jevons", "dutot", "carli"])
+    assert_allclose(res.loc[2, "carli"], np.mean(P[1] / P[0]), rtol=1e-15)
+    assert_allclose(res.loc[2, "dutot"], P[1].sum() / P[0].sum(), rtol=1e-15)

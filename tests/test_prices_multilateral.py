@@ -149,3 +149,15 @@ def test_unmatched_pair_and_bad_options(peer):
                      & ~((peer["period"] > 6) & (peer["item"] <= 2))]
     with pytest.raises(DataError, match="share no item"):
         prices.multilateral_index(split, method="geks_fisher")
+
+
+@pytest.mark.parametrize("method", ["tpd", "geary_khamis", "ccdi"])
+def test_rolling_windows_of_other_methods(peer, method):
+    full = prices.multilateral_index(peer, method=method)
+    # a window spanning the whole sample equals no window
+    assert_allclose(prices.multilateral_index(peer, method=method, window=13), full, rtol=1e-12)
+    # the first window of a rolling index equals the index of those periods alone
+    first = prices.multilateral_index(peer.loc[peer["period"] <= 9], method=method)
+    rolled = prices.multilateral_index(peer, method=method, window=9, splice="half")
+    assert_allclose(rolled.iloc[:9].to_numpy(), first.to_numpy(), rtol=1e-12)
+    assert len(rolled) == 13 and np.isfinite(rolled).all()

@@ -74,8 +74,9 @@ def to_panel(
     Parameters
     ----------
     data : DataFrame
-        One row per item and period. Rows must be ordered by period (non-decreasing); the
-        order of periods is the order of the index.
+        One row per item and period. Rows must be ordered by period (non-decreasing), and
+        period labels must sort in time order (numbers, dates, pandas Periods, ISO strings
+        such as ``"2024-01"``); the order of periods is the order of the result's index.
     item, period, price : str
         Column names.
     quantity, expenditure : str, optional
