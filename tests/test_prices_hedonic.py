@@ -5,7 +5,7 @@ tasks" (data insight, 2025-03-12), repository epoch-research/llm-benchmark-effic
 34b92331), results/default/lowest_price_models_above_previous_frontier/
 lowest_price_models_results.csv (the 21 fitted factors, 90% intervals and r^2) and
 lowest_price_models_data.csv (the points behind them). Read through intelcap's dataset loader
-(or the reference folder until the loader is in main); skipped when neither is present.
+``intelcap.datasets.epoch_llm_prices`` (bundled, CC BY).
 """
 
 from __future__ import annotations
@@ -18,15 +18,12 @@ import pytest
 from numpy.testing import assert_allclose
 
 from intelcap import prices
+from intelcap.datasets import epoch_llm_prices
 from intelcap.exceptions import DataError, SpecificationError
-from intelcap.prices import _data
 
 
 def _epoch(table: str) -> pd.DataFrame:
-    try:
-        return _data.load("epoch_llm_prices", table)
-    except DataError as exc:  # the reference folder is absent on a user's machine
-        pytest.skip(f"Epoch AI price data not available: {exc}")
+    return epoch_llm_prices.load(table)
 
 
 def _sig3(x: float) -> float:
