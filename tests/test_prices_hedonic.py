@@ -79,6 +79,54 @@ def test_epoch_headline_examples(fits):
     assert round(fits["factor_per_year"].max(), -2) == 900
 
 
+REASONING = ["o1", "o1-mini", "o1-preview", "o3-mini", "DeepSeek-R1"]
+
+
+def _threshold(group: pd.DataFrame) -> float:
+    return float(group["performance_range"].iloc[0].strip("[]").split(",")[0])
+
+
+def _selections(pool: pd.DataFrame, points: pd.DataFrame) -> dict:
+    out = {}
+    for (bench, thr_model), g in points.groupby(["bench", "threshold_model"], sort=False):
+        sel = prices.cheapest_above_threshold(pool, _threshold(g), score=bench,
+                                              date="Release Date", price="USD per 1M Tokens")
+        out[(bench, thr_model)] = (sel, g)
+    return out
+
+
+@pytest.mark.reference
+def test_epoch_points_selected_from_the_model_tables_and_refitted():
+    # End to end through the public API: Epoch's two price-and-benchmark tables -> the cheapest
+    # models above each threshold -> the fit -> the published factors. Finding: none of the five
+    # reasoning models in the tables appears among Epoch's points; with them left out the
+    # selection reproduces every group's points (dates and prices; Epoch writes "GPT-3" where
+    # the table says "GPT-3 175B (davinci)"). With them in, o1-mini (2024-09-12, $5.25, GPQA
+    # 59.5) enters the two GPQA Diamond groups whose thresholds it clears.
+    points = _epoch("cheapest_models")
+    pool = pd.concat([_epoch("prices_benchmarks"), _epoch("prices_benchmarks_not_in_aa")],
+                     ignore_index=True)
+    kept = pool.loc[~pool["Model Name"].isin(REASONING)]
+    refit = []
+    for key, (sel, g) in _selections(kept, points).items():
+        assert sel["Release Date"].tolist() == g["Release Date"].tolist(), key
+        assert sel["USD per 1M Tokens"].tolist() == g["USD per 1M Tokens"].tolist(), key
+        refit.append(sel.assign(bench=key[0], threshold_model=key[1]))
+    res1 = prices.constant_quality_decline(pd.concat(refit), date="Release Date",
+                                           price="USD per 1M Tokens",
+                                           by=["bench", "threshold_model"])
+    res2 = _epoch("decline_rates")
+    both = res1.merge(res2, on=["bench", "threshold_model"])
+    assert len(both) == 21
+    for ours, theirs in zip(both["factor_per_year"], both["price_reduction_factor_per_year"],
+                            strict=True):
+        assert abs(ours - theirs) <= _sig3(theirs)
+    differ = [k for k, (sel, g) in _selections(pool, points).items()
+              if sel["USD per 1M Tokens"].tolist() != g["USD per 1M Tokens"].tolist()]
+    assert differ == [("GPQA Diamond", "GPT-4o-2024-05"),
+                      ("GPQA Diamond", "Claude-3.5-Sonnet-2024-06")]
+
+
 def test_cheapest_above_threshold_is_a_falling_frontier():
     d = pd.DataFrame({
         "date": pd.to_datetime(["2023-01-01", "2023-02-01", "2023-03-01", "2023-04-01",

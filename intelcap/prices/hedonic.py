@@ -312,7 +312,10 @@ def cheapest_above_threshold(
 
     Keeps a model when its score is at least the threshold and its price is strictly below
     every earlier qualifying model's price: the price frontier at constant capability whose
-    decline :func:`constant_quality_decline` fits (Epoch AI's selection rule).
+    decline :func:`constant_quality_decline` fits (Epoch AI's selection rule). Applied to
+    Epoch AI's two price-and-benchmark tables without the five reasoning models they contain
+    (o1, o1-mini, o1-preview, o3-mini, DeepSeek-R1, none of which appears among Epoch's
+    points), it reproduces the dates and prices of all 21 published point sets.
     """
     check_columns(data, [score, date, price], what="data")
     sc = data[score].to_numpy(dtype=float)
