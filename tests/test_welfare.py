@@ -138,3 +138,28 @@ def test_new_good_contribution_is_linear_surplus_over_expenditure():
     cs = welfare.consumer_surplus("linear", price=20, quantity=100, elasticity=e)
     assert welfare.new_good_contribution(share, e) == pytest.approx(
         share * cs / (20 * 100), rel=1e-15)
+
+
+def test_turnbull_hand_computed():
+    # offers 10, 20, 40 with 4 respondents each; accepting 1, 3, 2 -> the 20/40 violation is
+    # pooled to 5/8. F = (0.25, 0.625, 0.625), S = (0.75, 0.375, 0.375).
+    offers = np.repeat([10.0, 20.0, 40.0], 4)
+    acc = np.array([1, 0, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0])
+    res = welfare.wta_turnbull(offers, acc)
+    assert_allclose(res.table["F"], [0.25, 0.625, 0.625], rtol=1e-15)
+    # lower-bound mean: 0*0.25 + 10*0.375 + 20*0 + 40*(1-0.625) = 18.75
+    assert res.mean_lower_bound == pytest.approx(18.75, rel=1e-15)
+    # median: S falls from 0.75 at 10 to 0.375 at 20 -> 10 + (0.25/0.375)*10
+    assert res.median == pytest.approx(10 + 10 * 0.25 / 0.375, rel=1e-15)
+    assert "truncation" in res.summary.as_text()
+
+
+def test_turnbull_and_parametric_medians_agree_on_large_samples():
+    rng = np.random.default_rng(11)
+    n = 40_000
+    wta = np.exp(np.log(48.0) + 0.8 * rng.logistic(size=n))
+    offers = rng.choice([5.0, 20.0, 40.0, 60.0, 100.0, 500.0], size=n)
+    tb = welfare.wta_turnbull(offers, wta <= offers)
+    ll = welfare.wta_survival(offers, wta <= offers)
+    assert tb.median == pytest.approx(ll.median, rel=0.05)
+    assert tb.mean_lower_bound <= ll.mean_truncated + 1.0

@@ -7,13 +7,22 @@
 """
 
 from intelcap.welfare.gdp_b import gdp_b, new_good_contribution
-from intelcap.welfare.surplus import DEMANDS, WTAResults, consumer_surplus, wta_survival
+from intelcap.welfare.surplus import (
+    DEMANDS,
+    TurnbullWTA,
+    WTAResults,
+    consumer_surplus,
+    wta_survival,
+    wta_turnbull,
+)
 
 __all__ = [
     "DEMANDS",
+    "TurnbullWTA",
     "WTAResults",
     "consumer_surplus",
     "gdp_b",
     "new_good_contribution",
     "wta_survival",
+    "wta_turnbull",
 ]

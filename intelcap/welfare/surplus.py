@@ -24,7 +24,9 @@ refuses. The share refusing, :math:`S(A) = \Pr(WTA > A)`, is a survival curve in
 :math:`\ln A`) curve by maximum likelihood and reports the median WTA and the mean WTA. The
 mean of a log-logistic distribution with scale :math:`\sigma \ge 1` is infinite, so the mean is
 also reported truncated at the largest offer, :math:`\int_0^{A_{max}} S(A)\,dA`, and the
-truncation point is stated with it.
+truncation point is stated with it. :func:`wta_turnbull` gives the distribution-free
+(Turnbull) curve at the offered amounts, its interpolated median and the Turnbull lower-bound
+mean, which counts the mass above the largest offer at that offer.
 """
 
 from __future__ import annotations
@@ -39,7 +41,14 @@ from intelcap._summary import Summary, SummaryMixin
 from intelcap._validation import check_choice
 from intelcap.exceptions import ConvergenceWarning, DataError, ParameterError
 
-__all__ = ["DEMANDS", "WTAResults", "consumer_surplus", "wta_survival"]
+__all__ = [
+    "DEMANDS",
+    "TurnbullWTA",
+    "WTAResults",
+    "consumer_surplus",
+    "wta_survival",
+    "wta_turnbull",
+]
 
 DEMANDS = ("linear", "constant_elasticity", "logit")
 """Registry of demand forms for :func:`consumer_surplus`."""
@@ -266,3 +275,79 @@ def wta_survival(offers, accepted, *, dist: str = "loglogistic", max_iter: int =
     cov = jac @ cov_ab @ jac.T
     return WTAResults(dist, float(-a / b), float(1 / b), cov, int(y.size), ll,
                       float(a_off.max()), converged)
+
+
+@dataclass(frozen=True)
+class TurnbullWTA(SummaryMixin):
+    """Distribution-free estimate of the WTA survival curve (Turnbull, with pooled violators).
+
+    ``table`` has one row per offer level: respondents, share accepting, the monotone estimate
+    of :math:`F(A) = \\Pr(WTA \\le A)` and :math:`S(A) = 1 - F(A)`.
+    """
+
+    table: pd.DataFrame
+    median: float
+    mean_lower_bound: float
+    truncation: float
+
+    @property
+    def summary(self) -> Summary:
+        notes = [
+            "F is the pooled-adjacent-violators (Turnbull) estimate at the offered amounts",
+            "median interpolated linearly between offers (S(0) = 1); nan if S stays above 0.5",
+            f"mean is the Turnbull lower bound; mass above the largest offer "
+            f"({self.truncation:g}) is counted at that offer (truncation)",
+        ]
+        head = [("median WTA", self.median), ("mean WTA (lower bound)", self.mean_lower_bound),
+                ("truncation", self.truncation)]
+        return Summary("WTA survival curve (Turnbull)", header=head,
+                       tables=[("", self.table)], notes=notes)
+
+
+def wta_turnbull(offers, accepted) -> TurnbullWTA:
+    r"""Turnbull (distribution-free) WTA survival curve, median and lower-bound mean.
+
+    With offers :math:`A_1 < \dots < A_J` and shares accepting :math:`\hat F_j` (made
+    non-decreasing by pooling adjacent violators, weighted by respondents), the lower-bound mean
+    puts each probability mass at the lower end of its interval and the mass above the largest
+    offer at :math:`A_J` (Haab and McConnell 2002, *Valuing Environmental and Natural
+    Resources*, section 3.3):
+
+    .. math:: \underline{E}[WTA] = \sum_{j=1}^{J} A_{j-1} (\hat F_j - \hat F_{j-1})
+              + A_J (1 - \hat F_J), \qquad A_0 = 0,\ \hat F_0 = 0 .
+    """
+    a_off = np.asarray(offers, dtype=float)
+    y = np.asarray(accepted, dtype=float)
+    if a_off.shape != y.shape or a_off.ndim != 1:
+        raise DataError(f"offers {a_off.shape} and accepted {y.shape} must be 1-d, equal length")
+    if not np.isfinite(a_off).all() or (a_off <= 0).any():
+        pos = int(np.flatnonzero(~(np.isfinite(a_off) & (a_off > 0)))[0])
+        raise DataError(f"offers must be positive and finite; row {pos} has {a_off[pos]!r}")
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise DataError("accepted must be 0/1 or boolean")
+    levels, inv = np.unique(a_off, return_inverse=True)
+    n = np.bincount(inv).astype(float)
+    k = np.bincount(inv, weights=y)
+    # pool adjacent violators (weighted) for a non-decreasing F
+    blocks: list[list[float]] = []  # [sum_k, sum_n, count]
+    for kj, nj in zip(k, n, strict=True):
+        blocks.append([kj, nj, 1])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            b = blocks.pop()
+            blocks[-1][0] += b[0]
+            blocks[-1][1] += b[1]
+            blocks[-1][2] += b[2]
+    f = np.concatenate([np.full(int(c), s / m) for s, m, c in blocks])
+    s_hat = 1.0 - f
+    lower = np.r_[0.0, levels[:-1]]
+    mass = np.diff(np.r_[0.0, f])
+    mean_lb = float(lower @ mass + levels[-1] * (1.0 - f[-1]))
+    median = float("nan")
+    xs, ss = np.r_[0.0, levels], np.r_[1.0, s_hat]  # S(0) = 1
+    if (ss <= 0.5).any():
+        j = int(np.flatnonzero(ss <= 0.5)[0])
+        x0, x1, s0, s1 = xs[j - 1], xs[j], ss[j - 1], ss[j]
+        median = float(x0 + (s0 - 0.5) / (s0 - s1) * (x1 - x0))
+    table = pd.DataFrame({"respondents": n.astype(int), "share_accepting": k / n, "F": f,
+                          "S": s_hat}, index=pd.Index(levels, name="offer"))
+    return TurnbullWTA(table, median, mean_lb, float(levels[-1]))
