@@ -4,7 +4,10 @@ Peer example: R package gpindex (Martin, CRAN), tests/testthat/test-geks.R, bloc
 with IndexNumR": on the panel ``price = 1:65, quantity = 65:1, period = 1:13 (recycled),
 product = rep(1:5, each = 13)`` it prints the cumulative GEKS indices below (15 digits), checked
 there against R IndexNumR's GEKSIndex. Splices: gpindex tests/testthat/test-splice.R
-("key splice methods works", ``published = TRUE``).
+("key splice methods works", ``published = TRUE``). Geary-Khamis and weighted time-product dummy:
+R IndexNumR (White), tests/testthat/test-gk.R and test-wtpd.R, on its CES_sigma_2 data, which the
+IndexNumR vignette defines from Diewert and Fox (2017): the prices and expenditures of its table,
+preferences alpha = (0.2, 0.2, 0.2, 0.4) and elasticity of substitution 2.
 """
 
 from __future__ import annotations
@@ -64,6 +67,52 @@ def test_geks_equals_peer(peer, key):
     res1 = prices.multilateral_index(peer, method=method, **kw)
     assert res1.iloc[0] == 1.0
     assert_allclose(res1.to_numpy()[1:], GPINDEX[key], rtol=TOL, atol=0)
+
+
+@pytest.fixture
+def ces_sigma_2() -> pd.DataFrame:
+    # IndexNumR vignette, "Sample data": prices p1..p4 and expenditure e for t = 1..12
+    p = np.array([
+        [2.00, 1.00, 1.00, 0.50], [1.75, 0.50, 0.95, 0.55], [1.60, 1.05, 0.90, 0.60],
+        [1.50, 1.10, 0.85, 0.65], [1.45, 1.12, 0.40, 0.70], [1.40, 1.15, 0.80, 0.75],
+        [1.35, 1.18, 0.75, 0.70], [1.30, 0.60, 0.72, 0.65], [1.25, 1.20, 0.70, 0.70],
+        [1.20, 1.25, 0.40, 0.75], [1.15, 1.28, 0.70, 0.75], [1.10, 1.30, 0.65, 0.80]])
+    e = np.array([10, 13, 11, 12, 15, 13, 14, 17, 15, 18, 16, 17], dtype=float)
+    alpha, sigma = np.array([0.2, 0.2, 0.2, 0.4]), 2.0
+    w = alpha * p ** (1 - sigma)
+    q = e[:, None] * (w / w.sum(axis=1, keepdims=True)) / p
+    assert q[0, 0] == pytest.approx(0.3846154, abs=5e-8)  # the vignette's head(CES_sigma_2)
+    return pd.DataFrame({"item": np.tile(np.arange(1, 5), 12),
+                         "period": np.repeat(np.arange(1, 13), 4),
+                         "price": p.ravel(), "quantity": q.ravel()})
+
+
+INDEXNUMR = {
+    ("geary_khamis", None): [1, 0.87763982, 1.14963977, 1.20948388, 0.97735333, 1.30228207,
+                             1.23643987, 1.00131376, 1.20675381, 0.98419301, 1.23476104,
+                             1.23245315],
+    ("tpd", None): [1, 0.880339868502394, 1.11310561070234, 1.15879006335178,
+                    0.944228876424154, 1.23413422819567, 1.17381864977063, 0.96466253410287,
+                    1.14473361053433, 0.955804858341343, 1.17418844896016, 1.17377193225844],
+}
+# window 11: the twelfth period under each splice (the first eleven are the first window)
+INDEXNUMR_SPLICE = {
+    "geary_khamis": {"mean": 1.23044626729226, "movement": 1.223542862,
+                     "window": 1.24310097571958, "half": 1.23085666351138},
+    "tpd": {"mean": 1.17283932343105, "movement": 1.169222231299,
+            "window": 1.18221020311053, "half": 1.17307644429241},
+}
+
+
+@pytest.mark.parametrize("method", ["geary_khamis", "tpd"])
+def test_gk_and_wtpd_equal_indexnumr(ces_sigma_2, method):
+    res1 = prices.multilateral_index(ces_sigma_2, method=method)
+    # GK period 2: ours 0.8776398145, IndexNumR's test 0.87763982 (8 decimals, 5.5e-9 apart,
+    # within its own expect_equal tolerance of 1.5e-8); the brief's 1e-6 covers it
+    assert_allclose(res1.to_numpy(), INDEXNUMR[(method, None)], atol=TOL, rtol=0)
+    for splice, value in INDEXNUMR_SPLICE[method].items():
+        res = prices.multilateral_index(ces_sigma_2, method=method, window=11, splice=splice)
+        assert res.iloc[-1] == pytest.approx(value, abs=TOL), splice
 
 
 def test_geks_window_two_is_chained_fisher(peer):
