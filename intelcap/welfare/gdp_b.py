@@ -22,8 +22,11 @@ median or mean WTA from :func:`intelcap.welfare.wta_survival`, deflated to the p
 
 so the contributions :math:`c_{jt}` of the free goods and of measured output add up exactly to
 GDP-B growth. A good absent before its introduction has :math:`B_{j,t-1} = 0`: its whole
-benefit enters the year it appears (the Hicksian reservation-price treatment of a new good,
-for which the paper's index-number derivation gives the same first-order term).
+benefit enters the year it appears (as a good priced at its Hicksian reservation price before
+it exists would). This is a levels decomposition in the spirit of the paper; the paper's own
+index-number derivations (Fisher and Törnqvist forms with reservation prices) are not
+reproduced here, and no published GDP-B figure is checked by the tests (only the accounting
+identities are).
 
 For a new *priced* good with expenditure share :math:`s` and point elasticity
 :math:`\varepsilon` at introduction, linear demand between the observed point and the Hicks

@@ -311,7 +311,7 @@ def wta_turnbull(offers, accepted) -> TurnbullWTA:
     non-decreasing by pooling adjacent violators, weighted by respondents), the lower-bound mean
     puts each probability mass at the lower end of its interval and the mass above the largest
     offer at :math:`A_J` (Haab and McConnell 2002, *Valuing Environmental and Natural
-    Resources*, section 3.3):
+    Resources*, chapter 3):
 
     .. math:: \underline{E}[WTA] = \sum_{j=1}^{J} A_{j-1} (\hat F_j - \hat F_{j-1})
               + A_J (1 - \hat F_J), \qquad A_0 = 0,\ \hat F_0 = 0 .
