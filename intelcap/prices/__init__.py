@@ -15,7 +15,6 @@
 
 from intelcap.prices.bilateral import FORMULAS, aggregate, contributions, coverage, index
 from intelcap.prices.hedonic import (
-    HedonicIndexResults,
     cheapest_above_threshold,
     constant_quality_decline,
     hedonic_index,
@@ -27,6 +26,16 @@ from intelcap.prices.multilateral import (
     splice_windows,
 )
 from intelcap.prices.split import deflator_whatif, plot_split, split_index
+
+
+def __getattr__(name: str):
+    # HedonicIndexResults builds on intelcap.estimation; imported on first use
+    if name == "HedonicIndexResults":
+        from intelcap.prices._hedonic_results import HedonicIndexResults
+
+        return HedonicIndexResults
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FORMULAS",

@@ -29,15 +29,27 @@ interval :math:`e^{-(b \pm t_{0.95, n-2}\, \mathrm{se}(b))}`, with the :math:`R^
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from intelcap._validation import check_choice, check_columns
-from intelcap.estimation.results import Results
 from intelcap.exceptions import DataError, MissingDataError, SpecificationError
 from intelcap.prices._panel import _check_values
+
+if TYPE_CHECKING:
+    from intelcap.prices._hedonic_results import HedonicIndexResults
+
+
+def __getattr__(name: str):
+    # the results class sits on intelcap.estimation's Results base, imported on first use so
+    # that ``import intelcap.prices`` does not load the estimation stack
+    if name == "HedonicIndexResults":
+        from intelcap.prices._hedonic_results import HedonicIndexResults
+
+        return HedonicIndexResults
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "HedonicIndexResults",
@@ -58,60 +70,6 @@ def _ols(x: np.ndarray, y: np.ndarray, cov_type: str):
     else:
         cov = xtx_inv * (e @ e) / (n - k)
     return beta, cov, e
-
-
-class HedonicIndexResults(Results):
-    """Results of :func:`hedonic_index`: the regression vocabulary plus the index and its errors.
-
-    Attributes
-    ----------
-    index : Series
-        The quality-adjusted price index by period (1 in the base period).
-    index_std_errors : Series
-        Delta-method standard errors of the index.
-    method : str
-        ``"time_dummy"`` or ``"imputation"``.
-    """
-
-    def __init__(self, params, cov, *, index, index_log_var, method, characteristics, **kw):
-        super().__init__(params, cov, **kw)
-        self.index = index
-        self._log_var = index_log_var
-        self.method = method
-        self.characteristics = list(characteristics)
-
-    @property
-    def index_std_errors(self) -> pd.Series:
-        """Standard errors of the index levels (delta method)."""
-        return (self.index * np.sqrt(self._log_var)).rename("std_error")
-
-    def index_conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence interval of the index: exponentiated interval of its log."""
-        q = self._dist().ppf(0.5 + level / 2)
-        se = np.sqrt(self._log_var)
-        ln = np.log(self.index)
-        return pd.DataFrame({"lower": np.exp(ln - q * se), "upper": np.exp(ln + q * se)},
-                            index=self.index.index)
-
-    def _summary_tables(self):
-        tab = pd.DataFrame({"Index": self.index, "Std. Err.": self.index_std_errors})
-        return [*super()._summary_tables(), ("Quality-adjusted price index", tab)]
-
-    def plot(self, ax=None, level: float = 0.90):
-        """The index with its confidence band (log scale)."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
-        ci = self.index_conf_int(level)
-        x = np.arange(len(self.index))
-        ax.plot(x, self.index.to_numpy(), marker="o", label=f"{self.method} index")
-        ax.fill_between(x, ci["lower"], ci["upper"], alpha=0.25, label=f"{level:.0%} interval")
-        ax.set_xticks(x, [str(v) for v in self.index.index], rotation=45, ha="right")
-        ax.set_yscale("log")
-        ax.set_ylabel("price index (base = 1)")
-        ax.legend()
-        return ax
 
 
 def hedonic_index(
@@ -222,6 +180,8 @@ def hedonic_index(
         e = resid
         resid = pd.Series(e, index=data.index, name="resid")
         fitted = pd.Series(y - e, index=data.index, name="fitted")
+    from intelcap.prices._hedonic_results import HedonicIndexResults
+
     idx = pd.Series(np.exp(delta), index=periods, name="index")
     return HedonicIndexResults(
         pd.Series(beta, index=names), cov,
@@ -291,6 +251,8 @@ def constant_quality_decline(
         resid = yy - yy.mean() - slope * tc
         sst = ((yy - yy.mean()) ** 2).sum()
         se = np.sqrt((resid @ resid) / (n - 2) / (tc @ tc))
+        from scipy import stats
+
         q = stats.t.ppf(0.5 + level / 2, n - 2)
         rows.append({**dict(zip(keys, label, strict=True)),
                      "sample_size": n, "start_date": g["_d"].min(), "end_date": g["_d"].max(),

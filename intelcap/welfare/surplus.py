@@ -35,7 +35,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import integrate, special, stats
 
 from intelcap._summary import Summary, SummaryMixin
 from intelcap._validation import check_choice
@@ -161,6 +160,8 @@ class WTAResults(SummaryMixin):
 
     def survival(self, amount) -> np.ndarray:
         """:math:`S(A) = \\Pr(WTA > A)`, the share who would refuse offer ``A``."""
+        from scipy import stats
+
         z = (np.log(np.asarray(amount, dtype=float)) - self.mu) / self.sigma
         return stats.logistic.sf(z) if self.dist == "loglogistic" else stats.norm.sf(z)
 
@@ -174,6 +175,8 @@ class WTAResults(SummaryMixin):
         return float(self.median * np.sqrt(self.cov[0, 0]))
 
     def median_conf_int(self, level: float = 0.95) -> tuple[float, float]:
+        from scipy import stats
+
         q = stats.norm.ppf(0.5 + level / 2)
         se = np.sqrt(self.cov[0, 0])
         return float(np.exp(self.mu - q * se)), float(np.exp(self.mu + q * se))
@@ -189,6 +192,8 @@ class WTAResults(SummaryMixin):
 
     @property
     def mean_truncated(self) -> float:
+        from scipy import integrate
+
         val, _ = integrate.quad(lambda a: float(self.survival(a)), 0.0, self.truncation,
                                 limit=200)
         return float(val)
@@ -226,6 +231,8 @@ def wta_survival(offers, accepted, *, dist: str = "loglogistic", max_iter: int =
         or normal; fitted by Newton-Raphson on :math:`(a, b)` with
         :math:`F(a + b \ln A)`, :math:`\mu = -a/b`, :math:`\sigma = 1/b`.
     """
+    from scipy import special, stats
+
     check_choice("dist", dist, ("loglogistic", "lognormal"))
     a_off = np.asarray(offers, dtype=float)
     y = np.asarray(accepted, dtype=float)
