@@ -4,6 +4,8 @@
   intelligent capital, by industry and Domar-aggregated (BLS / EU KLEMS convention).
 - :func:`hulten_tfp` (:mod:`intelcap.growth.macro`): Acemoglu (2024) Hulten-theorem TFP effect
   of AI and the arithmetic of other published estimates.
+- :func:`simulate` (:mod:`intelcap.growth.simulate`): Solow economy accumulating K and Z with
+  any production form, take-off, steady states, poverty-trap basins, Monte Carlo bands.
 """
 
 from intelcap.growth.accounting import (
@@ -20,6 +22,7 @@ from intelcap.growth.macro import (
     level_from_annual,
     published_estimates,
 )
+from intelcap.growth.simulate import Scenario, Simulation, basins, simulate
 
 __all__ = [
     "ACEMOGLU_2024",
@@ -30,6 +33,10 @@ __all__ = [
     "growth_accounting",
     "hulten_tfp",
     "level_from_annual",
+    "Scenario",
+    "Simulation",
+    "basins",
     "published_estimates",
     "services_columns",
+    "simulate",
 ]
