@@ -356,7 +356,8 @@ def simulate(
     order = target.inputs
     sig = float(sc.sigma)
     hold = {}
-    for t in progress_bar(range(T + 1), desc="simulate", progress=progress):
+    steps = progress_bar(range(T + 1), desc="simulate") if progress else range(T + 1)
+    for t in steps:
         hold[capital], hold[labour], hold[ic] = k[t], ones, z[t]
         for x, arr in xpaths.items():
             hold[x] = arr[t]
