@@ -6,6 +6,8 @@
   of AI and the arithmetic of other published estimates.
 - :func:`simulate` (:mod:`intelcap.growth.simulate`): Solow economy accumulating K and Z with
   any production form, take-off, steady states, poverty-trap basins, Monte Carlo bands.
+- :func:`token_scenarios` (:mod:`intelcap.growth.scenarios`): diffusion-curve projections of
+  China's official daily tokens to 2030 beside J.P. Morgan's projection (:func:`check_jpmorgan`).
 """
 
 from intelcap.growth.accounting import (
@@ -22,6 +24,7 @@ from intelcap.growth.macro import (
     level_from_annual,
     published_estimates,
 )
+from intelcap.growth.scenarios import JPMORGAN, TokenScenarios, check_jpmorgan, token_scenarios
 from intelcap.growth.simulate import Scenario, Simulation, basins, simulate
 
 __all__ = [
@@ -29,14 +32,18 @@ __all__ = [
     "BLS_KLEMS",
     "GrowthAccounting",
     "HultenTFP",
+    "JPMORGAN",
     "annual_from_level",
     "growth_accounting",
     "hulten_tfp",
     "level_from_annual",
     "Scenario",
     "Simulation",
+    "TokenScenarios",
     "basins",
+    "check_jpmorgan",
     "published_estimates",
     "services_columns",
     "simulate",
+    "token_scenarios",
 ]
