@@ -156,3 +156,29 @@ def test_bad_input_names_the_culprit():
         panel = pd.concat({"A": d, "B": d.assign(Y=[1.0, -1.0, 1.0])},
                           names=["industry", "period"])
         growth_accounting(panel, incomes=INCOMES)
+
+
+def test_ic_services_from_accounts_user_costs():
+    """IC volume and income from intelcap.accounts: PIM stocks x user costs p (r + delta)."""
+    from intelcap.accounts import pim
+    from intelcap.growth import services_columns
+
+    periods = pd.Index([2020, 2021, 2022, 2023], name="period")
+    inv = pd.DataFrame({"models": [10.0, 12.0, 14.0, 16.0], "data": [5.0, 5.0, 6.0, 6.0]},
+                       index=periods)
+    cs = pim(inv, rate=0.33).capital_services(0.05, price_change="none")
+    z = services_columns(cs, "Z")
+    assert_allclose(z["Z"], cs.aggregate().to_numpy(), rtol=1e-15)
+    assert_allclose(z["Z_income"], cs.value.sum(axis=1).to_numpy(), rtol=1e-15)
+    # user cost p (r + delta) with p = 1: income = (0.05 + 0.33) x volume, asset by asset
+    assert_allclose(cs.value.to_numpy(), 0.38 * cs.volume.to_numpy(), rtol=1e-12)
+    d = pd.DataFrame({"Y": [100.0, 104.0, 109.0, 113.0], "L": [50.0, 50.5, 51.0, 51.2],
+                      "K": [200.0, 204.0, 209.0, 213.0], "wL": [60.0, 61.0, 63.0, 64.0],
+                      "rK": [30.0, 31.0, 30.0, 31.0]}, index=periods).join(z)
+    res = growth_accounting(d, incomes={"labour": "wL", "capital": "rK", "ic": "Z_income"})
+    c = res.contributions
+    assert_allclose(c.drop(columns="output").sum(axis=1), c["output"], atol=1e-12, rtol=0)
+    tot = d[["wL", "rK", "Z_income"]].sum(axis=1).to_numpy()
+    v = d["Z_income"].to_numpy() / tot
+    assert_allclose(c["ic"], 0.5 * (v[1:] + v[:-1]) * np.diff(np.log(d["Z"].to_numpy())),
+                    rtol=1e-13)
