@@ -24,7 +24,7 @@ References
 Acemoglu, D. (2024), "The Simple Macroeconomics of AI", NBER Working Paper 32487; version of
 May 12, 2024 (abstract: "no more than a 0.66% increase in total factor productivity (TFP) over 10
 years", hard-to-learn tasks: "less than 0.53%"); version of April 5, 2024 (0.71% and 0.55%).
-Published in Economic Policy 40(121), 2025.
+Published in Economic Policy 40(121), 2025, 13-58, with the May figures.
 Aghion, P. and Bunel, S. (2024), "AI and Growth: Where Do We Stand?", Banque de France / Federal
 Reserve Bank of San Francisco working paper.
 Briggs, J. and Kodnani, D. (2023), "The Potentially Large Effects of Artificial Intelligence on
@@ -56,7 +56,10 @@ __all__ = [
 #: rounded figure (May: 0.27 x 0.535 = 0.144); ``labour_cost_savings`` and ``labour_share`` are its
 #: two factors; ``published_tfp`` is the ten-year TFP effect in the abstract (a fraction);
 #: ``published_gdp`` the ten-year GDP effect without an investment boom (May: 0.93%-1.16%, the
-#: hard-task and baseline TFP effects divided by the labour share 0.57).
+#: hard-task and baseline TFP effects divided by the labour share 0.57). The hard-to-learn-task
+#: bounds (0.53%, 0.55%) are stored as published: the inputs behind them (share of hard tasks and
+#: their smaller gains) are not reproduced here. The journal version (Economic Policy 40(121),
+#: 2025, 13-58) states the May figures.
 ACEMOGLU_2024: dict[str, dict[str, float]] = {
     "may2024": {
         "exposed": 0.20,
