@@ -18,6 +18,7 @@ from intelcap.production import (
     CobbDouglas,
     Emergence,
     Logistic,
+    MultiRegime,
     Step,
     capability_jump,
     solow_steady_state,
@@ -74,6 +75,21 @@ def test_step_takes_off_in_the_first_period_z_exceeds_the_threshold():
         assert int(np.argmax(g)) + 1 == first
         assert g[first - 1] >= np.log(1 + kappa)
         assert np.delete(g, first - 1).max() < 0.5 * np.log(1 + kappa)
+
+
+def test_multi_regime_jumps_at_each_threshold_and_settles_at_the_steady_state():
+    kappa = 1.0
+    f = capability_jump(cd(), MultiRegime((0.2, 0.6)), kappa=kappa)  # G = 0, 1/2, 1
+    sim = simulate(f, periods=2500, k0=0.1, z0=0.01, **ECON)
+    z, y = sim.z[0].to_numpy(), sim.y[0].to_numpy()
+    g = np.diff(np.log(y))
+    for tau, factor in ((0.2, 1.5), (0.6, 2.0 / 1.5)):
+        first = int(np.argmax(z > tau))
+        assert g[first - 1] >= np.log(factor)
+    assert sim.takeoff[0] == int(np.argmax(z > 0.2))  # the first threshold
+    ss = solow_steady_state(f, **ECON)
+    assert_allclose(y[-1], ss.y, rtol=1e-8)
+    assert_allclose(ss.y, mrw_y(A * (1 + kappa)), rtol=1e-8)
 
 
 def test_step_can_trap_the_economy_below_the_threshold():

@@ -259,7 +259,8 @@ def simulate(
         Saving rates, depreciation, growth, periods, initial state, shocks; keyword ``options``
         with the same names override it (``s_K=0.25``).
     threshold : float, optional
-        Threshold on ``ic`` for take-off; default the form's parameter ``tau`` when it has one.
+        Threshold on ``ic`` for take-off; default the form's parameter ``tau`` when it has one
+        (``tau_1``, the first threshold, for a multi-regime transition).
         For an emergence transition whose critical inputs are paths in ``exog`` (parameters
         ``<x>_star``), take-off is the first period in which every one exceeds its critical
         level (the ``"min"`` aggregate).
@@ -343,7 +344,7 @@ def simulate(
     target, fn, pvals = _compile(f, params)
     if threshold is None:
         vals = {**f.values, **params}
-        threshold = vals.get("tau")
+        threshold = vals.get("tau", vals.get("tau_1"))
     threshold = None if threshold is None else float(threshold)
 
     rng = as_generator(sc.seed)
