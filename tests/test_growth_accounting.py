@@ -182,3 +182,20 @@ def test_ic_services_from_accounts_user_costs():
     v = d["Z_income"].to_numpy() / tot
     assert_allclose(c["ic"], 0.5 * (v[1:] + v[:-1]) * np.diff(np.log(d["Z"].to_numpy())),
                     rtol=1e-13)
+
+
+def test_domar_weights_of_gross_output_accounts_sum_above_one():
+    """Gross-output industry accounts (KLEMS): w_i = P_i Y_i / sum_k VA_k (Domar 1961)."""
+    a = hand_example().assign(GO=[200.0, 220.0, 240.0], VA=[100.0, 100.0, 100.0],
+                              M=[100.0, 120.0, 140.0], pM=[100.0, 120.0, 140.0])
+    b = a.assign(GO=[150.0, 160.0, 170.0], VA=[80.0, 85.0, 90.0])
+    panel = pd.concat({"A": a, "B": b}, names=["industry", "period"])
+    inputs = {"labour": "L", "capital": "K", "ic": "Z", "intermediate": "M"}
+    incomes = {"labour": "wL", "ic": "rZ", "intermediate": "pM"}
+    res = growth_accounting(panel, output="Y", inputs=inputs, incomes=incomes,
+                            nominal_output="GO", value_added="VA", residual="capital")
+    w = np.column_stack([a["GO"] / (a["VA"] + b["VA"]), b["GO"] / (a["VA"] + b["VA"])])
+    assert_allclose(res.weights.to_numpy(), 0.5 * (w[1:] + w[:-1]), rtol=1e-15)
+    assert (res.weights.sum(axis=1) > 1).all()
+    tfp = res.contributions["tfp"].unstack(0)
+    assert_allclose(res.aggregate["tfp"], (tfp * res.weights).sum(axis=1), rtol=1e-14)

@@ -186,6 +186,11 @@ class GrowthAccounting(SummaryMixin):
         return ax
 
 
+def _py(v: Any) -> Any:
+    """A numpy scalar as a plain Python value, for messages."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _dlog(x: np.ndarray, w: np.ndarray, name: str, index: pd.Index) -> np.ndarray:
     """Log differences; 0 where the factor's share is zero in both periods (0 x log 0/0 := 0)."""
     out = np.zeros(len(x) - 1)
@@ -196,7 +201,7 @@ def _dlog(x: np.ndarray, w: np.ndarray, name: str, index: pd.Index) -> np.ndarra
         pos = int(np.flatnonzero(use)[np.flatnonzero(bad)[0]] + 1)
         raise DataError(
             f"column {name!r} must be positive where its income share is not zero (logs are "
-            f"taken); value {x[pos]!r} or its predecessor at period {index[pos]!r}"
+            f"taken); value {float(x[pos])!r} or its predecessor at period {_py(index[pos])!r}"
         )
     out[use] = np.log(a / b)
     return out
@@ -229,31 +234,33 @@ def _one(frame: pd.DataFrame, output: str, inputs: Mapping[str, str],
         total = inc.sum(axis=1)
         if (total <= 0).any():
             t = int(np.argmax(total <= 0))
-            raise DataError(f"total factor income is not positive at period {idx[t]!r}")
+            raise DataError(f"total factor income is not positive at period {_py(idx[t])!r}")
         if nominal_output is not None and residual is None:
             nom = check_finite(frame[nominal_output], f"column {nominal_output!r}", idx)
             gap = np.abs(total - nom) / np.abs(nom)
             if (gap > tol).any():
                 t = int(np.argmax(gap > tol))
                 raise DataError(
-                    f"factor incomes sum to {total[t]!r} but {nominal_output!r} is {nom[t]!r} at "
-                    f"period {idx[t]!r}: under the BLS/EU KLEMS convention incomes exhaust "
-                    "nominal output; pass residual='capital' to make capital income the residual"
+                    f"factor incomes sum to {float(total[t])!r} but {nominal_output!r} is "
+                    f"{float(nom[t])!r} at period {_py(idx[t])!r}: under the BLS/EU KLEMS "
+                    "convention incomes exhaust nominal output; pass residual='capital' to make "
+                    "capital income the residual"
                 )
         v = inc / total[:, None]
     if (v < 0).any():
         r, j = np.argwhere(v < 0)[0]
-        raise DataError(f"income share of {factors[j]!r} is negative ({v[r, j]!r}) at period "
-                        f"{idx[r]!r}")
+        raise DataError(f"income share of {factors[j]!r} is negative ({float(v[r, j])!r}) at "
+                        f"period {_py(idx[r])!r}")
     s = v.sum(axis=1)
     if (np.abs(s - 1) > tol).any():
         t = int(np.argmax(np.abs(s - 1) > tol))
-        raise DataError(f"income shares sum to {s[t]!r}, not 1, at period {idx[t]!r}")
+        raise DataError(f"income shares sum to {float(s[t])!r}, not 1, at period {_py(idx[t])!r}")
     vbar = 0.5 * (v[1:] + v[:-1])
     out = {"output": np.log(y[1:] / y[:-1]) if (y > 0).all() else None}
     if out["output"] is None:
         t = int(np.argmax(y <= 0))
-        raise DataError(f"column {output!r} must be positive; {y[t]!r} at period {idx[t]!r}")
+        raise DataError(f"column {output!r} must be positive; {float(y[t])!r} at period "
+                        f"{_py(idx[t])!r}")
     for j, f in enumerate(factors):
         x = check_finite(frame[inputs[f]], f"column {inputs[f]!r}", idx)
         out[f] = vbar[:, j] * _dlog(x, v[:, j], inputs[f], idx)
