@@ -188,7 +188,7 @@ def test_domar_weights_of_gross_output_accounts_sum_above_one():
     """Gross-output industry accounts (KLEMS): w_i = P_i Y_i / sum_k VA_k (Domar 1961)."""
     a = hand_example().assign(GO=[200.0, 220.0, 240.0], VA=[100.0, 100.0, 100.0],
                               M=[100.0, 120.0, 140.0], pM=[100.0, 120.0, 140.0])
-    b = a.assign(GO=[150.0, 160.0, 170.0], VA=[80.0, 85.0, 90.0])
+    b = a.assign(GO=[185.0, 205.0, 230.0], VA=[80.0, 85.0, 90.0])
     panel = pd.concat({"A": a, "B": b}, names=["industry", "period"])
     inputs = {"labour": "L", "capital": "K", "ic": "Z", "intermediate": "M"}
     incomes = {"labour": "wL", "ic": "rZ", "intermediate": "pM"}
