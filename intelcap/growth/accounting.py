@@ -99,7 +99,7 @@ def services_columns(services: Any, name: str) -> pd.DataFrame:
                         index=vol.index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GrowthAccounting(SummaryMixin):
     """Result of :func:`growth_accounting`.
 
@@ -119,6 +119,9 @@ class GrowthAccounting(SummaryMixin):
     convention : str
         :data:`BLS_KLEMS`.
     """
+
+    def __repr__(self) -> str:
+        return self.__str__()
 
     contributions: pd.DataFrame
     shares: pd.DataFrame

@@ -119,7 +119,7 @@ def annual_from_level(level: float, years: float) -> float:
     return (1.0 + float(level)) ** (1.0 / float(years)) - 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class HultenTFP(SummaryMixin):
     """Result of :func:`hulten_tfp` (all quantities are fractions, not percent).
 
@@ -138,6 +138,9 @@ class HultenTFP(SummaryMixin):
     published : dict
         Published values for the chosen version (empty for user parameters).
     """
+
+    def __repr__(self) -> str:
+        return self.__str__()
 
     tfp: float
     annual: float

@@ -70,7 +70,7 @@ def check_jpmorgan() -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class TokenScenarios(SummaryMixin):
     """Projections of daily tokens by diffusion curve (:func:`token_scenarios`).
 
@@ -86,6 +86,9 @@ class TokenScenarios(SummaryMixin):
     level : float
     notes : list of str
     """
+
+    def __repr__(self) -> str:
+        return self.__str__()
 
     paths: pd.DataFrame
     fits: dict[str, Any]

@@ -145,7 +145,7 @@ def _start(name: str, v: Any, n_paths: int) -> np.ndarray:
     return arr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Simulation(SummaryMixin):
     """Simulated paths: ``k``, ``z``, ``y`` are DataFrames (time x path), per effective worker.
 
@@ -161,6 +161,9 @@ class Simulation(SummaryMixin):
     seed : int, Generator or None
         As given.
     """
+
+    def __repr__(self) -> str:
+        return self.__str__()
 
     k: pd.DataFrame
     z: pd.DataFrame
