@@ -92,7 +92,7 @@ import scipy.linalg as sla
 import sympy as sp
 from scipy import optimize
 
-from intelcap._expressions import parse_formula
+from intelcap._expressions import parse_formula, usable_names
 from intelcap._validation import check_choice, handle_missing
 from intelcap.estimation.results import Results
 from intelcap.exceptions import (
@@ -354,7 +354,10 @@ class NLS:
                                 f"{columns}")
         else:
             self.formula = formula
-            self.lhs, self.rhs = parse_formula(formula, [*columns, *params], symbols=symbols)
+            # columns that cannot be named in an expression ('log', 'GDP growth', 0) are
+            # simply not available to it: unused columns never matter
+            usable = usable_names(columns)
+            self.lhs, self.rhs = parse_formula(formula, [*usable, *params], symbols=symbols)
         expr_names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
         unused = [p for p in params if p not in expr_names]
         if unused:
