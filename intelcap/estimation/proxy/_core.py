@@ -76,6 +76,9 @@ def _law_basis(omega_l: np.ndarray, w: np.ndarray, order: int,
             t = t * c
         return np.stack(cols, axis=2)
     pe = np.broadcast_to(exit_p, c.shape)
+    mp = (w * pe).sum(axis=1, keepdims=True) / sw
+    sp = np.sqrt((w * (pe - mp) ** 2).sum(axis=1, keepdims=True) / sw)
+    pe = (pe - mp) / np.where(sp > 0, sp, 1.0)
     cols = [np.ones_like(c)]
     vars_ = [c, pe]
     for d in range(1, order + 1):
@@ -313,7 +316,7 @@ def solve_single(fun1, starts, *, step_rtol: float = 1e-7, rank_rtol: float = 1e
     return best, reports
 
 
-def batched_lm(fun, beta0: np.ndarray, *, max_iter: int = 25, step_rtol: float = 1e-7
+def batched_lm(fun, beta0: np.ndarray, *, max_iter: int = 50, step_rtol: float = 1e-7
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Levenberg-Marquardt on a batch of problems ``fun(beta, idx) -> A`` (b, d).
 
