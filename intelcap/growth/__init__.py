@@ -1,4 +1,4 @@
-"""intelcap.growth: growth accounting, take-off simulation and scenarios (see DESIGN.md).
+"""intelcap.growth: growth accounting, take-off simulation and scenarios.
 
 - :func:`growth_accounting` (:mod:`intelcap.growth.accounting`): Tornqvist growth accounting with
   intelligent capital, by industry and Domar-aggregated (BLS / EU KLEMS convention).
