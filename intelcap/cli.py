@@ -168,10 +168,16 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
             raise ConfigError(f"{table}.format={fmt!r} is not recognised; valid: {list(fmts)}")
     out["input_format"] = inp.get("format")
     out["output_format"] = config.get("output", {}).get("format", "csv")
-    for key in ("tolerance", "rtol"):
+    import math
+
+    for key, high in (("tolerance", 1e300), ("rtol", 0.1)):
         v = inp.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
-            raise ConfigError(f"input.{key} must be a non-negative number, got {v!r}")
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ConfigError(f"input.{key} must be a number, got {v!r}")
+        if not math.isfinite(v) or not 0 <= v <= high:
+            raise ConfigError(f"input.{key} = {v!r} is outside [0, {high:g}] (finite)")
     out["tol"] = None if inp.get("tolerance") is None else float(inp["tolerance"])
     out["rtol"] = 1e-6 if inp.get("rtol") is None else float(inp["rtol"])
     pol = config.get("policy", {})
