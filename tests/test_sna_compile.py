@@ -258,3 +258,27 @@ def test_inadmissible_policy_names_the_cell(example):
     with pytest.raises(DataError, match=r"exceeds the intermediate consumption .* of cell "
                                         r"\{'period': 2024, 'sector': 'S11', 'industry': 'A'"):
         capitalize(example, sp, CapitalizationPolicy(rate=0.3), tol=1e-3)
+
+
+# ------------------------------------------------------------------------------------------
+# (8) user cost: OECD (2009) discrete formula with the cross term
+# ------------------------------------------------------------------------------------------
+def test_discrete_user_cost_with_falling_asset_prices():
+    """u = p_{t-1} [r + delta (1 + pi) - pi] = p_{t-1}(1 + r) - (1 - delta) p_t (identity).
+
+    Asset prices falling 40% a year, r = 0.05, delta = 0.33: 0.648 p_{t-1}; the continuous
+    approximation p_t (r + delta - pi) gives 0.468 p_{t-1}, 27.8% less."""
+    from intelcap.accounts.pim import pim
+
+    years = pd.RangeIndex(2020, 2026)
+    p = pd.Series(0.6 ** np.arange(6), index=years)
+    res = pim(pd.Series(100.0, index=years), rate=0.33, deflator=p)
+    disc = res.capital_services(0.05).user_cost.to_numpy()
+    cont = res.capital_services(0.05, formula="continuous").user_cost.to_numpy()
+    prev = p.to_numpy() / 0.6
+    np.testing.assert_allclose(disc, prev * (1.05) - 0.67 * p.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(disc / prev, 0.648, rtol=1e-12)
+    np.testing.assert_allclose(cont / prev, 0.468, rtol=1e-12)
+    assert 1 - cont[0] / disc[0] == pytest.approx(0.2778, abs=1e-4)
+    with pytest.raises(SpecificationError, match="formula='exact'"):
+        res.capital_services(0.05, formula="exact")
