@@ -185,11 +185,32 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
         out["policy"] = CapitalizationPolicy.from_config(pol, key_prefix="policy", base_dir=base)
     except IntelcapTypeError as err:
         raise ConfigError(str(err)) from None
-    defl = pol.get("deflator") if isinstance(pol, Mapping) else None
-    if isinstance(defl, str):
-        p = Path(defl)
-        out["deflator_file"] = (p if p.is_absolute() else base / p).resolve()
+    for key in ("deflator", "vintages"):
+        val = pol.get(key) if isinstance(pol, Mapping) else None
+        if isinstance(val, str):
+            p = Path(val)
+            out[f"{key}_file"] = (p if p.is_absolute() else base / p).resolve()
     return out
+
+
+def _refuse_previous_output(tables: Path, policy: Any) -> None:
+    """Refuse a table that an earlier ``intelcap adjust`` wrote (its manifest says so)."""
+    manifest = tables.parent / "manifest.json"
+    if policy.allow_recapitalization or not manifest.is_file():
+        return
+    try:
+        with manifest.open(encoding="utf-8") as fh:
+            info = json.load(fh)
+    except (OSError, ValueError):
+        return
+    if not isinstance(info, dict) or info.get("command") != "intelcap adjust":
+        return
+    files = {o.get("file") for o in info.get("outputs", []) if isinstance(o, dict)}
+    if tables.name in files:
+        raise ConfigError(f"input.tables {tables.name} is the output of an earlier intelcap "
+                          f"adjust run (see {manifest.name} beside it): capitalizing it again "
+                          "would count the API spending twice; give the original tables, or "
+                          "set policy.allow_recapitalization = true")
 
 
 # ------------------------------------------------------------------------------------------
@@ -299,7 +320,9 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
     raw = _load_config(cfg_path)
     cfg = _validate_config(raw, cfg_path.parent)
     inputs = [cfg_path, cfg["tables"], *([cfg["spending"]] if "spending" in cfg else []),
-              *([cfg["deflator_file"]] if "deflator_file" in cfg else [])]
+              *([cfg["deflator_file"]] if "deflator_file" in cfg else []),
+              *([cfg["vintages_file"]] if "vintages_file" in cfg else [])]
+    _refuse_previous_output(cfg["tables"], cfg["policy"])
     out = Path(args.out) if args.out else _default_out(Path.cwd())
     out = Path(os.path.abspath(out))
     _check_out(out, [p.resolve() for p in inputs], args.overwrite)
