@@ -74,6 +74,7 @@ where it is stored (it is derived otherwise).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -119,8 +120,49 @@ _CELL = ["period", "sector", "industry"]
 # ------------------------------------------------------------------------------------------
 # inputs
 # ------------------------------------------------------------------------------------------
-def _periods(t: pd.DataFrame) -> list[Any]:
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
+
+
+def frequency_of(periods: list[Any]) -> str:
+    """``"A"`` (int years), ``"Q"`` (labels ``2024Q1`` or ``2024-Q1``) or ``"other"``."""
+    if periods and all(isinstance(p, (int, np.integer)) for p in periods):
+        return "A"
+    if periods and all(isinstance(p, str) and _QUARTER.match(p) for p in periods):
+        return "Q"
+    return "other"
+
+
+def _quarter_index(label: str) -> int:
+    m = _QUARTER.match(label)
+    assert m is not None
+    return int(m.group(1)) * 4 + int(m.group(2)) - 1
+
+
+def _quarter_label(index: int, like: str) -> str:
+    sep = "-" if "-" in like else ""
+    return f"{index // 4}{sep}Q{index % 4 + 1}"
+
+
+def _periods(t: pd.DataFrame, declared: str = "auto") -> list[Any]:
     periods = sorted(pd.unique(t["period"]).tolist())
+    freq = frequency_of(periods)
+    if declared != "auto" and declared != freq:
+        raise SpecificationError(
+            f"policy.frequency = {declared!r} but the tables' periods look "
+            f"{ {'A': 'annual', 'Q': 'quarterly'}.get(freq, 'neither annual nor quarterly') } "
+            f"({periods[0]!r}..{periods[-1]!r}); annual periods are int years, quarterly ones "
+            "labels like '2024Q1'")
+    if freq == "Q":
+        idx = sorted(_quarter_index(p) for p in periods)
+        periods = [_quarter_label(i, periods[0]) for i in idx]
+        have = set(idx)
+        gaps = [i for i in range(idx[0], idx[-1] + 1) if i not in have]
+        if gaps:
+            raise MissingDataError(
+                f"tables: missing quarter {_quarter_label(gaps[0], periods[0])} between "
+                f"{periods[0]} and {periods[-1]} ({len(gaps)} missing); quarterly tables must "
+                "have every quarter")
+        return periods
     if periods and all(isinstance(p, (int, np.integer)) for p in periods):
         full = range(int(periods[0]), int(periods[-1]) + 1)
         gaps = [p for p in full if p not in set(periods)]
@@ -500,6 +542,8 @@ def _pim_cfc(invest: pd.DataFrame, policy: CapitalizationPolicy, progress: bool
     """
     from intelcap.accounts.pim import pim
 
+    if frequency_of(list(invest.index)) == "Q":
+        return _pim_quarterly(invest, policy, progress), invest
     invest_all = invest
     if policy.vintages is not None:
         v = policy.vintages
@@ -539,6 +583,81 @@ def _pim_cfc(invest: pd.DataFrame, policy: CapitalizationPolicy, progress: bool
         raise type(err)(f"perpetual inventory ({policy._key('backcast')}="
                         f"{policy.backcast!r}): {err}") from None
     return res, invest_all
+
+
+class _QuarterlyCapital:
+    """Capital measures of a quarterly run, benchmarked to the annual perpetual inventory."""
+
+    def __init__(self, gross: np.ndarray, net: np.ndarray, productive: np.ndarray | None,
+                 cfc: np.ndarray) -> None:
+        self.gross, self.net, self.productive, self.cfc = gross, net, productive, cfc
+
+
+def _pim_quarterly(invest: pd.DataFrame, policy: CapitalizationPolicy, progress: bool
+                   ) -> _QuarterlyCapital:
+    r"""Quarterly CFC benchmarked to the annual perpetual inventory.
+
+    Rates and lives are annual: the annual PIM runs on the investment summed by year with
+    the policy as given; a quarterly PIM with the converted parameters
+    :math:`\delta_q = 1 - (1 - \delta)^{1/4}`, :math:`L_q = 4 L`,
+    :math:`g_q = (1 + g)^{1/4} - 1` gives the quarterly pattern, which is scaled pro rata so
+    that the four quarters of every complete year sum to the annual CFC (the annual benchmark
+    of IMF, *Quarterly National Accounts Manual*, 2017, chapter 6; a year with fewer than four
+    quarters keeps the ratio of the last complete year). The net stock follows
+    :math:`K_q = K_{q-1} + I_q - D_q`, so its fourth-quarter value is the annual end-of-year
+    stock; gross and productive stocks are those of the quarterly PIM.
+    """
+    from intelcap.accounts.pim import pim
+
+    if policy.deflator is not None or policy.vintages is not None:
+        what = policy._key("deflator" if policy.deflator is not None else "vintages")
+        raise SpecificationError(
+            f"quarterly tables with {what} are not supported yet; run the annual tables, or "
+            "give current-price investment without a deflator")
+    labels = list(invest.index)
+    years = np.array([_quarter_index(p) // 4 for p in labels])
+    x = invest.to_numpy(dtype=float)
+    uy, pos = np.unique(years, return_inverse=True)
+    annual = np.zeros((len(uy), x.shape[1]))
+    np.add.at(annual, pos, x)
+    counts = np.bincount(pos, minlength=len(uy))
+    complete = counts == 4
+    kw_a = policy.pim_options()
+    kw_q = dict(kw_a)
+    if "rate" in kw_q:
+        kw_q["rate"] = 1.0 - (1.0 - kw_q["rate"]) ** 0.25
+    if "service_life" in kw_q:
+        kw_q["service_life"] = 4.0 * kw_q["service_life"]
+    if policy.backcast == "steady_state":
+        for kw, n in ((kw_a, policy.backcast_periods), (kw_q, 4 * policy.backcast_periods)):
+            kw.update(initial_stock="steady_state", growth_periods=max(2, min(
+                n, len(annual) if kw is kw_a else len(x))))
+        if policy.backcast_growth is not None:
+            kw_a["initial_growth"] = policy.backcast_growth
+            kw_q["initial_growth"] = (1.0 + policy.backcast_growth) ** 0.25 - 1.0
+    try:
+        res_a = pim(pd.DataFrame(annual, index=pd.RangeIndex(len(uy))), progress=progress,
+                    **kw_a)
+        res_q = pim(pd.DataFrame(x, index=pd.RangeIndex(len(x))), progress=progress, **kw_q)
+    except IntelcapError as err:
+        raise type(err)(f"perpetual inventory (quarterly): {err}") from None
+    cfc_a = np.asarray(res_a.cfc, dtype=float)
+    cfc_q = np.asarray(res_q.cfc, dtype=float)
+    sum_q = np.zeros_like(cfc_a)
+    np.add.at(sum_q, pos, cfc_q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(sum_q > 0, cfc_a / sum_q, 1.0)
+    last = 1.0 * np.ones(x.shape[1])
+    for y in range(len(uy)):           # incomplete years: the last complete year's ratio
+        if complete[y]:
+            last = ratio[y]
+        else:
+            ratio[y] = last
+    cfc = cfc_q * ratio[pos]
+    net = np.cumsum(x - cfc, axis=0)
+    productive = (np.asarray(res_q.productive, dtype=float)
+                  if getattr(res_q, "productive", None) is not None else None)
+    return _QuarterlyCapital(np.asarray(res_q.gross, dtype=float), net, productive, cfc)
 
 
 def _cfc_current(res: Any, policy: CapitalizationPolicy) -> np.ndarray:
@@ -654,7 +773,7 @@ def capitalize(
     if t["price_basis"].iloc[0] != "current":
         raise DataError(f"tables: capitalization works on current-price tables; this one is "
                         f"{t['price_basis'].iloc[0]!r}")
-    periods = _periods(t)
+    periods = _periods(t, policy.frequency)
     try:
         check_identity(t, tol, rtol=rtol)
     except AccountingIdentityError as err:

@@ -115,6 +115,10 @@ POLICY_KEYS: Mapping[str, str] = {
     "net_return": "own_account route: net return to capital of market producers as a rate on "
                   "the sum of costs (2008 SNA 6.125; default 0, in [0, 1]); never for "
                   "non-market producers (S13, S15)",
+    "frequency": "'auto' (default: int years are annual, labels like '2024Q1' quarterly), "
+                 "'A' or 'Q' to declare it. Rates, lives and growth are annual; quarterly CFC "
+                 "is benchmarked to the annual perpetual inventory (quarters sum to the annual "
+                 "run); every quarter must be present",
     "allow_recapitalization": "true to capitalize tables that already carry capitalized API "
                               "spending (a previous intelcap run's output); default false: "
                               "refused",
@@ -414,6 +418,7 @@ class CapitalizationPolicy(SummaryMixin):
         other_cost_ratio: float = 0.0,
         net_return: float = 0.0,
         allow_recapitalization: bool = False,
+        frequency: str = "auto",
         key_prefix: str = "",
     ) -> None:
         pre = f"{key_prefix}." if key_prefix else ""
@@ -519,6 +524,10 @@ class CapitalizationPolicy(SummaryMixin):
             raise IntelcapTypeError(f"{pre}allow_recapitalization must be true or false, got "
                                     f"{allow_recapitalization!r}")
         self.allow_recapitalization = allow_recapitalization
+        if frequency not in ("auto", "A", "Q"):
+            raise SpecificationError(f"{pre}frequency={frequency!r} is not recognised; valid "
+                                     "values are: 'auto', 'A', 'Q'")
+        self.frequency = frequency
 
     # ----------------------------------------------------------------------------------------
     @classmethod
@@ -605,6 +614,7 @@ class CapitalizationPolicy(SummaryMixin):
                        labour_ratio=self.labour_ratio, other_cost_ratio=self.other_cost_ratio,
                        net_return=self.net_return)
         out["allow_recapitalization"] = self.allow_recapitalization
+        out["frequency"] = self.frequency
         if self.rule is not None:
             out["rule"] = getattr(self.rule, "__name__", repr(self.rule))
         return out
