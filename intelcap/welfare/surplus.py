@@ -167,6 +167,7 @@ class WTAResults(SummaryMixin):
 
     @property
     def median(self) -> float:
+        """Median WTA, :math:`e^{\\mu}` (the offer half the respondents would refuse)."""
         return float(np.exp(self.mu))
 
     @property
@@ -175,6 +176,17 @@ class WTAResults(SummaryMixin):
         return float(self.median * np.sqrt(self.cov[0, 0]))
 
     def median_conf_int(self, level: float = 0.95) -> tuple[float, float]:
+        """Confidence interval of the median: :math:`\\exp(\\hat\\mu \\pm z\\,se(\\hat\\mu))`.
+
+        Parameters
+        ----------
+        level : float
+            Coverage, in (0, 1).
+
+        Returns
+        -------
+        (lower, upper) : tuple of float
+        """
         from scipy import stats
 
         q = stats.norm.ppf(0.5 + level / 2)
@@ -183,6 +195,12 @@ class WTAResults(SummaryMixin):
 
     @property
     def mean(self) -> float:
+        """Untruncated mean WTA.
+
+        Log-normal: :math:`e^{\\mu + \\sigma^2/2}`; log-logistic:
+        :math:`e^{\\mu}\\,\\pi\\sigma / \\sin(\\pi\\sigma)` for :math:`\\sigma < 1`, ``inf``
+        otherwise (the mean does not exist).
+        """
         if self.dist == "lognormal":
             return float(np.exp(self.mu + 0.5 * self.sigma**2))
         if self.sigma >= 1:
@@ -192,6 +210,7 @@ class WTAResults(SummaryMixin):
 
     @property
     def mean_truncated(self) -> float:
+        """Mean truncated at the largest offer: :math:`\\int_0^{A_{max}} S(A)\\,dA`."""
         from scipy import integrate
 
         val, _ = integrate.quad(lambda a: float(self.survival(a)), 0.0, self.truncation,
@@ -200,6 +219,7 @@ class WTAResults(SummaryMixin):
 
     @property
     def summary(self) -> Summary:
+        """The fit as a table (median with its interval, means, log-likelihood)."""
         header = [("Distribution of WTA", self.dist), ("No. respondents", self.nobs),
                   ("Log-likelihood", self.loglike), ("Converged", self.converged)]
         lo, hi = self.median_conf_int()
@@ -299,6 +319,7 @@ class TurnbullWTA(SummaryMixin):
 
     @property
     def summary(self) -> Summary:
+        """The Turnbull estimate as a table (survival at each offer, median, lower-bound mean)."""
         notes = [
             "F is the pooled-adjacent-violators (Turnbull) estimate at the offered amounts",
             "median interpolated linearly between offers (S(0) = 1); nan if S stays above 0.5",
