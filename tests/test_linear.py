@@ -293,3 +293,34 @@ def test_cobb_douglas_iv_equals_direct_2sls(munnell: pd.DataFrame) -> None:
                                rtol=1e-10)
     with pytest.raises(SpecificationError, match="instruments"):
         cobb_douglas(munnell, "GSP", ["PC", "EMP"], estimator="iv", endog=["EMP"])
+
+
+_COV_CASES = [
+    ("pooled", "unadjusted", {}),
+    ("pooled", "robust", {}),
+    ("pooled", "clustered", {"cluster_entity": True}),
+    ("within", "unadjusted", {}),
+    ("within", "robust", {}),
+    ("within", "clustered", {"cluster_entity": True}),
+    ("within", "clustered", {"cluster_entity": True, "cluster_time": True}),
+    ("within", "kernel", {}),
+    ("between", "robust", {}),
+    ("random", "clustered", {"cluster_entity": True}),
+]
+
+
+@pytest.mark.parametrize("debiased", [True, False])
+@pytest.mark.parametrize(("estimator", "cov_type", "options"), _COV_CASES)
+def test_wrapper_matches_linearmodels_for_every_covariance(
+        munnell: pd.DataFrame, estimator: str, cov_type: str, options: dict,
+        debiased: bool) -> None:
+    """Every covariance option: intelcap's wrapper reports what the wrapped linearmodels result
+    reports (standard errors, p-values and confidence intervals), with and without
+    ``debiased`` (a ``getattr(lm, "debiased")`` lookup once silently turned False into True)."""
+    logs = np.log(munnell[["GSP", "P_CAP", "PC", "EMP"]])
+    res = fit_panel("GSP ~ 1 + P_CAP + PC + EMP", logs, estimator, cov_type=cov_type,
+                    debiased=debiased, **options)
+    lm = res.lm_result
+    np.testing.assert_allclose(res.std_errors, lm.std_errors, rtol=1e-12)
+    np.testing.assert_allclose(res.pvalues, lm.pvalues, rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(res.conf_int(), lm.conf_int(), rtol=1e-10)

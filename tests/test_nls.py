@@ -154,7 +154,8 @@ def test_parameter_without_effect_is_not_convergence(rng: np.random.Generator) -
 
 def test_bad_input(linear_data: pd.DataFrame) -> None:
     start = {"a": 0.0, "b": 0.0}
-    with pytest.raises(ExpressionError, match="unknown name 'q'"):
+    # a name that is neither a column nor a key of start: reported as a missing start value
+    with pytest.raises(ParameterError, match="start value of 'q' is missing"):
         nls("y ~ a + b*q", linear_data, start)
     with pytest.raises(ExpressionError):
         nls("y ~ a + b.__class__", linear_data, start)

@@ -374,7 +374,7 @@ _INVARIANCE_BASE = PanelThreshold(
 @settings(max_examples=25, deadline=None)
 @given(a=st.floats(0.01, 100.0), b=st.floats(-10.0, 10.0), c=st.floats(0.01, 100.0))
 def test_threshold_invariant_to_affine_rescaling(a, b, c):
-    """STYLE 13 property: q -> a q + b (a > 0) moves the threshold to a g + b, y -> c y leaves
+    """Property: q -> a q + b (a > 0) moves the threshold to a g + b, y -> c y leaves
     it; F is unchanged and the split of the sample is the same."""
     df = _INVARIANCE_PANEL
     res = PanelThreshold(c * df["y"], df[["x"]], a * df["q"] + b, regime_exog=df[["r0"]]).fit(

@@ -335,6 +335,7 @@ class ThresholdRegression:
 
     @property
     def nobs(self) -> int:
+        """Number of observations used (after the missing-value policy)."""
         return int(self._y.shape[0])
 
     def __repr__(self) -> str:
@@ -475,6 +476,14 @@ class ThresholdRegression:
         xtx_inv = np.linalg.inv(x.T @ x)
         b0 = np.linalg.lstsq(x, y, rcond=None)[0]
         e0 = y - x @ b0
+        # degenerate: the linear model already fits y to rounding (constant y, or y a linear
+        # combination of the regressors); every LR would be a ratio of rounding errors
+        if np.sqrt(e0 @ e0) <= 1e-12 * np.sqrt(n) * max(np.abs(y).max(), np.finfo(float).tiny):
+            raise DataError(
+                f"dependent {self.dependent_name!r} is fitted exactly by the regressors "
+                f"{self.exog_names} (constant, or a linear combination of them): the residual "
+                "sum of squares is zero to rounding, so there is no threshold to estimate or "
+                "test")
         s0 = float(e0 @ e0)
         xx = x[:, :, None] * x[:, None, :]
         m_cum = np.cumsum(xx, axis=0)
@@ -755,6 +764,7 @@ class ThresholdRegressionResults(Results):
 
     @property
     def threshold_name(self) -> str:
+        """Name of the threshold variable :math:`q`."""
         return self.model.threshold_name
 
     @property
