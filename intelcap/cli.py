@@ -12,6 +12,7 @@ of the example takes well under two seconds).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
