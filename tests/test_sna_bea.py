@@ -1,6 +1,5 @@
 """Issue 13 acceptance on the BEA summary supply-use tables (2017 schema, 2023 comprehensive
-update; ../shared/reference/bea_use_tables, read through the existing reference-dir fixture
-until the ``bea_supply_use`` dataset loader is in main).
+update; bundled as ``intelcap.datasets.bea_supply_use``).
 
 Numbers of issue 13 (commodity 514, share 10%, geometric rate 0.33, half-year convention):
 
@@ -23,13 +22,10 @@ pytestmark = pytest.mark.reference
 
 
 @pytest.fixture(scope="module")
-def bea(reference_dir):
-    from intelcap.accounts.bea import read_supply_use
+def bea():
+    from intelcap.datasets import bea_supply_use
 
-    path = reference_dir / "bea_use_tables"
-    if not path.is_dir():
-        pytest.skip("bea_use_tables reference dataset absent")
-    return {y: read_supply_use(path, year=y) for y in range(2017, 2023)}
+    return {y: bea_supply_use.load(y) for y in range(2017, 2023)}
 
 
 def _gov_cfc(adj, year):

@@ -55,7 +55,8 @@ are not stored: with ``check_totals=True`` each is compared with the sum of its 
 larger than BEA's rounding (half a unit per summed cell, plus one) raises, naming the cell.
 
 Reference: U.S. Bureau of Economic Analysis, *Concepts and Methods of the U.S. Input-Output
-Accounts* (2009, updated 2020), chapters 2-4; ``../shared/reference/bea_use_tables/README.md``.
+Accounts* (2009, updated 2020), chapters 2-4; the tables' provenance is
+``intelcap.datasets.bea_supply_use.DESCR``.
 """
 
 from __future__ import annotations

@@ -33,8 +33,9 @@ PROVENANCE = Provenance(
     table="Hansen99 in the R package PSTR (Yukai Yang)",
     units="ratios, no units (sales scaled as stored)",
     licence="GPL-3 (as part of the R package PSTR): not bundled",
-    citation=("Gonzalez, A., Terasvirta, T., van Dijk, D. and Yang, Y. (2017), 'Panel Smooth "
-              "Transition Regression Models', CREATES Research Paper 2017-36"),
+    citation=("Gonzalez, A., Terasvirta, T., van Dijk, D. and Yang, Y., 'Panel Smooth "
+              "Transition Regression Models', SSE/EFI Working Paper 604 (2005), revised as a "
+              "CREATES Research Paper (2017)"),
     index="(cusip, year)",
     notes=f"not bundled; obtain from {_OBTAIN}",
     bundled=False,

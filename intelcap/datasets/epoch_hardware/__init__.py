@@ -40,8 +40,8 @@ PROVENANCE = Provenance(
     units="USD, USD per chip-hour, FLOP/s, bytes, bytes/s, W, nm (see the module docstring)",
     accessed="2026-11-28",
     licence="Creative Commons Attribution (credit: Epoch AI)",
-    citation=("Epoch AI (2024), 'Data on Machine Learning Hardware', https://epoch.ai/data; "
-              "Cottier et al. (2024), 'The rising costs of training frontier AI models', "
+    citation=("Epoch AI, 'Data on Machine Learning Hardware', https://epoch.ai/data; Cottier, "
+              "B. et al. (2024), 'The rising costs of training frontier AI models', "
               "arXiv:2405.21015"),
     index="RangeIndex (prices); Hardware name (ml_hardware)",
 )

@@ -53,9 +53,8 @@ PROVENANCE = Provenance(
     accessed="2026-11-28",
     licence=("Creative Commons Attribution (credit: Epoch AI); the Artificial Analysis rows "
              "are as redistributed by Epoch AI"),
-    citation=("Cottier, B., Snodin, B., Owen, D. and Adamczewski, T. (2025), 'LLM inference "
-              "prices have fallen rapidly but unequally across tasks', Epoch AI, "
-              "https://epoch.ai/data-insights/llm-inference-price-trends"),
+    citation=("Epoch AI (2025), 'LLM inference prices have fallen rapidly but unequally across "
+              "tasks', data insight of 2025-03-12, https://epoch.ai"),
     index="RangeIndex",
 )
 DESCR = str(PROVENANCE)

@@ -45,9 +45,8 @@ PROVENANCE = Provenance(
     units="FLOP, parameters, datapoints, hours, chips, W; costs in 2023 US dollars",
     accessed="2026-11-28",
     licence="Creative Commons Attribution (credit: Epoch AI)",
-    citation=("Epoch AI (2024), 'Data on AI Models', https://epoch.ai/data/ai-models; "
-              "Cottier, B., Rahman, R., Fattorini, L., Maslej, N. and Owen, D. (2024), 'The "
-              "rising costs of training frontier AI models', arXiv:2405.21015"),
+    citation=("Epoch AI, 'Data on AI Models', https://epoch.ai/data; Cottier, B. et al. "
+              "(2024), 'The rising costs of training frontier AI models', arXiv:2405.21015"),
     index="RangeIndex (models); Model (training_costs, training_costs_updated)",
 )
 DESCR = str(PROVENANCE)
