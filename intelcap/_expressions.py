@@ -170,7 +170,8 @@ def _build(node: ast.AST, symbols: Mapping[str, sp.Symbol], text: str) -> sp.Exp
     if isinstance(value, sp.Basic) and value.has(*_BAD_CONSTANTS):
         raise ExpressionError(f"{ast.unparse(node)[:80]!r} is undefined (division by zero, "
                               f"log(0) or an infinite constant), in {text!r}")
-    if _too_big(value):
+    if _too_big(value) or (isinstance(value, (sp.Add, sp.Mul))
+                           and any(_too_big(a) for a in value.atoms(sp.Number))):
         raise ExpressionError(f"constant {ast.unparse(node)[:80]!r} overflows the floating-point "
                               f"range, in {text!r}")
     return value

@@ -401,7 +401,9 @@ class OutputFolder:
                         except BaseException:
                             os.rename(aside, out)
                             raise
-                        tmp = aside
+                        # an aside is only ever complete: rename it to a temporary name before
+                        # removing it, so a kill during the removal leaves nothing restorable
+                        os.rename(aside, tmp)
                     # tmp now holds the old output
                     self.tmp = None
                     _fsync_dir(out.parent)

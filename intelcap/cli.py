@@ -12,6 +12,7 @@ of the example takes well under two seconds).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -127,7 +128,19 @@ def _load_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"configuration file not found: {path}")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read()
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the configuration file "
+                          f"({err.strerror or type(err).__name__})") from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ConfigError(f"{path}: the configuration file is UTF-16 encoded; save it as UTF-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: the configuration file is not UTF-8 text (undecodable byte "
+                          f"at offset {err.start}); save it as UTF-8") from None
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
 
@@ -168,10 +181,16 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
             raise ConfigError(f"{table}.format={fmt!r} is not recognised; valid: {list(fmts)}")
     out["input_format"] = inp.get("format")
     out["output_format"] = config.get("output", {}).get("format", "csv")
-    for key in ("tolerance", "rtol"):
+    import math
+
+    for key, high in (("tolerance", 1e300), ("rtol", 0.1)):
         v = inp.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
-            raise ConfigError(f"input.{key} must be a non-negative number, got {v!r}")
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ConfigError(f"input.{key} must be a number, got {v!r}")
+        if not math.isfinite(v) or not 0 <= v <= high:
+            raise ConfigError(f"input.{key} = {v!r} is outside [0, {high:g}] (finite)")
     out["tol"] = None if inp.get("tolerance") is None else float(inp["tolerance"])
     out["rtol"] = 1e-6 if inp.get("rtol") is None else float(inp["rtol"])
     pol = config.get("policy", {})
@@ -179,11 +198,32 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
         out["policy"] = CapitalizationPolicy.from_config(pol, key_prefix="policy", base_dir=base)
     except IntelcapTypeError as err:
         raise ConfigError(str(err)) from None
-    defl = pol.get("deflator") if isinstance(pol, Mapping) else None
-    if isinstance(defl, str):
-        p = Path(defl)
-        out["deflator_file"] = (p if p.is_absolute() else base / p).resolve()
+    for key in ("deflator", "vintages"):
+        val = pol.get(key) if isinstance(pol, Mapping) else None
+        if isinstance(val, str):
+            p = Path(val)
+            out[f"{key}_file"] = (p if p.is_absolute() else base / p).resolve()
     return out
+
+
+def _refuse_previous_output(tables: Path, policy: Any) -> None:
+    """Refuse a table that an earlier ``intelcap adjust`` wrote (its manifest says so)."""
+    manifest = tables.parent / "manifest.json"
+    if policy.allow_recapitalization or not manifest.is_file():
+        return
+    try:
+        with manifest.open(encoding="utf-8") as fh:
+            info = json.load(fh)
+    except (OSError, ValueError):
+        return
+    if not isinstance(info, dict) or info.get("command") != "intelcap adjust":
+        return
+    files = {o.get("file") for o in info.get("outputs", []) if isinstance(o, dict)}
+    if tables.name in files:
+        raise ConfigError(f"input.tables {tables.name} is the output of an earlier intelcap "
+                          f"adjust run (see {manifest.name} beside it): capitalizing it again "
+                          "would count the API spending twice; give the original tables, or "
+                          "set policy.allow_recapitalization = true")
 
 
 # ------------------------------------------------------------------------------------------
@@ -197,15 +237,11 @@ def _write_csv(frame: Any, path: Path) -> None:
 # the adjust command
 # ------------------------------------------------------------------------------------------
 def _read_spending(path: Path) -> Any:
-    import pandas as pd
+    from intelcap.accounts.io import read_csv_file
 
-    from intelcap.exceptions import DataError
-
-    try:
-        return pd.read_csv(path, dtype={"sector": str, "industry": str, "product": str,
-                                        "use": str, "unit": str})
-    except (ValueError, OSError) as err:
-        raise DataError(f"{path.name}: cannot read the spending CSV: {err}") from None
+    return read_csv_file(path, f"spending file {path.name}",
+                         dtype={"sector": str, "industry": str, "product": str, "use": str,
+                                "unit": str})
 
 
 def _revision_text(rev: Any, unit: str, route: str) -> str:
@@ -236,7 +272,9 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
     raw = _load_config(cfg_path)
     cfg = _validate_config(raw, cfg_path.parent)
     inputs = [cfg_path, cfg["tables"], *([cfg["spending"]] if "spending" in cfg else []),
-              *([cfg["deflator_file"]] if "deflator_file" in cfg else [])]
+              *([cfg["deflator_file"]] if "deflator_file" in cfg else []),
+              *([cfg["vintages_file"]] if "vintages_file" in cfg else [])]
+    _refuse_previous_output(cfg["tables"], cfg["policy"])
 
     from intelcap.accounts.capitalize import capitalize
     from intelcap.accounts.io import read_table, write_table

@@ -208,3 +208,29 @@ def test_manifest_helper(tmp_path):
     assert data["outputs"] == [{"file": "a.csv", "sha256": sha256_file(tmp_path / "a.csv")}]
     assert write_manifest(tmp_path, {"b": 1, "a": Path("p")}, outputs=["a.csv"]).read_text() \
         == text
+
+
+def test_overwrite_without_atomic_exchange_uses_rename_aside(tmp_path, monkeypatch):
+    """Where renameat2(RENAME_EXCHANGE) is missing: rename aside, rename in, remove aside."""
+    import intelcap._publish as publish
+
+    monkeypatch.setattr(publish, "_renameat2", None)
+    out = tmp_path / "out"
+    for text in ("old", "new"):
+        with output_folder(out, overwrite=True) as folder:
+            (folder.tmp / "a.txt").write_text(text)
+    assert (out / "a.txt").read_text() == "new"
+    assert hidden(tmp_path, "out") == []
+    # a failure of 'rename in' puts the old output back
+    real_rename = os.rename
+
+    def failing(src, dst):
+        if ".tmp-" in str(src) and Path(dst) == out:
+            raise OSError(28, "No space left on device")
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(publish.os, "rename", failing)
+    with pytest.raises(OSError), output_folder(out, overwrite=True) as folder:
+        (folder.tmp / "a.txt").write_text("newer")
+    assert (out / "a.txt").read_text() == "new"
+    assert hidden(tmp_path, "out") == []

@@ -555,6 +555,15 @@ class NLS:
                 f"{self._index[pos]!r}); check the start values {self.start.to_dict()}")
         # the left-hand side (data only): the residual plus the fitted value at any point
         lhs = r0 + self.predict(self.start).to_numpy()
+        with np.errstate(over="ignore", invalid="ignore"):
+            scales = (float(np.linalg.norm(lhs)), float(np.linalg.norm(r0)))
+        if not all(np.isfinite(scales)):
+            big = float(np.max(np.abs(np.r_[lhs, r0])))
+            raise DataError(
+                f"the sum of squares of {self.dependent!r} (or of the residuals at the start "
+                f"values) overflows double precision (largest magnitude {big:.3g}); rescale the "
+                "data (for example express them in larger units) so that squares stay below "
+                "1e300")
         run = _optimise(resid, jac, theta0, self.bounds, config, self.nobs,
                         float(np.linalg.norm(lhs)))
         return NLSResults._build(self, run, cov_type, groups, hc, debiased, config, lhs)
@@ -797,6 +806,9 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
     n, p = J.shape
     if not (np.all(np.isfinite(J)) and np.all(np.isfinite(r))):
         return _Check(False, "the residuals or the Jacobian are not finite at the optimum")
+    if not (np.isfinite(lhs_norm) and np.isfinite(_ssq(r))):
+        return _Check(False, "the sum of squared residuals overflows double precision at the "
+                      "optimum; rescale the data")
     fac = _Factor.from_cross(*cross, n) if cross is not None else None
     if fac is not None:
         norms, grad = fac.norms, float(np.linalg.norm(cross[1]))
@@ -1352,7 +1364,7 @@ def nls(formula: str, data: pd.DataFrame, start: Mapping[str, float] | pd.Series
     >>> x = np.linspace(0, 5, 50); y = 3 * (1 - np.exp(-0.7 * x))
     >>> res = nls("y ~ b1*(1 - exp(-b2*x))", pd.DataFrame({"x": x, "y": y}),
     ...           {"b1": 1.0, "b2": 0.1})
-    >>> round(res.params["b2"], 6)
+    >>> round(float(res.params["b2"]), 6)
     0.7
     """
     fit_kw = {k: options.pop(k) for k in ("hc", "debiased") if k in options}

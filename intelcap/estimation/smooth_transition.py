@@ -352,7 +352,9 @@ class _TransitionResultsMixin:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from intelcap._optional import import_optional
+
+        plt = import_optional("matplotlib.pyplot", "plot", "plot()")
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
@@ -517,6 +519,9 @@ class SmoothTransition:
             raise DataError(f"{n} observations are too few for {k + self._z.shape[1] + order + 1}"
                             " parameters")
         _check_rank(self._x, self.exog_names, "exog columns")
+        # collinear switching regressors leave their b1 coefficients unidentified (any split
+        # fits equally well): refuse rather than report arbitrary values with tiny errors
+        _check_rank(self._z, self.transition_exog_names, "transition_exog columns")
         sd = float(np.std(self._q, ddof=1))
         if not sd > 0:
             raise DataError(f"transition variable {self.transition_name!r} is constant")
