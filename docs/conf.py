@@ -108,8 +108,20 @@ def _api_page(name: str, title: str) -> str:
         members = groups.get(kind)
         if not members:
             continue
-        template = {"classes": "class.rst", "exceptions": "class.rst",
-                    "modules": "module.rst"}.get(kind, "base.rst")
+        if kind == "modules":
+            # a page per sub-module written here (autosummary does not resolve modules that are
+            # attributes of the current module)
+            lines += [_TITLES[kind], "-" * len(_TITLES[kind]), "", ".. toctree::", "   :hidden:",
+                      ""]
+            lines += [f"   modules/intelcap.{name}.{member}" for member in members]
+            lines.append("")
+            for member in members:
+                doc = inspect.getdoc(getattr(module, member)) or ""
+                first = doc.strip().split("\n\n")[0].replace("\n", " ")
+                lines.append(f"* :mod:`intelcap.{name}.{member}`" + (f": {first}" if first else ""))
+            lines.append("")
+            continue
+        template = {"classes": "class.rst", "exceptions": "class.rst"}.get(kind, "base.rst")
         lines += [_TITLES[kind], "-" * len(_TITLES[kind]), "", ".. autosummary::",
                   "   :toctree: generated", f"   :template: {template}", ""]
         lines += [f"   {member}" for member in members]
@@ -119,12 +131,22 @@ def _api_page(name: str, title: str) -> str:
 
 def _generate() -> None:
     api = DOCS / "api"
-    api.mkdir(exist_ok=True)
+    # stubs of names no longer exported (or generated from an older template) must not survive
+    shutil.rmtree(api / "generated", ignore_errors=True)
+    shutil.rmtree(api / "modules", ignore_errors=True)
+    (api / "modules").mkdir(parents=True)
     for name, title in SUBPACKAGES.items():
         text = _api_page(name, title)
         path = api / f"{name}.rst"
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
+        module = importlib.import_module(f"intelcap.{name}")
+        for member in getattr(module, "__all__", []):
+            if isinstance(getattr(module, member), types.ModuleType):
+                full = f"intelcap.{name}.{member}"
+                (api / "modules" / f"{full}.rst").write_text(
+                    f"``{full}``\n{'=' * (len(full) + 4)}\n\n.. automodule:: {full}\n"
+                    "   :members:\n")
     # The notebooks live in notebooks/ (outside the Sphinx source folder): copy them in.
     target = DOCS / "notebooks"
     target.mkdir(exist_ok=True)

@@ -183,9 +183,19 @@ class Summary:
 
 
 class SummaryMixin:
-    """Gives ``__str__`` and ``_repr_html_`` to any object with a ``summary`` property."""
+    """Gives ``__str__``, ``_repr_html_`` and a one-line ``__repr__`` to any object with a
+    ``summary`` property: ``print(obj)`` and a notebook show the summary, ``repr(obj)`` the
+    summary's title and first header entries."""
 
     summary: Summary
+
+    def __repr__(self) -> str:
+        s = self.summary
+        pairs = ", ".join(f"{k} {_fmt(v, s.digits)}" for k, v in list(s.header)[:3])
+        text = f"{s.title}" + (f" ({pairs})" if pairs else "")
+        if len(text) > 150:
+            text = text[:147] + "..."
+        return f"<{type(self).__name__}: {text}>"
 
     def __str__(self) -> str:
         return self.summary.as_text()

@@ -272,3 +272,47 @@ def test_result_objects_have_a_readable_repr(rng, tiny):
     # the full summary is what print() and Jupyter show
     assert "Parameter Estimates" in str(thr) and "<table" in thr._repr_html_()
 
+
+
+def _summary_classes() -> list[type]:
+    from intelcap._summary import SummaryMixin
+
+    for _ in _public_modules():
+        pass  # import every public module so that every results class is defined
+    found, todo = [], [SummaryMixin]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return found
+
+
+def test_no_summary_object_reprs_as_its_summary_or_dataclass_fields():
+    """Every class with a summary gets its repr from SummaryMixin/Results or defines a short one:
+    never a dataclass-generated repr (which prints whole DataFrames) nor ``__str__``."""
+    bad = []
+    for cls in _summary_classes():
+        owner = next(k for k in cls.__mro__ if "__repr__" in vars(k))
+        fn = vars(owner)["__repr__"]
+        code = getattr(fn, "__code__", None)
+        inner = getattr(fn, "__wrapped__", fn)
+        generated = getattr(getattr(inner, "__code__", None), "co_filename", "") == "<string>"
+        returns_str = code is not None and code.co_names in (("__str__",), ("summary", "as_text"))
+        if owner is object or generated or returns_str:
+            bad.append(f"{cls.__module__}.{cls.__name__}")
+    assert bad == []
+
+
+def test_growth_and_welfare_results_have_a_readable_repr():
+    from intelcap import welfare
+    from intelcap.growth import growth_accounting
+
+    data = pd.DataFrame(
+        {"Y": [100.0, 110.0, 121.0], "L": [100.0, 102.0, 104.04], "K": [100.0, 105.0, 110.25],
+         "Z": [10.0, 20.0, 40.0], "wL": [60.0, 58.0, 56.0], "rK": [30.0, 30.0, 30.0],
+         "rZ": [10.0, 12.0, 14.0]}, index=pd.Index([2020, 2021, 2022], name="period"))
+    acc = growth_accounting(data, incomes={"labour": "wL", "capital": "rK", "ic": "rZ"})
+    _assert_short_repr(acc, "GrowthAccounting")
+    offers = np.repeat([10.0, 20.0, 40.0], 4)
+    tb = welfare.wta_turnbull(offers, np.array([1, 0, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0]))
+    _assert_short_repr(tb, "TurnbullWTA")

@@ -1,7 +1,7 @@
 """Issue 13 (compilation standard) and issue 19 items 8-9: product balance and asset dimension,
 own-account validation and sum-of-costs valuation, double capitalization, config validation.
 
-Oracles are analytic (the rules of DESIGN.md section 3 and 2008 SNA 6.125 sum of costs) on the
+Oracles are analytic (rules of accounts.capitalize; 2008 SNA 6.125 sum of costs) on the
 bundled example economy (data/example) and the hand-built economy of tests/test_capitalize.py.
 """
 

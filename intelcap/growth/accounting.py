@@ -120,9 +120,6 @@ class GrowthAccounting(SummaryMixin):
         :data:`BLS_KLEMS`.
     """
 
-    def __repr__(self) -> str:
-        return self.__str__()
-
     contributions: pd.DataFrame
     shares: pd.DataFrame
     aggregate: pd.DataFrame | None
@@ -140,6 +137,8 @@ class GrowthAccounting(SummaryMixin):
 
     @property
     def summary(self) -> Summary:
+        """Summary with ``as_text()``, ``as_html()`` and ``as_latex()`` (printed by ``print``;
+        HTML in a notebook)."""
         c = self.contributions
         header = [("periods", int(len(c.index.get_level_values(-1).unique()))),
                   ("industries", int(c.index.get_level_values(0).nunique())

@@ -139,9 +139,6 @@ class HultenTFP(SummaryMixin):
         Published values for the chosen version (empty for user parameters).
     """
 
-    def __repr__(self) -> str:
-        return self.__str__()
-
     tfp: float
     annual: float
     gdp: float
@@ -151,6 +148,8 @@ class HultenTFP(SummaryMixin):
 
     @property
     def summary(self) -> Summary:
+        """Summary with ``as_text()``, ``as_html()`` and ``as_latex()`` (printed by ``print``;
+        HTML in a notebook)."""
         i = self.inputs
         header = [
             ("share of GDP in exposed tasks", i["exposed"]),

@@ -87,9 +87,6 @@ class TokenScenarios(SummaryMixin):
     notes : list of str
     """
 
-    def __repr__(self) -> str:
-        return self.__str__()
-
     paths: pd.DataFrame
     fits: dict[str, Any]
     data: pd.DataFrame
@@ -113,6 +110,8 @@ class TokenScenarios(SummaryMixin):
 
     @property
     def summary(self) -> Summary:
+        """Summary with ``as_text()``, ``as_html()`` and ``as_latex()`` (printed by ``print``;
+        HTML in a notebook)."""
         header = [("observations", len(self.data)), ("horizon", str(self.paths.index[-1])),
                   ("interval level", self.level),
                   ("J.P. Morgan 2030 (global, quadrillion a year)", JPMORGAN["end"] / 1e15)]

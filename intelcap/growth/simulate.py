@@ -162,9 +162,6 @@ class Simulation(SummaryMixin):
         As given.
     """
 
-    def __repr__(self) -> str:
-        return self.__str__()
-
     k: pd.DataFrame
     z: pd.DataFrame
     y: pd.DataFrame
@@ -193,6 +190,8 @@ class Simulation(SummaryMixin):
 
     @property
     def summary(self) -> Summary:
+        """Summary with ``as_text()``, ``as_html()`` and ``as_latex()`` (printed by ``print``;
+        HTML in a notebook)."""
         s = self.scenario
         n = self.y.shape[1]
         header = [("paths", n), ("periods", self.y.shape[0] - 1), ("dt", s.dt),

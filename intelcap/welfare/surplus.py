@@ -140,7 +140,7 @@ def consumer_surplus(
     return _wrap(rev / (e - 1), price, quantity, revenue, elasticity)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class WTAResults(SummaryMixin):
     """Fit of a willingness-to-accept survival curve from binary choice-experiment answers.
 
@@ -167,7 +167,7 @@ class WTAResults(SummaryMixin):
 
     @property
     def median(self) -> float:
-        """Median WTA, :math:`e^{\\mu}` (the offer half the respondents would refuse)."""
+        """Median willingness to accept, :math:`e^{\\mu}`."""
         return float(np.exp(self.mu))
 
     @property
@@ -176,17 +176,8 @@ class WTAResults(SummaryMixin):
         return float(self.median * np.sqrt(self.cov[0, 0]))
 
     def median_conf_int(self, level: float = 0.95) -> tuple[float, float]:
-        """Confidence interval of the median: :math:`\\exp(\\hat\\mu \\pm z\\,se(\\hat\\mu))`.
-
-        Parameters
-        ----------
-        level : float
-            Coverage, in (0, 1).
-
-        Returns
-        -------
-        (lower, upper) : tuple of float
-        """
+        """Confidence interval of the median, :math:`e^{\\mu \\pm z\\,se(\\mu)}` (normal on the
+        log scale, so the interval is asymmetric and positive)."""
         from scipy import stats
 
         q = stats.norm.ppf(0.5 + level / 2)
@@ -195,12 +186,9 @@ class WTAResults(SummaryMixin):
 
     @property
     def mean(self) -> float:
-        """Untruncated mean WTA.
-
-        Log-normal: :math:`e^{\\mu + \\sigma^2/2}`; log-logistic:
-        :math:`e^{\\mu}\\,\\pi\\sigma / \\sin(\\pi\\sigma)` for :math:`\\sigma < 1`, ``inf``
-        otherwise (the mean does not exist).
-        """
+        """Untruncated mean WTA: :math:`e^{\\mu + \\sigma^2/2}` (lognormal) or
+        :math:`e^{\\mu}\\pi\\sigma/\\sin(\\pi\\sigma)` (log-logistic, ``inf`` for
+        :math:`\\sigma \\ge 1`)."""
         if self.dist == "lognormal":
             return float(np.exp(self.mu + 0.5 * self.sigma**2))
         if self.sigma >= 1:
@@ -210,7 +198,8 @@ class WTAResults(SummaryMixin):
 
     @property
     def mean_truncated(self) -> float:
-        """Mean truncated at the largest offer: :math:`\\int_0^{A_{max}} S(A)\\,dA`."""
+        """Mean WTA truncated at ``truncation``: the area under :math:`S(A)` from 0 to the
+        largest offer."""
         from scipy import integrate
 
         val, _ = integrate.quad(lambda a: float(self.survival(a)), 0.0, self.truncation,
@@ -219,7 +208,8 @@ class WTAResults(SummaryMixin):
 
     @property
     def summary(self) -> Summary:
-        """The fit as a table (median with its interval, means, log-likelihood)."""
+        """Summary with ``as_text()``, ``as_html()`` and ``as_latex()`` (printed by ``print``;
+        HTML in a notebook)."""
         header = [("Distribution of WTA", self.dist), ("No. respondents", self.nobs),
                   ("Log-likelihood", self.loglike), ("Converged", self.converged)]
         lo, hi = self.median_conf_int()
@@ -304,7 +294,7 @@ def wta_survival(offers, accepted, *, dist: str = "loglogistic", max_iter: int =
                       float(a_off.max()), converged)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class TurnbullWTA(SummaryMixin):
     """Distribution-free estimate of the WTA survival curve (Turnbull, with pooled violators).
 
@@ -319,7 +309,8 @@ class TurnbullWTA(SummaryMixin):
 
     @property
     def summary(self) -> Summary:
-        """The Turnbull estimate as a table (survival at each offer, median, lower-bound mean)."""
+        """Summary with ``as_text()``, ``as_html()`` and ``as_latex()`` (printed by ``print``;
+        HTML in a notebook)."""
         notes = [
             "F is the pooled-adjacent-violators (Turnbull) estimate at the offered amounts",
             "median interpolated linearly between offers (S(0) = 1); nan if S stays above 0.5",

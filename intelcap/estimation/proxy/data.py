@@ -71,10 +71,12 @@ class PanelSample:
 
     @property
     def nobs(self) -> int:
+        """Number of (entity, period) rows kept in the sample."""
         return int(self.entity.shape[0])
 
     @property
     def n_entities(self) -> int:
+        """Number of entities (codes run from 0 to ``n_entities - 1``)."""
         return int(self.entity.max()) + 1 if self.entity.size else 0
 
     @property
@@ -91,6 +93,7 @@ class PanelSample:
         return out
 
     def col(self, name: str) -> np.ndarray:
+        """The values of column ``name`` on the kept rows."""
         return self.values[name]
 
 

@@ -50,6 +50,7 @@ class Term:
 
     @property
     def name(self) -> str:
+        """The term's label: its factors joined by ``*`` (``"l*k"`` for an interaction)."""
         return "*".join(self.factors)
 
     @property
@@ -62,6 +63,7 @@ class Term:
         return "state"
 
     def value(self, cols: dict[str, np.ndarray]) -> np.ndarray:
+        """The term evaluated on ``cols``: the product of its factors' columns."""
         out = np.ones_like(cols[self.factors[0]])
         for f in self.factors:
             out = out * cols[f]
@@ -92,6 +94,34 @@ class Spec:
               intelligent_capital: str | None = None, ic_role: str = "state",
               form: str = "cobb_douglas", output_type: str = "value_added",
               proxy_is_input: bool = True) -> Spec:
+        """Build a specification from the inputs by role, checking names and roles.
+
+        Parameters
+        ----------
+        output : str
+            Output column (log value added or log gross output).
+        free, state, flexible : str or sequence of str
+            Inputs by role (see the module docstring); ``flexible`` is optional.
+        proxy : str
+            The proxy column (investment in Olley-Pakes, an intermediate input in
+            Levinsohn-Petrin and ACF).
+        intelligent_capital : str, optional
+            Column of intelligent capital, added as an input with role ``ic_role``.
+        ic_role : {"state", "free"}
+            Role of intelligent capital.
+        form : {"cobb_douglas", "translog"}
+            Functional form.
+        output_type : {"value_added", "gross_output"}
+            Output concept.
+        proxy_is_input : bool
+            For gross output without ``flexible``: whether the proxy is the flexible
+            (intermediate) input (True) or not an input at all (False, Olley-Pakes's
+            investment: an error).
+
+        Returns
+        -------
+        Spec
+        """
         check_choice("form", form, FORMS)
         check_choice("output_type", output_type, OUTPUTS)
         check_choice("ic_role", ic_role, ("state", "free"))
@@ -139,10 +169,13 @@ class Spec:
         return cls(output, tuple(roles), roles, proxy, form, output_type, intelligent_capital)
 
     def of_role(self, role: str) -> list[str]:
+        """The inputs with role ``role`` (``"free"``, ``"state"`` or ``"flexible"``), in order."""
         return [n for n in self.inputs if self.roles[n] == role]
 
     @property
     def terms(self) -> list[Term]:
+        """The production-function terms: every input, then (translog) squares and
+        interactions."""
         ins = list(self.inputs)
         terms = [Term((n,), (self.roles[n],)) for n in ins]
         if self.form == "translog":
@@ -153,6 +186,7 @@ class Spec:
 
     @property
     def columns(self) -> list[str]:
+        """Every data column the specification uses: output, inputs and proxy, once each."""
         return list(dict.fromkeys([self.output, *self.inputs, self.proxy]))
 
     def elasticities(self, params: dict[str, float], cols: dict[str, np.ndarray]
