@@ -72,7 +72,7 @@ def test_rate_factor_identities_vectorised():
     assert list(r.index) == ["a", "b", "c"]
     np.testing.assert_allclose(r, [math.sqrt(2) - 1, math.sqrt(8) - 1, 0.0], rtol=1e-14)
     dt = doubling_time(r)
-    np.testing.assert_allclose(dt.iloc[:2], [4.0, 4.0 / 3.0], rtol=1e-12)
+    np.testing.assert_allclose(dt.iloc[:2], [2.0, 2.0 / 3.0], rtol=1e-12)
     assert math.isinf(dt.iloc[2])
     assert annualise(annualise(0.05, 12), 1 / 12) == pytest.approx(0.05, rel=1e-12)
 
