@@ -283,24 +283,35 @@ def spending(usage: pd.DataFrame, schedule: pd.DataFrame | None = None) -> pd.Da
     """
     df = validate_usage(usage)
     if schedule is not None:
-        check_columns(schedule, ["model", "valid_from", "currency"], what="price schedule")
-        sch = validate_usage(schedule.rename(columns={"valid_from": "period"}).assign(
-            tokens=0.0), what="price schedule")
-        sch = sch.rename(columns={"period": "valid_from"}).drop(columns="tokens")
-        price_cols = [c for c in ("price_input", "price_output", "price_cached",
-                                  "price_reasoning", "currency") if c in sch.columns]
-        left = df.drop(columns=[c for c in price_cols if c in df.columns])
-        left = left.assign(_pos=np.arange(len(left))).sort_values("period", kind="stable")
-        merged = pd.merge_asof(left, sch[["model", "valid_from", *price_cols]].sort_values(
-            "valid_from", kind="stable"), left_on="period", right_on="valid_from", by="model",
-            direction="backward")
-        missing = merged["currency"].isna().to_numpy()
-        if missing.any():
-            pos = int(np.flatnonzero(missing)[0])
-            raise DataError(f"price schedule has no price for model "
-                            f"{merged['model'].iloc[pos]!r} on or before "
-                            f"{merged['period'].iloc[pos]!s}")
-        df = merged.sort_values("_pos").drop(columns=["_pos"]).set_index(df.index)
+        df = _apply_schedule(df, schedule)
+    return df.assign(spending=_spending_values(df))
+
+
+def _apply_schedule(df: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
+    """Attach to each row the latest scheduled prices of its model valid at its period."""
+    check_columns(schedule, ["model", "valid_from", "currency"], what="price schedule")
+    sch = validate_usage(schedule.rename(columns={"valid_from": "period"}).assign(
+        tokens=0.0), what="price schedule")
+    sch = sch.rename(columns={"period": "valid_from"}).drop(columns="tokens")
+    price_cols = [c for c in ("price_input", "price_output", "price_cached",
+                              "price_reasoning", "currency") if c in sch.columns]
+    left = df.drop(columns=[c for c in price_cols if c in df.columns])
+    left = left.assign(_pos=np.arange(len(left))).sort_values("period", kind="stable")
+    merged = pd.merge_asof(left, sch[["model", "valid_from", *price_cols]].sort_values(
+        "valid_from", kind="stable"), left_on="period", right_on="valid_from", by="model",
+        direction="backward")
+    missing = merged["currency"].isna().to_numpy()
+    if missing.any():
+        pos = int(np.flatnonzero(missing)[0])
+        raise DataError(f"price schedule has no price for model "
+                        f"{merged['model'].iloc[pos]!r} on or before "
+                        f"{merged['period'].iloc[pos]!s}")
+    df = merged.sort_values("_pos").drop(columns=["_pos"]).set_index(df.index)
+    return df
+
+
+def _spending_values(df: pd.DataFrame) -> np.ndarray:
+    """Spending (currency units) of each row of a validated panel; see :func:`spending`."""
     n = len(df)
 
     def col(name: str) -> np.ndarray:
@@ -323,10 +334,9 @@ def spending(usage: pd.DataFrame, schedule: pd.DataFrame | None = None) -> pd.Da
         pos = int(np.flatnonzero(bad)[0])
         raise DataError(f"cannot price {_row_label(df, pos)} (model {df['model'].iloc[pos]!r}):"
                         " give input/output tokens with their prices, or a single price_input")
-    out_df = df.assign(spending=s / 1e6)
-    if "currency" not in out_df.columns:
+    if "currency" not in df.columns:
         raise DataError("prices have no currency column; add one (e.g. 'USD')")
-    return out_df
+    return s / 1e6
 
 
 def shares(usage: pd.DataFrame, by: str = "country", *, value: str = "tokens",
