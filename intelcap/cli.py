@@ -5,6 +5,10 @@ national-accounts table as configured (see ``intelcap adjust --help`` for every 
 the revised tables, the capital tables, the ledger, the GDP revisions and a manifest to a new
 folder, atomically. With no CONFIG it runs the bundled example economy.
 
+``intelcap release [INPUT] [--out DIR] [--overwrite]`` builds the monthly token-usage release
+(:mod:`intelcap.tokens.release`) under the same rules; with no INPUT it runs the bundled
+illustrative panel.
+
 Heavy libraries are imported only inside the command that needs them (the whole ``adjust`` run
 of the example takes well under two seconds).
 """
@@ -90,7 +94,8 @@ def _build_parser() -> argparse.ArgumentParser:
         description="intelcap: macroeconomics of the token economy. Bureau jobs from the "
                     "command line.",
         epilog="commands:\n  adjust   capitalize API spending in national-accounts tables "
-               "(see 'intelcap adjust --help')",
+               "(see 'intelcap adjust --help')\n  release  monthly statistical release of token "
+               "usage (see 'intelcap release --help')",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"intelcap {__version__}")
@@ -114,6 +119,27 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="replace the output folder if it exists (atomically)")
     adj.add_argument("--quiet", action="store_true", help="print nothing on success")
     adj.set_defaults(func=_cmd_adjust)
+    rel = sub.add_parser(
+        "release",
+        help="monthly statistical release of token usage (tables, charts, HTML page)",
+        description="Build the monthly token-usage release from a usage panel (CSV with the "
+                    "columns of intelcap.tokens.usage.USAGE_COLUMNS, an OpenRouter weekly JSON "
+                    "or a folder of them). Without INPUT, runs the bundled illustrative panel "
+                    "(data/tokens/panel.csv).",
+        epilog="outputs (in a new folder): release.csv, shares.csv, spending.csv, "
+               "diagnostics.csv, notes.txt,\n  volume/growth/prices/concentration .png and "
+               ".svg, release.html, manifest.json\n\nexample: intelcap release",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rel.add_argument("input", nargs="?", metavar="INPUT",
+                     help="usage panel (default: the bundled data/tokens/panel.csv)")
+    rel.add_argument("--out", metavar="DIR",
+                     help="output folder to create (default: a new folder "
+                          "'intelcap-release-NNN' in the current directory)")
+    rel.add_argument("--overwrite", action="store_true",
+                     help="replace the output folder if it exists (atomically)")
+    rel.add_argument("--quiet", action="store_true", help="print nothing on success")
+    rel.set_defaults(func=_cmd_release)
     return parser
 
 
@@ -189,11 +215,11 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------
 # output folder
 # ------------------------------------------------------------------------------------------
-def _default_out(cwd: Path) -> Path:
+def _default_out(cwd: Path, command: str = "adjust") -> Path:
     n = 1
-    while (cwd / f"intelcap-adjust-{n:03d}").exists():
+    while (cwd / f"intelcap-{command}-{n:03d}").exists():
         n += 1
-    return cwd / f"intelcap-adjust-{n:03d}"
+    return cwd / f"intelcap-{command}-{n:03d}"
 
 
 def _is_within(child: Path, parent: Path) -> bool:
@@ -338,6 +364,53 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
     if not args.quiet:
         unit = str(adj.tables["unit"].iloc[0])
         print(_revision_text(adj.revisions, unit, adj.policy.route))
+        print(f"wrote {out}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+# the release command
+# ------------------------------------------------------------------------------------------
+def _cmd_release(args: argparse.Namespace) -> int:
+    from intelcap.datasets import bundled_data_dir
+    from intelcap.tokens.release import build_release, read_release_input, write_release
+
+    bundled = args.input is None
+    src = (bundled_data_dir() / "tokens" / "panel.csv") if bundled else Path(args.input)
+    src = src.resolve()
+    out = Path(os.path.abspath(args.out if args.out else _default_out(Path.cwd(), "release")))
+    _check_out(out, [src], args.overwrite)
+
+    # -- the work (nothing has been written so far) ----------------------------------------
+    panel = read_release_input(src)
+    rel = build_release(panel, illustrative=bundled)
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        files = write_release(rel, tmp)
+        inputs = sorted(src.glob("*.json")) if src.is_dir() else [src]
+        manifest = {
+            "intelcap_version": __version__,
+            "command": "intelcap release",
+            "config": {"input": "bundled example (data/tokens/panel.csv)" if bundled
+                       else str(src), "illustrative": bundled},
+            "inputs": [{"path": p.name if bundled else str(p), "sha256": _sha256(p)}
+                       for p in inputs],
+            "outputs": [{"file": f, "sha256": _sha256(tmp / f)} for f in files],
+            "seasonally_adjusted": rel.seasonally_adjusted,
+            "notes": rel.notes,
+        }
+        with (tmp / "manifest.json").open("w", encoding="utf-8", newline="\n") as fh:
+            json.dump(manifest, fh, indent=2, sort_keys=True, default=str)
+            fh.write("\n")
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not args.quiet:
+        last = rel.table.dropna(subset=["tokens_per_day"]).iloc[-1]
+        print(f"{rel.title}: {last['month']}, {last['tokens_per_day']:.4g} tokens a day "
+              f"(m/m {last['mom_pct']:+.1f}%, y/y {last['yoy_pct']:+.1f}%)")
         print(f"wrote {out}")
     return 0
 

@@ -509,7 +509,7 @@ def _charts(rel: Release) -> dict[str, Any]:
         ax.set_title("Concentration (HHI) and shares by developer country")
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, frameon=False, fontsize=8, loc="upper left")
+        ax.legend(h1 + h2, l1 + l2, frameon=False, fontsize=8, loc="center left")
         figs["concentration"] = fig
     for f in figs.values():
         f.subplots_adjust(left=0.1, right=0.9, bottom=0.14, top=0.9)
