@@ -127,15 +127,15 @@ def _month_codes(period: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _days_covered(month: np.ndarray, day: np.ndarray, months: np.ndarray) -> tuple[np.ndarray,
                                                                                    str]:
     """Days covered in each month, from the spacing of the distinct dates."""
-    udays = np.unique(day)
+    udays = np.sort(pd.unique(day))  # distinct dates (hash, then a small sort)
     gap = float(np.median(np.diff(udays))) if udays.size > 1 else 31.0
-    um = np.unique(month)
+    um = np.sort(pd.unique(month))
     mdays = (um + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - \
         um.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     # distinct dates per month
-    dm = np.unique(np.stack([month, day]), axis=1)[0] if month.size else month
-    n_dates = pd.Series(np.ones(dm.size, dtype=np.int64)).groupby(dm).sum()
-    n_dates = n_dates.reindex(um, fill_value=0).to_numpy()
+    # a date lies in one month: count distinct dates by the month of each
+    dm = udays.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    n_dates = np.bincount(dm - um[0], minlength=int(um[-1] - um[0]) + 1)[um - um[0]]
     if gap >= 27:
         kind, cov = "monthly", mdays
     elif gap >= 6:
@@ -263,8 +263,10 @@ def build_release(panel: pd.DataFrame, *, illustrative: bool = False,
         sa_mom = np.full(nm, np.nan)
         sa_mom[1:] = 100 * (sa[1:] / sa[:-1] - 1)
 
-    n_models = pd.DataFrame({"m": pos, "model": panel["model"].to_numpy()}).drop_duplicates() \
-        .groupby("m").size().reindex(range(nm), fill_value=0).to_numpy()
+    codes, uniq = pd.factorize(panel["model"], sort=True)
+    n_uniq = len(uniq) + 1
+    pairs = pd.unique(pos.astype(np.int64) * n_uniq + codes)
+    n_models = np.bincount(pairs // n_uniq, minlength=nm)
 
     table = pd.DataFrame({
         "month": labels, "tokens": tok_m, "days_covered": cov, "tokens_per_day": per_day,
@@ -277,10 +279,10 @@ def build_release(panel: pd.DataFrame, *, illustrative: bool = False,
     has_prices = "price_input" in panel.columns and "currency" in panel.columns
     if has_prices:
         spend = _spending_values(panel)
-        cur = panel["currency"].to_numpy(dtype=object)
-        currencies = sorted({str(c) for c in cur if isinstance(c, str)})
-        for c in currencies:
-            w = np.where(cur == c, spend, 0.0)
+        ccode, cur_uniq = pd.factorize(panel["currency"], sort=True)
+        currencies = [str(c) for c in cur_uniq]
+        for j, c in enumerate(currencies):
+            w = np.where(ccode == j, spend, 0.0)
             spend_tab[f"spending_{c}"] = np.where(present, np.bincount(pos, weights=w,
                                                                        minlength=nm), np.nan)
         if len(currencies) == 1:
@@ -302,14 +304,13 @@ def build_release(panel: pd.DataFrame, *, illustrative: bool = False,
         free = (panel["free"].fillna(False).to_numpy(dtype=bool) if "free" in panel.columns
                 else np.zeros(len(panel), dtype=bool))
         use = np.isfinite(blend) & (blend > 0) & ~free
-        codes, uniq = pd.factorize(panel["model"].to_numpy(), sort=True)
-        key = pos[use] * (len(uniq) + 1) + codes[use]
+        key = pos[use] * n_uniq + codes[use]
         wt = tokens[use]
         num = pd.Series(blend[use] * wt).groupby(key).sum()
         den = pd.Series(wt).groupby(key).sum()
         sp_key = pd.Series(spend[use]).groupby(key).sum()
-        frame = pd.DataFrame({"period": num.index // (len(uniq) + 1),
-                              "model": num.index % (len(uniq) + 1),
+        frame = pd.DataFrame({"period": num.index // n_uniq,
+                              "model": num.index % n_uniq,
                               "price": (num / den.where(den > 0)).to_numpy(),
                               "w": sp_key.to_numpy()})
         if "capability" in panel.columns:
@@ -349,8 +350,7 @@ def build_release(panel: pd.DataFrame, *, illustrative: bool = False,
 
     # -- concentration by provider ------------------------------------------------------------
     group = "provider" if "provider" in panel.columns else "model"
-    gcodes, guniq = pd.factorize(panel[group].astype(object).fillna("unknown").to_numpy(),
-                                 sort=True)
+    gcodes, guniq = pd.factorize(panel[group], sort=True, use_na_sentinel=False)
     gm = np.bincount(pos * len(guniq) + gcodes, weights=tokens,
                      minlength=nm * len(guniq)).reshape(nm, len(guniq))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -373,8 +373,8 @@ def build_release(panel: pd.DataFrame, *, illustrative: bool = False,
     # -- shares by country ----------------------------------------------------------------------
     shares_tab = pd.DataFrame({"month": labels})
     if "country" in panel.columns:
-        ccodes, cuniq = pd.factorize(panel["country"].astype(object).fillna("unknown")
-                                     .to_numpy(), sort=True)
+        ccodes, cuniq = pd.factorize(panel["country"], sort=True, use_na_sentinel=False)
+        cuniq = ["unknown" if pd.isna(c) else str(c) for c in cuniq]
         cm = np.bincount(pos * len(cuniq) + ccodes, weights=tokens,
                          minlength=nm * len(cuniq)).reshape(nm, len(cuniq))
         with np.errstate(invalid="ignore", divide="ignore"):

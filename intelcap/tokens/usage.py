@@ -105,7 +105,7 @@ def validate_usage(data: pd.DataFrame, *, what: str = "usage") -> pd.DataFrame:
     (``price_unit`` becomes ``'per_1m_tokens'``).
     """
     check_columns(data, ["period", "model"], what=what)
-    df = data.copy()
+    df = data.copy(deep=False)  # copy-on-write: assignments below never reach `data`
     if "tokens" not in df.columns:
         if {"input_tokens", "output_tokens"} <= set(df.columns):
             df["tokens"] = df["input_tokens"] + df["output_tokens"]
@@ -147,36 +147,44 @@ def validate_usage(data: pd.DataFrame, *, what: str = "usage") -> pd.DataFrame:
             raise DataError(f"{what}: {col} is infinite at {_row_label(df, pos)}")
         df[col] = v
     keys = ["period", "provider", "model"] if "provider" in df.columns else ["period", "model"]
-    dup = df.duplicated(keys, keep=False).to_numpy()
+    key = np.zeros(len(df), dtype=np.int64)
+    for k in keys:  # one int64 key per row (hash of small integer codes, not of strings)
+        kc, ku = pd.factorize(df[k], use_na_sentinel=False)
+        key = key * (len(ku) + 1) + kc
+    if len(df) and 0 <= key.min() and key.max() < 8 * len(df) + 1024:
+        dup = np.bincount(key)[key] > 1  # dense keys: counting beats hashing
+    else:
+        dup = pd.Series(key).duplicated(keep=False).to_numpy()
     if dup.any():
         pos = np.flatnonzero(dup)[:2]
         raise DataError(f"{what}: duplicated {'-'.join(keys)} rows: {_row_label(df, pos[0])} "
                         f"and {_row_label(df, pos[-1])} (model {df['model'].iloc[pos[0]]!r}, "
                         f"period {df['period'].iloc[pos[0]]!s}); aggregate them first")
     if "currency" in df.columns:
-        cur = df["currency"].astype("string").str.strip().str.upper()
-        bad = ~cur.isin(list(CURRENCIES)).to_numpy() & df["currency"].notna().to_numpy()
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise DataError(f"{what}: unknown currency {df['currency'].iloc[pos]!r} at "
-                            f"{_row_label(df, pos)}; use an ISO 4217 code such as 'USD' or "
-                            "'CNY'")
-        df["currency"] = cur.astype(object)
+        codes, uniq = pd.factorize(df["currency"])  # check the few distinct codes, not rows
+        clean = [str(u).strip().upper() for u in uniq]
+        for j, c in enumerate(clean):
+            if c not in CURRENCIES:
+                pos = int(np.flatnonzero(codes == j)[0])
+                raise DataError(f"{what}: unknown currency {df['currency'].iloc[pos]!r} at "
+                                f"{_row_label(df, pos)}; use an ISO 4217 code such as 'USD' "
+                                "or 'CNY'")
+        if clean != [str(u) for u in uniq] or (codes < 0).any():
+            df["currency"] = np.array([*clean, None], dtype=object)[codes]
     if "price_unit" in df.columns:
-        units = df["price_unit"].astype("string")
-        known = units.isin(list(PRICE_UNITS)).to_numpy()
-        if not known.all():
-            pos = int(np.flatnonzero(~known)[0])
-            raise DataError(f"{what}: price_unit {units.iloc[pos]!r} at {_row_label(df, pos)} "
-                            f"is not one of {list(PRICE_UNITS)}")
-        first = units.iloc[0]
-        mixed = (units != first).to_numpy()
+        codes, uniq = pd.factorize(df["price_unit"], use_na_sentinel=False)
+        for j, u in enumerate(uniq):
+            if u not in PRICE_UNITS:
+                pos = int(np.flatnonzero(codes == j)[0])
+                raise DataError(f"{what}: price_unit {u!r} at {_row_label(df, pos)} is not "
+                                f"one of {list(PRICE_UNITS)}")
+        mixed = codes != codes[0] if len(df) else np.zeros(0, dtype=bool)
         if mixed.any():
             pos = int(np.flatnonzero(mixed)[0])
-            raise DataError(f"{what}: prices in mixed units: {units.iloc[pos]!r} at "
-                            f"{_row_label(df, pos)} but {first!r} at {_row_label(df, 0)}; "
-                            "convert to one unit first")
-        factor = PRICE_UNITS[str(first)]
+            raise DataError(f"{what}: prices in mixed units: {uniq[codes[pos]]!r} at "
+                            f"{_row_label(df, pos)} but {uniq[codes[0]]!r} at "
+                            f"{_row_label(df, 0)}; convert to one unit first")
+        factor = PRICE_UNITS[str(uniq[codes[0]])] if len(df) else 1.0
         if factor != 1.0:
             for col in ("price_input", "price_output", "price_cached", "price_reasoning"):
                 if col in df.columns:
