@@ -242,14 +242,12 @@ def arthur_urn(n_agents: int, *, p_r: float = 0.5, a_r: float = 1.0, b_r: float 
     locked = np.zeros(reps, dtype=np.int8)
     step = np.full(reps, -1, dtype=np.int64)
     for t in progress_bar(range(n_agents), desc="arthur", progress=progress):
-        is_r = rng.random(reps) < p_r
-        move = np.where(locked == 1, 1, np.where(locked == -1, -1, np.where(is_r, 1, -1)))
-        d += move
-        new_a = (locked == 0) & (d >= upper)
-        new_b = (locked == 0) & (d <= lower)
-        locked[new_a] = 1
-        locked[new_b] = -1
-        step[new_a | new_b] = t + 1
+        walk = 2 * (rng.random(reps) < p_r).astype(np.int64) - 1  # R -> A (+1), S -> B (-1)
+        d += np.where(locked != 0, locked, walk)  # locked-in: everyone adopts the leader
+        new = (locked == 0) & ((d >= upper) | (d <= lower))
+        if new.any():
+            locked[new] = np.where(d[new] >= upper, 1, -1)
+            step[new] = t + 1
     n_a = (n_agents + d) // 2
     return ArthurResults(n_a=n_a, locked=locked, lockin_step=step, barriers=(upper, lower),
                          p_r=float(p_r), seed=seed, n_agents=n_agents,
