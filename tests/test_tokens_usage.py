@@ -23,18 +23,31 @@ from intelcap.tokens.usage import (
     share_of_total,
     shares,
     spending,
+    usage_from_openrouter,
     validate_usage,
 )
 
 
 def _openrouter_week():
-    from intelcap.datasets import reference_path
+    from intelcap import datasets
+    from intelcap.datasets import DatasetNotAvailable
 
-    path = reference_path("openrouter_usage", "weekly_top10/2026-03-23.json", required=False)
-    if path is None:
-        pytest.skip("openrouter_usage is not redistributable and not present: set "
-                    "INTELCAP_REFERENCE_DIR to a folder holding openrouter_usage/weekly_top10")
-    return read_openrouter(path)
+    try:
+        frame = datasets.openrouter_usage.load()
+    except DatasetNotAvailable as err:
+        pytest.skip(str(err))
+    panel = usage_from_openrouter(frame)
+    return panel[panel["period"] == pd.Timestamp("2026-03-23")].reset_index(drop=True)
+
+
+def test_file_reader_equals_loader_route(reference_dir):
+    path = reference_dir / "openrouter_usage" / "weekly_top10" / "2026-03-23.json"
+    if not path.is_file():
+        pytest.skip("openrouter_usage/weekly_top10/2026-03-23.json not in the reference folder")
+    a = read_openrouter(path).set_index("model").sort_index()
+    b = _openrouter_week().set_index("model").sort_index()
+    cols = ["tokens", "input_tokens", "cached_tokens", "price_input", "price_cached", "country"]
+    pd.testing.assert_frame_equal(a[cols], b[cols], check_dtype=False)
 
 
 def test_openrouter_week_of_16_march_2026_country_sums():

@@ -1,3 +1,3 @@
-"""intelcap.growth (see DESIGN.md)."""
+"""intelcap.growth: under construction; no public names yet."""
 
 __all__: list[str] = []

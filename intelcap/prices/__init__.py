@@ -1,3 +1,3 @@
-"""intelcap.prices (see DESIGN.md)."""
+"""intelcap.prices: under construction; no public names yet."""
 
 __all__: list[str] = []

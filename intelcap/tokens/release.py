@@ -453,7 +453,9 @@ def _html_table(frame: pd.DataFrame, table_id: str) -> str:
 
 
 def _charts(rel: Release) -> dict[str, Any]:
-    import matplotlib
+    from intelcap._optional import import_optional
+
+    matplotlib = import_optional("matplotlib", "release", "the release charts")
     from matplotlib.figure import Figure
 
     t = rel.table

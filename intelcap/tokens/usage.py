@@ -36,6 +36,7 @@ __all__ = [
     "share_of_total",
     "shares",
     "spending",
+    "usage_from_openrouter",
     "validate_usage",
 ]
 
@@ -240,11 +241,7 @@ def read_openrouter(path: str | Path | Sequence[str | Path]) -> pd.DataFrame:
         for m in doc["models"]:
             slug = str(m.get("slug", ""))
             author = slug.split("/", 1)[0]
-            base = slug.split(":", 1)[0]
-            country, confirmed = DEVELOPER_COUNTRY.get(base, DEVELOPER_COUNTRY.get(
-                author, (None, False)))
-            if author == "openrouter" and base not in DEVELOPER_COUNTRY:
-                country, confirmed = None, False
+            country, confirmed = _country_of(slug)
             rows.append({
                 "period": doc["date"], "provider": author, "model": slug,
                 "name": m.get("name"), "country": country, "country_confirmed": confirmed,
@@ -261,6 +258,46 @@ def read_openrouter(path: str | Path | Sequence[str | Path]) -> pd.DataFrame:
             })
     df = pd.DataFrame(rows)
     return validate_usage(df, what="OpenRouter JSON")
+
+
+def _country_of(slug: str) -> tuple[str | None, bool]:
+    author = slug.split("/", 1)[0]
+    base = slug.split(":", 1)[0]
+    if base in DEVELOPER_COUNTRY:
+        return DEVELOPER_COUNTRY[base]
+    if author == "openrouter":
+        return None, False
+    return DEVELOPER_COUNTRY.get(author, (None, False))
+
+
+def usage_from_openrouter(frame: pd.DataFrame) -> pd.DataFrame:
+    """Usage panel from the frame of ``intelcap.datasets.openrouter_usage.load()``.
+
+    The same columns as :func:`read_openrouter` (index ``(date, rank)`` becomes ``period`` and
+    ``rank``; prices become USD per million tokens).
+    """
+    check_columns(frame.reset_index(), ["date", "slug", "total_tokens"], what="OpenRouter frame")
+    f = frame.reset_index()
+    slug = f["slug"].astype(str)
+    cc = [_country_of(x) for x in slug]
+
+    def opt(col: str) -> object:
+        return f[col] if col in f.columns else np.nan
+
+    df = pd.DataFrame({
+        "period": f["date"], "provider": slug.str.split("/").str[0], "model": slug,
+        "name": opt("name"), "country": [c for c, _ in cc],
+        "country_confirmed": [k for _, k in cc], "tokens": f["total_tokens"],
+        "input_tokens": opt("prompt_tokens"), "output_tokens": opt("completion_tokens"),
+        "cached_tokens": opt("cached_tokens"), "reasoning_tokens": opt("reasoning_tokens"),
+        "requests": opt("request_count"), "price_input": opt("prompt_price"),
+        "price_output": opt("completion_price"), "price_cached": opt("cache_read_price"),
+        "price_reasoning": opt("reasoning_price"), "currency": "USD",
+        "price_unit": "per_token",
+        "free": f["is_free"].astype(bool) if "is_free" in f.columns else False,
+        "rank": opt("rank"),
+    })
+    return validate_usage(df, what="OpenRouter frame")
 
 
 def spending(usage: pd.DataFrame, schedule: pd.DataFrame | None = None) -> pd.DataFrame:

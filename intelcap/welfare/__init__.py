@@ -1,3 +1,3 @@
-"""intelcap.welfare (see DESIGN.md)."""
+"""intelcap.welfare: under construction; no public names yet."""
 
 __all__: list[str] = []
