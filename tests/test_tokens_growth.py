@@ -21,7 +21,11 @@ from intelcap.tokens.growth import annualise, growth_rate, periodic_rate
 
 
 def test_china_26_months_claims_consistent():
-    # 2024-01 -> 2026-03 is 26 months.
+    from intelcap import datasets
+
+    official = datasets.china_tokens.load()["daily_tokens"]  # the bundled transcription
+    assert official["2024-01"] == 1e11 and official["2026-03"] == 1.4e14
+    assert (official.index[-1] - official.index[0]).n == 26  # 2024-01 -> 2026-03: 26 months
     assert growth_factor(1e11, 1.4e14) == pytest.approx(1400, rel=1e-12)
     rate = periodic_rate(1e11, 1.4e14, 26)
     assert rate == pytest.approx(0.3213, abs=5e-5)  # "about 32.1% a month"
