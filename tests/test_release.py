@@ -235,3 +235,24 @@ def test_html_renders_in_headless_browser(cli_run):
 def test_write_release_into_folder(tmp_path, example_release):
     files = write_release(example_release, tmp_path)
     assert "release.html" in files and "volume.svg" in files and "prices.png" in files
+
+
+def test_without_statsmodels_the_release_says_so(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "statsmodels.tsa.seasonal", None)  # import fails
+    months = pd.period_range("2021-01", "2023-12", freq="M")
+    panel = pd.DataFrame({"period": months.to_timestamp(), "model": "m",
+                          "tokens": 1e9 * 1.03 ** np.arange(36)})
+    rel = build_release(panel)
+    assert any("statsmodels is not installed" in n for n in rel.notes)
+    assert rel.table["tokens_per_day_sa"].isna().all()
+
+
+def test_public_names_of_intelcap_tokens():
+    import intelcap.tokens as tk
+
+    for name in tk.__all__:
+        assert getattr(tk, name) is not None, name
+    assert tk.hhi([1, 1]) == pytest.approx(5000.0)
+    assert tk.check_claim(1, 2, 1, stated=1.0).consistent
