@@ -48,7 +48,7 @@ _LAZY = {
     "simulate_urn": "lockin", "arthur_urn": "lockin", "flywheel_duopoly": "lockin",
     "price_performance": "price_performance", "frontier": "price_performance",
     "matched_model_index": "price_performance", "blended_price": "price_performance",
-    "cheapest_above": "price_performance",
+    "cheapest_above": "price_performance", "annual_decline_factor": "price_performance",
     "build_release": "release", "write_release": "release",
 }
 
@@ -62,6 +62,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DIFFUSION_MODELS",
     "ClaimCheck",
+    "annual_decline_factor",
     "annualise",
     "arthur_urn",
     "blended_price",

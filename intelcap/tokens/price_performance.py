@@ -26,8 +26,8 @@ import pandas as pd
 from intelcap._validation import check_columns
 from intelcap.exceptions import DataError, IntelcapValueError
 
-__all__ = ["blended_price", "cheapest_above", "frontier", "matched_model_index",
-           "price_performance"]
+__all__ = ["annual_decline_factor", "blended_price", "cheapest_above", "frontier",
+           "matched_model_index", "price_performance"]
 
 
 def blended_price(price_input: Any, price_output: Any, input_share: float = 0.75) -> Any:
@@ -112,3 +112,35 @@ def matched_model_index(data: pd.DataFrame, *, price: str = "price", weight: str
     out = pd.Series(idx, index=wide_p.index, name="price_index")
     out.attrs["unmatched"] = unmatched
     return out
+
+
+def annual_decline_factor(dates: Any, prices: Any, *, level: float = 0.90,
+                          days_per_year: float = 365.0) -> pd.Series:
+    r"""Annual price-reduction factor of a price series, by OLS of log price on time.
+
+    .. math:: \ln p_i = a + b\, d_i + e_i, \qquad
+              \text{factor} = e^{-b \cdot \text{days\_per\_year}}
+
+    with :math:`d_i` in days: the price divides by the factor each year (Epoch AI's measure of
+    LLM price declines at constant capability, "LLM inference prices have fallen rapidly but
+    unequally across tasks", 2025). The interval maps the t interval of :math:`b` at ``level``
+    (Epoch reports 90%).
+
+    Returns
+    -------
+    Series
+        ``factor``, ``lower``, ``upper``, ``r_squared``, ``nobs``.
+    """
+    from intelcap.tokens.diffusion import fit_diffusion
+
+    d = pd.to_datetime(pd.Series(dates)).reset_index(drop=True)
+    t = (d - d.min()).dt.days.to_numpy(dtype=float)
+    p = np.asarray(prices, dtype=float)
+    fit = fit_diffusion(t, p, "exponential")
+    ci = fit.conf_int(level).loc["b"]
+    lp = np.log(p)
+    r2 = 1.0 - fit.ssr / float(((lp - lp.mean()) ** 2).sum())
+    return pd.Series({"factor": float(np.exp(-fit.params["b"] * days_per_year)),
+                      "lower": float(np.exp(-ci["upper"] * days_per_year)),
+                      "upper": float(np.exp(-ci["lower"] * days_per_year)),
+                      "r_squared": r2, "nobs": fit.nobs}, name="annual_decline_factor")
