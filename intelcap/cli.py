@@ -16,6 +16,7 @@ of the example takes well under two seconds).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -208,10 +209,16 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
             raise ConfigError(f"{table}.format={fmt!r} is not recognised; valid: {list(fmts)}")
     out["input_format"] = inp.get("format")
     out["output_format"] = config.get("output", {}).get("format", "csv")
-    for key in ("tolerance", "rtol"):
+    import math
+
+    for key, high in (("tolerance", 1e300), ("rtol", 0.1)):
         v = inp.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
-            raise ConfigError(f"input.{key} must be a non-negative number, got {v!r}")
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ConfigError(f"input.{key} must be a number, got {v!r}")
+        if not math.isfinite(v) or not 0 <= v <= high:
+            raise ConfigError(f"input.{key} = {v!r} is outside [0, {high:g}] (finite)")
     out["tol"] = None if inp.get("tolerance") is None else float(inp["tolerance"])
     out["rtol"] = 1e-6 if inp.get("rtol") is None else float(inp["rtol"])
     pol = config.get("policy", {})
@@ -219,11 +226,32 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
         out["policy"] = CapitalizationPolicy.from_config(pol, key_prefix="policy", base_dir=base)
     except IntelcapTypeError as err:
         raise ConfigError(str(err)) from None
-    defl = pol.get("deflator") if isinstance(pol, Mapping) else None
-    if isinstance(defl, str):
-        p = Path(defl)
-        out["deflator_file"] = (p if p.is_absolute() else base / p).resolve()
+    for key in ("deflator", "vintages"):
+        val = pol.get(key) if isinstance(pol, Mapping) else None
+        if isinstance(val, str):
+            p = Path(val)
+            out[f"{key}_file"] = (p if p.is_absolute() else base / p).resolve()
     return out
+
+
+def _refuse_previous_output(tables: Path, policy: Any) -> None:
+    """Refuse a table that an earlier ``intelcap adjust`` wrote (its manifest says so)."""
+    manifest = tables.parent / "manifest.json"
+    if policy.allow_recapitalization or not manifest.is_file():
+        return
+    try:
+        with manifest.open(encoding="utf-8") as fh:
+            info = json.load(fh)
+    except (OSError, ValueError):
+        return
+    if not isinstance(info, dict) or info.get("command") != "intelcap adjust":
+        return
+    files = {o.get("file") for o in info.get("outputs", []) if isinstance(o, dict)}
+    if tables.name in files:
+        raise ConfigError(f"input.tables {tables.name} is the output of an earlier intelcap "
+                          f"adjust run (see {manifest.name} beside it): capitalizing it again "
+                          "would count the API spending twice; give the original tables, or "
+                          "set policy.allow_recapitalization = true")
 
 
 # ------------------------------------------------------------------------------------------
@@ -272,7 +300,9 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
     raw = _load_config(cfg_path)
     cfg = _validate_config(raw, cfg_path.parent)
     inputs = [cfg_path, cfg["tables"], *([cfg["spending"]] if "spending" in cfg else []),
-              *([cfg["deflator_file"]] if "deflator_file" in cfg else [])]
+              *([cfg["deflator_file"]] if "deflator_file" in cfg else []),
+              *([cfg["vintages_file"]] if "vintages_file" in cfg else [])]
+    _refuse_previous_output(cfg["tables"], cfg["policy"])
 
     from intelcap.accounts.capitalize import capitalize
     from intelcap.accounts.io import read_table, write_table
