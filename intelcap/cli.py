@@ -372,8 +372,11 @@ def _cmd_release(args: argparse.Namespace) -> int:
         }, outputs=files)
     if not args.quiet:
         last = rel.table.dropna(subset=["tokens_per_day"]).iloc[-1]
-        print(f"{rel.title}: {last['month']}, {last['tokens_per_day']:.4g} tokens a day "
-              f"(m/m {last['mom_pct']:+.1f}%, y/y {last['yoy_pct']:+.1f}%)")
+        growth = ", ".join(f"{k} {last[c]:+.1f}%" for k, c in (("m/m", "mom_pct"),
+                                                              ("y/y", "yoy_pct"))
+                           if last[c] == last[c])  # NaN: not available
+        print(f"{rel.title}: {last['month']}, {last['tokens_per_day']:.4g} tokens a day"
+              + (f" ({growth})" if growth else ""))
         print(f"wrote {folder.out}")
     return 0
 

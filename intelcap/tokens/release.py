@@ -207,7 +207,9 @@ def build_release(panel: pd.DataFrame, *, illustrative: bool = False,
     if freq != "monthly" and partial.any():
         notes.append("Partly covered months (" + ", ".join(
             lab for lab, p in zip(labels, partial, strict=True) if p)
-            + "): tokens per day average the days covered.")
+            + "): tokens per day average the days covered"
+            + (" (a week counts 7 days and belongs to the month of its date)."
+               if freq == "weekly" else "."))
     with np.errstate(invalid="ignore", divide="ignore"):
         mom = np.full(nm, np.nan)
         mom[1:] = 100 * (per_day[1:] / per_day[:-1] - 1)
@@ -381,10 +383,14 @@ def build_release(panel: pd.DataFrame, *, illustrative: bool = False,
             csh = 100 * cm / cm.sum(axis=1, keepdims=True)
         for j, c in enumerate(cuniq):
             shares_tab[f"share_{c}_pct"] = np.where(present, csh[:, j], np.nan)
-        if "country_confirmed" in panel.columns and (~panel["country_confirmed"].fillna(
-                False).astype(bool)).any():
-            notes.append("Some models' developer country is unconfirmed (attributed as the "
-                         "source does); see the input for which.")
+        if "country_confirmed" in panel.columns:
+            unconf = ~panel["country_confirmed"].fillna(False).astype(bool).to_numpy()
+            if unconf.any():
+                names = sorted({str(m) for m in panel.loc[unconf, "model"]})
+                shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more"
+                                                 if len(names) > 5 else "")
+                notes.append(f"Developer country unconfirmed for {shown} (attributed as the "
+                             "source does, or 'unknown').")
 
     # -- coverage -----------------------------------------------------------------------------
     n_prov = panel["provider"].nunique() if "provider" in panel.columns else None

@@ -82,7 +82,7 @@ CURRENCIES: frozenset[str] = frozenset(
 DEVELOPER_COUNTRY: dict[str, tuple[str, bool]] = {
     "anthropic": ("US", True), "google": ("US", True), "openai": ("US", True),
     "x-ai": ("US", True), "meta-llama": ("US", True), "amazon": ("US", True),
-    "microsoft": ("US", True), "nvidia": ("US", True),
+    "microsoft": ("US", True), "nvidia": ("US", True), "arcee-ai": ("US", True),
     "mistralai": ("FR", True), "cohere": ("CA", True),
     "deepseek": ("CN", True), "qwen": ("CN", True), "z-ai": ("CN", True),
     "moonshotai": ("CN", True), "minimax": ("CN", True), "xiaomi": ("CN", True),
