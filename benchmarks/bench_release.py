@@ -60,9 +60,8 @@ def floor(df: pd.DataFrame) -> None:
 
 def intelcap_release(df: pd.DataFrame) -> None:
     from intelcap.tokens.release import build_release
-    from intelcap.tokens.usage import validate_usage
 
-    build_release(validate_usage(df))
+    build_release(df)  # validates the panel, then builds every table
 
 
 def main() -> None:

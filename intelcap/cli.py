@@ -358,7 +358,8 @@ def _cmd_release(args: argparse.Namespace) -> int:
     # is published on failure (intelcap._publish, as for intelcap adjust)
     with output_folder(args.out, inputs=[src], overwrite=args.overwrite,
                        numbered="intelcap-release-{n:03d}") as folder:
-        rel = build_release(read_release_input(src), illustrative=bundled)
+        rel = build_release(read_release_input(src), illustrative=bundled,
+                            validated=True)
         files = write_release(rel, folder.tmp)
         write_manifest(folder.tmp, {
             "intelcap_version": __version__,

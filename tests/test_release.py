@@ -35,7 +35,7 @@ PANEL = Path(__file__).resolve().parents[1] / "data" / "tokens" / "panel.csv"
 
 @pytest.fixture(scope="module")
 def example_release():
-    return build_release(read_release_input(PANEL), illustrative=True)
+    return build_release(read_release_input(PANEL), illustrative=True, validated=True)
 
 
 @pytest.fixture(scope="module")

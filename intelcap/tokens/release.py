@@ -49,7 +49,12 @@ import pandas as pd
 
 from intelcap.exceptions import DataError
 from intelcap.tokens.concentration import BANDS
-from intelcap.tokens.usage import _spending_values, read_openrouter, read_usage_csv
+from intelcap.tokens.usage import (
+    _spending_values,
+    read_openrouter,
+    read_usage_csv,
+    validate_usage,
+)
 
 __all__ = ["SEASONAL_MIN_MONTHS", "Release", "build_release", "read_release_input",
            "write_release"]
@@ -167,21 +172,26 @@ def _stl(log_y: np.ndarray, month_of_year: np.ndarray) -> tuple[np.ndarray | Non
 
 
 def build_release(panel: pd.DataFrame, *, illustrative: bool = False,
-                  title: str | None = None) -> Release:
+                  title: str | None = None, validated: bool = False) -> Release:
     """Build the monthly release from a validated usage panel.
 
     Parameters
     ----------
     panel : DataFrame
-        Output of :func:`~intelcap.tokens.usage.validate_usage` (or a reader). Needs
-        ``period``, ``model``, ``tokens``; prices, ``provider``, ``country`` and
-        ``capability`` are used where present.
+        A usage panel (:data:`~intelcap.tokens.usage.USAGE_COLUMNS`). Needs ``period``,
+        ``model``, ``tokens``; prices, ``provider``, ``country`` and ``capability`` are used
+        where present.
     illustrative : bool
         Label every output as illustrative (the bundled example).
     title : str, optional
         Title of the release page.
+    validated : bool
+        ``panel`` already went through :func:`~intelcap.tokens.usage.validate_usage` (the
+        readers do that); otherwise it is validated here.
     """
     notes: list[str] = []
+    if not validated:
+        panel = validate_usage(panel)
     if len(panel) == 0:
         raise DataError("the usage panel is empty: nothing to release")
     month, day = _month_codes(panel["period"])
