@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intelcap.exceptions import IntelcapError
 from intelcap.tokens import cagr, check_claim, doubling_time, growth_factor
@@ -94,3 +96,20 @@ def test_bad_options_name_the_option():
         check_claim(1, 2, 1, stated=1, kind="percent")
     with pytest.raises(IntelcapError, match="qualifier"):
         check_claim(1, 2, 1, stated=1, qualifier="roughly")
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.floats(1e-3, 1e15), ratio=st.floats(1.001, 1e6), span=st.floats(0.1, 120))
+def test_every_implied_figure_is_consistent_and_a_factor_as_rate_is_not(start, ratio, span):
+    end = start * ratio
+    base = check_claim(start, end, span, stated=1.0, kind="multiple")
+    for kind, value in base.figures.items():
+        assert check_claim(start, end, span, stated=value, kind=kind).consistent, kind
+    # reporting the per-period factor as the rate is caught whenever factor - rate = 1 exceeds
+    # the 2% rounding tolerance, i.e. for factors below 1 / 0.02 = 50 per period
+    fac = base.figures["factor"]
+    bad = check_claim(start, end, span, stated=fac, kind="rate")
+    if fac < 49.9:
+        assert not bad.consistent and "factor was reported as a rate" in bad.reason
+    elif fac > 50.1:
+        assert bad.consistent
