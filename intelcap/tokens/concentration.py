@@ -146,6 +146,7 @@ class Concentration:
     caveats: list[str] = field(default_factory=list)
 
     def as_series(self) -> pd.Series:
+        """The measures as one Series (HHI with its bounds, CR-k, entropy, coverage, band)."""
         data: dict[str, Any] = {"hhi": self.hhi, "hhi_lower": self.hhi_range[0],
                                 "hhi_upper": self.hhi_range[1]}
         data.update({f"cr{k}": v for k, v in self.cr.items()})

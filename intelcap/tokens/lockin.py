@@ -82,6 +82,7 @@ class UrnResults:
 
     @property
     def reps(self) -> int:
+        """Number of replications."""
         return int(self.a_picks.size)
 
     @property
@@ -179,6 +180,7 @@ class ArthurResults:
 
     @property
     def reps(self) -> int:
+        """Number of replications."""
         return int(self.n_a.size)
 
     @property
@@ -192,6 +194,7 @@ class ArthurResults:
         return float(np.mean(self.locked == 1))
 
     def mc_se(self, p: float) -> float:
+        """Monte Carlo standard error of a simulated probability ``p``."""
         return _mc_se(p, self.reps)
 
     def closed_form(self) -> dict[str, float]:
@@ -208,6 +211,7 @@ class ArthurResults:
         return {"prob_a_eventually": float(pa), "prob_b_eventually": float(1 - pa)}
 
     def summary_frame(self) -> pd.Series:
+        """Replications, lock-in probabilities and the barriers as a Series."""
         return pd.Series({"reps": self.reps, "lockin_probability": self.lockin_probability,
                           "prob_a": self.prob_a, "upper_barrier": self.barriers[0],
                           "lower_barrier": self.barriers[1]}, name="arthur")
@@ -266,22 +270,27 @@ class FlywheelResults:
 
     @property
     def reps(self) -> int:
+        """Number of replications."""
         return int(self.n_1.size)
 
     @property
     def shares(self) -> np.ndarray:
+        """Final share of model 1 in each replication."""
         return self.n_1 / self.n_users
 
     @property
     def lockin_probability(self) -> float:
+        """Share of replications in which one model holds at least ``lockin_share``."""
         s = self.shares
         return float(np.mean((s >= self.lockin_share) | (s <= 1 - self.lockin_share)))
 
     @property
     def prob_1(self) -> float:
+        """Share of replications in which model 1 holds at least ``lockin_share``."""
         return float(np.mean(self.shares >= self.lockin_share))
 
     def mc_se(self, p: float) -> float:
+        """Monte Carlo standard error of a simulated probability ``p``."""
         return _mc_se(p, self.reps)
 
 

@@ -110,6 +110,7 @@ class Release:
 
     @property
     def seasonally_adjusted(self) -> bool:
+        """Whether the release carries a seasonally adjusted series."""
         return bool(self.table["tokens_per_day_sa"].notna().any())
 
 
