@@ -5,6 +5,10 @@ national-accounts table as configured (see ``intelcap adjust --help`` for every 
 the revised tables, the capital tables, the ledger, the GDP revisions and a manifest to a new
 folder, atomically. With no CONFIG it runs the bundled example economy.
 
+``intelcap release [INPUT] [--out DIR] [--overwrite]`` builds the monthly token-usage release
+(:mod:`intelcap.tokens.release`) under the same rules; with no INPUT it runs the bundled
+illustrative panel.
+
 Heavy libraries are imported only inside the command that needs them (the whole ``adjust`` run
 of the example takes well under two seconds).
 """
@@ -87,7 +91,8 @@ def _build_parser() -> argparse.ArgumentParser:
         description="intelcap: macroeconomics of the token economy. Bureau jobs from the "
                     "command line.",
         epilog="commands:\n  adjust   capitalize API spending in national-accounts tables "
-               "(see 'intelcap adjust --help')",
+               "(see 'intelcap adjust --help')\n  release  monthly statistical release of token "
+               "usage (see 'intelcap release --help')",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"intelcap {__version__}")
@@ -115,6 +120,29 @@ def _build_parser() -> argparse.ArgumentParser:
     adj.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show the full traceback of any error")
     adj.set_defaults(func=_cmd_adjust)
+    rel = sub.add_parser(
+        "release",
+        help="monthly statistical release of token usage (tables, charts, HTML page)",
+        description="Build the monthly token-usage release from a usage panel (CSV with the "
+                    "columns of intelcap.tokens.usage.USAGE_COLUMNS, an OpenRouter weekly JSON "
+                    "or a folder of them). Without INPUT, runs the bundled illustrative panel "
+                    "(data/tokens/panel.csv).",
+        epilog="outputs (in a new folder): release.csv, shares.csv, spending.csv, "
+               "diagnostics.csv, notes.txt,\n  volume/growth/prices/concentration .png and "
+               ".svg, release.html, manifest.json\n\nexample: intelcap release",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rel.add_argument("input", nargs="?", metavar="INPUT",
+                     help="usage panel (default: the bundled data/tokens/panel.csv)")
+    rel.add_argument("--out", metavar="DIR",
+                     help="output folder to create (default: a new folder "
+                          "'intelcap-release-NNN' in the current directory)")
+    rel.add_argument("--overwrite", action="store_true",
+                     help="replace the output folder if it exists (atomically)")
+    rel.add_argument("--quiet", action="store_true", help="print nothing on success")
+    rel.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the full traceback of any error")
+    rel.set_defaults(func=_cmd_release)
     return parser
 
 
@@ -311,6 +339,46 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
         unit = str(adj.tables["unit"].iloc[0])
         print(_revision_text(adj.revisions, unit, adj.policy.route))
         print(f"wrote {out}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+# the release command
+# ------------------------------------------------------------------------------------------
+def _cmd_release(args: argparse.Namespace) -> int:
+    from intelcap.datasets import bundled_data_dir
+    from intelcap.tokens.release import build_release, read_release_input, write_release
+
+    bundled = args.input is None
+    src = (bundled_data_dir() / "tokens" / "panel.csv") if bundled else Path(args.input)
+    src = src.resolve()
+    inputs = sorted(src.glob("*.json")) if src.is_dir() else [src]
+
+    # claim the output name first; the work happens in a hidden temporary folder and nothing
+    # is published on failure (intelcap._publish, as for intelcap adjust)
+    with output_folder(args.out, inputs=[src], overwrite=args.overwrite,
+                       numbered="intelcap-release-{n:03d}") as folder:
+        rel = build_release(read_release_input(src), illustrative=bundled,
+                            validated=True)
+        files = write_release(rel, folder.tmp)
+        write_manifest(folder.tmp, {
+            "intelcap_version": __version__,
+            "command": "intelcap release",
+            "config": {"input": "bundled example (data/tokens/panel.csv)" if bundled
+                       else str(src), "illustrative": bundled},
+            "inputs": [{"path": p.name if bundled else str(p), "sha256": sha256_file(p)}
+                       for p in inputs],
+            "seasonally_adjusted": rel.seasonally_adjusted,
+            "notes": rel.notes,
+        }, outputs=files)
+    if not args.quiet:
+        last = rel.table.dropna(subset=["tokens_per_day"]).iloc[-1]
+        growth = ", ".join(f"{k} {last[c]:+.1f}%" for k, c in (("m/m", "mom_pct"),
+                                                              ("y/y", "yoy_pct"))
+                           if last[c] == last[c])  # NaN: not available
+        print(f"{rel.title}: {last['month']}, {last['tokens_per_day']:.4g} tokens a day"
+              + (f" ({growth})" if growth else ""))
+        print(f"wrote {folder.out}")
     return 0
 
 
