@@ -29,16 +29,21 @@ Two steps (module :mod:`~intelcap.estimation.proxy.first_stage`, then
   :math:`z = (k_t, l_{t-1}, \\ldots)` (see :mod:`~intelcap.estimation.proxy.spec`).
 
 Starting values are deterministic: the OLS coefficients of :math:`y` on the production terms and
-a constant; for ACF first the Levinsohn-Petrin estimate of the same model, then OLS. User starts
+a constant; for ACF first the Levinsohn-Petrin estimate of the same model, then OLS, then a
+neutral start sharing the OLS returns to scale equally among the inputs. User starts
 (``start=``) are tried first and the deterministic ones after them; the converged solution with
 the lowest criterion is reported, and when several distinct solutions were found a
 :class:`~intelcap.estimation.proxy.ProxyWarning` says so and ``local_optima`` lists them (ACF's
-moment conditions can have more than one root). Standard errors come from a block bootstrap over
-firms (``bootstrap=`` replications, ``seed=``): a firm drawn :math:`c` times gets weight :math:`c`
-on all its rows, which keeps every lag inside its firm; all replications of the first stage are
-one matrix product and all second stages are solved together by a batched Levenberg-Marquardt
-started at the estimate. Replications whose second stage does not converge are excluded and
-counted.
+moment conditions can have more than one root: in ACF's own Monte Carlo designs a second exact
+root lies near :math:`\\beta_l = 1, \\beta_k = 0` whose innovations are as orthogonal to
+lagged information as the true root's, so no further moment tells them apart). Exact ties go to
+the earliest start: user starts come first, so a Monte Carlo study can start at the truth.
+
+Standard errors come from a block bootstrap over firms (``bootstrap=`` replications,
+``seed=``): a firm drawn :math:`c` times gets weight :math:`c` on all its rows, which keeps every
+lag inside its firm; all replications of the first stage are one matrix product and all second
+stages are solved together by a batched Levenberg-Marquardt started at the estimate.
+Replications whose second stage does not converge are excluded and counted.
 """
 
 from __future__ import annotations
@@ -252,6 +257,13 @@ class ProxyProduction:
                 except (np.linalg.LinAlgError, DataError, SpecificationError):
                     pass
         starts.append(ols[names2].to_numpy())
+        if self.method == "acf":
+            # a neutral start: OLS returns to scale shared equally by the inputs
+            inputs = list(self.spec.inputs)
+            rts = float(ols[inputs].sum())
+            neutral = pd.Series(0.0, index=names2)
+            neutral[inputs] = rts / len(inputs)
+            starts.append(neutral.to_numpy())
         return starts
 
     # -- fit ------------------------------------------------------------------------------
@@ -320,13 +332,14 @@ class ProxyProduction:
         x0 = rep.start
         roots = []
         for r in reports:
-            if r.converged and not any(np.max(np.abs(r.x - q)) < 1e-6 for q in roots):
-                roots.append(r.x)
+            if r.converged and not any(np.max(np.abs(r.x - q.x)) < 1e-6 for q in roots):
+                roots.append(r)
         multi_note = None
         if len(roots) > 1:
             multi_note = (f"the second-stage criterion has {len(roots)} distinct solutions among "
                           f"the {len(reports)} starts tried (see local_optima); the estimate is "
-                          "the one with the lowest criterion, ties going to the earliest start")
+                          "the one with the lowest criterion, exact ties (roots of "
+                          "just-identified moments) going to the earliest start")
             warnings.warn(multi_note, ProxyWarning, stacklevel=2)
         beta2 = rep.x
         names = [t.name for t in first_terms] + names2
@@ -361,7 +374,8 @@ class ProxyProduction:
             criterion=rep.criterion, start=pd.Series(x0, index=names2), options=options_out,
             boot=boot, boot_failed=failed, seed=seed,
             cov_type="block bootstrap (firms)" if bootstrap else "none (bootstrap=0)",
-            extra_notes=extra, data=self.data, local_optima=_optima_table(reports, names2))
+            extra_notes=extra, data=self.data,
+            local_optima=_optima_table(reports, names2))
 
     def _bootstrap(self, fs, lin, rows, stage, beta_hat, reps, seed, progress, chunk=100):
         s = self.sample
