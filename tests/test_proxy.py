@@ -153,7 +153,7 @@ def test_acf_ten_starts_one_fit(acf_model):
         warnings.simplefilter("ignore", ProxyWarning)
         res = acf_model.fit(start=starts)
     table = res.local_optima
-    assert len(table) == 12  # ten user starts, then the LP and OLS starts
+    assert len(table) == 13  # ten user starts, then the neutral, LP and OLS starts
     conv = table[table["converged"]]
     assert len(conv) >= 3
     # every start that converged reached the same estimate
@@ -424,12 +424,11 @@ def _acf_monte_carlo(dgp, me, draws):
     for r in range(draws):
         df = simulate_acf2015(dgp, me, seed=100 + r)
         with warnings.catch_warnings():
-            # the designs have a second exact root near (1, 0): start at the truth (ties go to
-            # the earliest start) as a Monte Carlo study does; the warning says two were found
+            # the designs have a second exact root near (1, 0) (ProxyWarning); the default,
+            # deterministic starts and the persistence rule pick the root near the truth
             warnings.simplefilter("ignore", ProxyWarning)
             res = AckerbergCavesFrazer(df, "y", free="l", state="k", proxy="m",
-                                       poly_order=2, lom_order=3).fit(
-                start={"l": 0.6, "k": 0.4})
+                                       poly_order=2, lom_order=3).fit()
         assert res.converged
         est.append(res.params[["l", "k"]].to_numpy())
     return np.array(est)
@@ -459,7 +458,8 @@ def test_acf_monte_carlo_table1(design):
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
     "with measurement error in materials (DGP1, 0.2 of the within variance) intelcap's "
-    "simulation of the design gives mean beta_l 0.595, beta_k 0.438 over 6 draws where the "
+    "simulation of the design gives mean beta_l 0.595, beta_k 0.438 over 6 draws (seeds 100-105) "
+    "where the "
     "prodest replica reports 0.621, 0.406: the bias goes the other way. Not resolved: the "
     "replica's exact measurement-error scaling (its withinvar) and investment-policy constants "
     "are not documented in the vignette, and ACF's own Table I was not available to decide"))

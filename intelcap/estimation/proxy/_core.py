@@ -267,9 +267,10 @@ def solve_single(fun1, starts, *, step_rtol: float = 1e-7, rank_rtol: float = 1e
     """Minimise :math:`\\lVert A(\\beta)\\rVert^2` for the estimation sample from each start.
 
     From every start, Levenberg-Marquardt (MINPACK) runs first; if its end point fails the
-    convergence criteria, a Nelder-Mead search on the criterion is run from the same start and
-    polished by Levenberg-Marquardt (a derivative-based path can be drawn into a spurious
-    local minimum of a GMM criterion whose moments have no root there; the simplex is not).
+    convergence criteria and no earlier start has converged, a Nelder-Mead search on the
+    criterion is run from the same start and polished by Levenberg-Marquardt (a
+    derivative-based path can be drawn into a spurious local minimum of a GMM criterion whose
+    moments have no root there; the simplex often is not).
     Returns the best report (a converged one if any, with the lowest criterion; criteria equal to
     within :math:`10^{-10}` relative or :math:`10^{-20}` absolute, such as the exact roots of a
     just-identified problem, tie and the earliest start wins) and the reports of every start.
@@ -292,7 +293,7 @@ def solve_single(fun1, starts, *, step_rtol: float = 1e-7, rank_rtol: float = 1e
             try:
                 x, status, nfev = _lm_polish(f, jac, x0, max_nfev)
                 ok, reason, rel, rcond = _diagnose(fun1, x, status > 0, step_rtol, rank_rtol)
-                if not ok:
+                if not ok and not any(r.converged for r in reports):
                     nm = optimize.minimize(crit, x0, method="Nelder-Mead",
                                            options={"xatol": 1e-10, "fatol": 1e-300,
                                                     "maxiter": 400 * x0.size,
