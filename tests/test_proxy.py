@@ -465,3 +465,20 @@ def test_acf_monte_carlo_table1(design):
     "are not documented in the vignette, and ACF's own Table I was not available to decide"))
 def test_acf_monte_carlo_table1_measurement_error():
     _within_mc_error(_acf_monte_carlo(1, 0.2, draws=6), ACF_TABLE[(1, 0.2)])
+
+
+def test_gross_output_terms_and_instruments(sim):
+    # gross output: materials (the LP/ACF proxy) becomes a flexible input, instrumented by its
+    # lag; a translog interaction of a free and a state input is instrumented by l_{t-1} k_t
+    model = ProxyProduction(sim, "y", free="l", state="k", proxy="m", method="acf",
+                            output_type="gross_output", form="translog")
+    assert model.spec.roles == {"l": "free", "k": "state", "m": "flexible"}
+    terms = {t.name: t for t in model.spec.terms}
+    assert set(terms) == {"l", "k", "m", "l*l", "l*k", "l*m", "k*k", "k*m", "m*m"}
+    s = model.sample
+    lag = s.lag
+    np.testing.assert_array_equal(terms["m"].instrument(s.values, lag), lag(s.col("m")))
+    np.testing.assert_array_equal(terms["l*k"].instrument(s.values, lag),
+                                  lag(s.col("l")) * s.col("k"))
+    np.testing.assert_array_equal(terms["k*k"].instrument(s.values, lag), s.col("k") ** 2)
+    assert terms["k*m"].kind == "flexible" and terms["l*m"].kind == "free"
