@@ -399,8 +399,12 @@ def test_results_vocabulary_markups_and_plot(sim):
 
 def test_wooldridge_j_test(sim):
     res = Wooldridge(sim, "y", free="l", state="k", proxy="m", poly_order=2).fit(
-        law_of_motion="free")
+        law_of_motion="free", weight="efficient")
     assert res.j_test is not None and 0 <= res.j_test.pval <= 1
+    assert res.j_test.df >= 1 and res.j_test.dist_name == f"chi2({res.j_test.df})"
+    one_step = Wooldridge(sim, "y", free="l", state="k", proxy="m", poly_order=2).fit(
+        law_of_motion="free")
+    assert one_step.options["weight"] == "2sls" and one_step.j_test is None
 
 
 # ---------------------------------------------------------------------------------------------
