@@ -184,8 +184,6 @@ class ProxyProduction:
                                intelligent_capital=intelligent_capital, ic_role=ic_role,
                                form=form, output_type=output_type,
                                proxy_is_input=method != "op")
-        if method in ("op", "lp") and not self.spec.of_role("free") and form == "cobb_douglas":
-            pass
         self.poly_order = int(poly_order)
         self.lom_order = int(lom_order)
         self.exit = bool(exit)
