@@ -153,7 +153,7 @@ def test_acf_ten_starts_one_fit(acf_model):
         warnings.simplefilter("ignore", ProxyWarning)
         res = acf_model.fit(start=starts)
     table = res.local_optima
-    assert len(table) == 12  # ten user starts, then the LP and OLS starts
+    assert len(table) == 13  # ten user starts, then the neutral, LP and OLS starts
     conv = table[table["converged"]]
     assert len(conv) >= 3
     # every start that converged reached the same estimate
@@ -399,5 +399,90 @@ def test_results_vocabulary_markups_and_plot(sim):
 
 def test_wooldridge_j_test(sim):
     res = Wooldridge(sim, "y", free="l", state="k", proxy="m", poly_order=2).fit(
-        law_of_motion="free")
+        law_of_motion="free", weight="efficient")
     assert res.j_test is not None and 0 <= res.j_test.pval <= 1
+    assert res.j_test.df >= 1 and res.j_test.dist_name == f"chi2({res.j_test.df})"
+    one_step = Wooldridge(sim, "y", free="l", state="k", proxy="m", poly_order=2).fit(
+        law_of_motion="free")
+    assert one_step.options["weight"] == "2sls" and one_step.j_test is None
+
+
+# ---------------------------------------------------------------------------------------------
+# ACF (2015) Monte Carlo designs (their section 5 / Table I), against the published replica of
+# Table I in the R prodest vignette 1.0.1, Table 2 (ACF columns; mean and standard deviation
+# over 1000 replications, N = 1000 firms, last 10 of 100 periods, true beta_l = 0.6,
+# beta_k = 0.4). ACF's own Table I numbers could not be retrieved here (the paper's text is
+# not in the reference corpus), so the replica is the published benchmark.
+# ---------------------------------------------------------------------------------------------
+from intelcap.estimation.proxy.simulate import simulate_acf2015  # noqa: E402
+
+ACF_TABLE = {  # (dgp, measurement error): (mean l, sd l, mean k, sd k), prodest Table 2
+    (1, 0.0): (0.599, 0.009, 0.401, 0.015),
+    (2, 0.0): (0.606, 0.054, 0.395, 0.054),
+    (1, 0.2): (0.621, 0.012, 0.406, 0.015),
+}
+
+
+def _acf_monte_carlo(dgp, me, draws):
+    est = []
+    for r in range(draws):
+        df = simulate_acf2015(dgp, me, seed=100 + r)
+        with warnings.catch_warnings():
+            # the designs have a second exact root near (1, 0) (ProxyWarning); the default,
+            # deterministic starts and the persistence rule pick the root near the truth
+            warnings.simplefilter("ignore", ProxyWarning)
+            res = AckerbergCavesFrazer(df, "y", free="l", state="k", proxy="m",
+                                       poly_order=2, lom_order=3).fit()
+        assert res.converged
+        est.append(res.params[["l", "k"]].to_numpy())
+    return np.array(est)
+
+
+def _within_mc_error(est, ref):
+    # Monte Carlo error of the difference of two means: ours over `draws`, theirs over 1000
+    ml, sl, mk, sk = ref
+    R = est.shape[0]
+    tol = 3 * np.sqrt(np.array([sl, sk]) ** 2 / R + np.array([sl, sk]) ** 2 / 1000)
+    diff = est.mean(axis=0) - np.array([ml, mk])
+    assert np.all(np.abs(diff) <= tol), (diff, tol)
+
+
+@pytest.mark.parametrize("design", [(1, 0.0), (2, 0.0)])
+def test_acf_monte_carlo_table1_small(design):
+    # seeds 100..102, three draws: runs in ~10 s; the slow test below uses twenty
+    _within_mc_error(_acf_monte_carlo(*design, draws=3), ACF_TABLE[design])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("design", [(1, 0.0), (2, 0.0)])
+def test_acf_monte_carlo_table1(design):
+    _within_mc_error(_acf_monte_carlo(*design, draws=20), ACF_TABLE[design])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "with measurement error in materials (DGP1, 0.2 of the within variance) intelcap's "
+    "simulation of the design gives mean beta_l 0.595, beta_k 0.438 over 6 draws (seeds 100-105) "
+    "where the "
+    "prodest replica reports 0.621, 0.406: the bias goes the other way. Not resolved: the "
+    "replica's exact measurement-error scaling (its withinvar) and investment-policy constants "
+    "are not documented in the vignette, and ACF's own Table I was not available to decide"))
+def test_acf_monte_carlo_table1_measurement_error():
+    _within_mc_error(_acf_monte_carlo(1, 0.2, draws=6), ACF_TABLE[(1, 0.2)])
+
+
+def test_gross_output_terms_and_instruments(sim):
+    # gross output: materials (the LP/ACF proxy) becomes a flexible input, instrumented by its
+    # lag; a translog interaction of a free and a state input is instrumented by l_{t-1} k_t
+    model = ProxyProduction(sim, "y", free="l", state="k", proxy="m", method="acf",
+                            output_type="gross_output", form="translog")
+    assert model.spec.roles == {"l": "free", "k": "state", "m": "flexible"}
+    terms = {t.name: t for t in model.spec.terms}
+    assert set(terms) == {"l", "k", "m", "l*l", "l*k", "l*m", "k*k", "k*m", "m*m"}
+    s = model.sample
+    lag = s.lag
+    np.testing.assert_array_equal(terms["m"].instrument(s.values, lag), lag(s.col("m")))
+    np.testing.assert_array_equal(terms["l*k"].instrument(s.values, lag),
+                                  lag(s.col("l")) * s.col("k"))
+    np.testing.assert_array_equal(terms["k*k"].instrument(s.values, lag), s.col("k") ** 2)
+    assert terms["k*m"].kind == "flexible" and terms["l*m"].kind == "free"

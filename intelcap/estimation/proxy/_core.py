@@ -267,9 +267,10 @@ def solve_single(fun1, starts, *, step_rtol: float = 1e-7, rank_rtol: float = 1e
     """Minimise :math:`\\lVert A(\\beta)\\rVert^2` for the estimation sample from each start.
 
     From every start, Levenberg-Marquardt (MINPACK) runs first; if its end point fails the
-    convergence criteria, a Nelder-Mead search on the criterion is run from the same start and
-    polished by Levenberg-Marquardt (a derivative-based path can be drawn into a spurious
-    local minimum of a GMM criterion whose moments have no root there; the simplex is not).
+    convergence criteria and no earlier start has converged, a Nelder-Mead search on the
+    criterion is run from the same start and polished by Levenberg-Marquardt (a
+    derivative-based path can be drawn into a spurious local minimum of a GMM criterion whose
+    moments have no root there; the simplex often is not).
     Returns the best report (a converged one if any, with the lowest criterion; criteria equal to
     within :math:`10^{-10}` relative or :math:`10^{-20}` absolute, such as the exact roots of a
     just-identified problem, tie and the earliest start wins) and the reports of every start.
@@ -292,7 +293,7 @@ def solve_single(fun1, starts, *, step_rtol: float = 1e-7, rank_rtol: float = 1e
             try:
                 x, status, nfev = _lm_polish(f, jac, x0, max_nfev)
                 ok, reason, rel, rcond = _diagnose(fun1, x, status > 0, step_rtol, rank_rtol)
-                if not ok:
+                if not ok and not any(r.converged for r in reports):
                     nm = optimize.minimize(crit, x0, method="Nelder-Mead",
                                            options={"xatol": 1e-10, "fatol": 1e-300,
                                                     "maxiter": 400 * x0.size,
@@ -316,41 +317,51 @@ def solve_single(fun1, starts, *, step_rtol: float = 1e-7, rank_rtol: float = 1e
     return best, reports
 
 
-def batched_lm(fun, beta0: np.ndarray, *, max_iter: int = 50, step_rtol: float = 1e-7
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def batched_lm(fun, beta0: np.ndarray, *, max_iter: int = 40, step_rtol: float = 1e-7,
+               refresh: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Levenberg-Marquardt on a batch of problems ``fun(beta, idx) -> A`` (b, d).
 
-    Every problem starts at its row of ``beta0``; a problem leaves the active set when its
-    accepted undamped step is below ``step_rtol (1 + |beta|)``, or when it stalls (damping
-    above 1e12, or ``max_iter`` iterations: a replication that has not converged within them
-    from the full-sample estimate is counted as failed, not forced). Returns the solutions, the
-    criteria and a converged flag per problem (the undamped Gauss-Newton step at the solution,
-    forward-difference Jacobian, below ``step_rtol * 10``).
+    Every problem starts at its row of ``beta0`` (the full-sample estimate, for the bootstrap).
+    The forward-difference Jacobian of a problem is reused for up to ``refresh`` accepted steps
+    (a chord method: replications start next to the estimate, where the Jacobian changes
+    little) and recomputed after a rejected step; a problem leaves the active set only when a
+    step computed from a Jacobian evaluated at its current point is accepted and below
+    ``step_rtol (1 + |beta|)``, or when it stalls (damping above 1e12, or ``max_iter``
+    iterations: a replication that has not converged by then is counted as failed, not forced).
+    Returns the solutions, the criteria and a converged flag per problem (the undamped
+    Gauss-Newton step from a fresh Jacobian at the last point below ``step_rtol * 10``).
     """
     B, p = beta0.shape
     idx_all = np.arange(B)
     beta = beta0.copy()
     with np.errstate(all="ignore"):
         A = fun(beta, idx_all)
+        d = A.shape[1]
         f = np.sum(A * A, axis=1)
         lam = np.full(B, 1e-6)
         done = np.zeros(B, dtype=bool)
         last_rel = np.full(B, np.inf)
+        J = np.zeros((B, d, p))
+        age = np.full(B, refresh)  # accepted steps since J was evaluated (refresh => stale)
         for _ in range(max_iter):
             act = np.flatnonzero(~done & np.isfinite(f))
             if act.size == 0:
                 break
-            b, Aa = beta[act], A[act]
-            J = _forward_jac(lambda x, act=act: fun(x, act), b, Aa)
-            g = np.einsum("bdp,bd->bp", J, Aa)
-            H = np.einsum("bdp,bdq->bpq", J, J)
+            need = act[age[act] > 0]
+            if need.size:
+                J[need] = _forward_jac(lambda x, need=need: fun(x, need), beta[need], A[need])
+                age[need] = 0
+            fresh = age[act] == 0
+            b, Aa, Ja = beta[act], A[act], J[act]
+            g = np.einsum("bdp,bd->bp", Ja, Aa)
+            H = np.einsum("bdp,bdq->bpq", Ja, Ja)
             dH = np.einsum("bpp->bp", H)
-            # undamped step (convergence test) and damped step (update)
             try:
                 gn = -np.linalg.solve(H, g[:, :, None])[:, :, 0]
             except np.linalg.LinAlgError:
                 gn = np.full_like(g, np.inf)
-            last_rel[act] = np.max(np.abs(gn) / (1 + np.abs(b)), axis=1)
+            rel_gn = np.max(np.abs(gn) / (1 + np.abs(b)), axis=1)
+            last_rel[act[fresh]] = rel_gn[fresh]
             Hd = H + lam[act, None, None] * (np.eye(p)[None] * dH[:, :, None])
             step = -np.linalg.solve(Hd, g[:, :, None])[:, :, 0]
             Anew = fun(b + step, act)
@@ -363,7 +374,13 @@ def batched_lm(fun, beta0: np.ndarray, *, max_iter: int = 50, step_rtol: float =
             lam[acc] = np.maximum(lam[acc] * 0.2, 1e-12)
             lam[act[~ok]] *= 10.0
             small = np.max(np.abs(step) / (1 + np.abs(b)), axis=1) <= step_rtol
-            done[act[(ok & small)]] = True
+            done[act[ok & small & fresh]] = True
+            # a Jacobian is re-evaluated after a rejection, after `refresh` accepted steps, and
+            # before a small step from a stale Jacobian can end the iteration
+            age[acc] += 1
+            age[act[~ok & ~fresh]] = refresh
+            age[act[ok & small & ~fresh]] = refresh
+            age[act[age[act] >= refresh]] = refresh
             done[act[lam[act] > 1e12]] = True
         conv = last_rel <= step_rtol * 10
     return beta, f, conv & np.isfinite(f)

@@ -211,7 +211,9 @@ class ProxyProductionResults(Results):
         ]
         for k in ("poly_order", "lom_order", "law_of_motion", "exit", "weight"):
             if k in o:
-                head.append((k.replace("_", " "), o[k]))
+                v = o[k]
+                head.append((k.replace("_", " "), ("yes" if v else "no") if isinstance(v, bool)
+                             else v))
         if self.bootstrap_params is not None:
             head.append(("Bootstrap reps", f"{len(self.bootstrap_params)} (seed {self.seed!r})"))
         return head

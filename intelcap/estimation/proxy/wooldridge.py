@@ -22,13 +22,16 @@ second equation's polynomial has its own coefficients (an unrestricted series ap
 
 The moment vector of firm-year :math:`(i,t)` is :math:`g_{it} = (Z_{1,it}'e_{it},
 Z_{2,it}'u_{it})`. The estimator is linear GMM,
-:math:`\\hat\\theta = (G'WG)^{-1}G'W\\,\\hat g_y`, with ``weight="2sls"``:
-:math:`W = \\mathrm{diag}((Z_1'Z_1)^{-1}, (Z_2'Z_2)^{-1})` (system 2SLS; one step), or
-``weight="efficient"``: the two-step optimal :math:`W = \\hat S^{-1}`,
+:math:`\\hat\\theta = (G'WG)^{-1}G'W\\,\\hat g_y`, with ``weight="2sls"`` (the default):
+:math:`W = \\mathrm{diag}((Z_1'Z_1)^{-1}, (Z_2'Z_2)^{-1})` (system 2SLS; one-step GMM, whose
+interval coverage tests/test_proxy.py checks by simulation), or ``weight="efficient"``: the
+two-step optimal :math:`W = \\hat S^{-1}`,
 :math:`\\hat S = \\sum_i (\\sum_t g_{it})(\\sum_t g_{it})'` from the 2SLS residuals (clustered by
 firm). The covariance is the cluster-robust sandwich
 :math:`(G'WG)^{-1}G'W\\hat SWG(G'WG)^{-1}\\cdot F/(F-1)` (:math:`F` firms, :math:`\\hat S` at the
-estimate), and Hansen's J test is reported with the efficient weight.
+estimate), and Hansen's J test is reported with the efficient weight. The two-step
+covariance carries no finite-sample correction (Windmeijer 2005), so with many instruments its
+intervals can be too narrow.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ def _dedupe(Z: np.ndarray) -> np.ndarray:
     return Z[:, keep]
 
 
-def fit_wooldridge(model: ProxyProduction, *, weight: str = "efficient",
+def fit_wooldridge(model: ProxyProduction, *, weight: str = "2sls",
                    law_of_motion: str = "random_walk", free_instruments: str = "current"
                    ) -> ProxyProductionResults:
     """GMM estimation of Wooldridge's system (module docstring)."""
