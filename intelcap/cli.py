@@ -300,11 +300,17 @@ def _revision_text(rev: Any, unit: str, route: str) -> str:
     what = ("satellite account: API spending capitalized" if route == "satellite" else
             "own-account route: API spending in own-account GFCF")
     lines = [f"GDP revision ({unit}; {what})", head]
+    if rev[["CFC_before", "NDP_before"]].isna().to_numpy().any():
+        lines.insert(1, "CFC and NDP levels: not available (the input tables record no "
+                        "consumption of fixed capital); their changes are shown")
     for period, row in rev.iterrows():
         cells = []
         for c, _ in cols:
             v = row[c]
-            cells.append(f"{v:14.4f}" if c == "GDP_delta_pct" else f"{v:14.3f}")
+            if v != v:  # NaN: the input has no CFC, so this level is not available
+                cells.append(f"{'n/a':>14s}")
+            else:
+                cells.append(f"{v:14.4f}" if c == "GDP_delta_pct" else f"{v:14.3f}")
         lines.append(f"{period!s:>8s}" + "".join(cells))
     return "\n".join(lines)
 

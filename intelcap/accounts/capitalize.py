@@ -469,7 +469,11 @@ class Adjustment(SummaryMixin):
 
     @cached_property
     def revisions(self) -> pd.DataFrame:
-        """Revision table by period: GDP, GFCF, CFC and NDP before, after and the change."""
+        """Revision table by period: GDP, GFCF, CFC and NDP before, after and the change.
+
+        Where the input records no consumption of fixed capital in a period, the levels of
+        CFC and NDP before and after are not available (NaN): only their changes are known.
+        """
         b, a = self.gdp("before"), self.gdp("after")
 
         def tot(t: pd.DataFrame, tx: str) -> pd.Series:
@@ -488,6 +492,13 @@ class Adjustment(SummaryMixin):
             out[f"{name}_delta"] = after - before
         out["GDP_delta_pct"] = 100.0 * out["GDP_delta"] / out["GDP_before"].where(
             out["GDP_before"] != 0)
+        # tables without consumption of fixed capital (BEA's supply-use tables): the levels of
+        # CFC and NDP are not available (NaN), only their changes are
+        has_cfc = self.original.loc[self.original["transaction"] == "P51C", "period"]
+        na = ~out.index.isin(pd.unique(has_cfc))
+        if na.any():
+            for c in ("CFC_before", "CFC_after", "NDP_before", "NDP_after"):
+                out.loc[na, c] = np.nan
         return out
 
     @property
