@@ -492,6 +492,11 @@ class Adjustment(SummaryMixin):
             out[f"{name}_delta"] = after - before
         out["GDP_delta_pct"] = 100.0 * out["GDP_delta"] / out["GDP_before"].where(
             out["GDP_before"] != 0)
+        from intelcap.accounts.revisions import growth
+
+        out["GDP_growth_before"] = growth(out["GDP_before"])
+        out["GDP_growth_after"] = growth(out["GDP_after"])
+        out["GDP_growth_revision"] = out["GDP_growth_after"] - out["GDP_growth_before"]
         # tables without consumption of fixed capital (BEA's supply-use tables): the levels of
         # CFC and NDP are not available (NaN), only their changes are
         has_cfc = self.original.loc[self.original["transaction"] == "P51C", "period"]
