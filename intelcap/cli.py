@@ -37,6 +37,14 @@ CONFIG_KEYS: dict[str, dict[str, str]] = {
                   "the suffix)",
         "spending": "optional CSV of API spending (columns period, sector, industry, value; "
                     "optional product, use, unit); default: the tables' P2 of policy.products",
+        "spending_total": "optional CSV of the national total of API spending (columns "
+                          "period, value), allocated to producer industries by "
+                          "input.allocation (instead of input.spending)",
+        "allocation": "indicator of the allocation of input.spending_total: 'use:CODE' "
+                      "(intermediate use of commodity CODE in the tables, e.g. 'use:514', "
+                      "'use:5415'), 'employment:FILE' (ICT employment CSV: sector, industry, "
+                      "value[, period]) or 'table:FILE' (any such indicator); the shares are "
+                      "written in the ledger's config_key",
         "tolerance": "largest admissible gap between GDP by production, expenditure and "
                      "income, in the table's unit (default: relative, rtol x GDP)",
         "rtol": "relative tolerance used when tolerance is not given (default 1e-6)",
@@ -152,14 +160,31 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
     if "tables" not in inp:
         raise ConfigError("input.tables is required (path of the national-accounts table)")
     out: dict[str, Any] = {}
-    for key in ("tables", "spending"):
+    if "spending_total" in inp:
+        if "spending" in inp:
+            raise ConfigError("give input.spending or input.spending_total, not both")
+        alloc = inp.get("allocation")
+        if not isinstance(alloc, str) or ":" not in alloc:
+            raise ConfigError("input.allocation is required with input.spending_total: "
+                              "'use:CODE', 'employment:FILE' or 'table:FILE'")
+        kind, _, arg = alloc.partition(":")
+        if kind not in ("use", "employment", "table") or not arg:
+            raise ConfigError(f"input.allocation = {alloc!r} is not recognised; valid: "
+                              "'use:CODE', 'employment:FILE', 'table:FILE'")
+        out["allocation"] = (kind, arg)
+        if kind != "use":
+            inp = {**inp, "allocation_file": arg}
+    elif "allocation" in inp:
+        raise ConfigError("input.allocation needs input.spending_total")
+    for key in ("tables", "spending", "spending_total", "allocation_file"):
         if key in inp:
             if not isinstance(inp[key], str) or not inp[key]:
                 raise ConfigError(f"input.{key} must be a path string, got {inp[key]!r}")
             p = Path(inp[key])
             p = p if p.is_absolute() else base / p
             if not p.is_file():
-                raise ConfigError(f"input.{key}: file not found: {p}")
+                name = "allocation" if key == "allocation_file" else key
+                raise ConfigError(f"input.{name}: file not found: {p}")
             out[key] = p.resolve()
     fmts = ("csv", "excel", "sdmx-csv")
     for table in ("input", "output"):
@@ -292,6 +317,25 @@ def _read_spending(path: Path) -> Any:
         raise DataError(f"{path.name}: cannot read the spending CSV: {err}") from None
 
 
+def _allocated(cfg: Mapping[str, Any], tables: Any) -> Any:
+    import pandas as pd
+
+    from intelcap.accounts.allocate import allocate
+    from intelcap.exceptions import DataError
+
+    try:
+        total = pd.read_csv(cfg["spending_total"])
+        kind, arg = cfg["allocation"]
+        weights = (None if kind == "use" else pd.read_csv(
+            cfg["allocation_file"], dtype={"sector": str, "industry": str}))
+    except (ValueError, OSError) as err:
+        raise DataError(f"cannot read the allocation inputs ({type(err).__name__})") from None
+    pol = cfg["policy"]
+    return allocate(total, tables, indicator=kind, product=arg if kind == "use" else "514",
+                    weights=weights, spending_product=pol.products[0],
+                    sectors=tuple(pol.sectors))
+
+
 def _revision_text(rev: Any, unit: str, route: str) -> str:
     cols = [("GDP_before", "GDP before"), ("GDP_after", "GDP after"), ("GDP_delta", "delta"),
             ("GDP_delta_pct", "delta %"), ("GFCF_delta", "GFCF delta"),
@@ -326,6 +370,7 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
     raw = _load_config(cfg_path)
     cfg = _validate_config(raw, cfg_path.parent)
     inputs = [cfg_path, cfg["tables"], *([cfg["spending"]] if "spending" in cfg else []),
+              *([cfg[k] for k in ("spending_total", "allocation_file") if k in cfg]),
               *([cfg["deflator_file"]] if "deflator_file" in cfg else []),
               *([cfg["vintages_file"]] if "vintages_file" in cfg else [])]
     _refuse_previous_output(cfg["tables"], cfg["policy"])
@@ -339,6 +384,8 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
 
     tables = read_table(cfg["tables"], format=cfg["input_format"])
     spending = _read_spending(cfg["spending"]) if "spending" in cfg else None
+    if "spending_total" in cfg:
+        spending = _allocated(cfg, tables)
     adj = capitalize(tables, spending, cfg["policy"], tol=cfg["tol"], rtol=cfg["rtol"])
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))

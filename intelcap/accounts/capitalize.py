@@ -194,7 +194,7 @@ def _spending_from_frame(spending: pd.DataFrame, t: pd.DataFrame, periods: list[
         raise IntelcapTypeError(f"spending must be a long DataFrame, got "
                                 f"{type(spending).__name__}")
     required = ["period", "sector", "industry", "value"]
-    optional = ["product", "use", "unit"]
+    optional = ["product", "use", "unit", "basis"]
     missing = [c for c in required if c not in spending.columns]
     extra = [c for c in spending.columns if c not in (*required, *optional)]
     if missing or extra:
@@ -231,6 +231,8 @@ def _spending_from_frame(spending: pd.DataFrame, t: pd.DataFrame, periods: list[
         sp["period"] = sp["period"].astype(str)
     for col in ("sector", "industry", "product"):
         sp[col] = sp[col].astype(str)
+    if "basis" in sp.columns:
+        sp["basis"] = sp["basis"].fillna("").astype(str)
     sp["value"] = pd.to_numeric(sp["value"], errors="coerce").astype("float64")
     bad = ~np.isfinite(sp["value"].to_numpy())
     if bad.any():
@@ -310,6 +312,10 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
     out["spending"] = sp["value"].to_numpy()
     out["share"] = share
     out["R"] = share * sp["value"].to_numpy()
+    if "basis" in sp.columns:
+        basis = sp["basis"].to_numpy(dtype=object)
+        keys = np.array([f"{k}; {b}" if b else k for k, b in zip(keys, basis, strict=True)],
+                        dtype=object)
     out["config_key"] = keys
     return _sum_by(out, ["period", "sector", "industry", "product"], ["spending", "R"])
 
