@@ -12,16 +12,13 @@ of the example takes well under two seconds).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from intelcap._publish import output_folder, sha256_file, write_manifest
 from intelcap._version import __version__
 from intelcap.exceptions import IntelcapError, IntelcapTypeError, SpecificationError
 
@@ -102,6 +99,8 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"intelcap {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of any error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     adj = sub.add_parser(
         "adjust",
@@ -121,6 +120,8 @@ def _build_parser() -> argparse.ArgumentParser:
     adj.add_argument("--overwrite", action="store_true",
                      help="replace the output folder if it exists (atomically)")
     adj.add_argument("--quiet", action="store_true", help="print nothing on success")
+    adj.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the full traceback of any error")
     adj.set_defaults(func=_cmd_adjust)
     return parser
 
@@ -135,7 +136,19 @@ def _load_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"configuration file not found: {path}")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read()
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the configuration file "
+                          f"({err.strerror or type(err).__name__})") from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ConfigError(f"{path}: the configuration file is UTF-16 encoded; save it as UTF-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: the configuration file is not UTF-8 text (undecodable byte "
+                          f"at offset {err.start}); save it as UTF-8") from None
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
 
@@ -239,82 +252,21 @@ def _refuse_previous_output(tables: Path, policy: Any) -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# output folder
+# output files (the folder itself is claimed and published by intelcap._publish)
 # ------------------------------------------------------------------------------------------
-def _default_out(cwd: Path) -> Path:
-    n = 1
-    while (cwd / f"intelcap-adjust-{n:03d}").exists():
-        n += 1
-    return cwd / f"intelcap-adjust-{n:03d}"
-
-
-def _is_within(child: Path, parent: Path) -> bool:
-    try:
-        child.relative_to(parent)
-        return True
-    except ValueError:
-        return False
-
-
-def _check_out(out: Path, inputs: Sequence[Path], overwrite: bool) -> None:
-    for inp in inputs:
-        if out == inp or _is_within(out, inp):
-            raise ConfigError(f"output path {out} is (inside) the input {inp}; choose another "
-                              "--out (inputs are never modified)")
-        if _is_within(inp, out):
-            raise ConfigError(f"output folder {out} contains the input {inp}; choose another "
-                              "--out (inputs are never modified)")
-    if out.exists() or out.is_symlink():
-        if not out.is_dir():
-            raise ConfigError(f"output path {out} exists and is not a folder")
-        if not overwrite:
-            raise ConfigError(f"output folder {out} already exists; pass --overwrite to "
-                              "replace it, or choose another --out")
-    if not out.parent.is_dir():
-        raise ConfigError(f"the parent folder of --out does not exist: {out.parent}")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _write_csv(frame: Any, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n")
-
-
-def _publish(tmp: Path, out: Path) -> None:
-    """Move the finished temporary folder into place (replacing ``out`` if it exists)."""
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rmdir(old)
-        os.rename(out, old)
-        try:
-            os.rename(tmp, out)
-        except OSError:
-            os.rename(old, out)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, out)
 
 
 # ------------------------------------------------------------------------------------------
 # the adjust command
 # ------------------------------------------------------------------------------------------
 def _read_spending(path: Path) -> Any:
-    import pandas as pd
+    from intelcap.accounts.io import read_csv_file
 
-    from intelcap.exceptions import DataError
-
-    try:
-        return pd.read_csv(path, dtype={"sector": str, "industry": str, "product": str,
-                                        "use": str, "unit": str})
-    except (ValueError, OSError) as err:
-        raise DataError(f"{path.name}: cannot read the spending CSV: {err}") from None
+    return read_csv_file(path, f"spending file {path.name}",
+                         dtype={"sector": str, "industry": str, "product": str, "use": str,
+                                "unit": str})
 
 
 def _allocated(cfg: Mapping[str, Any], tables: Any) -> Any:
@@ -374,22 +326,20 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
               *([cfg["deflator_file"]] if "deflator_file" in cfg else []),
               *([cfg["vintages_file"]] if "vintages_file" in cfg else [])]
     _refuse_previous_output(cfg["tables"], cfg["policy"])
-    out = Path(args.out) if args.out else _default_out(Path.cwd())
-    out = Path(os.path.abspath(out))
-    _check_out(out, [p.resolve() for p in inputs], args.overwrite)
 
-    # -- the work (nothing has been written so far) ----------------------------------------
     from intelcap.accounts.capitalize import capitalize
     from intelcap.accounts.io import read_table, write_table
 
-    tables = read_table(cfg["tables"], format=cfg["input_format"])
-    spending = _read_spending(cfg["spending"]) if "spending" in cfg else None
-    if "spending_total" in cfg:
-        spending = _allocated(cfg, tables)
-    adj = capitalize(tables, spending, cfg["policy"], tol=cfg["tol"], rtol=cfg["rtol"])
-
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    # claim the output name first (a concurrent run on the same --out fails at once); the
+    # work happens before anything is published, in a hidden temporary folder
+    with output_folder(args.out, inputs=inputs, overwrite=args.overwrite,
+                       numbered="intelcap-adjust-{n:03d}") as folder:
+        tables = read_table(cfg["tables"], format=cfg["input_format"])
+        spending = _read_spending(cfg["spending"]) if "spending" in cfg else None
+        if "spending_total" in cfg:
+            spending = _allocated(cfg, tables)
+        adj = capitalize(tables, spending, cfg["policy"], tol=cfg["tol"], rtol=cfg["rtol"])
+        tmp = folder.tmp
         fmt = cfg["output_format"]
         tables_name = "tables" + _FORMAT_SUFFIX[fmt]
         write_table(adj.tables, tmp / tables_name, format=fmt)
@@ -399,24 +349,17 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
         files = [tables_name, "capital.csv", "ledger.csv", "revisions.csv"]
         tol = (f"{cfg['tol']!r} {adj.tables['unit'].iloc[0]}" if cfg["tol"] is not None
                else f"rtol {cfg['rtol']!r} x GDP")
-        manifest = {
+        write_manifest(tmp, {
             "intelcap_version": __version__,
             "command": "intelcap adjust",
-            "config_file": {"path": str(cfg_path), "sha256": _sha256(cfg_path)},
+            "config_file": {"path": str(cfg_path), "sha256": sha256_file(cfg_path)},
             "config": raw,
             "policy": cfg["policy"].to_config(),
-            "inputs": [{"path": str(p), "sha256": _sha256(p)} for p in inputs[1:]],
-            "outputs": [{"file": f, "sha256": _sha256(tmp / f)} for f in files],
+            "inputs": [{"path": str(p), "sha256": sha256_file(p)} for p in inputs[1:]],
             "identity_check": "GDP by production = expenditure = income in every period, "
                               f"tolerance {tol}",
-        }
-        with (tmp / "manifest.json").open("w", encoding="utf-8", newline="\n") as fh:
-            json.dump(manifest, fh, indent=2, sort_keys=True, default=str)
-            fh.write("\n")
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        }, outputs=files)
+    out = folder.out
     if not args.quiet:
         unit = str(adj.tables["unit"].iloc[0])
         print(_revision_text(adj.revisions, unit, adj.policy.route))
@@ -425,20 +368,46 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``intelcap`` command; returns the exit status."""
+    """Entry point of the ``intelcap`` command; returns the exit status.
+
+    Exit status: 0 success; 2 bad input (configuration, data, output location: one line on
+    stderr naming the file, row or key, no traceback); 130 interrupted (SIGINT or SIGTERM;
+    nothing is published); 1 an internal error (a bug: rerun with ``--debug`` for the
+    traceback). ``--debug`` shows the traceback of any error.
+    """
     parser = _build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    if getattr(args, "debug", False):
+        return int(args.func(args))
     try:
         return int(args.func(args))
     except IntelcapError as err:
-        print(f"intelcap: error: {err}", file=sys.stderr)
-        return 1
+        print(f"intelcap: error: {_one_line(str(err))}", file=sys.stderr)
+        return 2
     except OSError as err:
-        print(f"intelcap: error: {err}", file=sys.stderr)
+        print(f"intelcap: error: {_os_error_text(err)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("intelcap: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug: say so in one line, without echoing data
+        print(f"intelcap: internal error ({type(err).__name__}); rerun with --debug for the "
+              "traceback and please report it", file=sys.stderr)
         return 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if "\n" in text else text
+
+
+def _os_error_text(err: OSError) -> str:
+    what = err.strerror or type(err).__name__
+    if err.filename is not None:
+        return f"{what}: {err.filename}"
+    return what
 
 
 if __name__ == "__main__":  # pragma: no cover

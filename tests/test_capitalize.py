@@ -1,4 +1,4 @@
-"""Capitalization of API spending (DESIGN.md section 3; issue 6 acceptance).
+"""Capitalization of API spending (the rules of intelcap.accounts.capitalize; issue 6).
 
 The analytic oracle of the hand-built economy: 100 a year capitalized, geometric depreciation
 at delta = 0.33 with the half-year convention, so
@@ -403,21 +403,20 @@ def test_property_identity_and_ledger(data):
 
 
 # ------------------------------------------------------------------------------------------
-# BEA 2022 summary Use table (../shared/reference/bea_use_tables)
+# BEA 2022 summary Use table (intelcap.datasets.bea_supply_use)
 # ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def bea_2022(reference_dir):
-    bea = pytest.importorskip("intelcap.accounts.bea",
-                              reason="the BEA supply-use adapter (intelcap.accounts.bea) is "
-                                     "not available")
-    return bea.read_supply_use(reference_dir / "bea_use_tables", year=2022)
+def bea_2022():
+    from intelcap.datasets import bea_supply_use
+
+    return bea_supply_use.load(2022)
 
 
 @pytest.mark.reference
 def test_bea_2022_market_514(bea_2022):
     """10% of market industries' intermediate use of commodity 514 raises GDP by exactly that.
 
-    Reference: BEA 2022 summary Use table (17sch); README of ../shared/reference/bea_use_tables:
+    Reference: BEA 2022 summary Use table (17sch); README of the source folder (bea_use_tables):
     GDP by production 26,006,889 (three approaches within 10 million dollars); commodity 514
     total intermediate use T001 = 347,914 of which general government 61,298.
     """

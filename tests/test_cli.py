@@ -92,7 +92,7 @@ def test_existing_output_refused_unless_overwrite(work, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("x")
-    assert main(["adjust", str(work / "config.toml"), "--out", str(out)]) == 1
+    assert main(["adjust", str(work / "config.toml"), "--out", str(out)]) == 2
     assert "already exists; pass --overwrite" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     assert main(["adjust", str(work / "config.toml"), "--out", str(out), "--overwrite",
@@ -105,7 +105,7 @@ def test_existing_output_refused_unless_overwrite(work, tmp_path, capsys):
 def test_output_equal_to_or_containing_an_input_refused(work, capsys, target):
     out = work / target
     snap = snapshot(work)
-    assert main(["adjust", str(work / "config.toml"), "--out", str(out), "--overwrite"]) == 1
+    assert main(["adjust", str(work / "config.toml"), "--out", str(out), "--overwrite"]) == 2
     err = capsys.readouterr().err
     assert "inputs are never modified" in err and str(out.resolve()) in err
     assert snapshot(work) == snap
@@ -127,7 +127,7 @@ def test_output_equal_to_or_containing_an_input_refused(work, capsys, target):
 def test_bad_config_is_rejected_before_any_work(work, tmp_path, capsys, text, key):
     cfg = write_config(work, text)
     out = tmp_path / "out"
-    assert main(["adjust", str(cfg), "--out", str(out)]) == 1
+    assert main(["adjust", str(cfg), "--out", str(out)]) == 2
     assert key in capsys.readouterr().err
     assert_nothing_written(tmp_path, out)
 
@@ -141,7 +141,7 @@ def test_unbalanced_input_writes_nothing(work, tmp_path, capsys):
     (work / "tables.csv").write_text("\n".join(lines) + "\n")
     write_config(work, BASE)
     out = tmp_path / "out"
-    assert main(["adjust", str(work / "config.toml"), "--out", str(out)]) == 1
+    assert main(["adjust", str(work / "config.toml"), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "input tables do not balance" in err and "period 2025" in err
     assert "expenditure - production = 6.99999" in err   # 7 less the 1e-6 rounding
@@ -154,18 +154,18 @@ def test_spending_file_errors_name_the_cell(work, tmp_path, capsys):
         "2025,S11,C,AI_API,-2.5\n2026,S11,C,AI_API,1.0\n")
     write_config(work, BASE.replace('tolerance', 'spending = "spending.csv"\ntolerance'))
     out = tmp_path / "out"
-    assert main(["adjust", str(work / "config.toml"), "--out", str(out)]) == 1
+    assert main(["adjust", str(work / "config.toml"), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "negative API spending -2.5" in err and "period=2025, sector='S11', industry='C'" in err
     assert_nothing_written(tmp_path, out)
     (work / "spending.csv").write_text(
         "period,sector,industry,product,value,unit\n2024,S11,C,AI_API,0.01,USD_BN\n"
         "2025,S11,C,AI_API,0.5,EUR_BN\n2026,S11,C,AI_API,1.0,USD_BN\n")
-    assert main(["adjust", str(work / "config.toml"), "--out", str(out)]) == 1
+    assert main(["adjust", str(work / "config.toml"), "--out", str(out)]) == 2
     assert "mixed units: 'EUR_BN'" in capsys.readouterr().err
     (work / "spending.csv").write_text(
         "period,sector,industry,product,value\n2024,S11,C,AI_API,0.01\n2026,S11,C,AI_API,1.0\n")
-    assert main(["adjust", str(work / "config.toml"), "--out", str(out)]) == 1
+    assert main(["adjust", str(work / "config.toml"), "--out", str(out)]) == 2
     assert "spending: missing period 2025" in capsys.readouterr().err
     assert_nothing_written(tmp_path, out)
 

@@ -334,7 +334,7 @@ class TestMoreBadInput:
 
 
 def test_numpy_in_numpy_out():
-    """DESIGN: numpy arrays are accepted too and give numpy back."""
+    """Numpy arrays are accepted too and give numpy back."""
     x = np.linspace(1.0, 5.0, 6)
     res = pim(x, rate=0.33)
     assert isinstance(res.net, np.ndarray) and res.net.shape == (6,)

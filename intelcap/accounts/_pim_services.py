@@ -71,6 +71,12 @@ class CapitalServices:
     _periods: pd.Index | None = None
     _layout: Any = None
 
+    def __repr__(self) -> str:
+        """One line: the layout of the measures (the tables themselves are attributes)."""
+        shape = (*getattr(self.volume, "shape", ()), 1, 1)
+        return (f"<CapitalServices: {shape[0]} periods x {shape[1]} series; user_cost, volume, "
+                f"value, rate, depreciation, price_change>")
+
     def aggregate(self, by: str | list[str] | None = None) -> pd.Series | pd.DataFrame:
         r"""Tornqvist volume index of capital services (1 in the first period).
 

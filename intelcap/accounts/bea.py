@@ -182,7 +182,8 @@ def _rounding_check(published: pd.Series, computed: pd.Series, n_terms: int | np
 # --------------------------------------------------------------------------------------------
 # locating files
 # --------------------------------------------------------------------------------------------
-_FILE_RE = re.compile(r"BEA_(Summary|Detail)_Use_SUT_(\d{4})_17sch\.csv$", re.IGNORECASE)
+_FILE_RE = re.compile(r"BEA_(Summary|Detail)_Use_SUT_(\d{4})_17sch\.csv(\.gz)?$",
+                      re.IGNORECASE)
 
 
 def _locate(path: Path, year: int | None, level: str | None, supply: str | os.PathLike | None
@@ -195,6 +196,8 @@ def _locate(path: Path, year: int | None, level: str | None, supply: str | os.Pa
                                      f"(Use tables found for years {years})")
         lvl = (level or "summary").capitalize()
         use = path / f"BEA_{lvl}_Use_SUT_{year}_17sch.csv"
+        if not use.is_file() and use.with_name(use.name + ".gz").is_file():
+            use = use.with_name(use.name + ".gz")  # gzip-compressed copy (as bundled)
         if not use.is_file():
             found = sorted(p.name for p in path.iterdir() if _FILE_RE.search(p.name))
             raise DataError(f"no {lvl.lower()} Use table for {year} in {path.name!r}: expected "
@@ -239,7 +242,8 @@ def read_supply_use(
     ----------
     path_or_folder : str or path-like
         A Use table file (``BEA_Summary_Use_SUT_2022_17sch.csv``) or the folder holding the
-        ``BEA_{Summary,Detail}_{Use_SUT,Supply}_{year}_17sch.csv`` files.
+        ``BEA_{Summary,Detail}_{Use_SUT,Supply}_{year}_17sch.csv`` files (or their ``.csv.gz``
+        copies; :func:`intelcap.datasets.bea_supply_use.path` is the bundled folder).
     year : int, optional
         Reference year; required for a folder, read from the file name otherwise.
     layout : {"bea"}
@@ -274,10 +278,10 @@ def read_supply_use(
 
     Examples
     --------
-    >>> from intelcap.datasets import reference_path
+    >>> from intelcap.datasets import bea_supply_use
     >>> from intelcap.accounts.gdp import check_identity
-    >>> t = read_supply_use(reference_path("bea_use_tables"), year=2022)  # doctest: +SKIP
-    >>> check_identity(t, tol=10).loc[2022, "production"]  # doctest: +SKIP
+    >>> t = read_supply_use(bea_supply_use.path(), year=2022)  # the bundled BEA tables
+    >>> float(check_identity(t, tol=10).loc[2022, "production"])
     26006889.0
     """
     if layout != "bea":

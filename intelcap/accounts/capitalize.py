@@ -5,7 +5,7 @@ API spending to capitalize (read from the table's intermediate consumption of th
 products, or given separately) and a :class:`~intelcap.accounts.policy.CapitalizationPolicy`,
 and returns an :class:`Adjustment`: the revised tables, the capital tables of the new asset
 ("intelligent capital", product ``policy.asset``), and an audit ledger with one row per changed
-cell. The rules are those of DESIGN.md section 3.
+cell. The recording rules are these.
 
 Let :math:`R_{tsi}` be the amount capitalized in period :math:`t` by producer cell
 :math:`(s, i)` (sector, industry) and :math:`C_{tsi}` the consumption of fixed capital of the
@@ -461,6 +461,13 @@ class Adjustment(SummaryMixin):
         self.policy = policy
         self._tol, self._rtol = tol, rtol
 
+    def __repr__(self) -> str:
+        """One line: route, asset, periods, changed cells and the amount capitalized."""
+        periods = self.capitalized["period"].nunique() if len(self.capitalized) else 0
+        return (f"<Adjustment: route {self.policy.route!r}, asset {self.policy.asset!r}, "
+                f"{periods} periods, {len(self.ledger)} cells changed, "
+                f"{float(self.capitalized['R'].sum()):g} capitalized>")
+
     def gdp(self, which: str = "after") -> pd.DataFrame:
         """GDP by production, expenditure and income (and NDP) every period.
 
@@ -514,6 +521,8 @@ class Adjustment(SummaryMixin):
 
     @property
     def summary(self) -> Summary:
+        """The revision table (GDP before and after, GFCF, CFC and NDP changes by period) with
+        the route, asset, unit and counts; prints as text, HTML (Jupyter) and LaTeX."""
         rev = self.revisions
         show = rev[["GDP_before", "GDP_after", "GDP_delta", "GDP_delta_pct", "GFCF_delta",
                     "CFC_delta", "NDP_delta"]]
@@ -778,9 +787,16 @@ def capitalize(
 
     Examples
     --------
-    >>> from intelcap.accounts.capitalize import capitalize          # doctest: +SKIP
-    >>> adj = capitalize(tables, policy=CapitalizationPolicy(rate=0.33))  # doctest: +SKIP
-    >>> adj.gdp()                                                    # doctest: +SKIP
+    Capitalize 10% of the intermediate use of BEA commodity 514 (data processing and
+    information services) in the US 2022 supply-use tables:
+
+    >>> from intelcap.datasets import bea_supply_use
+    >>> tables = bea_supply_use.load(2022)
+    >>> adj = capitalize(tables, policy=CapitalizationPolicy(products=["514"], share=0.1,
+    ...                                                      rate=0.33))
+    >>> gdp = adj.gdp()
+    >>> bool(gdp.loc[2022, "production"] > 26_006_889)
+    True
     """
     if policy is None:
         raise SpecificationError("capitalize needs a policy (CapitalizationPolicy(...))")

@@ -153,9 +153,82 @@ def _parse_values(raw: pd.Series) -> pd.Series:
         return raw.astype(object)  # validate_table names the first non-numeric cell
 
 
+def clip_names(names: Sequence[Any], limit: int = 8, width: int = 40) -> str:
+    """A short list of names for an error message: at most ``limit`` names; a name longer than
+    ``width`` or with non-printable characters is shown by its length only, so that a message
+    never echoes a file's contents (a file that is not a table can have its whole first line
+    as one "column name")."""
+    shown = []
+    for n in list(names)[:limit]:
+        t = str(n)
+        # a name that is long or not printable text is file content, not a column name
+        shown.append(repr(t) if len(t) <= width and t.isprintable()
+                     else f"<{len(t)} characters>")
+    more = len(names) - len(shown)
+    return "[" + ", ".join(shown) + (f", ... ({more} more)" if more > 0 else "") + "]"
+
+
+def read_csv_file(path: str | os.PathLike[str], what: str | None = None, *,
+                  columns: Sequence[str] | None = None, **kwargs: Any) -> pd.DataFrame:
+    """Read a CSV input file; every way it can be unreadable is a :class:`DataError`.
+
+    Empty files, files that are not UTF-8 text (UTF-16 included: the message says so),
+    malformed CSV (a row with too many fields, an unclosed quote) and, with ``columns``, a
+    header other than ``columns`` raise one-line messages naming the file (``what``) and the
+    line, never echoing more of the file than the fault needs. ``kwargs`` go to
+    :func:`pandas.read_csv` (UTF-8 with an optional byte-order mark by default).
+    """
+    path = Path(path)
+    what = what or path.name
+    kwargs.setdefault("encoding", "utf-8-sig")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as err:
+        raise DataError(f"{what}: cannot read the file ({err.strerror or type(err).__name__})") \
+            from None
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError(f"{what}: the file is UTF-16 encoded; save it as UTF-8 CSV")
+    try:
+        frame = pd.read_csv(path, **kwargs)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{what}: the file is empty (expected a header line)") from None
+    except UnicodeDecodeError as err:
+        raise DataError(f"{what}: not UTF-8 text (undecodable byte at offset {err.start}); "
+                        "save it as UTF-8 CSV") from None
+    except pd.errors.ParserError as err:
+        msg = str(err).strip().splitlines()[-1] if str(err).strip() else ""
+        msg = msg.replace("Error tokenizing data. C error: ", "")
+        raise DataError(f"{what}: malformed CSV: {msg[:160]}") from None
+    except (ValueError, OSError) as err:
+        raise DataError(f"{what}: cannot read the CSV file ({type(err).__name__})") from None
+    if columns is not None and [str(c) for c in frame.columns] != list(columns):
+        raise DataError(f"{what} must have the columns {list(columns)}, got "
+                        f"{clip_names(list(frame.columns))}")
+    return frame
+
+
 def _read_csv_text(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                       encoding="utf-8-sig")
+    raw = read_csv_file(path, dtype=str, keep_default_na=False, na_values=[""])
+    _check_header(list(raw.columns), path.name)
+    return raw
+
+
+def _check_header(columns: list[Any], source: str) -> None:
+    """Refuse a header that is neither a long table nor SDMX-CSV, naming only a few columns."""
+    names = [str(c) for c in columns]
+    if _is_sdmx(names):
+        return
+    missing = [c for c in COLUMNS if c not in names]
+    extra = [c for c in names if c not in COLUMNS]
+    if not missing and not extra:
+        return
+    msg = f"{source}: table columns must be {list(COLUMNS)} (or SDMX-CSV)"
+    if missing:
+        msg += f"; missing {missing}"
+    if extra:
+        msg += f"; unexpected {clip_names(extra)}"
+    raise DataError(msg)
 
 
 def _read_plain_csv(path: Path, raw: pd.DataFrame) -> pd.DataFrame:
@@ -178,25 +251,49 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
 # Excel
 # --------------------------------------------------------------------------------------------
 _FIXED_TIME = _dt.datetime(2000, 1, 1)
+#: Rows of one Excel worksheet (Excel 2007 and later), header included.
+EXCEL_MAX_ROWS = 1_048_576
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _write_excel(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) -> None:
-    from openpyxl import Workbook
+    from intelcap._optional import import_optional
 
+    openpyxl = import_optional("openpyxl", "excel", "writing an Excel table")
+    Workbook = openpyxl.Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    if len(table) > EXCEL_MAX_ROWS - 1:
+        raise DataError(
+            f"the table has {len(table):,} rows; an Excel sheet holds at most "
+            f"{EXCEL_MAX_ROWS:,} rows including the header ({EXCEL_MAX_ROWS - 1:,} data rows). "
+            "Write CSV or SDMX-CSV instead (format='csv'), or split the table by period")
     wb = Workbook(write_only=True)
     wb.properties.creator = f"intelcap {__version__}"
     wb.properties.created = _FIXED_TIME
     wb.properties.modified = _FIXED_TIME
     ws = wb.create_sheet("data")
+    meta = wb.create_sheet("metadata")
+
+    def text(sheet: Any, value: Any) -> Any:
+        # text is written as text: openpyxl would store a string beginning with '=' as a live
+        # formula (formula injection through a code such as '=HYPERLINK(...)')
+        if isinstance(value, str) and value[:1] in _FORMULA_START:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
     ws.append(list(COLUMNS))
     period = table["period"].tolist()
     cols = [table[c].tolist() for c in COLUMNS[1:]]
+    risky = any(isinstance(v, str) and v[:1] in _FORMULA_START
+                for col in (period, *cols) for v in col)
     for row in zip(period, *cols, strict=True):
-        ws.append(list(row))
-    meta = wb.create_sheet("metadata")
+        ws.append([text(ws, v) for v in row] if risky else list(row))
     meta.append(["key", "value"])
     for key, value in metadata.items():
-        meta.append([str(key), "" if value is None else str(value)])
+        meta.append([text(meta, str(key)), text(meta, "" if value is None else str(value))])
 
     def write(tmp: Path) -> None:
         raw = tmp.with_name(tmp.name + ".raw")
@@ -225,19 +322,31 @@ def _normalise_zip(src: Path, dst: Path) -> None:
 
 
 def _read_excel(path: Path, sheet: str = "data") -> pd.DataFrame:
-    from openpyxl import load_workbook
+    from intelcap._optional import import_optional
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    load_workbook = import_optional("openpyxl", "excel", "reading an Excel table").load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # zipfile, XML and openpyxl's own InvalidFileException
+        raise DataError(f"{path.name}: not a readable .xlsx workbook ({type(err).__name__}); "
+                        "save it again from Excel, or as CSV") from None
     try:
         if sheet not in wb.sheetnames:
-            raise DataError(f"{path.name}: no sheet {sheet!r} (sheets: {wb.sheetnames})")
-        rows = list(wb[sheet].iter_rows(values_only=True))
-        meta: dict[str, str] = {}
-        if "metadata" in wb.sheetnames:
-            for i, row in enumerate(wb["metadata"].iter_rows(values_only=True)):
-                if i == 0 or row is None or row[0] is None:
-                    continue
-                meta[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
+            raise DataError(f"{path.name}: no sheet {sheet!r} (sheets: "
+                            f"{clip_names(wb.sheetnames)})")
+        try:
+            rows = list(wb[sheet].iter_rows(values_only=True))
+            meta: dict[str, str] = {}
+            if "metadata" in wb.sheetnames:
+                for i, row in enumerate(wb["metadata"].iter_rows(values_only=True)):
+                    if i == 0 or row is None or row[0] is None:
+                        continue
+                    meta[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
+        except Exception as err:  # a damaged sheet inside a readable zip
+            raise DataError(f"{path.name}: sheet {sheet!r} cannot be read "
+                            f"({type(err).__name__}); save it again from Excel, or as CSV") \
+                from None
     finally:
         wb.close()
     if not rows:
@@ -309,7 +418,7 @@ def _read_sdmx_csv(path: Path, raw: pd.DataFrame, select: Mapping[str, Any] | No
     for col in select or {}:
         if col not in raw.columns:
             raise DataError(f"{where}select= names column {col!r}, which the file does not have "
-                            f"(columns: {list(raw.columns)})")
+                            f"(columns: {clip_names(list(raw.columns))})")
     dims = [c for c in raw.columns if c not in (*_SDMX_IGNORED_COLS, "OBS_VALUE")]
     for col in dims:
         raw[col] = _code_part(raw[col].astype("str")).where(raw[col].notna())
@@ -323,7 +432,7 @@ def _read_sdmx_csv(path: Path, raw: pd.DataFrame, select: Mapping[str, Any] | No
     for col in ("na_item", "unit"):
         if col not in raw.columns:
             raise DataError(f"{where}SDMX-CSV file has no {col!r} column (columns: "
-                            f"{list(raw.columns)})")
+                            f"{clip_names(list(raw.columns))})")
     known = {"freq", "unit", "na_item", "sector", "nace_r2", "prod_na", "geo", "TIME_PERIOD"}
     dims = [c for c in raw.columns if c not in (*_SDMX_IGNORED_COLS, "OBS_VALUE")]
     several = [c for c in dims if c not in known and raw[c].nunique(dropna=False) > 1]
@@ -415,7 +524,7 @@ def _from_na_main_dsd(raw: pd.DataFrame, where: str) -> pd.DataFrame:
     for col in ("UNIT_MEASURE", "PRICES", "UNIT_MULT"):
         if col not in raw.columns:
             raise DataError(f"{where}NA_MAIN SDMX-CSV needs a {col!r} column to fix the unit "
-                            f"and price basis (columns: {list(raw.columns)})")
+                            f"and price basis (columns: {clip_names(list(raw.columns))})")
     for col in _DSD_SINGLE:
         if col in raw.columns and raw[col].nunique(dropna=False) > 1:
             vals = sorted(raw[col].dropna().unique().tolist())[:5]
@@ -577,7 +686,7 @@ def read_table(
     if fmt == "sdmx-csv" or _is_sdmx(list(raw.columns)):
         if not _is_sdmx(list(raw.columns)):
             raise DataError(f"{path.name}: not SDMX-CSV (no TIME_PERIOD/OBS_VALUE columns: "
-                            f"{list(raw.columns)})")
+                            f"{clip_names(list(raw.columns))})")
         return _read_sdmx_csv(path, raw, select, missing)
     if select is not None:
         raise IntelcapValueError("select= applies to SDMX-CSV files only")

@@ -349,8 +349,7 @@ def pim(
     service_life : float, Series or dict, optional
         Service life in periods: the life of the straight-line and hyperbolic profiles, the mean
         of the retirement distribution, the base of the geometric declining-balance rate.
-    retirement : {None, "none", "winfrey_s3", "weibull", "lognormal", "gamma", \
-"truncated_normal"}
+    retirement : {None, "none", "winfrey_s3", "weibull", "lognormal", "gamma", "truncated_normal"}
         Distribution of service lives around ``service_life``
         (:mod:`intelcap.accounts.retirement`). ``None``: the geometric profile never retires
         assets; the finite-life profiles retire every asset at exactly ``service_life``.
@@ -993,7 +992,9 @@ class PIMResult(SummaryMixin):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from intelcap._optional import import_optional
+
+        plt = import_optional("matplotlib.pyplot", "plot", "plot()")
 
         lay = self.layout
         if series is None:

@@ -1,6 +1,6 @@
 """The capitalization policy: which model-API spending is capitalized, and how it depreciates.
 
-A :class:`CapitalizationPolicy` is a small configuration object (STYLE.md 6) that holds every
+A :class:`CapitalizationPolicy` is a small configuration object that holds every
 choice a statistics bureau makes when it records firms' spending on model APIs (tokens) as gross
 fixed capital formation in "intelligent capital":
 
@@ -168,6 +168,7 @@ class ShareRule:
         return sum(getattr(self, f) is not None for f in _RULE_FIELDS)
 
     def describe(self) -> str:
+        """The rule in words, for the ledger and the summary (``"0.6 where sector='S11'"``)."""
         cond = ", ".join(f"{f}={getattr(self, f)!r}" for f in _RULE_FIELDS
                          if getattr(self, f) is not None)
         return f"{self.share:g} where {cond}" if cond else f"{self.share:g} everywhere"
@@ -427,7 +428,7 @@ class CapitalizationPolicy(SummaryMixin):
         if isinstance(shares, pd.DataFrame):
             shares = [{k: v for k, v in row.items() if not (v is None or (
                 isinstance(v, float) and math.isnan(v)))} for row in shares.to_dict("records")]
-        if isinstance(shares, (Mapping, str)):
+        if isinstance(shares, (Mapping, str, bytes)) or not hasattr(shares, "__iter__"):
             raise IntelcapTypeError(f"{pre}shares must be a list of rules, got "
                                     f"{type(shares).__name__}")
         self.shares: tuple[ShareRule, ...] = tuple(
@@ -556,10 +557,10 @@ class CapitalizationPolicy(SummaryMixin):
                 Path(base_dir) / defl)
             if not path.is_file():
                 raise DataError(f"{key_prefix}.deflator: file {defl!r} not found")
-            frame = pd.read_csv(path)
-            if list(frame.columns) != ["period", "value"]:
-                raise DataError(f"{key_prefix}.deflator file {defl!r} must have columns "
-                                f"['period', 'value'], got {list(frame.columns)}")
+            from intelcap.accounts.io import read_csv_file
+
+            frame = read_csv_file(path, f"{key_prefix}.deflator file {defl!r}",
+                                  columns=["period", "value"])
             kw["deflator"] = pd.Series(frame["value"].to_numpy(), index=frame["period"])
         vint = kw.get("vintages")
         if vint is not None:

@@ -76,6 +76,7 @@ import numpy as np
 import pandas as pd
 import scipy.linalg as sla
 
+from intelcap._expressions import check_formula
 from intelcap._validation import check_choice, check_columns, check_positive, handle_missing
 from intelcap.estimation.results import Results
 from intelcap.exceptions import (
@@ -191,15 +192,28 @@ class OLS:
         self._const = const[0] if const else None
 
     @classmethod
-    def from_formula(cls, formula: str, data: pd.DataFrame, **kwargs: Any) -> OLS:
+    def from_formula(cls, formula: str, data: pd.DataFrame, *, restricted: bool = True,
+                     **kwargs: Any) -> OLS:
         """Build the model from a Wilkinson formula (formulaic), e.g. ``"y ~ x + I(x**2)"``.
 
         An intercept is included unless the formula says ``- 1`` or ``+ 0``.
+
+        What a formula may evaluate: formulaic evaluates every term as Python in a namespace
+        holding the data columns (as statsmodels and linearmodels do). With
+        ``restricted=True`` (the default) the formula is first checked by
+        :func:`intelcap._expressions.check_formula`: only data columns, numbers, the formula
+        operators, ``C``, ``I``, ``center``, ``scale``, ``standardize``, ``poly`` and numpy's
+        ``log``/``exp``/``sqrt``/... (one argument each) are accepted, so no code can run;
+        backquoted names and ``{...}`` Python blocks are refused. ``restricted=False`` passes
+        the formula to formulaic unchecked: any Python in it is executed, so use it only for
+        formulas you wrote yourself, never for text from a file, a configuration or a user.
         """
         from formulaic import model_matrix
 
         if not isinstance(data, pd.DataFrame):
             raise IntelcapTypeError("data must be a pandas DataFrame")
+        if restricted:
+            check_formula(formula, data.columns)
         try:
             mm = model_matrix(formula, data, na_action="ignore")
         except Exception as exc:  # formulaic raises its own error types
@@ -425,6 +439,27 @@ class LinearModelResults(Results):
     def from_linearmodels(cls, lm: Any, *, estimator: str, dependent: str,
                           cov_type: str = "unadjusted",
                           names: Mapping[str, str] | None = None) -> LinearModelResults:
+        """Wrap a linearmodels result in intelcap's results vocabulary.
+
+        Parameters
+        ----------
+        lm : linearmodels result
+            A fitted linearmodels panel or IV result.
+        estimator : str
+            The estimator's name (one of ``ESTIMATORS``), shown in the summary title.
+        dependent : str
+            Name of the dependent variable.
+        cov_type : str
+            Name of the covariance estimator, used when ``lm`` does not record one.
+        names : mapping, optional
+            New names for the parameters, ``{linearmodels name: intelcap name}``.
+
+        Returns
+        -------
+        LinearModelResults
+            Parameters, covariance, residuals and fitted values taken from ``lm``; ``lm`` itself
+            is kept as ``lm_result``. Integral residual degrees of freedom are stored as an int.
+        """
         params = lm.params.copy()
         cov = lm.cov.copy()
         if names:
@@ -436,7 +471,8 @@ class LinearModelResults(Results):
             fitted = fitted.iloc[:, 0]
         if isinstance(resids, pd.DataFrame):
             resids = resids.iloc[:, 0]
-        debiased = bool(getattr(lm, "debiased", True))
+        # linearmodels keeps the flag as the private ``_debiased`` (no public attribute).
+        debiased = bool(getattr(lm, "_debiased", True))
         df_resid = float(getattr(lm, "df_resid", lm.nobs - len(params)))
         if df_resid.is_integer():
             df_resid = int(df_resid)
@@ -491,6 +527,7 @@ def fit_panel(
     entity_effects: bool = False,
     time_effects: bool = False,
     cov_type: str = "unadjusted",
+    restricted: bool = True,
     **cov_options: Any,
 ) -> LinearModelResults:
     """Fit a linear panel model through linearmodels and return intelcap results.
@@ -508,10 +545,19 @@ def fit_panel(
     cov_type : str
         linearmodels' covariance name: ``"unadjusted"``, ``"robust"``, ``"clustered"``
         (with ``cluster_entity=True`` and/or ``cluster_time=True`` or ``clusters=``), ...
+    restricted : bool
+        Check the formula with :func:`intelcap._expressions.check_formula` before linearmodels
+        (through formulaic) evaluates its terms as Python (default). Only data columns,
+        numbers, the formula operators, ``[endog ~ instruments]``, ``C``, ``I``, ``center``,
+        ``scale``, ``standardize``, ``poly`` and numpy's ``log``/``exp``/``sqrt``/... are then
+        accepted, so no code can run. ``restricted=False`` evaluates any Python the formula
+        contains: only for formulas you wrote yourself.
     **cov_options
         Passed to linearmodels' ``fit`` (``cluster_entity=True``, ``debiased=True``, ...).
     """
     _check_panel(data)
+    if restricted:
+        check_formula(formula, [*data.columns, *(n for n in data.index.names if n)])
     check_choice("estimator", estimator, ESTIMATORS)
     import linearmodels as lm
 

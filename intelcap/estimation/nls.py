@@ -92,7 +92,7 @@ import scipy.linalg as sla
 import sympy as sp
 from scipy import optimize
 
-from intelcap._expressions import parse_formula
+from intelcap._expressions import parse_formula, usable_names
 from intelcap._validation import check_choice, handle_missing
 from intelcap.estimation.results import Results
 from intelcap.exceptions import (
@@ -354,7 +354,19 @@ class NLS:
                                 f"{columns}")
         else:
             self.formula = formula
-            self.lhs, self.rhs = parse_formula(formula, [*columns, *params], symbols=symbols)
+            # columns that cannot be named in an expression ('log', 'GDP growth', 0) are
+            # simply not available to it: unused columns never matter
+            usable = usable_names(columns)
+            try:
+                self.lhs, self.rhs = parse_formula(formula, [*usable, *params], symbols=symbols)
+            except ExpressionError as err:
+                missing = getattr(err, "unknown_name", None)
+                if missing is None:
+                    raise
+                raise ParameterError(
+                    f"start value of {missing!r} is missing: {missing!r} appears in the formula "
+                    f"{formula!r} but is neither a key of start {list(params)} nor a data column "
+                    f"{columns}; give its start value (or add the column)") from None
         expr_names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
         unused = [p for p in params if p not in expr_names]
         if unused:
@@ -543,6 +555,15 @@ class NLS:
                 f"{self._index[pos]!r}); check the start values {self.start.to_dict()}")
         # the left-hand side (data only): the residual plus the fitted value at any point
         lhs = r0 + self.predict(self.start).to_numpy()
+        with np.errstate(over="ignore", invalid="ignore"):
+            scales = (float(np.linalg.norm(lhs)), float(np.linalg.norm(r0)))
+        if not all(np.isfinite(scales)):
+            big = float(np.max(np.abs(np.r_[lhs, r0])))
+            raise DataError(
+                f"the sum of squares of {self.dependent!r} (or of the residuals at the start "
+                f"values) overflows double precision (largest magnitude {big:.3g}); rescale the "
+                "data (for example express them in larger units) so that squares stay below "
+                "1e300")
         run = _optimise(resid, jac, theta0, self.bounds, config, self.nobs,
                         float(np.linalg.norm(lhs)))
         return NLSResults._build(self, run, cov_type, groups, hc, debiased, config, lhs)
@@ -785,6 +806,9 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
     n, p = J.shape
     if not (np.all(np.isfinite(J)) and np.all(np.isfinite(r))):
         return _Check(False, "the residuals or the Jacobian are not finite at the optimum")
+    if not (np.isfinite(lhs_norm) and np.isfinite(_ssq(r))):
+        return _Check(False, "the sum of squared residuals overflows double precision at the "
+                      "optimum; rescale the data")
     fac = _Factor.from_cross(*cross, n) if cross is not None else None
     if fac is not None:
         norms, grad = fac.norms, float(np.linalg.norm(cross[1]))
@@ -1340,7 +1364,7 @@ def nls(formula: str, data: pd.DataFrame, start: Mapping[str, float] | pd.Series
     >>> x = np.linspace(0, 5, 50); y = 3 * (1 - np.exp(-0.7 * x))
     >>> res = nls("y ~ b1*(1 - exp(-b2*x))", pd.DataFrame({"x": x, "y": y}),
     ...           {"b1": 1.0, "b2": 0.1})
-    >>> round(res.params["b2"], 6)
+    >>> round(float(res.params["b2"]), 6)
     0.7
     """
     fit_kw = {k: options.pop(k) for k in ("hc", "debiased") if k in options}

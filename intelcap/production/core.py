@@ -250,8 +250,10 @@ class ProductionFunction:
 
     Parameters
     ----------
-    expr : sympy.Expr
-        Output :math:`Y` in the input and parameter symbols.
+    expr : sympy.Expr or str
+        Output :math:`Y` in the input and parameter symbols. A string is parsed by the one
+        restricted parser, :func:`intelcap._expressions.parse_expression` (numbers, the
+        declared names, arithmetic and whitelisted functions only; nothing is evaluated).
     inputs : sequence of str
         Input (variable) names, in order. Their symbols are positive reals.
     parameters : sequence of str, optional
@@ -316,7 +318,19 @@ class ProductionFunction:
             raise SpecificationError("a production function needs at least one input")
         if len(set(inputs)) != len(inputs):
             raise SpecificationError(f"inputs {list(inputs)} contain duplicates")
-        expr = sp.sympify(expr)
+        if isinstance(expr, str):
+            # never sympify user text: the restricted parser, over the declared names
+            names = None if parameters is None else [*inputs, *map(str, parameters)]
+            pre = {x: input_symbol(x) for x in inputs}
+            if parameters is not None:
+                pre.update({str(p): parameter_symbol(str(p)) for p in parameters})
+            pre.update(symbols or {})
+            expr = parse_expression(expr, names, symbols=pre)
+        elif isinstance(expr, (int, float)) and not isinstance(expr, bool):
+            expr = sp.Float(expr) if isinstance(expr, float) else sp.Integer(expr)
+        elif not isinstance(expr, sp.Expr):
+            raise IntelcapTypeError(f"expr must be a sympy expression or a string, got "
+                                    f"{type(expr).__name__}")
         table: dict[str, sp.Symbol] = dict(symbols or {})
         free = {s.name: s for s in expr.free_symbols}
         for x in inputs:
@@ -559,6 +573,15 @@ class ProductionFunction:
         if check:
             for v in (val if isinstance(val, list) else [val]):
                 arr = np.asarray(v)
+                if np.iscomplexobj(arr) and np.any(arr.imag != 0):
+                    bad = np.broadcast_to(arr.imag != 0, d.shape)
+                    pos = int(np.flatnonzero(bad.ravel())[0])
+                    raise DataError(
+                        f"{_describe(key)} is not real at {int(bad.sum())} row(s), first at row "
+                        f"{_label(d.index, bad, pos)!r}: a root, log or power of a negative "
+                        f"quantity of the input(s) {list(target.inputs)} (for example "
+                        "sqrt(-K)); check the expression"
+                    )
                 if not np.isfinite(arr).all():
                     bad = ~np.isfinite(np.broadcast_to(arr, d.shape))
                     pos = int(np.flatnonzero(bad.ravel())[0])

@@ -1,3 +1,3 @@
-"""intelcap.tokens (see DESIGN.md)."""
+"""intelcap.tokens: under construction; no public names yet."""
 
 __all__: list[str] = []
