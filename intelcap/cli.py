@@ -48,6 +48,9 @@ CONFIG_KEYS: dict[str, dict[str, str]] = {
     },
     "output": {
         "format": "format of the revised tables file: 'csv' (default), 'excel' or 'sdmx-csv'",
+        "precision": "decimals every published number is rounded to (integer 0-12; default "
+                     "6), declared in README.md and manifest.json",
+        "ref_area": "REF_AREA code of sdmx_na_main.csv (default '_Z', not specified)",
     },
 }
 
@@ -206,6 +209,14 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
             raise ConfigError(f"{table}.format={fmt!r} is not recognised; valid: {list(fmts)}")
     out["input_format"] = inp.get("format")
     out["output_format"] = config.get("output", {}).get("format", "csv")
+    prec = config.get("output", {}).get("precision", 6)
+    if isinstance(prec, bool) or not isinstance(prec, int) or not 0 <= prec <= 12:
+        raise ConfigError(f"output.precision = {prec!r} must be an integer in [0, 12]")
+    out["precision"] = prec
+    area = config.get("output", {}).get("ref_area", "_Z")
+    if not isinstance(area, str) or not area.strip() or "," in area:
+        raise ConfigError(f"output.ref_area = {area!r} must be an SDMX code")
+    out["ref_area"] = area
     import math
 
     for key, high in (("tolerance", 1e300), ("rtol", 0.1)):
@@ -269,6 +280,67 @@ def _read_spending(path: Path) -> Any:
                                 "unit": str})
 
 
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"intelcap": __version__, "python": sys.version.split()[0]}
+    for dist in ("numpy", "pandas", "scipy"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:  # pragma: no cover
+            out[dist] = "not installed"
+    return out
+
+
+def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mapping[str, Any],
+                   raw: Mapping[str, Any], cfg_path: Path, inputs: Sequence[Path]) -> None:
+    """Write every output file of ``adjust`` into ``tmp`` (published later as ``out``)."""
+    import os
+
+    from intelcap.accounts.io import write_table
+    from intelcap.accounts.outputs import (
+        readme_text,
+        round_values,
+        satellite_table,
+        sdmx_na_main,
+    )
+
+    prec = cfg["precision"]
+    write_table(round_values(adj.tables, prec), tmp / tables_name,
+                format=cfg["output_format"])
+    _write_csv(round_values(adj.capital, prec), tmp / "capital.csv")
+    _write_csv(round_values(adj.ledger, prec), tmp / "ledger.csv")
+    _write_csv(round_values(adj.revisions.reset_index(), prec), tmp / "revisions.csv")
+    _write_csv(round_values(satellite_table(adj).reset_index(), prec), tmp / "satellite.csv")
+    _write_csv(round_values(sdmx_na_main(adj, ref_area=cfg["ref_area"]), prec),
+               tmp / "sdmx_na_main.csv")
+    files = [tables_name, "capital.csv", "ledger.csv", "revisions.csv", "satellite.csv",
+             "sdmx_na_main.csv"]
+    versions = _versions()
+    (tmp / "README.md").write_text(readme_text(adj, files, precision=prec, versions=versions),
+                                   encoding="utf-8", newline="\n")
+    files.append("README.md")
+    tol = (f"{cfg['tol']!r} {adj.tables['unit'].iloc[0]}" if cfg["tol"] is not None
+           else f"rtol {cfg['rtol']!r} x GDP")
+
+    def rel(p: Path) -> str:
+        return Path(os.path.relpath(p, out)).as_posix()
+
+    write_manifest(tmp, {
+        "intelcap_version": __version__,
+        "versions": versions,
+        "command": "intelcap adjust",
+        "config_file": {"path": rel(cfg_path), "sha256": sha256_file(cfg_path)},
+        "config": raw,
+        "policy": cfg["policy"].to_config(),
+        "inputs": [{"path": rel(p), "sha256": sha256_file(p)} for p in inputs[1:]],
+        "paths": "relative to this output folder",
+        "precision": prec,
+        "identity_check": "GDP by production = expenditure = income in every period, "
+                          f"tolerance {tol}; every product's supply-use balance unchanged",
+    }, outputs=files)
+
+
 def _allocated(cfg: Mapping[str, Any], tables: Any) -> Any:
     import pandas as pd
 
@@ -328,7 +400,7 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
     _refuse_previous_output(cfg["tables"], cfg["policy"])
 
     from intelcap.accounts.capitalize import capitalize
-    from intelcap.accounts.io import read_table, write_table
+    from intelcap.accounts.io import read_table
 
     # claim the output name first (a concurrent run on the same --out fails at once); the
     # work happens before anything is published, in a hidden temporary folder
@@ -342,23 +414,7 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
         tmp = folder.tmp
         fmt = cfg["output_format"]
         tables_name = "tables" + _FORMAT_SUFFIX[fmt]
-        write_table(adj.tables, tmp / tables_name, format=fmt)
-        _write_csv(adj.capital, tmp / "capital.csv")
-        _write_csv(adj.ledger, tmp / "ledger.csv")
-        _write_csv(adj.revisions.reset_index(), tmp / "revisions.csv")
-        files = [tables_name, "capital.csv", "ledger.csv", "revisions.csv"]
-        tol = (f"{cfg['tol']!r} {adj.tables['unit'].iloc[0]}" if cfg["tol"] is not None
-               else f"rtol {cfg['rtol']!r} x GDP")
-        write_manifest(tmp, {
-            "intelcap_version": __version__,
-            "command": "intelcap adjust",
-            "config_file": {"path": str(cfg_path), "sha256": sha256_file(cfg_path)},
-            "config": raw,
-            "policy": cfg["policy"].to_config(),
-            "inputs": [{"path": str(p), "sha256": sha256_file(p)} for p in inputs[1:]],
-            "identity_check": "GDP by production = expenditure = income in every period, "
-                              f"tolerance {tol}",
-        }, outputs=files)
+        _write_outputs(adj, tmp, folder.out, tables_name, cfg, raw, cfg_path, inputs)
     out = folder.out
     if not args.quiet:
         unit = str(adj.tables["unit"].iloc[0])
