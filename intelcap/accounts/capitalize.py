@@ -467,6 +467,7 @@ class Adjustment(SummaryMixin):
         self.capitalized = capitalized
         self.policy = policy
         self._tol, self._rtol = tol, rtol
+        self._gdp_cache: dict[str, pd.DataFrame] = {}
 
     def __repr__(self) -> str:
         """One line: route, asset, periods, changed cells and the amount capitalized."""
@@ -484,6 +485,8 @@ class Adjustment(SummaryMixin):
         if which not in ("after", "before"):
             raise SpecificationError(f"which={which!r} is not recognised; valid values are: "
                                      "'after', 'before'")
+        if which in self._gdp_cache:
+            return self._gdp_cache[which].copy()
         t = self.tables if which == "after" else self.original
         return gdp_by_approach(t, tol=self._tol, rtol=self._rtol)
 
@@ -820,7 +823,7 @@ def capitalize(
                         f"{t['price_basis'].iloc[0]!r}")
     periods = _periods(t, policy.frequency)
     try:
-        check_identity(t, tol, rtol=rtol, _validated=True)
+        gdp0 = check_identity(t, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"input tables do not balance: {err}") from None
 
@@ -987,7 +990,7 @@ def capitalize(
     revised = validate_table(revised, source="adjusted tables")
     check_ledger(t, revised, ledger)
     try:
-        check_identity(revised, tol, rtol=rtol, _validated=True)
+        gdp1 = check_identity(revised, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"adjusted tables break the GDP identity (not written): "
                                       f"{err}") from None
@@ -997,8 +1000,10 @@ def capitalize(
         raise AccountingIdentityError(f"adjusted tables break a product balance (not "
                                       f"written): {err}") from None
     capital = _capital_table(res, invest_all, policy, unit, periods)
-    return Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
-                      capitalized=cap, policy=policy, tol=tol, rtol=rtol)
+    adj = Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
+                     capitalized=cap, policy=policy, tol=tol, rtol=rtol)
+    adj._gdp_cache = {"before": gdp0, "after": gdp1}
+    return adj
 
 
 def end_of_period_prices(deflator: pd.Series) -> pd.Series:
@@ -1055,23 +1060,41 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
     if periods is not None:
         measures_cur = {k: v.reindex(periods) for k, v in measures_cur.items()}
         measures_const = {k: v.reindex(periods) for k, v in measures_const.items()}
-    parts = []
-    for basis, measures in (("current", measures_cur), ("constant", measures_const)):
-        for name, f in measures.items():
-            long = _long(f, "value")
-            sec = long.groupby(["period", "sector"], sort=True)["value"].sum().reset_index()
-            sec["industry"] = TOTAL
-            tot = long.groupby("period", sort=True)["value"].sum().reset_index()
-            tot["sector"] = "S1"
-            tot["industry"] = TOTAL
-            both = pd.concat([long, sec, tot], ignore_index=True)
-            both["measure"] = name
-            both["price_basis"] = basis
-            parts.append(both)
-    out = pd.concat(parts, ignore_index=True)
-    out["asset"] = policy.asset
-    out["unit"] = unit
-    out = out.sort_values(["price_basis", "measure", "period", "sector", "industry"],
-                          kind="mergesort").reset_index(drop=True)
+    # one block of rows per (basis, measure, period): the cells, the sector totals ("_T") and
+    # the economy total (S1), in (sector, industry) order; built with array sums, no groupby
+    cols = next(iter(measures_cur.values())).columns
+    sec_of = cols.get_level_values("sector").to_numpy(dtype=object)
+    ind_of = cols.get_level_values("industry").to_numpy(dtype=object)
+    sectors = sorted(set(sec_of.tolist()))
+    onehot = (sec_of[:, None] == np.array(sectors, dtype=object)[None, :]).astype(float)
+    lab_sec = np.concatenate([sec_of, np.array(sectors, dtype=object), ["S1"]])
+    lab_ind = np.concatenate([ind_of, np.full(len(sectors), TOTAL, dtype=object), [TOTAL]])
+    order = sorted(range(len(lab_sec)), key=lambda i: (lab_sec[i], lab_ind[i]))
+    lab_sec, lab_ind = lab_sec[order], lab_ind[order]
+    blocks_v, blocks_m, blocks_b = [], [], []
+    per_index = None
+    for basis, measures in sorted((("current", measures_cur), ("constant", measures_const))):
+        for name in sorted(measures):
+            f = measures[name]
+            x = f.to_numpy(dtype=float)
+            full = np.concatenate([x, x @ onehot, x.sum(axis=1, keepdims=True)], axis=1)
+            blocks_v.append(full[:, order].ravel())
+            blocks_m.append(name)
+            blocks_b.append(basis)
+            per_index = f.index
+    n_per, width = len(per_index), len(order)
+    n_blk = len(blocks_v)
+    out = pd.DataFrame({
+        "period": np.tile(np.repeat(per_index.to_numpy(), width), n_blk),
+        "sector": np.tile(lab_sec, n_per * n_blk),
+        "industry": np.tile(lab_ind, n_per * n_blk),
+        "asset": policy.asset,
+        "measure": np.repeat(np.array(blocks_m, dtype=object), n_per * width),
+        "price_basis": np.repeat(np.array(blocks_b, dtype=object), n_per * width),
+        "value": np.concatenate(blocks_v),
+        "unit": unit,
+    })
+    for c in ("sector", "industry", "asset", "measure", "price_basis", "unit"):
+        out[c] = out[c].astype("str")
     return out.loc[:, list(CAPITAL_COLUMNS)]
 
