@@ -83,3 +83,44 @@ def test_backcast_opening_stock_is_documented(bea):
     led = back.ledger
     assert led.loc[led["transaction"] == "P51C", "config_key"].str.contains(
         "backcast").all()
+
+
+def test_cfc_and_ndp_levels_not_available_without_a_depreciation_row(bea):
+    adj = capitalize(bea[2022], policy=CapitalizationPolicy(share=0.1, products="514",
+                                                            rate=0.33), tol=10)
+    rev = adj.revisions.loc[2022]
+    for c in ("CFC_before", "CFC_after", "NDP_before", "NDP_after"):
+        assert np.isnan(rev[c]), c
+    assert rev["CFC_delta"] == pytest.approx(0.165 * adj.capitalized["R"].sum(), rel=1e-12)
+    assert rev["NDP_delta"] == pytest.approx(rev["GDP_delta"] - rev["CFC_delta"])
+    from intelcap.cli import _revision_text
+
+    text = _revision_text(adj.revisions, "USD_MN", "satellite")
+    assert "not available" in text
+
+
+def test_npish_are_non_market(reference_dir, bea):
+    """Industry 81 (other services) wholly NPISH: its 10% of 514 no longer raises GDP by R
+    (market rule) but by its CFC only, 0.165 R; the identities and balances still hold."""
+    from intelcap.accounts.bea import read_supply_use
+
+    t = read_supply_use(reference_dir / "bea_use_tables", year=2022, npish={"81": 1.0})
+    assert set(t.loc[(t["industry"] == "81") & (t["sector"] != "S1"), "sector"]) == {"S15"}
+    pd.testing.assert_frame_equal(
+        *(check_identity_frame(x) for x in (t, bea[2022])))
+    r81 = 0.1 * t.loc[(t["industry"] == "81") & (t["product"] == "514")
+                      & (t["transaction"] == "P2"), "value"].sum()
+    pol = CapitalizationPolicy(share=0.1, products="514", rate=0.33)
+    a = capitalize(t, policy=pol, tol=10).revisions.loc[2022, "GDP_delta"]
+    b = capitalize(bea[2022], policy=pol, tol=10).revisions.loc[2022, "GDP_delta"]
+    assert b - a == pytest.approx(r81 - 0.165 * r81, rel=1e-9)
+    half = read_supply_use(reference_dir / "bea_use_tables", year=2022, npish={"81": 0.5})
+    assert half.loc[(half["industry"] == "81") & (half["transaction"] == "P1"),
+                    "value"].tolist() == pytest.approx([0.5 * t.loc[
+                        (t["industry"] == "81") & (t["transaction"] == "P1"), "value"].sum()] * 2)
+
+
+def check_identity_frame(t):
+    from intelcap.accounts.gdp import check_identity
+
+    return check_identity(t, tol=10)

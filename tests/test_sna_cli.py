@@ -101,3 +101,20 @@ def test_vintages_file_gives_an_opening_stock(work, tmp_path, capsys):
     d = cfc(led) - cfc(led0)
     k23 = 1.0 * (1 - 0.165) * (1 - 0.33) + 2.0 * (1 - 0.165)
     assert d.loc[2024] == pytest.approx(0.33 * k23, rel=1e-6)
+
+
+def test_national_total_allocated_by_use_in_the_ledger(work, tmp_path, capsys):
+    import pandas as pd
+
+    t = pd.read_csv(work / "tables.csv")
+    p2 = t.loc[(t["transaction"] == "P2") & (t["product"] == "AI_API")]
+    p2.groupby("period", as_index=False)["value"].sum().to_csv(work / "total.csv",
+                                                               index=False)
+    cfg = BASE.replace('tables = "tables.csv"', 'tables = "tables.csv"\nspending_total = '
+                       '"total.csv"\nallocation = "use:AI_API"')
+    code, err = run(cfg, work, tmp_path / "alloc", capsys)
+    assert code == 0, err
+    led = pd.read_csv(tmp_path / "alloc" / "ledger.csv")
+    assert led["config_key"].str.contains("allocated by intermediate use of AI_API").all()
+    code, err = run(cfg.replace('"use:AI_API"', '"gdp:x"'), work, tmp_path / "bad", capsys)
+    assert code != 0 and "input.allocation" in err

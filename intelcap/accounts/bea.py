@@ -75,6 +75,7 @@ from intelcap.exceptions import DataError, IntelcapValueError, MissingDataError
 __all__ = [
     "BEA_FINAL_DEMAND",
     "BEA_GENERAL_GOVERNMENT",
+    "BEA_NPISH_INDUSTRIES",
     "bea_sector",
     "read_supply_use",
 ]
@@ -83,6 +84,13 @@ __all__ = [
 BEA_GENERAL_GOVERNMENT: frozenset[str] = frozenset({
     "GFGD", "GFGN", "GSLG", "S00500", "S00600", "GSLGE", "GSLGH", "GSLGO",
 })
+
+#: Summary industries in which non-profit institutions serving households (NPISH, S15) produce
+#: a material part of output (educational services; health care and social assistance; arts,
+#: entertainment and recreation; other services incl. religious, grantmaking, civic and
+#: professional organizations). BEA's supply-use tables do not separate NPISH: give their
+#: shares of each industry's output with ``read_supply_use(..., npish={code: share})``.
+BEA_NPISH_INDUSTRIES: tuple[str, ...] = ("61", "621", "622", "623", "624", "711AS", "81")
 
 #: Final-use columns (summary code, detail code = summary code padded with "00") ->
 #: (sector, transaction, sign).
@@ -227,6 +235,7 @@ def read_supply_use(
     supply: str | os.PathLike[str] | None = None,
     check_totals: bool = True,
     keep_zeros: bool = False,
+    npish: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Read a BEA Use table (and its Supply table) as a long national-accounts table.
 
@@ -249,6 +258,12 @@ def read_supply_use(
         Compare BEA's published totals with the sums of their cells (see the module docstring).
     keep_zeros : bool
         Keep cells that are exactly zero (by default a missing row means zero).
+    npish : mapping of industry code to share, optional
+        Share of each industry's production by NPISH (sector S15, non-market producers whose
+        output is valued at the sum of costs). Its production-account rows (P1, P2, D1,
+        D29X39, B2A3G) are split pro rata between S11 and S15. BEA's tables do not separate
+        NPISH (see :data:`BEA_NPISH_INDUSTRIES` and BEA's NIPA tables 2.9 for shares); by
+        default every non-government industry is recorded as a market producer (S11).
 
     Returns
     -------
@@ -380,6 +395,8 @@ def read_supply_use(
         source.append(sup_path.name)
 
     table = pd.concat(frames, ignore_index=True)
+    if npish:
+        table = _split_npish(table, npish, industries, what)
     table.insert(0, "period", int(year))
     table["unit"] = "USD_MN"
     table["price_basis"] = "current"
@@ -387,6 +404,33 @@ def read_supply_use(
     out.attrs["source"] = ("U.S. Bureau of Economic Analysis, supply-use tables (2017 schema), "
                            f"{'detail' if detail else 'summary'} {year}: " + ", ".join(source))
     return out
+
+
+def _split_npish(table: pd.DataFrame, npish: Mapping[str, float], industries: list[str],
+                 what: str) -> pd.DataFrame:
+    if not isinstance(npish, Mapping):
+        raise IntelcapValueError(f"npish must be a mapping industry -> share, got "
+                                 f"{type(npish).__name__}")
+    for code, share in npish.items():
+        if code not in industries:
+            raise DataError(f"{what}: npish names industry {code!r}, not an industry of the "
+                            "table")
+        if code in BEA_GENERAL_GOVERNMENT:
+            raise DataError(f"{what}: npish names {code!r}, a general government industry")
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not (
+                0.0 <= float(share) <= 1.0):
+            raise IntelcapValueError(f"npish[{code!r}] = {share!r} must be a share in [0, 1]")
+    shares = table["industry"].map(dict(npish)).astype(float)
+    m = (shares.notna() & (table["sector"] == "S11")
+         & table["transaction"].isin(["P1", "P2", "D1", "D29X39", "B2A3G"])).to_numpy()
+    s15 = table.loc[m].copy()
+    s15["sector"] = "S15"
+    s15["value"] = s15["value"].to_numpy() * shares.to_numpy()[m]
+    out = table.copy()
+    out.loc[m, "value"] = table.loc[m, "value"].to_numpy() * (1.0 - shares.to_numpy()[m])
+    split = np.concatenate([m, np.ones(len(s15), dtype=bool)])
+    out = pd.concat([out, s15], ignore_index=True)
+    return out.loc[~split | (out["value"] != 0).to_numpy()].reset_index(drop=True)
 
 
 def _imports_from_supply(path: Path, commodities: list[str], check_totals: bool,

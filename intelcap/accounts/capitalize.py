@@ -194,7 +194,7 @@ def _spending_from_frame(spending: pd.DataFrame, t: pd.DataFrame, periods: list[
         raise IntelcapTypeError(f"spending must be a long DataFrame, got "
                                 f"{type(spending).__name__}")
     required = ["period", "sector", "industry", "value"]
-    optional = ["product", "use", "unit"]
+    optional = ["product", "use", "unit", "basis"]
     missing = [c for c in required if c not in spending.columns]
     extra = [c for c in spending.columns if c not in (*required, *optional)]
     if missing or extra:
@@ -231,6 +231,8 @@ def _spending_from_frame(spending: pd.DataFrame, t: pd.DataFrame, periods: list[
         sp["period"] = sp["period"].astype(str)
     for col in ("sector", "industry", "product"):
         sp[col] = sp[col].astype(str)
+    if "basis" in sp.columns:
+        sp["basis"] = sp["basis"].fillna("").astype(str)
     sp["value"] = pd.to_numeric(sp["value"], errors="coerce").astype("float64")
     bad = ~np.isfinite(sp["value"].to_numpy())
     if bad.any():
@@ -310,6 +312,10 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
     out["spending"] = sp["value"].to_numpy()
     out["share"] = share
     out["R"] = share * sp["value"].to_numpy()
+    if "basis" in sp.columns:
+        basis = sp["basis"].to_numpy(dtype=object)
+        keys = np.array([f"{k}; {b}" if b else k for k, b in zip(keys, basis, strict=True)],
+                        dtype=object)
     out["config_key"] = keys
     return _sum_by(out, ["period", "sector", "industry", "product"], ["spending", "R"])
 
@@ -321,7 +327,14 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFra
             :, [*keys, *sums, "config_key"]]
     g = frame.groupby(keys, sort=True)
     out = g[sums].sum()
-    out["config_key"] = g["config_key"].agg(lambda v: "; ".join(dict.fromkeys(v)))
+    # join the distinct keys of a cell (vectorised: most cells have one distinct key)
+    uniq = frame.loc[:, [*keys, "config_key"]].drop_duplicates()
+    multi = uniq.duplicated(keys, keep=False).to_numpy()
+    ck = uniq.loc[~multi].set_index(keys)["config_key"]
+    if multi.any():
+        ck = pd.concat([ck, uniq.loc[multi].groupby(keys, sort=False)["config_key"].agg(
+            "; ".join)])
+    out["config_key"] = ck.reindex(out.index).to_numpy()
     return out.reset_index()
 
 
@@ -454,6 +467,7 @@ class Adjustment(SummaryMixin):
         self.capitalized = capitalized
         self.policy = policy
         self._tol, self._rtol = tol, rtol
+        self._gdp_cache: dict[str, pd.DataFrame] = {}
 
     def __repr__(self) -> str:
         """One line: route, asset, periods, changed cells and the amount capitalized."""
@@ -471,12 +485,18 @@ class Adjustment(SummaryMixin):
         if which not in ("after", "before"):
             raise SpecificationError(f"which={which!r} is not recognised; valid values are: "
                                      "'after', 'before'")
+        if which in self._gdp_cache:
+            return self._gdp_cache[which].copy()
         t = self.tables if which == "after" else self.original
         return gdp_by_approach(t, tol=self._tol, rtol=self._rtol)
 
     @cached_property
     def revisions(self) -> pd.DataFrame:
-        """Revision table by period: GDP, GFCF, CFC and NDP before, after and the change."""
+        """Revision table by period: GDP, GFCF, CFC and NDP before, after and the change.
+
+        Where the input records no consumption of fixed capital in a period, the levels of
+        CFC and NDP before and after are not available (NaN): only their changes are known.
+        """
         b, a = self.gdp("before"), self.gdp("after")
 
         def tot(t: pd.DataFrame, tx: str) -> pd.Series:
@@ -495,6 +515,18 @@ class Adjustment(SummaryMixin):
             out[f"{name}_delta"] = after - before
         out["GDP_delta_pct"] = 100.0 * out["GDP_delta"] / out["GDP_before"].where(
             out["GDP_before"] != 0)
+        from intelcap.accounts.revisions import growth
+
+        out["GDP_growth_before"] = growth(out["GDP_before"])
+        out["GDP_growth_after"] = growth(out["GDP_after"])
+        out["GDP_growth_revision"] = out["GDP_growth_after"] - out["GDP_growth_before"]
+        # tables without consumption of fixed capital (BEA's supply-use tables): the levels of
+        # CFC and NDP are not available (NaN), only their changes are
+        has_cfc = self.original.loc[self.original["transaction"] == "P51C", "period"]
+        na = ~out.index.isin(pd.unique(has_cfc))
+        if na.any():
+            for c in ("CFC_before", "CFC_after", "NDP_before", "NDP_after"):
+                out.loc[na, c] = np.nan
         return out
 
     @property
@@ -791,7 +823,7 @@ def capitalize(
                         f"{t['price_basis'].iloc[0]!r}")
     periods = _periods(t, policy.frequency)
     try:
-        check_identity(t, tol, rtol=rtol)
+        gdp0 = check_identity(t, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"input tables do not balance: {err}") from None
 
@@ -958,7 +990,7 @@ def capitalize(
     revised = validate_table(revised, source="adjusted tables")
     check_ledger(t, revised, ledger)
     try:
-        check_identity(revised, tol, rtol=rtol)
+        gdp1 = check_identity(revised, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"adjusted tables break the GDP identity (not written): "
                                       f"{err}") from None
@@ -968,8 +1000,10 @@ def capitalize(
         raise AccountingIdentityError(f"adjusted tables break a product balance (not "
                                       f"written): {err}") from None
     capital = _capital_table(res, invest_all, policy, unit, periods)
-    return Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
-                      capitalized=cap, policy=policy, tol=tol, rtol=rtol)
+    adj = Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
+                     capitalized=cap, policy=policy, tol=tol, rtol=rtol)
+    adj._gdp_cache = {"before": gdp0, "after": gdp1}
+    return adj
 
 
 def end_of_period_prices(deflator: pd.Series) -> pd.Series:
@@ -1026,23 +1060,41 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
     if periods is not None:
         measures_cur = {k: v.reindex(periods) for k, v in measures_cur.items()}
         measures_const = {k: v.reindex(periods) for k, v in measures_const.items()}
-    parts = []
-    for basis, measures in (("current", measures_cur), ("constant", measures_const)):
-        for name, f in measures.items():
-            long = _long(f, "value")
-            sec = long.groupby(["period", "sector"], sort=True)["value"].sum().reset_index()
-            sec["industry"] = TOTAL
-            tot = long.groupby("period", sort=True)["value"].sum().reset_index()
-            tot["sector"] = "S1"
-            tot["industry"] = TOTAL
-            both = pd.concat([long, sec, tot], ignore_index=True)
-            both["measure"] = name
-            both["price_basis"] = basis
-            parts.append(both)
-    out = pd.concat(parts, ignore_index=True)
-    out["asset"] = policy.asset
-    out["unit"] = unit
-    out = out.sort_values(["price_basis", "measure", "period", "sector", "industry"],
-                          kind="mergesort").reset_index(drop=True)
+    # one block of rows per (basis, measure, period): the cells, the sector totals ("_T") and
+    # the economy total (S1), in (sector, industry) order; built with array sums, no groupby
+    cols = next(iter(measures_cur.values())).columns
+    sec_of = cols.get_level_values("sector").to_numpy(dtype=object)
+    ind_of = cols.get_level_values("industry").to_numpy(dtype=object)
+    sectors = sorted(set(sec_of.tolist()))
+    onehot = (sec_of[:, None] == np.array(sectors, dtype=object)[None, :]).astype(float)
+    lab_sec = np.concatenate([sec_of, np.array(sectors, dtype=object), ["S1"]])
+    lab_ind = np.concatenate([ind_of, np.full(len(sectors), TOTAL, dtype=object), [TOTAL]])
+    order = sorted(range(len(lab_sec)), key=lambda i: (lab_sec[i], lab_ind[i]))
+    lab_sec, lab_ind = lab_sec[order], lab_ind[order]
+    blocks_v, blocks_m, blocks_b = [], [], []
+    per_index = None
+    for basis, measures in sorted((("current", measures_cur), ("constant", measures_const))):
+        for name in sorted(measures):
+            f = measures[name]
+            x = f.to_numpy(dtype=float)
+            full = np.concatenate([x, x @ onehot, x.sum(axis=1, keepdims=True)], axis=1)
+            blocks_v.append(full[:, order].ravel())
+            blocks_m.append(name)
+            blocks_b.append(basis)
+            per_index = f.index
+    n_per, width = len(per_index), len(order)
+    n_blk = len(blocks_v)
+    out = pd.DataFrame({
+        "period": np.tile(np.repeat(per_index.to_numpy(), width), n_blk),
+        "sector": np.tile(lab_sec, n_per * n_blk),
+        "industry": np.tile(lab_ind, n_per * n_blk),
+        "asset": policy.asset,
+        "measure": np.repeat(np.array(blocks_m, dtype=object), n_per * width),
+        "price_basis": np.repeat(np.array(blocks_b, dtype=object), n_per * width),
+        "value": np.concatenate(blocks_v),
+        "unit": unit,
+    })
+    for c in ("sector", "industry", "asset", "measure", "price_basis", "unit"):
+        out[c] = out[c].astype("str")
     return out.loc[:, list(CAPITAL_COLUMNS)]
 

@@ -48,7 +48,7 @@ def _allowed(level: np.ndarray, tol: float | None, rtol: float) -> np.ndarray:
 
 
 def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
-                    rtol: float = 1e-6) -> pd.DataFrame:
+                    rtol: float = 1e-6, _validated: bool = False) -> pd.DataFrame:
     """GDP by production, expenditure and income, and NDP, for every period of ``table``.
 
     Parameters
@@ -75,7 +75,7 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
         A stored ``B1G`` differs from ``P1 - P2``, or a stored ``B1GQ`` from the production
         approach, beyond tolerance (the message names the cell and the gap).
     """
-    t = validate_table(table)
+    t = table if _validated else validate_table(table)
     periods = pd.Index(sorted(pd.unique(t["period"]).tolist()), name="period")
     if len(t):
         totals = t.groupby(["period", "transaction"], sort=False)["value"].sum().unstack(
@@ -142,7 +142,7 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
 
 
 def check_identity(table: pd.DataFrame, tol: float | None = None, *,
-                   rtol: float = 1e-6) -> pd.DataFrame:
+                   rtol: float = 1e-6, _validated: bool = False) -> pd.DataFrame:
     """Check GDP(production) = GDP(expenditure) = GDP(income) in every period.
 
     Parameters
@@ -171,7 +171,7 @@ def check_identity(table: pd.DataFrame, tol: float | None = None, *,
     if isinstance(rtol, bool) or not np.isfinite(rtol) or not 0 <= rtol < 1:
         raise ParameterError(f"relative tolerance rtol={rtol!r} must be in [0, 1)")
     with np.errstate(over="ignore", invalid="ignore"):
-        gdp = gdp_by_approach(table, tol=tol, rtol=rtol)
+        gdp = gdp_by_approach(table, tol=tol, rtol=rtol, _validated=_validated)
     sums = gdp[["production", "expenditure", "income", "discrepancy_expenditure",
                 "discrepancy_income"]].to_numpy()
     if not np.isfinite(sums).all():
