@@ -117,7 +117,10 @@ def test_sigkill_during_repeated_overwrites_never_shows_a_partial_folder(tmp_pat
 # ------------------------------------------------------------------------------------------
 def test_sigkill_of_adjust_then_rerun_is_byte_identical(work, tmp_path):
     rng = np.random.default_rng(2026)
-    ref = tmp_path / "ref"
+    # the reference run sits at the same depth as the runs below: the manifest records input
+    # paths relative to the output folder, so a run elsewhere differs in those paths only
+    (tmp_path / "refs").mkdir()
+    ref = tmp_path / "refs" / "out"
     t0 = time.perf_counter()
     proc = adjust(work / "config.toml", ref)
     _, err = proc.communicate(timeout=300)
