@@ -62,14 +62,10 @@ def test_allocation_errors_are_named(example):
         allocate(pd.Series([1.0], index=[2024]), indicator="table", weights=w)
 
 
-@pytest.mark.reference
-def test_bea_2022_national_total_allocated_by_use_of_514(reference_dir):
-    from intelcap.accounts.bea import read_supply_use
+def test_bea_2022_national_total_allocated_by_use_of_514():
+    from intelcap.datasets import bea_supply_use
 
-    path = reference_dir / "bea_use_tables"
-    if not path.is_dir():
-        pytest.skip("bea_use_tables reference dataset absent")
-    t = read_supply_use(path, year=2022)
+    t = bea_supply_use.load(2022)
     p2 = t.loc[(t["transaction"] == "P2") & (t["product"] == "514")
                & t["sector"].isin(["S11", "S12"])]
     total = pd.Series([0.1 * p2["value"].sum()], index=[2022])

@@ -99,12 +99,12 @@ def test_cfc_and_ndp_levels_not_available_without_a_depreciation_row(bea):
     assert "not available" in text
 
 
-def test_npish_are_non_market(reference_dir, bea):
+def test_npish_are_non_market(bea):
     """Industry 81 (other services) wholly NPISH: its 10% of 514 no longer raises GDP by R
     (market rule) but by its CFC only, 0.165 R; the identities and balances still hold."""
-    from intelcap.accounts.bea import read_supply_use
+    from intelcap.datasets import bea_supply_use
 
-    t = read_supply_use(reference_dir / "bea_use_tables", year=2022, npish={"81": 1.0})
+    t = bea_supply_use.load(2022, npish={"81": 1.0})
     assert set(t.loc[(t["industry"] == "81") & (t["sector"] != "S1"), "sector"]) == {"S15"}
     pd.testing.assert_frame_equal(
         *(check_identity_frame(x) for x in (t, bea[2022])))
@@ -114,7 +114,7 @@ def test_npish_are_non_market(reference_dir, bea):
     a = capitalize(t, policy=pol, tol=10).revisions.loc[2022, "GDP_delta"]
     b = capitalize(bea[2022], policy=pol, tol=10).revisions.loc[2022, "GDP_delta"]
     assert b - a == pytest.approx(r81 - 0.165 * r81, rel=1e-9)
-    half = read_supply_use(reference_dir / "bea_use_tables", year=2022, npish={"81": 0.5})
+    half = bea_supply_use.load(2022, npish={"81": 0.5})
     assert half.loc[(half["industry"] == "81") & (half["transaction"] == "P1"),
                     "value"].tolist() == pytest.approx([0.5 * t.loc[
                         (t["industry"] == "81") & (t["transaction"] == "P1"), "value"].sum()] * 2)
