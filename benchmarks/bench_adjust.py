@@ -1,6 +1,6 @@
 """Benchmark of ``intelcap adjust`` (issue 6): whole-process time and scaling.
 
-    python benchmarks/bench_adjust.py [--reps 3]
+    python benchmarks/bench_adjust.py [--reps 3] [--large]
 
 (a) Whole-process time of ``intelcap adjust`` with no arguments (the bundled example) against
     ``python -c pass`` measured in the same run: both times and their ratio (target: under 2 s).
@@ -8,6 +8,10 @@
     30 periods and at 50 x 30: the ratio of times against the ratio of sizes (4); it must not
     exceed it (time grows no faster than linearly). The engine alone (``capitalize`` in
     process, without interpreter start-up and imports) is timed the same way.
+(c) Issue 13: ``capitalize`` on 10^4 industry x product cells (1,000 industries x 10 API
+    products) x 40 quarters in a fresh process: time (target < 30 s) against the floor of
+    validating the input and checking its GDP identity, and peak resident memory (target
+    < 2 GiB). ``--large`` runs only (c).
 """
 
 from __future__ import annotations
@@ -46,7 +50,12 @@ def command() -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=3)
-    reps = ap.parse_args().reps
+    ap.add_argument("--large", action="store_true",
+                    help="only (c): 10^4 industry x product cells x 40 quarters")
+    a = ap.parse_args()
+    reps = a.reps
+    if a.large:
+        return
     from make_synthetic import make_tables, write
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,5 +102,59 @@ def main() -> None:
               f"({verdict})")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and "--large" not in sys.argv:
     main()
+
+
+# ------------------------------------------------------------------------------------------
+# (c) issue 13: 10^4 industry x product cells x 40 quarters, under 30 s and 2 GiB peak
+# ------------------------------------------------------------------------------------------
+_LARGE = r"""
+import resource, sys, time
+sys.path.insert(0, {here!r})
+from make_synthetic import api_products, make_tables
+from intelcap.accounts.capitalize import capitalize
+from intelcap.accounts.gdp import check_identity
+from intelcap.accounts.policy import CapitalizationPolicy
+from intelcap.accounts.tables import validate_table
+
+table = make_tables({n}, 40, n_products={k}, quarterly=True)
+t0 = time.perf_counter()
+check_identity(validate_table(table))          # the floor: validating and balancing the input
+floor = time.perf_counter() - t0
+pol = CapitalizationPolicy(share=0.5, shares=[{{"sector": "S13", "share": 0.3}}], rate=0.33,
+                           products=api_products({k}))
+t0, c0 = time.perf_counter(), time.process_time()
+adj = capitalize(table, policy=pol)
+run, cpu = time.perf_counter() - t0, time.process_time() - c0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2   # KiB -> GiB
+print(f"{{len(table)}} {{floor}} {{run}} {{peak}} {{len(adj.ledger)}} {{cpu}}")
+"""
+
+
+def large(n_industries: int = 1000, n_products: int = 10, reps: int = 1) -> None:
+    """Run capitalize on n_industries x n_products cells x 40 quarters in a fresh process."""
+    code = _LARGE.format(here=str(HERE), n=n_industries, k=n_products)
+    best = None
+    for _ in range(reps):
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(proc.stderr)
+        rows, floor, run, peak, cells, cpu = proc.stdout.split()
+        res = (int(rows), float(floor), float(run), float(peak), int(cells), float(cpu))
+        best = res if best is None or res[2] < best[2] else best
+    rows, floor, run, peak, cells, cpu = best
+    print(f"(c) {n_industries} industries x {n_products} API products = "
+          f"{n_industries * n_products} cells x 40 quarters ({rows} table rows, {cells} ledger "
+          f"cells), best of {reps}")
+    print(f"    validate + identity check (floor) {floor:7.2f} s")
+    print(f"    capitalize()                      {run:7.2f} s   ratio to floor "
+          f"{run / floor:5.1f}   (target < 30 s: {'met' if run < 30 else 'NOT met'})")
+    print(f"    capitalize() CPU time             {cpu:7.2f} s   (wall above CPU: the box is "
+          "shared)")
+    print(f"    peak resident memory              {peak:7.2f} GiB (target < 2 GiB: "
+          f"{'met' if peak < 2 else 'NOT met'})")
+
+
+if __name__ == "__main__" and "--large" in sys.argv:  # pragma: no cover
+    large()

@@ -1,7 +1,7 @@
 """Benchmark: PanelThreshold (Hansen 1999) against pyxthreg on Hansen's data. Not a test.
 
 Run ``python benchmarks/bench_threshold.py [--reps 300] [--repeat 3] [--jobs 1]``. Needs the
-bench extra (``pyxthreg``) and the reference data ``../shared/reference/hansen1999``.
+bench extra (``pyxthreg``); the data are bundled (``intelcap.datasets.hansen1999``).
 
 Measured in the same run and printed as ratios:
 
@@ -41,7 +41,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from intelcap.datasets import reference_path
+from intelcap.datasets import hansen1999
 from intelcap.estimation.panel_threshold import PanelBootstrap, PanelThreshold
 
 EXOG = ["q1", "q2", "q3", "d1", "qd1"]
@@ -66,8 +66,8 @@ def main() -> None:
     args = ap.parse_args()
     reps = args.reps
 
-    df = pd.read_csv(reference_path("hansen1999", "hansen1999.csv"))
-    panel = df.set_index(["id", "year"])
+    panel = hansen1999.load("xthreg")
+    df = panel.reset_index()
     model = PanelThreshold(panel["i"], panel[EXOG], panel["d1"], regime_exog=panel["c1"])
 
     def ours(k: int, b: int):

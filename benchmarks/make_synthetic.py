@@ -32,14 +32,26 @@ share = 0.3
 """
 
 
-def make_tables(n_industries: int, n_periods: int, seed: int = 1) -> pd.DataFrame:
-    """A balanced long table with ``n_industries`` producers over ``n_periods`` years."""
+def api_products(n_products: int) -> list[str]:
+    """Codes of the API-like products: ``AI_API`` alone, or ``AI_P00``, ``AI_P01``, ..."""
+    return ["AI_API"] if n_products == 1 else [f"AI_P{k:02d}" for k in range(n_products)]
+
+
+def make_tables(n_industries: int, n_periods: int, seed: int = 1, *, n_products: int = 1,
+                quarterly: bool = False) -> pd.DataFrame:
+    """A balanced long table with ``n_industries`` producers over ``n_periods`` periods.
+
+    ``n_products`` splits the API spending of every industry over that many product codes
+    (``n_industries x n_products`` industry x product cells of API spending); ``quarterly``
+    labels the periods ``2000Q1``, ``2000Q2``, ... instead of years.
+    """
     rng = np.random.default_rng(seed)
     n, t = n_industries, n_periods
     sectors = rng.choice(np.array(["S11", "S12", "S13", "S15"]), size=n,
                          p=[0.8, 0.1, 0.08, 0.02])
     inds = np.array([f"I{i:04d}" for i in range(n)])
-    years = np.arange(2000, 2000 + t)
+    years = (np.array([f"{2000 + k // 4}Q{k % 4 + 1}" for k in range(t)], dtype=object)
+             if quarterly else np.arange(2000, 2000 + t))
     shape = (t, n)
     growth = 1.03 ** np.arange(t)[:, None]
     api_growth = 1.15 ** np.arange(t)[:, None]
@@ -62,7 +74,9 @@ def make_tables(n_industries: int, n_periods: int, seed: int = 1) -> pd.DataFram
                                    "product": product, "transaction": tx,
                                    "value": np.asarray(values).ravel()}))
 
-    block("AI_API", "P2", p2_api)
+    prods = api_products(n_products)
+    for prod in prods:
+        block(prod, "P2", p2_api / len(prods))
     block("OTHER", "P2", p2_other)
     block("_T", "P1", p1)
     block("_T", "D1", d1)

@@ -9,7 +9,8 @@ Sub-packages (imported on first use, so ``import intelcap`` stays fast):
   GDP in three approaches, audit ledger.
 - :mod:`intelcap.prices`, :mod:`intelcap.welfare`, :mod:`intelcap.tokens`, :mod:`intelcap.growth`:
   serving modules.
-- :mod:`intelcap.datasets`: loaders with provenance.
+- :mod:`intelcap.datasets`: the public datasets behind the published results (bundled, with
+  ``load()`` and ``DESCR``), and loaders of data that cannot be redistributed.
 """
 
 from __future__ import annotations

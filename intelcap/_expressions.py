@@ -1,4 +1,4 @@
-"""Safe parsing of user expressions into sympy (DESIGN: "never eval of a user string").
+"""Safe parsing of user expressions into sympy: a user string is never evaluated.
 
 A user string such as ``"Y ~ A * K**alpha * L**(1 - alpha)"`` is parsed by Python's :mod:`ast`
 module (which only reads, never runs), every node is checked against a whitelist, and the sympy
@@ -204,10 +204,12 @@ def _build_node(node: ast.AST, symbols: Mapping[str, sp.Symbol], text: str) -> s
             return _CONSTANTS[node.id]
         if node.id in FUNCTIONS:
             raise ExpressionError(f"function {node.id!r} must be called, in {text!r}")
-        raise ExpressionError(
+        err = ExpressionError(
             f"unknown name {node.id!r} in expression {text!r}; declared names are "
             f"{sorted(symbols)} and functions {sorted(FUNCTIONS)}"
         )
+        err.unknown_name = node.id  # lets a caller say what the name should have been
+        raise err
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, (ast.Add, ast.Sub)):
             terms = [(inv, _build(t, symbols, text)) for inv, t in _operands(

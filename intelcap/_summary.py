@@ -1,4 +1,4 @@
-"""Summary objects that print as text, HTML and LaTeX (STYLE.md 3).
+"""Summary objects that print as text, HTML and LaTeX.
 
 A :class:`Summary` is a title, a header of (label, value) pairs and zero or more tables
 (:class:`pandas.DataFrame`). Every intelcap results object returns one from ``.summary`` and gets
@@ -38,11 +38,21 @@ def latex_escape(text: object) -> str:
 
 
 def _fmt(value: object, digits: int = 4) -> str:
+    """Format one cell: integers as integers, floats with ``digits`` decimals.
+
+    A float below ``10**(1 - digits)`` in absolute value (0.001 for four digits) or of ``1e7``
+    or more is written in scientific notation, so that small parameters keep at least two
+    significant digits (``6.1000e-04``, not ``0.0006``). Missing values print as blanks.
+    """
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
     if isinstance(value, (float, np.floating)):
         if not np.isfinite(value):
-            return str(value)
+            return str(float(value))
         a = abs(float(value))
-        if a != 0 and (a < 10 ** (-digits) or a >= 1e7):
+        if a != 0 and (a < 10 ** (1 - digits) or a >= 1e7):
             return f"{value:.{digits}e}"
         return f"{value:.{digits}f}"
     if isinstance(value, (int, np.integer)):
@@ -117,29 +127,45 @@ class Summary:
         return "\n".join(out)
 
     # -- latex ------------------------------------------------------------------------------
-    def as_latex(self) -> str:
-        """LaTeX rendering (booktabs style), with every name escaped."""
-        out = [r"\begin{table}[htbp]", r"\centering", f"\\caption{{{latex_escape(self.title)}}}"]
+    def as_latex(self, booktabs: bool = True) -> str:
+        r"""LaTeX rendering, with every name, label and note escaped.
+
+        Parameters
+        ----------
+        booktabs : bool
+            Rule lines from the ``booktabs`` package (``\toprule``, ``\midrule``,
+            ``\bottomrule``; the output's first line says that the document needs
+            ``\usepackage{booktabs}``). ``False`` uses plain ``\hline`` and needs no package.
+
+        Returns
+        -------
+        str
+            A ``table`` environment holding one ``tabular`` per header and table.
+        """
+        top, mid, bottom = ((r"\toprule", r"\midrule", r"\bottomrule") if booktabs
+                            else (r"\hline", r"\hline", r"\hline"))
+        out = [r"% requires \usepackage{booktabs} in the preamble" if booktabs else "",
+               r"\begin{table}[htbp]", r"\centering", f"\\caption{{{latex_escape(self.title)}}}"]
         if self.header:
             out.append(r"\begin{tabular}{lr}")
-            out.append(r"\toprule")
+            out.append(top)
             for k, v in self.header:
                 out.append(f"{latex_escape(k)} & {latex_escape(_fmt(v, self.digits))} \\\\")
-            out.append(r"\bottomrule")
+            out.append(bottom)
             out.append(r"\end{tabular}")
         for name, t in self.tables:
             s = self._table_strings(t)
             cols = "l" + "r" * s.shape[1]
             out.append(f"\\par\\medskip{{\\small {latex_escape(name)}}}\\par" if name else "")
             out.append(f"\\begin{{tabular}}{{{cols}}}")
-            out.append(r"\toprule")
+            out.append(top)
             out.append(" & ".join([""] + [latex_escape(c) for c in s.columns]) + r" \\")
-            out.append(r"\midrule")
+            out.append(mid)
             for idx, row in s.iterrows():
                 label = idx if not isinstance(idx, tuple) else ", ".join(map(str, idx))
                 cells = [latex_escape(label)] + [latex_escape(v) for v in row]
                 out.append(" & ".join(cells) + r" \\")
-            out.append(r"\bottomrule")
+            out.append(bottom)
             out.append(r"\end{tabular}")
         for note in self.notes:
             out.append(f"\\par{{\\footnotesize {latex_escape(note)}}}")
@@ -157,9 +183,19 @@ class Summary:
 
 
 class SummaryMixin:
-    """Gives ``__str__`` and ``_repr_html_`` to any object with a ``summary`` property."""
+    """Gives ``__str__``, ``_repr_html_`` and a one-line ``__repr__`` to any object with a
+    ``summary`` property: ``print(obj)`` and a notebook show the summary, ``repr(obj)`` the
+    summary's title and first header entries."""
 
     summary: Summary
+
+    def __repr__(self) -> str:
+        s = self.summary
+        pairs = ", ".join(f"{k} {_fmt(v, s.digits)}" for k, v in list(s.header)[:3])
+        text = f"{s.title}" + (f" ({pairs})" if pairs else "")
+        if len(text) > 150:
+            text = text[:147] + "..."
+        return f"<{type(self).__name__}: {text}>"
 
     def __str__(self) -> str:
         return self.summary.as_text()

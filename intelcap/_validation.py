@@ -1,6 +1,6 @@
 """Validation and pandas-boundary helpers shared by every module.
 
-The rule (STYLE.md 8-10): validate at the boundary, name the culprit, remember the caller's index,
+The rule: validate at the boundary, name the culprit, remember the caller's index,
 compute on arrays and wrap back; never align silently; randomness only through
 :class:`numpy.random.Generator`.
 """
@@ -158,9 +158,37 @@ def require_aligned(objs: Mapping[str, pd.Series | pd.DataFrame]) -> pd.Index | 
     return ref
 
 
+class _NoProgress:
+    """Stand-in for a tqdm bar when ``progress=False``: iterates, counts and shows nothing."""
+
+    def __init__(self, iterable: Iterable | None) -> None:
+        self._iterable = iterable
+
+    def __iter__(self):
+        return iter(self._iterable if self._iterable is not None else ())
+
+    def update(self, n: int = 1) -> None:
+        """Do nothing (tqdm's ``update``)."""
+
+    def close(self) -> None:
+        """Do nothing (tqdm's ``close``)."""
+
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 def progress_bar(iterable: Iterable | None = None, *, total: int | None = None,
                  desc: str | None = None, progress: bool = True):
-    """A tqdm progress bar that ``progress=False`` turns off (STYLE: long work shows progress)."""
+    """A tqdm progress bar that ``progress=False`` turns off (long work shows progress).
+
+    With ``progress=False`` tqdm is not imported at all: ``tqdm.auto`` warns "IProgress not
+    found" at import in a Jupyter kernel without ipywidgets, even for a bar that is never shown.
+    """
+    if not progress:
+        return _NoProgress(iterable)
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, disable=not progress, leave=False)
+    return tqdm(iterable, total=total, desc=desc, leave=False)

@@ -5,6 +5,10 @@ national-accounts table as configured (see ``intelcap adjust --help`` for every 
 the revised tables, the capital tables, the ledger, the GDP revisions and a manifest to a new
 folder, atomically. With no CONFIG it runs the bundled example economy.
 
+``intelcap release [INPUT] [--out DIR] [--overwrite]`` builds the monthly token-usage release
+(:mod:`intelcap.tokens.release`) under the same rules; with no INPUT it runs the bundled
+illustrative panel.
+
 Heavy libraries are imported only inside the command that needs them (the whole ``adjust`` run
 of the example takes well under two seconds).
 """
@@ -12,6 +16,7 @@ of the example takes well under two seconds).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -33,12 +38,23 @@ CONFIG_KEYS: dict[str, dict[str, str]] = {
                   "the suffix)",
         "spending": "optional CSV of API spending (columns period, sector, industry, value; "
                     "optional product, use, unit); default: the tables' P2 of policy.products",
+        "spending_total": "optional CSV of the national total of API spending (columns "
+                          "period, value), allocated to producer industries by "
+                          "input.allocation (instead of input.spending)",
+        "allocation": "indicator of the allocation of input.spending_total: 'use:CODE' "
+                      "(intermediate use of commodity CODE in the tables, e.g. 'use:514', "
+                      "'use:5415'), 'employment:FILE' (ICT employment CSV: sector, industry, "
+                      "value[, period]) or 'table:FILE' (any such indicator); the shares are "
+                      "written in the ledger's config_key",
         "tolerance": "largest admissible gap between GDP by production, expenditure and "
                      "income, in the table's unit (default: relative, rtol x GDP)",
         "rtol": "relative tolerance used when tolerance is not given (default 1e-6)",
     },
     "output": {
         "format": "format of the revised tables file: 'csv' (default), 'excel' or 'sdmx-csv'",
+        "precision": "decimals every published number is rounded to (integer 0-12; default "
+                     "6), declared in README.md and manifest.json",
+        "ref_area": "REF_AREA code of sdmx_na_main.csv (default '_Z', not specified)",
     },
 }
 
@@ -86,7 +102,8 @@ def _build_parser() -> argparse.ArgumentParser:
         description="intelcap: macroeconomics of the token economy. Bureau jobs from the "
                     "command line.",
         epilog="commands:\n  adjust   capitalize API spending in national-accounts tables "
-               "(see 'intelcap adjust --help')",
+               "(see 'intelcap adjust --help')\n  release  monthly statistical release of token "
+               "usage (see 'intelcap release --help')",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"intelcap {__version__}")
@@ -114,6 +131,29 @@ def _build_parser() -> argparse.ArgumentParser:
     adj.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help="show the full traceback of any error")
     adj.set_defaults(func=_cmd_adjust)
+    rel = sub.add_parser(
+        "release",
+        help="monthly statistical release of token usage (tables, charts, HTML page)",
+        description="Build the monthly token-usage release from a usage panel (CSV with the "
+                    "columns of intelcap.tokens.usage.USAGE_COLUMNS, an OpenRouter weekly JSON "
+                    "or a folder of them). Without INPUT, runs the bundled illustrative panel "
+                    "(data/tokens/panel.csv).",
+        epilog="outputs (in a new folder): release.csv, shares.csv, spending.csv, "
+               "diagnostics.csv, notes.txt,\n  volume/growth/prices/concentration .png and "
+               ".svg, release.html, manifest.json\n\nexample: intelcap release",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rel.add_argument("input", nargs="?", metavar="INPUT",
+                     help="usage panel (default: the bundled data/tokens/panel.csv)")
+    rel.add_argument("--out", metavar="DIR",
+                     help="output folder to create (default: a new folder "
+                          "'intelcap-release-NNN' in the current directory)")
+    rel.add_argument("--overwrite", action="store_true",
+                     help="replace the output folder if it exists (atomically)")
+    rel.add_argument("--quiet", action="store_true", help="print nothing on success")
+    rel.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the full traceback of any error")
+    rel.set_defaults(func=_cmd_release)
     return parser
 
 
@@ -164,14 +204,31 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
     if "tables" not in inp:
         raise ConfigError("input.tables is required (path of the national-accounts table)")
     out: dict[str, Any] = {}
-    for key in ("tables", "spending"):
+    if "spending_total" in inp:
+        if "spending" in inp:
+            raise ConfigError("give input.spending or input.spending_total, not both")
+        alloc = inp.get("allocation")
+        if not isinstance(alloc, str) or ":" not in alloc:
+            raise ConfigError("input.allocation is required with input.spending_total: "
+                              "'use:CODE', 'employment:FILE' or 'table:FILE'")
+        kind, _, arg = alloc.partition(":")
+        if kind not in ("use", "employment", "table") or not arg:
+            raise ConfigError(f"input.allocation = {alloc!r} is not recognised; valid: "
+                              "'use:CODE', 'employment:FILE', 'table:FILE'")
+        out["allocation"] = (kind, arg)
+        if kind != "use":
+            inp = {**inp, "allocation_file": arg}
+    elif "allocation" in inp:
+        raise ConfigError("input.allocation needs input.spending_total")
+    for key in ("tables", "spending", "spending_total", "allocation_file"):
         if key in inp:
             if not isinstance(inp[key], str) or not inp[key]:
                 raise ConfigError(f"input.{key} must be a path string, got {inp[key]!r}")
             p = Path(inp[key])
             p = p if p.is_absolute() else base / p
             if not p.is_file():
-                raise ConfigError(f"input.{key}: file not found: {p}")
+                name = "allocation" if key == "allocation_file" else key
+                raise ConfigError(f"input.{name}: file not found: {p}")
             out[key] = p.resolve()
     fmts = ("csv", "excel", "sdmx-csv")
     for table in ("input", "output"):
@@ -180,10 +237,24 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
             raise ConfigError(f"{table}.format={fmt!r} is not recognised; valid: {list(fmts)}")
     out["input_format"] = inp.get("format")
     out["output_format"] = config.get("output", {}).get("format", "csv")
-    for key in ("tolerance", "rtol"):
+    prec = config.get("output", {}).get("precision", 6)
+    if isinstance(prec, bool) or not isinstance(prec, int) or not 0 <= prec <= 12:
+        raise ConfigError(f"output.precision = {prec!r} must be an integer in [0, 12]")
+    out["precision"] = prec
+    area = config.get("output", {}).get("ref_area", "_Z")
+    if not isinstance(area, str) or not area.strip() or "," in area:
+        raise ConfigError(f"output.ref_area = {area!r} must be an SDMX code")
+    out["ref_area"] = area
+    import math
+
+    for key, high in (("tolerance", 1e300), ("rtol", 0.1)):
         v = inp.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
-            raise ConfigError(f"input.{key} must be a non-negative number, got {v!r}")
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ConfigError(f"input.{key} must be a number, got {v!r}")
+        if not math.isfinite(v) or not 0 <= v <= high:
+            raise ConfigError(f"input.{key} = {v!r} is outside [0, {high:g}] (finite)")
     out["tol"] = None if inp.get("tolerance") is None else float(inp["tolerance"])
     out["rtol"] = 1e-6 if inp.get("rtol") is None else float(inp["rtol"])
     pol = config.get("policy", {})
@@ -191,11 +262,32 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
         out["policy"] = CapitalizationPolicy.from_config(pol, key_prefix="policy", base_dir=base)
     except IntelcapTypeError as err:
         raise ConfigError(str(err)) from None
-    defl = pol.get("deflator") if isinstance(pol, Mapping) else None
-    if isinstance(defl, str):
-        p = Path(defl)
-        out["deflator_file"] = (p if p.is_absolute() else base / p).resolve()
+    for key in ("deflator", "vintages"):
+        val = pol.get(key) if isinstance(pol, Mapping) else None
+        if isinstance(val, str):
+            p = Path(val)
+            out[f"{key}_file"] = (p if p.is_absolute() else base / p).resolve()
     return out
+
+
+def _refuse_previous_output(tables: Path, policy: Any) -> None:
+    """Refuse a table that an earlier ``intelcap adjust`` wrote (its manifest says so)."""
+    manifest = tables.parent / "manifest.json"
+    if policy.allow_recapitalization or not manifest.is_file():
+        return
+    try:
+        with manifest.open(encoding="utf-8") as fh:
+            info = json.load(fh)
+    except (OSError, ValueError):
+        return
+    if not isinstance(info, dict) or info.get("command") != "intelcap adjust":
+        return
+    files = {o.get("file") for o in info.get("outputs", []) if isinstance(o, dict)}
+    if tables.name in files:
+        raise ConfigError(f"input.tables {tables.name} is the output of an earlier intelcap "
+                          f"adjust run (see {manifest.name} beside it): capitalizing it again "
+                          "would count the API spending twice; give the original tables, or "
+                          "set policy.allow_recapitalization = true")
 
 
 # ------------------------------------------------------------------------------------------
@@ -216,6 +308,86 @@ def _read_spending(path: Path) -> Any:
                                 "unit": str})
 
 
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"intelcap": __version__, "python": sys.version.split()[0]}
+    for dist in ("numpy", "pandas", "scipy"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:  # pragma: no cover
+            out[dist] = "not installed"
+    return out
+
+
+def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mapping[str, Any],
+                   raw: Mapping[str, Any], cfg_path: Path, inputs: Sequence[Path]) -> None:
+    """Write every output file of ``adjust`` into ``tmp`` (published later as ``out``)."""
+    import os
+
+    from intelcap.accounts.io import write_table
+    from intelcap.accounts.outputs import (
+        readme_text,
+        round_values,
+        satellite_table,
+        sdmx_na_main,
+    )
+
+    prec = cfg["precision"]
+    write_table(round_values(adj.tables, prec), tmp / tables_name,
+                format=cfg["output_format"])
+    _write_csv(round_values(adj.capital, prec), tmp / "capital.csv")
+    _write_csv(round_values(adj.ledger, prec), tmp / "ledger.csv")
+    _write_csv(round_values(adj.revisions.reset_index(), prec), tmp / "revisions.csv")
+    _write_csv(round_values(satellite_table(adj).reset_index(), prec), tmp / "satellite.csv")
+    _write_csv(round_values(sdmx_na_main(adj, ref_area=cfg["ref_area"]), prec),
+               tmp / "sdmx_na_main.csv")
+    files = [tables_name, "capital.csv", "ledger.csv", "revisions.csv", "satellite.csv",
+             "sdmx_na_main.csv"]
+    versions = _versions()
+    (tmp / "README.md").write_text(readme_text(adj, files, precision=prec, versions=versions),
+                                   encoding="utf-8", newline="\n")
+    files.append("README.md")
+    tol = (f"{cfg['tol']!r} {adj.tables['unit'].iloc[0]}" if cfg["tol"] is not None
+           else f"rtol {cfg['rtol']!r} x GDP")
+
+    def rel(p: Path) -> str:
+        return Path(os.path.relpath(p, out)).as_posix()
+
+    write_manifest(tmp, {
+        "intelcap_version": __version__,
+        "versions": versions,
+        "command": "intelcap adjust",
+        "config_file": {"path": rel(cfg_path), "sha256": sha256_file(cfg_path)},
+        "config": raw,
+        "policy": cfg["policy"].to_config(),
+        "inputs": [{"path": rel(p), "sha256": sha256_file(p)} for p in inputs[1:]],
+        "paths": "relative to this output folder",
+        "precision": prec,
+        "identity_check": "GDP by production = expenditure = income in every period, "
+                          f"tolerance {tol}; every product's supply-use balance unchanged",
+    }, outputs=files)
+
+
+def _allocated(cfg: Mapping[str, Any], tables: Any) -> Any:
+    import pandas as pd
+
+    from intelcap.accounts.allocate import allocate
+    from intelcap.exceptions import DataError
+
+    try:
+        total = pd.read_csv(cfg["spending_total"])
+        kind, arg = cfg["allocation"]
+        weights = (None if kind == "use" else pd.read_csv(
+            cfg["allocation_file"], dtype={"sector": str, "industry": str}))
+    except (ValueError, OSError) as err:
+        raise DataError(f"cannot read the allocation inputs ({type(err).__name__})") from None
+    pol = cfg["policy"]
+    return allocate(total, tables, indicator=kind, product=arg if kind == "use" else "514",
+                    weights=weights, spending_product=pol.products[0],
+                    sectors=tuple(pol.sectors))
+
+
 def _revision_text(rev: Any, unit: str, route: str) -> str:
     cols = [("GDP_before", "GDP before"), ("GDP_after", "GDP after"), ("GDP_delta", "delta"),
             ("GDP_delta_pct", "delta %"), ("GFCF_delta", "GFCF delta"),
@@ -224,11 +396,17 @@ def _revision_text(rev: Any, unit: str, route: str) -> str:
     what = ("satellite account: API spending capitalized" if route == "satellite" else
             "own-account route: API spending in own-account GFCF")
     lines = [f"GDP revision ({unit}; {what})", head]
+    if rev[["CFC_before", "NDP_before"]].isna().to_numpy().any():
+        lines.insert(1, "CFC and NDP levels: not available (the input tables record no "
+                        "consumption of fixed capital); their changes are shown")
     for period, row in rev.iterrows():
         cells = []
         for c, _ in cols:
             v = row[c]
-            cells.append(f"{v:14.4f}" if c == "GDP_delta_pct" else f"{v:14.3f}")
+            if v != v:  # NaN: the input has no CFC, so this level is not available
+                cells.append(f"{'n/a':>14s}")
+            else:
+                cells.append(f"{v:14.4f}" if c == "GDP_delta_pct" else f"{v:14.3f}")
         lines.append(f"{period!s:>8s}" + "".join(cells))
     return "\n".join(lines)
 
@@ -244,10 +422,13 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
     raw = _load_config(cfg_path)
     cfg = _validate_config(raw, cfg_path.parent)
     inputs = [cfg_path, cfg["tables"], *([cfg["spending"]] if "spending" in cfg else []),
-              *([cfg["deflator_file"]] if "deflator_file" in cfg else [])]
+              *([cfg[k] for k in ("spending_total", "allocation_file") if k in cfg]),
+              *([cfg["deflator_file"]] if "deflator_file" in cfg else []),
+              *([cfg["vintages_file"]] if "vintages_file" in cfg else [])]
+    _refuse_previous_output(cfg["tables"], cfg["policy"])
 
     from intelcap.accounts.capitalize import capitalize
-    from intelcap.accounts.io import read_table, write_table
+    from intelcap.accounts.io import read_table
 
     # claim the output name first (a concurrent run on the same --out fails at once); the
     # work happens before anything is published, in a hidden temporary folder
@@ -255,32 +436,58 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
                        numbered="intelcap-adjust-{n:03d}") as folder:
         tables = read_table(cfg["tables"], format=cfg["input_format"])
         spending = _read_spending(cfg["spending"]) if "spending" in cfg else None
+        if "spending_total" in cfg:
+            spending = _allocated(cfg, tables)
         adj = capitalize(tables, spending, cfg["policy"], tol=cfg["tol"], rtol=cfg["rtol"])
         tmp = folder.tmp
         fmt = cfg["output_format"]
         tables_name = "tables" + _FORMAT_SUFFIX[fmt]
-        write_table(adj.tables, tmp / tables_name, format=fmt)
-        _write_csv(adj.capital, tmp / "capital.csv")
-        _write_csv(adj.ledger, tmp / "ledger.csv")
-        _write_csv(adj.revisions.reset_index(), tmp / "revisions.csv")
-        files = [tables_name, "capital.csv", "ledger.csv", "revisions.csv"]
-        tol = (f"{cfg['tol']!r} {adj.tables['unit'].iloc[0]}" if cfg["tol"] is not None
-               else f"rtol {cfg['rtol']!r} x GDP")
-        write_manifest(tmp, {
-            "intelcap_version": __version__,
-            "command": "intelcap adjust",
-            "config_file": {"path": str(cfg_path), "sha256": sha256_file(cfg_path)},
-            "config": raw,
-            "policy": cfg["policy"].to_config(),
-            "inputs": [{"path": str(p), "sha256": sha256_file(p)} for p in inputs[1:]],
-            "identity_check": "GDP by production = expenditure = income in every period, "
-                              f"tolerance {tol}",
-        }, outputs=files)
+        _write_outputs(adj, tmp, folder.out, tables_name, cfg, raw, cfg_path, inputs)
     out = folder.out
     if not args.quiet:
         unit = str(adj.tables["unit"].iloc[0])
         print(_revision_text(adj.revisions, unit, adj.policy.route))
         print(f"wrote {out}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+# the release command
+# ------------------------------------------------------------------------------------------
+def _cmd_release(args: argparse.Namespace) -> int:
+    from intelcap.datasets import bundled_data_dir
+    from intelcap.tokens.release import build_release, read_release_input, write_release
+
+    bundled = args.input is None
+    src = (bundled_data_dir() / "tokens" / "panel.csv") if bundled else Path(args.input)
+    src = src.resolve()
+    inputs = sorted(src.glob("*.json")) if src.is_dir() else [src]
+
+    # claim the output name first; the work happens in a hidden temporary folder and nothing
+    # is published on failure (intelcap._publish, as for intelcap adjust)
+    with output_folder(args.out, inputs=[src], overwrite=args.overwrite,
+                       numbered="intelcap-release-{n:03d}") as folder:
+        rel = build_release(read_release_input(src), illustrative=bundled,
+                            validated=True)
+        files = write_release(rel, folder.tmp)
+        write_manifest(folder.tmp, {
+            "intelcap_version": __version__,
+            "command": "intelcap release",
+            "config": {"input": "bundled example (data/tokens/panel.csv)" if bundled
+                       else str(src), "illustrative": bundled},
+            "inputs": [{"path": p.name if bundled else str(p), "sha256": sha256_file(p)}
+                       for p in inputs],
+            "seasonally_adjusted": rel.seasonally_adjusted,
+            "notes": rel.notes,
+        }, outputs=files)
+    if not args.quiet:
+        last = rel.table.dropna(subset=["tokens_per_day"]).iloc[-1]
+        growth = ", ".join(f"{k} {last[c]:+.1f}%" for k, c in (("m/m", "mom_pct"),
+                                                              ("y/y", "yoy_pct"))
+                           if last[c] == last[c])  # NaN: not available
+        print(f"{rel.title}: {last['month']}, {last['tokens_per_day']:.4g} tokens a day"
+              + (f" ({growth})" if growth else ""))
+        print(f"wrote {folder.out}")
     return 0
 
 

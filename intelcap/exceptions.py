@@ -8,6 +8,8 @@ argument, column, row or parameter at fault and, where sizes differ, both sizes.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "AccountingIdentityError",
     "ConvergenceWarning",
@@ -20,11 +22,42 @@ __all__ = [
     "MissingDataError",
     "ParameterError",
     "SpecificationError",
+    "plain_message",
 ]
 
 
+#: numpy scalar reprs such as ``np.int64(6)`` or ``np.float64(0.5)``, which f-strings with ``!r``
+#: produce for values taken from arrays and indexes.
+_NUMPY_SCALAR = re.compile(
+    r"\bnp\.(?:u?int\d*|float\d*|complex\d*|bool_?|str_|bytes_|datetime64|timedelta64)"
+    r"\(([^()]*)\)")
+
+
+def plain_message(message: str) -> str:
+    """``message`` with numpy scalar reprs replaced by their values (``np.int64(6)`` -> ``6``).
+
+    Every intelcap error and warning passes its message through this, so a user reads the
+    number, not numpy's type.
+    """
+    message = _NUMPY_SCALAR.sub(r"\1", message)
+    return message.replace("np.True_", "True").replace("np.False_", "False")
+
+
+def _plain_args(args: tuple) -> tuple:
+    if args and isinstance(args[0], str):
+        return (plain_message(args[0]), *args[1:])
+    return args
+
+
 class IntelcapError(Exception):
-    """Base class of every error raised by intelcap."""
+    """Base class of every error raised by intelcap.
+
+    Its message shows numbers as numbers: numpy scalar reprs (``np.int64(6)``) are replaced
+    by their values (:func:`plain_message`).
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*_plain_args(args))
 
 
 class IntelcapValueError(IntelcapError, ValueError):
@@ -60,7 +93,10 @@ class AccountingIdentityError(IntelcapValueError):
 
 
 class IntelcapWarning(UserWarning):
-    """Base class of every warning issued by intelcap."""
+    """Base class of every warning issued by intelcap (messages as for :class:`IntelcapError`)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*_plain_args(args))
 
 
 class ConvergenceWarning(IntelcapWarning):

@@ -1,6 +1,7 @@
 """BEA supply-use adapter: GDP by three approaches on the published US tables.
 
-Reference: ../shared/reference/bea_use_tables/README.md ("Identities checked here"), from BEA's
+Reference: the README of the source folder bea_use_tables ("Identities checked here"; data
+bundled as ``intelcap.datasets.bea_supply_use``), from BEA's
 2017-schema supply-use tables (2023 comprehensive update), millions of current dollars.
 ``res1`` ours, ``res2`` the published number.
 
@@ -13,7 +14,7 @@ README numbers: 2022 production 26,006,889 (sum of VAPRO), expenditure 26,006,89
 
 from __future__ import annotations
 
-import shutil
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -29,11 +30,11 @@ pytestmark = pytest.mark.reference
 
 
 @pytest.fixture(scope="module")
-def bea_dir(reference_dir) -> Path:
-    path = reference_dir / "bea_use_tables"
-    if not path.is_dir():
-        pytest.skip("bea_use_tables reference dataset absent")
-    return path
+def bea_dir() -> Path:
+    """The bundled BEA tables (gzip-compressed copies of the published CSV files)."""
+    from intelcap.datasets import bea_supply_use
+
+    return bea_supply_use.path()
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_layout_of_long_table(use2022, bea_dir):
     sectors = t.loc[t["transaction"] == "P1"].set_index("industry")["sector"]
     assert sectors["GFGD"] == "S13" and sectors["GSLE"] == "S11" and sectors["HS"] == "S11"
     assert len(sectors) == 71
-    raw = pd.read_csv(bea_dir / "BEA_Summary_Use_SUT_2022_17sch.csv", index_col=0)
+    raw = pd.read_csv(bea_dir / "BEA_Summary_Use_SUT_2022_17sch.csv.gz", index_col=0)
     # P1 - P2 + D21X31 = VAPRO for every industry
     cell = t.loc[t["transaction"].isin(["P1", "P2"])].pivot_table(
         index="industry", columns="transaction", values="value", aggfunc="sum")
@@ -124,10 +125,10 @@ def test_layout_of_long_table(use2022, bea_dir):
 
 
 def test_file_path_and_year_inference(bea_dir, use2022):
-    t = read_supply_use(bea_dir / "BEA_Summary_Use_SUT_2022_17sch.csv")
+    t = read_supply_use(bea_dir / "BEA_Summary_Use_SUT_2022_17sch.csv.gz")
     pd.testing.assert_frame_equal(t, use2022)
     with pytest.raises(IntelcapValueError, match="is for 2022"):
-        read_supply_use(bea_dir / "BEA_Summary_Use_SUT_2022_17sch.csv", year=2021)
+        read_supply_use(bea_dir / "BEA_Summary_Use_SUT_2022_17sch.csv.gz", year=2021)
     with pytest.raises(IntelcapValueError, match="year= is required"):
         read_supply_use(bea_dir)
     with pytest.raises(DataError, match="no summary Use table for 1999"):
@@ -139,14 +140,14 @@ def test_file_path_and_year_inference(bea_dir, use2022):
 # ------------------------------------------------------------------------------ bad input
 def _copy(bea_dir: Path, tmp_path: Path, edit=None, supply: bool = True) -> Path:
     name = "BEA_Summary_Use_SUT_2022_17sch.csv"
-    src = pd.read_csv(bea_dir / name, dtype=str, keep_default_na=False)
+    src = pd.read_csv(bea_dir / f"{name}.gz", dtype=str, keep_default_na=False)
     src = src.rename(columns={src.columns[0]: ""})
     if edit is not None:
         src = edit(src)
     src.to_csv(tmp_path / name, index=False)
     if supply:
         sup = "BEA_Summary_Supply_2022_17sch.csv"
-        shutil.copy(bea_dir / sup, tmp_path / sup)
+        (tmp_path / sup).write_bytes(gzip.decompress((bea_dir / f"{sup}.gz").read_bytes()))
     return tmp_path / name
 
 
@@ -202,7 +203,7 @@ def test_missing_supply_table(bea_dir, tmp_path):
 def test_imports_column_in_use_table(bea_dir, tmp_path):
     """Older layout: a negative F050 imports column in the Use table replaces the Supply
     table; GDP by expenditure is unchanged when F050 = -(MCIF + MADJ)."""
-    sup = pd.read_csv(bea_dir / "BEA_Summary_Supply_2022_17sch.csv", index_col=0)
+    sup = pd.read_csv(bea_dir / "BEA_Summary_Supply_2022_17sch.csv.gz", index_col=0)
 
     def edit(df: pd.DataFrame) -> pd.DataFrame:
         df = df.copy()

@@ -1,4 +1,4 @@
-"""Capitalization of API spending (DESIGN.md section 3; issue 6 acceptance).
+"""Capitalization of API spending (the rules of intelcap.accounts.capitalize; issue 6).
 
 The analytic oracle of the hand-built economy: 100 a year capitalized, geometric depreciation
 at delta = 0.33 with the half-year convention, so
@@ -116,7 +116,7 @@ def test_market_producer_reclassifies_100(base):
     np.testing.assert_allclose(gdp1["expenditure"], gdp1["production"], atol=1e-9)
     np.testing.assert_allclose(gdp1["income"], gdp1["production"], atol=1e-9)
     np.testing.assert_allclose(cell(t, "S11", "M", "AI_API", "P2"), 50.0)
-    np.testing.assert_allclose(cell(t, "S11", "M", "AI_IC", "P51G"), 100.0)
+    np.testing.assert_allclose(cell(t, "S11", "M", "AI_API", "P51G"), 100.0)
     np.testing.assert_allclose(cell(t, "S11", "M", "_T", "B1G"), 700.0)
     np.testing.assert_allclose(cell(t, "S11", "M", "_T", "B2A3G"), 380.0)
     np.testing.assert_allclose(cell(t, "S11", "M", "_T", "P1"), 1000.0)   # output unchanged
@@ -156,7 +156,7 @@ def test_government_reclassifies_100(base):
     np.testing.assert_allclose(cell(t, "S13", "O", "AI_API", "P2"), 20.0)
     np.testing.assert_allclose(cell(t, "S13", "O", "_T", "B2A3G") - 30.0, CFC)
     np.testing.assert_allclose(cell(t, "S13", "O", "_T", "P51C") - 30.0, CFC)
-    np.testing.assert_allclose(cell(t, "S13", "O", "AI_IC", "P51G"), 100.0)
+    np.testing.assert_allclose(cell(t, "S13", "O", "AI_API", "P51G"), 100.0)
     # NDP unchanged: net operating surplus of government stays zero
     np.testing.assert_allclose(gdp1["ndp"], gdp0["ndp"], atol=1e-9)
     np.testing.assert_allclose(net_lending(t, "S13"), net_lending(base, "S13"), atol=1e-9)
@@ -186,7 +186,8 @@ def test_own_account_route(base):
     t = adj.tables
     np.testing.assert_allclose(cell(t, "S11", "M", "AI_API", "P2"), 150.0)   # P2 unchanged
     np.testing.assert_allclose(cell(t, "S11", "M", "_T", "P1"), 1100.0)      # output +R
-    np.testing.assert_allclose(cell(t, "S11", "M", "AI_IC", "P51G"), 100.0)
+    # output not broken down by product: own-account GFCF on the same '_T' line
+    np.testing.assert_allclose(cell(t, "S11", "M", "_T", "P51G"), 100.0)
     np.testing.assert_allclose(adj.gdp()["production"] - adj.gdp("before")["production"], 100)
     gov = capitalize(base, spending("S13", "O"), policy(route="own_account"))
     t = gov.tables
@@ -229,14 +230,14 @@ def test_uses_and_rule_select_what_is_capitalized(base):
     sp = pd.concat([spending("S11", "M", 60.0).assign(use="code"),
                     spending("S11", "M", 40.0).assign(use="chat")], ignore_index=True)
     adj = capitalize(base, sp, policy(uses=["models", "code", "data"]))
-    np.testing.assert_allclose(cell(adj.tables, "S11", "M", "AI_IC", "P51G"), 60.0)
+    np.testing.assert_allclose(cell(adj.tables, "S11", "M", "AI_API", "P51G"), 60.0)
     np.testing.assert_allclose(cell(adj.tables, "S11", "M", "AI_API", "P2"), 90.0)
 
     def half_in_2025(cells):
         return np.where(cells["period"] == 2025, 0.5, 1.0)
 
     adj = capitalize(base, spending("S11", "M"), policy(rule=half_in_2025))
-    np.testing.assert_allclose(cell(adj.tables, "S11", "M", "AI_IC", "P51G"), [100, 50, 100])
+    np.testing.assert_allclose(cell(adj.tables, "S11", "M", "AI_API", "P51G"), [100, 50, 100])
     assert adj.ledger["config_key"].str.contains("rule:half_in_2025").all()
 
 
@@ -249,7 +250,7 @@ def test_items_stored_for_the_whole_economy_are_booked_on_s1(base):
                    unit="USD_MN", price_basis="current")
     t = make_table(pd.concat([t.loc[~gf], s1], ignore_index=True))
     adj = capitalize(t, spending("S11", "M"), policy())
-    np.testing.assert_allclose(cell(adj.tables, "S1", "M", "AI_IC", "P51G"), 100.0)
+    np.testing.assert_allclose(cell(adj.tables, "S1", "M", "AI_API", "P51G"), 100.0)
     np.testing.assert_allclose(adj.gdp()["production"] - adj.gdp("before")["production"], 100)
 
 
@@ -402,21 +403,20 @@ def test_property_identity_and_ledger(data):
 
 
 # ------------------------------------------------------------------------------------------
-# BEA 2022 summary Use table (../shared/reference/bea_use_tables)
+# BEA 2022 summary Use table (intelcap.datasets.bea_supply_use)
 # ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def bea_2022(reference_dir):
-    bea = pytest.importorskip("intelcap.accounts.bea",
-                              reason="the BEA supply-use adapter (intelcap.accounts.bea) is "
-                                     "not available")
-    return bea.read_supply_use(reference_dir / "bea_use_tables", year=2022)
+def bea_2022():
+    from intelcap.datasets import bea_supply_use
+
+    return bea_supply_use.load(2022)
 
 
 @pytest.mark.reference
 def test_bea_2022_market_514(bea_2022):
     """10% of market industries' intermediate use of commodity 514 raises GDP by exactly that.
 
-    Reference: BEA 2022 summary Use table (17sch); README of ../shared/reference/bea_use_tables:
+    Reference: BEA 2022 summary Use table (17sch); README of the source folder (bea_use_tables):
     GDP by production 26,006,889 (three approaches within 10 million dollars); commodity 514
     total intermediate use T001 = 347,914 of which general government 61,298.
     """
@@ -435,9 +435,9 @@ def test_bea_2022_market_514(bea_2022):
     assert d == pytest.approx(0.1 * market, rel=1e-12)
     for col in ("expenditure", "income"):
         assert gdp1.loc[2022, col] - gdp0.loc[2022, col] == pytest.approx(d, rel=1e-12)
-    # GFCF rows added for every market industry using 514, in product AI_IC
+    # GFCF rows added for every market industry using 514, on product 514 (asset in ledger)
     gfcf = adj.tables.loc[(adj.tables["transaction"] == "P51G")
-                          & (adj.tables["product"] == "AI_IC")]
+                          & (adj.tables["product"] == "514") & (adj.tables["industry"] != "_T")]
     assert gfcf["value"].sum() == pytest.approx(0.1 * market, rel=1e-12)
     assert set(gfcf["sector"]) == {"S11"}
 

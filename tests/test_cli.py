@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from intelcap.cli import CONFIG_KEYS, main
 from intelcap.datasets import bundled_data_dir
 
 EXAMPLE = bundled_data_dir() / "example"
-DATA_FILES = ("tables.csv", "capital.csv", "ledger.csv", "revisions.csv")
+DATA_FILES = ("tables.csv", "capital.csv", "ledger.csv", "revisions.csv", "satellite.csv",
+              "sdmx_na_main.csv", "README.md")
 
 
 def sha(path: Path) -> str:
@@ -72,8 +74,11 @@ def test_bundled_example_runs_and_writes_everything(tmp_path, capsys):
     assert man["intelcap_version"] == __version__
     assert man["config"]["policy"]["rate"] == 0.33
     assert man["config_file"]["sha256"] == sha(EXAMPLE / "config.toml")
-    assert man["inputs"] == [{"path": str((EXAMPLE / "tables.csv").resolve()),
-                              "sha256": sha(EXAMPLE / "tables.csv")}]
+    # paths relative to the output folder
+    rel = Path(os.path.relpath((EXAMPLE / "tables.csv").resolve(), out)).as_posix()
+    assert man["inputs"] == [{"path": rel, "sha256": sha(EXAMPLE / "tables.csv")}]
+    assert (out / man["inputs"][0]["path"]).resolve() == (EXAMPLE / "tables.csv").resolve()
+    assert set(man["versions"]) >= {"intelcap", "numpy", "pandas"}
     assert {o["file"]: o["sha256"] for o in man["outputs"]} == {
         f: sha(out / f) for f in DATA_FILES}
     # inputs never modified

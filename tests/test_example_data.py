@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 
 import numpy as np
 import pandas as pd
@@ -65,18 +64,30 @@ def test_spending_is_tokens_times_cited_price(generator):
                                [g.api_spending_usd_bn(y) for y in g.PERIODS], atol=1e-5)
 
 
-@pytest.mark.reference
-def test_typed_figures_match_their_sources(generator, reference_dir):
-    """The four official figures and the DeepSeek prices typed into the script match the
-    transcriptions in ../shared/reference/china_tokens and llm_prices/simonw_llm_prices."""
-    off = pd.read_csv(reference_dir / "china_tokens" / "china_daily_token_usage_official.csv")
+def test_typed_official_figures_match_their_source(generator):
+    """The four official figures typed into the script match the transcription bundled as
+    ``intelcap.datasets.china_tokens``."""
+    from intelcap.datasets import china_tokens
+
+    off = china_tokens.load()
     typed = {d.strftime("%Y-%m"): v for d, v, _ in generator.DAILY_TOKENS}
-    assert typed == dict(zip(off["period"], off["daily_tokens"], strict=True))
-    ds = json.loads((reference_dir / "llm_prices" / "simonw_llm_prices" / "deepseek.json")
-                    .read_text())
-    hist = next(m for m in ds["models"] if m["id"] == "deepseek-chat")["price_history"]
-    before = next(h for h in hist if h["to_date"] == "2025-02-08")
-    after = next(h for h in hist if h["from_date"] == "2025-02-08")
+    assert typed == {str(p): v for p, v in off["daily_tokens"].items()}
+
+
+@pytest.mark.reference
+def test_typed_prices_match_their_source(generator):
+    """The DeepSeek prices typed into the script match simonw/llm-prices (not bundled: no
+    licence stated; read from the reference folder, skipped without it)."""
+    from intelcap.datasets import DatasetNotAvailable, simonw_llm_prices
+
+    try:
+        prices = simonw_llm_prices.load()
+    except DatasetNotAvailable as exc:
+        pytest.skip(str(exc))
+    hist = prices[(prices["vendor"] == "deepseek") & (prices["model_id"] == "deepseek-chat")]
+    change = pd.Timestamp("2025-02-08")
+    before = hist.loc[hist["to_date"] == change].iloc[0]
+    after = hist.loc[hist["from_date"] == change].iloc[0]
     assert generator.PRICE_CHANGE.isoformat() == "2025-02-08"
     assert generator.PRICE_BEFORE == pytest.approx((3 * before["input"] + before["output"]) / 4)
     assert generator.PRICE_AFTER == pytest.approx((3 * after["input"] + after["output"]) / 4)

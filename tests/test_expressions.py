@@ -1,4 +1,4 @@
-"""Safety of user expressions: nothing in a user string is ever executed (DESIGN, Conventions)."""
+"""Safety of user expressions: nothing in a user string is ever executed."""
 
 from __future__ import annotations
 

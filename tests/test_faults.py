@@ -33,6 +33,12 @@ from intelcap.production.core import ProductionFunction, from_expression
 
 EXAMPLE = bundled_data_dir() / "example"
 TABLES = (EXAMPLE / "tables.csv").read_bytes()
+
+
+def _line_of(text: bytes) -> int:
+    """File line number (header = 1) of the first occurrence of ``text`` in the example table."""
+    return TABLES[:TABLES.index(text)].count(b"\n") + 1
+
 CONFIG = """
 [input]
 tables = "tables.csv"
@@ -266,7 +272,7 @@ BAD_FILES = {
     "tables header only": ({"tables.csv": _LINES[0] + "\n"}, "empty"),
     "tables wrong header": ({"tables.csv": b"a,b,c\n1,2,3\n"}, "missing ['period'"),
     "tables text value": ({"tables.csv": TABLES.replace(b"3000.0", b"abc", 1)},
-                          "non-numeric value 'abc' at line 4"),
+                          f"non-numeric value 'abc' at line {_line_of(b'3000.0')}"),
     "tables short row": ({"tables.csv": "\n".join([*_LINES[:5], "2024,S1", *_LINES[6:]])},
                          "line 6"),
     "xlsx corrupt": ({"config.toml": config().replace("tables.csv", "t.xlsx"),

@@ -1,6 +1,6 @@
 """MRW (1992) Tables I and II through :class:`SolowRegression`.
 
-Reference chain: data ``../shared/reference/mrw1992/mrw.csv`` (the MRW appendix, 121 countries);
+Reference chain: data ``intelcap.datasets.mrw1992`` (the MRW appendix, 121 countries);
 published numbers typed from Mankiw, Romer and Weil (1992), QJE 107(2), Table I "Estimation of
 the textbook Solow model" (p. 414) and Table II "Estimation of the augmented Solow model"
 (p. 420); dependent variable log GDP per working-age person in 1985, g + delta = 0.05, samples
@@ -119,8 +119,10 @@ GAP_REASON = ("MRW appendix prints I/GDP, n and SCHOOL to one decimal; MRW estim
 
 
 @pytest.fixture(scope="module")
-def mrw(reference_dir) -> pd.DataFrame:
-    return pd.read_csv(reference_dir / "mrw1992" / "mrw.csv")
+def mrw() -> pd.DataFrame:
+    from intelcap.datasets import mrw1992
+
+    return mrw1992.load()
 
 
 def _fit(mrw: pd.DataFrame, table: str, sample: str, restricted: bool) -> SolowResults:

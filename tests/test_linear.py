@@ -2,7 +2,7 @@
 
 References
 ----------
-- NIST Statistical Reference Datasets, linear regression (../shared/reference/nist_strd/linear;
+- NIST Statistical Reference Datasets, linear regression (``intelcap.datasets.nist_strd``;
   certified values, computed by NIST with 500-digit arithmetic, typed below from
   nist_strd/linear/CERTIFIED.md). Acceptance: coefficients, certified SDs, residual SD and R^2
   to at least 9 significant digits (rtol 1e-9); Filip to at least 7 (rtol 1e-7).
@@ -14,12 +14,11 @@ References
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from intelcap.datasets import nist_strd
 from intelcap.estimation.linear import OLS, cobb_douglas, fit_panel, translog
 from intelcap.exceptions import DataError, IntelcapError, MissingDataError, SpecificationError
 
@@ -67,16 +66,8 @@ RSS = {"Norris": 26.6173985294224, "Pontius": 0.155761768796992e-05,
        "Filip": 0.795851382172941e-03, "Longley": 836424.055505915}
 
 
-@pytest.fixture(scope="module")
-def linear_dir(reference_dir: Path) -> Path:
-    path = reference_dir / "nist_strd" / "linear"
-    if not path.is_dir():
-        pytest.skip("nist_strd/linear not found")
-    return path
-
-
-def _nist_fit(linear_dir: Path, name: str):
-    data = pd.read_csv(linear_dir / f"{name}.csv")
+def _nist_fit(name: str):
+    data = nist_strd.load(name, kind="linear").data
     kind = CERTIFIED[name][0]
     if kind == "longley":
         return OLS.from_formula("y ~ x1 + x2 + x3 + x4 + x5 + x6", data).fit()
@@ -88,14 +79,14 @@ def _nist_fit(linear_dir: Path, name: str):
 
 @pytest.mark.reference
 @pytest.mark.parametrize("name", sorted(CERTIFIED))
-def test_nist_linear(linear_dir: Path, name: str) -> None:
+def test_nist_linear(name: str) -> None:
     """NIST StRD linear: coefficients, SDs, residual SD, R^2 (and RSS where listed).
 
     Tolerance rtol 1e-9 (9 significant digits), Filip rtol 1e-7. Exact fits (Wampler1, 2):
     certified SDs and residual SD are zero; ours must be zero to rounding (below 1e-9 of the
     coefficient scale).
     """
-    res = _nist_fit(linear_dir, name)
+    res = _nist_fit(name)
     _, coef, sd, resid_sd, r2 = CERTIFIED[name]
     rtol = 1e-7 if name == "Filip" else 1e-9
     np.testing.assert_allclose(res.params.to_numpy(), coef, rtol=rtol, atol=0)
@@ -111,9 +102,19 @@ def test_nist_linear(linear_dir: Path, name: str) -> None:
         np.testing.assert_allclose(res.ssr, RSS[name], rtol=rtol)
 
 
-def test_filip_defeats_normal_equations_not_intelcap(linear_dir: Path) -> None:
+@pytest.mark.parametrize("name", sorted(CERTIFIED))
+def test_bundled_certified_values_are_the_typed_ones(name: str) -> None:
+    """``nist_strd.load(name, kind="linear")`` carries the certified values typed above."""
+    p = nist_strd.load(name, kind="linear")
+    _, coef, sd, resid_sd, r2 = CERTIFIED[name]
+    np.testing.assert_allclose(p.certified["value"], coef, rtol=1e-15)
+    np.testing.assert_allclose(p.certified["std_dev"], sd, rtol=1e-15)
+    assert (p.resid_sd, p.r_squared) == (resid_sd, r2)
+
+
+def test_filip_defeats_normal_equations_not_intelcap() -> None:
     """Filip: the normal equations in double precision lose every digit; intelcap does not."""
-    data = pd.read_csv(linear_dir / "Filip.csv")
+    data = nist_strd.load("Filip", kind="linear").data
     x = np.vander(data["x"].to_numpy(), 11, increasing=True)
     y = data["y"].to_numpy()
     with np.errstate(all="ignore"):
@@ -169,9 +170,9 @@ def test_ols_bad_input() -> None:
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def munnell() -> pd.DataFrame:
-    from linearmodels.datasets import munnell as mun
+    from intelcap.datasets import munnell as mun
 
-    return mun.load().set_index(["ST_ABB", "YR"])
+    return mun.load()
 
 
 #: Baltagi (2005), table 3.1: coefficient (standard error), printed to three decimals.
@@ -292,3 +293,34 @@ def test_cobb_douglas_iv_equals_direct_2sls(munnell: pd.DataFrame) -> None:
                                rtol=1e-10)
     with pytest.raises(SpecificationError, match="instruments"):
         cobb_douglas(munnell, "GSP", ["PC", "EMP"], estimator="iv", endog=["EMP"])
+
+
+_COV_CASES = [
+    ("pooled", "unadjusted", {}),
+    ("pooled", "robust", {}),
+    ("pooled", "clustered", {"cluster_entity": True}),
+    ("within", "unadjusted", {}),
+    ("within", "robust", {}),
+    ("within", "clustered", {"cluster_entity": True}),
+    ("within", "clustered", {"cluster_entity": True, "cluster_time": True}),
+    ("within", "kernel", {}),
+    ("between", "robust", {}),
+    ("random", "clustered", {"cluster_entity": True}),
+]
+
+
+@pytest.mark.parametrize("debiased", [True, False])
+@pytest.mark.parametrize(("estimator", "cov_type", "options"), _COV_CASES)
+def test_wrapper_matches_linearmodels_for_every_covariance(
+        munnell: pd.DataFrame, estimator: str, cov_type: str, options: dict,
+        debiased: bool) -> None:
+    """Every covariance option: intelcap's wrapper reports what the wrapped linearmodels result
+    reports (standard errors, p-values and confidence intervals), with and without
+    ``debiased`` (a ``getattr(lm, "debiased")`` lookup once silently turned False into True)."""
+    logs = np.log(munnell[["GSP", "P_CAP", "PC", "EMP"]])
+    res = fit_panel("GSP ~ 1 + P_CAP + PC + EMP", logs, estimator, cov_type=cov_type,
+                    debiased=debiased, **options)
+    lm = res.lm_result
+    np.testing.assert_allclose(res.std_errors, lm.std_errors, rtol=1e-12)
+    np.testing.assert_allclose(res.pvalues, lm.pvalues, rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(res.conf_int(), lm.conf_int(), rtol=1e-10)

@@ -1,7 +1,7 @@
 """NIST StRD nonlinear regression: intelcap's NLS against NIST's certified values.
 
 Reference: NIST Statistical Reference Datasets, nonlinear regression
-(../shared/reference/nist_strd/nonlinear, NIST's original .dat files). Each file's header gives
+(``intelcap.datasets.nist_strd``: NIST's original .dat files, bundled). Each file's header gives
 the model, two official starting points, the certified parameters with their standard deviations
 and the certified residual sum of squares; certified values were computed by NIST in 128-bit
 arithmetic. The model formulas are typed below, one per problem, from those headers.
@@ -15,15 +15,14 @@ reported as converged must always equal the certified solution.
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from intelcap.datasets import nist_strd
 from intelcap.estimation.nls import nls
 from intelcap.exceptions import ConvergenceWarning
 
@@ -74,39 +73,11 @@ class NistProblem:
     rss: float
 
 
-_PARAM = re.compile(r"^\s*(b\d+)\s*=\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$")
-
-
-def parse_nist(path: Path) -> NistProblem:
-    """Read a NIST StRD nonlinear .dat file: starts, certified values and the data block."""
-    lines = path.read_text().splitlines()
-    starts1, starts2, cert, sd = {}, {}, {}, {}
-    rss = None
-    data_start = None
-    for i, line in enumerate(lines):
-        m = _PARAM.match(line)
-        if m:
-            b = m.group(1)
-            starts1[b], starts2[b] = float(m.group(2)), float(m.group(3))
-            cert[b], sd[b] = float(m.group(4)), float(m.group(5))
-        elif line.startswith("Residual Sum of Squares:"):
-            rss = float(line.split(":")[1])
-        elif line.startswith("Data:") and ("y" in line and "x" in line):
-            data_start = i
-    assert rss is not None and data_start is not None and cert
-    cols = lines[data_start].split(":")[1].split()
-    rows = [list(map(float, ln.split())) for ln in lines[data_start + 1:] if ln.strip()]
-    data = pd.DataFrame(rows, columns=cols)
-    return NistProblem(path.stem, data, (starts1, starts2), pd.Series(cert),
-                       pd.Series(sd), rss)
-
-
-@pytest.fixture(scope="module")
-def nist_dir(reference_dir: Path) -> Path:
-    path = reference_dir / "nist_strd" / "nonlinear"
-    if not path.is_dir():
-        pytest.skip("nist_strd/nonlinear not found")
-    return path
+def load_nist(name: str) -> NistProblem:
+    """One NIST StRD nonlinear problem from the bundled loader (NIST's original .dat file)."""
+    p = nist_strd.load(name, kind="nonlinear")
+    return NistProblem(name, p.data, (p.starts["start1"].to_dict(), p.starts["start2"].to_dict()),
+                       p.certified["value"], p.certified["std_dev"], p.rss)
 
 
 def _fit(problem: NistProblem, start: int):
@@ -144,9 +115,9 @@ def _rss_params(names=None):
 
 @pytest.mark.parametrize("start", [1, 2])
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_nist_parameters(nist_dir: Path, name: str, start: int) -> None:
+def test_nist_parameters(name: str, start: int) -> None:
     """Certified parameters to 6 significant digits (rtol 1e-6) from NIST start 1 and start 2."""
-    problem = parse_nist(nist_dir / f"{name}.dat")
+    problem = load_nist(name)
     res, warned = _fit(problem, start)
     assert res.converged, res.convergence_reason
     assert not warned
@@ -156,9 +127,9 @@ def test_nist_parameters(nist_dir: Path, name: str, start: int) -> None:
 
 @pytest.mark.parametrize("start", [1, 2])
 @pytest.mark.parametrize("name", _rss_params())
-def test_nist_rss_and_sd(nist_dir: Path, name: str, start: int) -> None:
+def test_nist_rss_and_sd(name: str, start: int) -> None:
     """Certified residual sum of squares and parameter SDs to 6 significant digits."""
-    problem = parse_nist(nist_dir / f"{name}.dat")
+    problem = load_nist(name)
     res, _ = _fit(problem, start)
     np.testing.assert_allclose(res.ssr, problem.rss, rtol=RTOL)
     np.testing.assert_allclose(res.std_errors[problem.certified_sd.index].to_numpy(),
@@ -193,7 +164,7 @@ WEAK_CONFIGS = {
 
 
 @pytest.mark.parametrize("config", sorted(WEAK_CONFIGS))
-def test_nist_converged_flag_never_lies(nist_dir: Path, config: str) -> None:
+def test_nist_converged_flag_never_lies(config: str) -> None:
     """Over all 27 problems x 2 starts with weakened settings: converged => certified optimum.
 
     A fit that does not reach NIST's certified parameters (6 digits, modulo the exact symmetries
@@ -207,7 +178,7 @@ def test_nist_converged_flag_never_lies(nist_dir: Path, config: str) -> None:
     """
     lies, n_conv, n_fail, n_local = [], 0, 0, 0
     for name in sorted(MODELS):
-        problem = parse_nist(nist_dir / f"{name}.dat")
+        problem = load_nist(name)
         cert = _canonical(name, problem.certified)
         for start in (1, 2):
             with warnings.catch_warnings(record=True) as caught:

@@ -10,7 +10,6 @@ constructed models where the right answer is known not to be reached.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -94,18 +93,18 @@ def test_negative_base_is_not_rewritten(rng: np.random.Generator) -> None:
     assert abs(res.params["a"] - 1.5) < 0.05
 
 
-def _boxbod(reference_dir: Path) -> tuple[pd.DataFrame, dict[str, float]]:
-    from test_nist import parse_nist
+def _boxbod() -> tuple[pd.DataFrame, dict[str, float]]:
+    from intelcap.datasets import nist_strd
 
-    problem = parse_nist(reference_dir / "nist_strd" / "nonlinear" / "BoxBOD.dat")
-    return problem.data, problem.starts[0]
+    problem = nist_strd.load("BoxBOD", kind="nonlinear")
+    return problem.data, problem.starts["start1"].to_dict()
 
 
-def test_plateau_is_not_convergence(reference_dir: Path) -> None:
+def test_plateau_is_not_convergence() -> None:
     """NIST BoxBOD from start 1 with MINPACK alone stops (ftol test satisfied) on a plateau far
     from the certified optimum (b1 = 213.81, b2 = 0.5472): converged is False, a warning says why
     (the first-order condition fails), and the default settings do reach the optimum."""
-    data, start = _boxbod(reference_dir)
+    data, start = _boxbod()
     with pytest.warns(ConvergenceWarning, match="first-order"):
         bad = nls("y ~ b1*(1 - exp(-b2*x))", data, start, method="lm", restarts=0, polish=False,
                   gauss_newton=0)
@@ -119,8 +118,8 @@ def test_plateau_is_not_convergence(reference_dir: Path) -> None:
                                rtol=1e-6)
 
 
-def test_evaluation_limit_is_not_convergence(reference_dir: Path) -> None:
-    data, start = _boxbod(reference_dir)
+def test_evaluation_limit_is_not_convergence() -> None:
+    data, start = _boxbod()
     with pytest.warns(ConvergenceWarning, match="max_nfev"):
         res = nls("y ~ b1*(1 - exp(-b2*x))", data, start, max_nfev=3, restarts=0,
                   polish=False)
@@ -155,7 +154,8 @@ def test_parameter_without_effect_is_not_convergence(rng: np.random.Generator) -
 
 def test_bad_input(linear_data: pd.DataFrame) -> None:
     start = {"a": 0.0, "b": 0.0}
-    with pytest.raises(ExpressionError, match="unknown name 'q'"):
+    # a name that is neither a column nor a key of start: reported as a missing start value
+    with pytest.raises(ParameterError, match="start value of 'q' is missing"):
         nls("y ~ a + b*q", linear_data, start)
     with pytest.raises(ExpressionError):
         nls("y ~ a + b.__class__", linear_data, start)

@@ -1,4 +1,4 @@
-"""Notebooks are documentation that runs (STYLE.md 14): every notebook in notebooks/ executes."""
+"""Notebooks are documentation that runs: every notebook in notebooks/ executes."""
 
 from __future__ import annotations
 

@@ -1,12 +1,14 @@
 """PanelThreshold (Hansen 1999) against Hansen's own program output, Stata xthreg and oracles.
 
 References reproduced
-- ``../shared/reference/hansen1999/hansen_gauss_thresh_output.txt``: the output ``thresh.out``
-  of Hansen's GAUSS program THRESH_P.PRG on ``invest.dat`` (565 firms, 1973-1987; dependent
+- ``thresh.out``, the output of Hansen's GAUSS program THRESH_P.PRG on ``invest.dat``
+  (``intelcap.datasets.hansen1999.load("invest")``; the numbers of thresh.out are typed below;
+  565 firms, 1973-1987; dependent
   ``inva``; regime-independent Q_{t-1}, Q_{t-1}^2, Q_{t-1}^3, D_{t-1}, Q_{t-1} D_{t-1};
   regime-dependent CF_{t-1}; threshold D_{t-1}; 14 years after the lag, the last demeaned year
   dropped: 7345 observations). Numbers are printed with 8 significant digits: rel 1e-6.
-- Wang (2015, Stata Journal 15(1), pp. 130-131), xthreg on ``hansen1999.dta``: threshold 0.0154,
+- Wang (2015, Stata Journal 15(1), pp. 130-131), xthreg on ``hansen1999.dta``
+  (``intelcap.datasets.hansen1999.load("xthreg")``): threshold 0.0154,
   RSS 17.7818, F 35.20 (printed to 4 decimals / 2 decimals).
 """
 
@@ -19,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
+from intelcap.datasets import hansen1999
 from intelcap.estimation.panel_threshold import (
     PanelBootstrap,
     PanelThreshold,
@@ -67,14 +70,9 @@ COEF_TRIPLE = [
 
 
 @pytest.fixture(scope="module")
-def invest(reference_dir) -> pd.DataFrame:
+def invest() -> pd.DataFrame:
     """invest.dat with Hansen's lags (THRESH_P.PRG: y = i_t; x, cf, thresh at t-1)."""
-    raw = np.loadtxt(reference_dir / "hansen1999" / "invest.dat")
-    n, t = 565, 15
-    df = pd.DataFrame(raw, columns=["inva", "vala", "cfa", "debta"])
-    df.index = pd.MultiIndex.from_arrays(
-        [np.repeat(np.arange(1, n + 1), t), np.tile(np.arange(1973, 1988), n)],
-        names=["firm", "year"])
+    df = hansen1999.load("invest")
     g = df.groupby(level="firm")
     d = pd.DataFrame({"i": df["inva"], "q1": g["vala"].shift(1), "c1": g["cfa"].shift(1),
                       "d1": g["debta"].shift(1)}).dropna()
@@ -228,9 +226,8 @@ def test_summary_and_plot(fits):
 # Stata xthreg (Wang 2015), "xthreg" convention
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def xthreg_data(reference_dir) -> pd.DataFrame:
-    d = pd.read_csv(reference_dir / "hansen1999" / "hansen1999.csv")
-    return d.set_index(["id", "year"])
+def xthreg_data() -> pd.DataFrame:
+    return hansen1999.load("xthreg")
 
 
 @pytest.fixture(scope="module")
@@ -377,7 +374,7 @@ _INVARIANCE_BASE = PanelThreshold(
 @settings(max_examples=25, deadline=None)
 @given(a=st.floats(0.01, 100.0), b=st.floats(-10.0, 10.0), c=st.floats(0.01, 100.0))
 def test_threshold_invariant_to_affine_rescaling(a, b, c):
-    """STYLE 13 property: q -> a q + b (a > 0) moves the threshold to a g + b, y -> c y leaves
+    """Property: q -> a q + b (a > 0) moves the threshold to a g + b, y -> c y leaves
     it; F is unchanged and the split of the sample is the same."""
     df = _INVARIANCE_PANEL
     res = PanelThreshold(c * df["y"], df[["x"]], a * df["q"] + b, regime_exog=df[["r0"]]).fit(

@@ -223,11 +223,11 @@ class TestInitialStock:
 
 class TestCapitalServices:
     def test_user_cost_geometric(self):
-        """u = p (r + delta - pi), volume = K_{t-1} + I_t / 2 (half-year convention)."""
+        """Continuous form u = p (r + delta - pi), volume = K_{t-1} + I_t / 2 (half-year)."""
         years = pd.RangeIndex(2000, 2006)
         p = pd.Series(1.02 ** np.arange(6), index=years)
         res = pim(pd.Series(100.0, index=years), rate=0.33, deflator=p)
-        cs = res.capital_services(0.04)
+        cs = res.capital_services(0.04, formula="continuous")
         pi = np.r_[0.02, np.full(5, 0.02)]
         assert_allclose(cs.user_cost, p * (0.04 + 0.33 - pi), rtol=1e-10)
         net = res.net.to_numpy()
@@ -334,7 +334,7 @@ class TestMoreBadInput:
 
 
 def test_numpy_in_numpy_out():
-    """DESIGN: numpy arrays are accepted too and give numpy back."""
+    """Numpy arrays are accepted too and give numpy back."""
     x = np.linspace(1.0, 5.0, 6)
     res = pim(x, rate=0.33)
     assert isinstance(res.net, np.ndarray) and res.net.shape == (6,)

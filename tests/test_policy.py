@@ -85,7 +85,7 @@ def test_unknown_config_keys_are_named():
 
 def test_config_round_trip_and_deflator_file(tmp_path):
     (tmp_path / "defl.csv").write_text("period,value\n2024,1.0\n2025,0.9\n")
-    cfg = {"route": "own_account", "products": ["AI_API"], "asset": "AI_IC",
+    cfg = {"route": "own_account", "products": ["AI_API"], "asset": "AN1173AI",
            "sectors": ["S11", "S13"], "share": 0.5,
            "shares": [{"sector": "S13", "period": 2025, "share": 0.1}],
            "profile": "geometric", "rate": 0.33, "timing": "mid", "uses": ["models", "code"],

@@ -1,7 +1,7 @@
 """Fitting intelcap.production forms by NLS: CES (Kmenta start), IC forms, recovery, bad input.
 
 References: Kmenta (1967) for the CES start device; recovery of known parameters from simulated
-economies (STYLE.md 12: "recovery of known parameters from simulated data"); the NLS result is
+economies; the NLS result is
 cross-checked against the same model typed as an expression string for :func:`nls`.
 """
 

@@ -1,4 +1,4 @@
-"""Analytic oracles for the production forms (issue 2 acceptance; STYLE 12).
+"""Analytic oracles for the production forms (issue 2 acceptance).
 
 - CES elasticity of substitution 1/(1 - rho) (Arrow, Chenery, Minhas and Solow 1961), for the
   Hicks, Allen and Morishima definitions (Blackorby and Russell 1989: all equal 1/(1-rho) for CES).
@@ -355,7 +355,7 @@ def test_plain_sympy_lambdify_of_expr_works():
 
 
 def test_ic_forms_equal_their_design_formulas(rng):
-    """DESIGN.md section 1, the three canonical forms, evaluated by hand in each regime."""
+    """The three canonical IC forms (production.intelligent), by hand in each regime."""
     n = 25
     K, L, Z = rng.uniform(0.5, 4.0, n), rng.uniform(0.5, 4.0, n), rng.uniform(0.5, 4.0, n)
     q = rng.uniform(0.05, 0.95, n)

@@ -104,20 +104,22 @@ class TestConversion:
 
 class TestBEARates:
     """BEA geometric rates as declining balance / service life (BEA table of rates and lives,
-    via ../shared/reference/bea_depreciation_rates): 1.65/3 = 0.55, 1.65/5 = 0.33."""
+    via ``intelcap.datasets.bea_depreciation``): 1.65/3 = 0.55, 1.65/5 = 0.33."""
 
-    def test_software_service_lives(self, reference_dir):
-        lives = pd.read_csv(reference_dir / "bea_depreciation_rates" /
-                            "bea_software_service_lives.csv")
+    def test_software_service_lives(self):
+        from intelcap.datasets import bea_depreciation
+
+        lives = bea_depreciation.load("software_lives")
         assert len(lives) == 3
         for row in lives.itertuples():
             prof = get_profile("geometric", service_life=row.service_life_years,
                                declining_balance=row.declining_balance_rate)
             assert_allclose(prof.delta, row.rate_of_depreciation, atol=5e-5)
 
-    def test_economic_rates_table(self, reference_dir):
-        rates = pd.read_csv(reference_dir / "bea_depreciation_rates" /
-                            "bea_economic_depreciation_rates.csv").set_index("Code")
+    def test_economic_rates_table(self):
+        from intelcap.datasets import bea_depreciation
+
+        rates = bea_depreciation.load("rates")
         col = "Economic Depreciation Rate"
         # software: prepackaged 3 years, custom and own-account 5 years, declining balance 1.65
         for code, life in (("ENS1", 3), ("ENS2", 5), ("ENS3", 5)):

@@ -1,4 +1,4 @@
-"""The results base class and summaries (STYLE.md 2-4)."""
+"""The results base class and summaries."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Smooth transition regression: LSTR and the panel PSTR.
 
-Reference chain for the PSTR: data ``../shared/reference/pstr/Hansen99_pstr.csv`` (Hansen's
+Reference chain for the PSTR: data ``intelcap.datasets.pstr`` (not bundled: Hansen's
 investment panel as shipped with the R package PSTR, 560 firms x 14 years); reference numbers
 from the README of the R package PSTR (GitHub ``yukai-yang/PSTR``, README.md of versions 1.1.0
 and 1.2.4, identical there), output of
@@ -51,8 +51,13 @@ NONLIN = ["vala", "debta", "cfa", "sales"]
 
 
 @pytest.fixture(scope="module")
-def hansen99(reference_dir) -> pd.DataFrame:
-    return pd.read_csv(reference_dir / "pstr" / "Hansen99_pstr.csv").set_index(["cusip", "year"])
+def hansen99() -> pd.DataFrame:
+    from intelcap.datasets import DatasetNotAvailable, pstr
+
+    try:
+        return pstr.load()
+    except DatasetNotAvailable as exc:  # GPL-packaged data: intelcap does not ship it
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")

@@ -56,8 +56,10 @@ def _check_printed(res1, printed: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def growth(reference_dir) -> pd.DataFrame:
-    return pd.read_csv(reference_dir / "hansen2000" / "dur_john_sample96.csv")
+def growth() -> pd.DataFrame:
+    from intelcap.datasets import hansen2000
+
+    return hansen2000.load().reset_index()  # country_no as a column, rows numbered 0..95
 
 
 @pytest.fixture(scope="module")

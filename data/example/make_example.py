@@ -121,7 +121,7 @@ def build() -> pd.DataFrame:
             add(year, sector, ind, "OTHER", "P2", p2_other)
             if p1 is None:  # non-market: output = sum of costs, operating surplus = CFC
                 out = p2_api + p2_other + d1 + d29 + cfc
-                add(year, sector, ind, "_T", "P1", out)
+                add(year, sector, ind, ind, "P1", out)     # its own non-market service
                 b2 = cfc
             else:
                 out = round(p1 * g, 6)
@@ -129,7 +129,7 @@ def build() -> pd.DataFrame:
                     add(year, sector, ind, "AI_API", "P1", round(api_domestic_output, 6))
                     add(year, sector, ind, "OTHER", "P1", round(out - api_domestic_output, 6))
                 else:
-                    add(year, sector, ind, "_T", "P1", out)
+                    add(year, sector, ind, "OTHER", "P1", out)
                 b2 = out - p2_api - p2_other - d1 - d29
             add(year, sector, ind, "_T", "D1", d1)
             add(year, sector, ind, "_T", "D29X39", d29)
@@ -138,10 +138,10 @@ def build() -> pd.DataFrame:
             gdp += out - p2_api - p2_other
             if sector in ("S13", "S15"):
                 add(year, sector, "_T", ind, "P3", out)   # own non-market output consumed
-        add(year, "S1", "_T", "_T", "D21X31", TAXES_ON_PRODUCTS * g)
+        add(year, "S1", "_T", "OTHER", "D21X31", TAXES_ON_PRODUCTS * g)
         for sector, v in GFCF.items():
-            add(year, sector, "_T", "_T", "P51G", v * g)
-        add(year, "S11", "_T", "_T", "P52", INVENTORIES * g)
+            add(year, sector, "_T", "OTHER", "P51G", v * g)
+        add(year, "S11", "_T", "OTHER", "P52", INVENTORIES * g)
         add(year, "S1", "_T", "AI_API", "P6", EXPORT_API_SHARE * api)
         add(year, "S1", "_T", "OTHER", "P6", EXPORTS_OTHER * g)
         add(year, "S1", "_T", "AI_API", "P7", api_imports)

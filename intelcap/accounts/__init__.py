@@ -6,6 +6,8 @@
 - :mod:`~intelcap.accounts.gdp`: GDP by the production, expenditure and income approaches.
 - :mod:`~intelcap.accounts.pim`, :mod:`~intelcap.accounts.profiles`,
   :mod:`~intelcap.accounts.retirement`: the perpetual inventory engine.
+- :mod:`~intelcap.accounts.supply_use`: product balances; :mod:`~intelcap.accounts.volumes`:
+  chain-linked volumes.
 - :mod:`~intelcap.accounts.policy`, :mod:`~intelcap.accounts.capitalize`,
   :mod:`~intelcap.accounts.ledger`: capitalization with an audit ledger.
 
@@ -30,6 +32,11 @@ from intelcap.accounts.profiles import (
     price_to_efficiency,
 )
 from intelcap.accounts.retirement import RETIREMENTS, get_retirement
+from intelcap.accounts.supply_use import (
+    check_balance_preserved,
+    check_product_balance,
+    product_balance,
+)
 from intelcap.accounts.tables import (
     COLUMNS,
     KEY,
@@ -42,6 +49,7 @@ from intelcap.accounts.tables import (
     to_wide,
     validate_table,
 )
+from intelcap.accounts.volumes import chain_link
 
 __all__ = [
     "COLUMNS",
@@ -81,4 +89,8 @@ __all__ = [
     "to_wide",
     "validate_table",
     "write_table",
+    "chain_link",
+    "check_balance_preserved",
+    "check_product_balance",
+    "product_balance",
 ]

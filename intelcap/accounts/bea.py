@@ -55,7 +55,8 @@ are not stored: with ``check_totals=True`` each is compared with the sum of its 
 larger than BEA's rounding (half a unit per summed cell, plus one) raises, naming the cell.
 
 Reference: U.S. Bureau of Economic Analysis, *Concepts and Methods of the U.S. Input-Output
-Accounts* (2009, updated 2020), chapters 2-4; ``../shared/reference/bea_use_tables/README.md``.
+Accounts* (2009, updated 2020), chapters 2-4; the tables' provenance is
+``intelcap.datasets.bea_supply_use.DESCR``.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ from intelcap.exceptions import DataError, IntelcapValueError, MissingDataError
 __all__ = [
     "BEA_FINAL_DEMAND",
     "BEA_GENERAL_GOVERNMENT",
+    "BEA_NPISH_INDUSTRIES",
     "bea_sector",
     "read_supply_use",
 ]
@@ -82,6 +84,13 @@ __all__ = [
 BEA_GENERAL_GOVERNMENT: frozenset[str] = frozenset({
     "GFGD", "GFGN", "GSLG", "S00500", "S00600", "GSLGE", "GSLGH", "GSLGO",
 })
+
+#: Summary industries in which non-profit institutions serving households (NPISH, S15) produce
+#: a material part of output (educational services; health care and social assistance; arts,
+#: entertainment and recreation; other services incl. religious, grantmaking, civic and
+#: professional organizations). BEA's supply-use tables do not separate NPISH: give their
+#: shares of each industry's output with ``read_supply_use(..., npish={code: share})``.
+BEA_NPISH_INDUSTRIES: tuple[str, ...] = ("61", "621", "622", "623", "624", "711AS", "81")
 
 #: Final-use columns (summary code, detail code = summary code padded with "00") ->
 #: (sector, transaction, sign).
@@ -174,7 +183,8 @@ def _rounding_check(published: pd.Series, computed: pd.Series, n_terms: int | np
 # --------------------------------------------------------------------------------------------
 # locating files
 # --------------------------------------------------------------------------------------------
-_FILE_RE = re.compile(r"BEA_(Summary|Detail)_Use_SUT_(\d{4})_17sch\.csv$", re.IGNORECASE)
+_FILE_RE = re.compile(r"BEA_(Summary|Detail)_Use_SUT_(\d{4})_17sch\.csv(\.gz)?$",
+                      re.IGNORECASE)
 
 
 def _locate(path: Path, year: int | None, level: str | None, supply: str | os.PathLike | None
@@ -187,6 +197,8 @@ def _locate(path: Path, year: int | None, level: str | None, supply: str | os.Pa
                                      f"(Use tables found for years {years})")
         lvl = (level or "summary").capitalize()
         use = path / f"BEA_{lvl}_Use_SUT_{year}_17sch.csv"
+        if not use.is_file() and use.with_name(use.name + ".gz").is_file():
+            use = use.with_name(use.name + ".gz")  # gzip-compressed copy (as bundled)
         if not use.is_file():
             found = sorted(p.name for p in path.iterdir() if _FILE_RE.search(p.name))
             raise DataError(f"no {lvl.lower()} Use table for {year} in {path.name!r}: expected "
@@ -223,6 +235,7 @@ def read_supply_use(
     supply: str | os.PathLike[str] | None = None,
     check_totals: bool = True,
     keep_zeros: bool = False,
+    npish: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Read a BEA Use table (and its Supply table) as a long national-accounts table.
 
@@ -230,7 +243,8 @@ def read_supply_use(
     ----------
     path_or_folder : str or path-like
         A Use table file (``BEA_Summary_Use_SUT_2022_17sch.csv``) or the folder holding the
-        ``BEA_{Summary,Detail}_{Use_SUT,Supply}_{year}_17sch.csv`` files.
+        ``BEA_{Summary,Detail}_{Use_SUT,Supply}_{year}_17sch.csv`` files (or their ``.csv.gz``
+        copies; :func:`intelcap.datasets.bea_supply_use.path` is the bundled folder).
     year : int, optional
         Reference year; required for a folder, read from the file name otherwise.
     layout : {"bea"}
@@ -244,6 +258,12 @@ def read_supply_use(
         Compare BEA's published totals with the sums of their cells (see the module docstring).
     keep_zeros : bool
         Keep cells that are exactly zero (by default a missing row means zero).
+    npish : mapping of industry code to share, optional
+        Share of each industry's production by NPISH (sector S15, non-market producers whose
+        output is valued at the sum of costs). Its production-account rows (P1, P2, D1,
+        D29X39, B2A3G) are split pro rata between S11 and S15. BEA's tables do not separate
+        NPISH (see :data:`BEA_NPISH_INDUSTRIES` and BEA's NIPA tables 2.9 for shares); by
+        default every non-government industry is recorded as a market producer (S11).
 
     Returns
     -------
@@ -259,10 +279,10 @@ def read_supply_use(
 
     Examples
     --------
-    >>> from intelcap.datasets import reference_path
+    >>> from intelcap.datasets import bea_supply_use
     >>> from intelcap.accounts.gdp import check_identity
-    >>> t = read_supply_use(reference_path("bea_use_tables"), year=2022)  # doctest: +SKIP
-    >>> check_identity(t, tol=10).loc[2022, "production"]  # doctest: +SKIP
+    >>> t = read_supply_use(bea_supply_use.path(), year=2022)  # the bundled BEA tables
+    >>> float(check_identity(t, tol=10).loc[2022, "production"])
     26006889.0
     """
     if layout != "bea":
@@ -375,6 +395,8 @@ def read_supply_use(
         source.append(sup_path.name)
 
     table = pd.concat(frames, ignore_index=True)
+    if npish:
+        table = _split_npish(table, npish, industries, what)
     table.insert(0, "period", int(year))
     table["unit"] = "USD_MN"
     table["price_basis"] = "current"
@@ -382,6 +404,33 @@ def read_supply_use(
     out.attrs["source"] = ("U.S. Bureau of Economic Analysis, supply-use tables (2017 schema), "
                            f"{'detail' if detail else 'summary'} {year}: " + ", ".join(source))
     return out
+
+
+def _split_npish(table: pd.DataFrame, npish: Mapping[str, float], industries: list[str],
+                 what: str) -> pd.DataFrame:
+    if not isinstance(npish, Mapping):
+        raise IntelcapValueError(f"npish must be a mapping industry -> share, got "
+                                 f"{type(npish).__name__}")
+    for code, share in npish.items():
+        if code not in industries:
+            raise DataError(f"{what}: npish names industry {code!r}, not an industry of the "
+                            "table")
+        if code in BEA_GENERAL_GOVERNMENT:
+            raise DataError(f"{what}: npish names {code!r}, a general government industry")
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not (
+                0.0 <= float(share) <= 1.0):
+            raise IntelcapValueError(f"npish[{code!r}] = {share!r} must be a share in [0, 1]")
+    shares = table["industry"].map(dict(npish)).astype(float)
+    m = (shares.notna() & (table["sector"] == "S11")
+         & table["transaction"].isin(["P1", "P2", "D1", "D29X39", "B2A3G"])).to_numpy()
+    s15 = table.loc[m].copy()
+    s15["sector"] = "S15"
+    s15["value"] = s15["value"].to_numpy() * shares.to_numpy()[m]
+    out = table.copy()
+    out.loc[m, "value"] = table.loc[m, "value"].to_numpy() * (1.0 - shares.to_numpy()[m])
+    split = np.concatenate([m, np.ones(len(s15), dtype=bool)])
+    out = pd.concat([out, s15], ignore_index=True)
+    return out.loc[~split | (out["value"] != 0).to_numpy()].reset_index(drop=True)
 
 
 def _imports_from_supply(path: Path, commodities: list[str], check_totals: bool,

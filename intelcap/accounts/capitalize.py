@@ -5,7 +5,7 @@ API spending to capitalize (read from the table's intermediate consumption of th
 products, or given separately) and a :class:`~intelcap.accounts.policy.CapitalizationPolicy`,
 and returns an :class:`Adjustment`: the revised tables, the capital tables of the new asset
 ("intelligent capital", product ``policy.asset``), and an audit ledger with one row per changed
-cell. The rules are those of DESIGN.md section 3.
+cell. The recording rules are these.
 
 Let :math:`R_{tsi}` be the amount capitalized in period :math:`t` by producer cell
 :math:`(s, i)` (sector, industry) and :math:`C_{tsi}` the consumption of fixed capital of the
@@ -74,6 +74,7 @@ where it is stored (it is derived otherwise).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -90,16 +91,19 @@ from intelcap.accounts.ledger import (
     check_ledger,
 )
 from intelcap.accounts.policy import CapitalizationPolicy
+from intelcap.accounts.supply_use import check_balance_preserved
 from intelcap.accounts.tables import TOTAL, table_unit, validate_table
 from intelcap.exceptions import (
     AccountingIdentityError,
     DataError,
+    IntelcapError,
     IntelcapTypeError,
     MissingDataError,
     SpecificationError,
 )
 
-__all__ = ["CAPITAL_COLUMNS", "MARKET", "NON_MARKET", "Adjustment", "capitalize"]
+__all__ = ["CAPITAL_COLUMNS", "MARKET", "NON_MARKET", "Adjustment", "capitalize",
+           "end_of_period_prices"]
 
 #: Market producer sectors (market rules); S14 only as a producer of market output.
 MARKET: tuple[str, ...] = ("S11", "S12", "S14")
@@ -116,8 +120,49 @@ _CELL = ["period", "sector", "industry"]
 # ------------------------------------------------------------------------------------------
 # inputs
 # ------------------------------------------------------------------------------------------
-def _periods(t: pd.DataFrame) -> list[Any]:
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
+
+
+def frequency_of(periods: list[Any]) -> str:
+    """``"A"`` (int years), ``"Q"`` (labels ``2024Q1`` or ``2024-Q1``) or ``"other"``."""
+    if periods and all(isinstance(p, (int, np.integer)) for p in periods):
+        return "A"
+    if periods and all(isinstance(p, str) and _QUARTER.match(p) for p in periods):
+        return "Q"
+    return "other"
+
+
+def _quarter_index(label: str) -> int:
+    m = _QUARTER.match(label)
+    assert m is not None
+    return int(m.group(1)) * 4 + int(m.group(2)) - 1
+
+
+def _quarter_label(index: int, like: str) -> str:
+    sep = "-" if "-" in like else ""
+    return f"{index // 4}{sep}Q{index % 4 + 1}"
+
+
+def _periods(t: pd.DataFrame, declared: str = "auto") -> list[Any]:
     periods = sorted(pd.unique(t["period"]).tolist())
+    freq = frequency_of(periods)
+    if declared != "auto" and declared != freq:
+        raise SpecificationError(
+            f"policy.frequency = {declared!r} but the tables' periods look "
+            f"{ {'A': 'annual', 'Q': 'quarterly'}.get(freq, 'neither annual nor quarterly') } "
+            f"({periods[0]!r}..{periods[-1]!r}); annual periods are int years, quarterly ones "
+            "labels like '2024Q1'")
+    if freq == "Q":
+        idx = sorted(_quarter_index(p) for p in periods)
+        periods = [_quarter_label(i, periods[0]) for i in idx]
+        have = set(idx)
+        gaps = [i for i in range(idx[0], idx[-1] + 1) if i not in have]
+        if gaps:
+            raise MissingDataError(
+                f"tables: missing quarter {_quarter_label(gaps[0], periods[0])} between "
+                f"{periods[0]} and {periods[-1]} ({len(gaps)} missing); quarterly tables must "
+                "have every quarter")
+        return periods
     if periods and all(isinstance(p, (int, np.integer)) for p in periods):
         full = range(int(periods[0]), int(periods[-1]) + 1)
         gaps = [p for p in full if p not in set(periods)]
@@ -149,7 +194,7 @@ def _spending_from_frame(spending: pd.DataFrame, t: pd.DataFrame, periods: list[
         raise IntelcapTypeError(f"spending must be a long DataFrame, got "
                                 f"{type(spending).__name__}")
     required = ["period", "sector", "industry", "value"]
-    optional = ["product", "use", "unit"]
+    optional = ["product", "use", "unit", "basis"]
     missing = [c for c in required if c not in spending.columns]
     extra = [c for c in spending.columns if c not in (*required, *optional)]
     if missing or extra:
@@ -174,14 +219,20 @@ def _spending_from_frame(spending: pd.DataFrame, t: pd.DataFrame, periods: list[
         sp = sp.drop(columns="unit")
     # period type as in the tables
     if periods and isinstance(periods[0], (int, np.integer)):
-        try:
-            sp["period"] = sp["period"].astype("int64")
-        except (TypeError, ValueError) as err:
-            raise DataError(f"spending: periods must be years like the tables' ({err})") from None
+        num = pd.to_numeric(sp["period"], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(num) | (num != np.round(num))
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise DataError(f"spending: period {_py(sp['period'].iloc[r])!r} at row {r} is not a "
+                            "period (the tables' periods are years such as "
+                            f"{periods[0]!r})")
+        sp["period"] = num.astype("int64")
     else:
         sp["period"] = sp["period"].astype(str)
     for col in ("sector", "industry", "product"):
         sp[col] = sp[col].astype(str)
+    if "basis" in sp.columns:
+        sp["basis"] = sp["basis"].fillna("").astype(str)
     sp["value"] = pd.to_numeric(sp["value"], errors="coerce").astype("float64")
     bad = ~np.isfinite(sp["value"].to_numpy())
     if bad.any():
@@ -228,6 +279,13 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
         r = int(np.flatnonzero(neg)[0])
         raise DataError(f"negative API spending {_py(sp['value'].iloc[r])!r} at "
                         f"({_cell_text(sp.iloc[r])}); spending must be >= 0")
+    unmatched = policy.unmatched_rules(sp)
+    if unmatched:
+        r = unmatched[0]
+        raise SpecificationError(
+            f"share rule {r.key} ({r.describe()}) matches no spending cell; check its codes "
+            f"(sectors {sorted(set(sp['sector']))}, periods {_py(sp['period'].min())!r}.."
+            f"{_py(sp['period'].max())!r}, products {sorted(set(sp['product']))[:5]})")
     share, keys = policy.shares_for(sp)
     share = share.astype(float)
     keys = keys.astype(object)
@@ -254,6 +312,10 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
     out["spending"] = sp["value"].to_numpy()
     out["share"] = share
     out["R"] = share * sp["value"].to_numpy()
+    if "basis" in sp.columns:
+        basis = sp["basis"].to_numpy(dtype=object)
+        keys = np.array([f"{k}; {b}" if b else k for k, b in zip(keys, basis, strict=True)],
+                        dtype=object)
     out["config_key"] = keys
     return _sum_by(out, ["period", "sector", "industry", "product"], ["spending", "R"])
 
@@ -265,7 +327,14 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFra
             :, [*keys, *sums, "config_key"]]
     g = frame.groupby(keys, sort=True)
     out = g[sums].sum()
-    out["config_key"] = g["config_key"].agg(lambda v: "; ".join(dict.fromkeys(v)))
+    # join the distinct keys of a cell (vectorised: most cells have one distinct key)
+    uniq = frame.loc[:, [*keys, "config_key"]].drop_duplicates()
+    multi = uniq.duplicated(keys, keep=False).to_numpy()
+    ck = uniq.loc[~multi].set_index(keys)["config_key"]
+    if multi.any():
+        ck = pd.concat([ck, uniq.loc[multi].groupby(keys, sort=False)["config_key"].agg(
+            "; ".join)])
+    out["config_key"] = ck.reindex(out.index).to_numpy()
     return out.reset_index()
 
 
@@ -398,6 +467,14 @@ class Adjustment(SummaryMixin):
         self.capitalized = capitalized
         self.policy = policy
         self._tol, self._rtol = tol, rtol
+        self._gdp_cache: dict[str, pd.DataFrame] = {}
+
+    def __repr__(self) -> str:
+        """One line: route, asset, periods, changed cells and the amount capitalized."""
+        periods = self.capitalized["period"].nunique() if len(self.capitalized) else 0
+        return (f"<Adjustment: route {self.policy.route!r}, asset {self.policy.asset!r}, "
+                f"{periods} periods, {len(self.ledger)} cells changed, "
+                f"{float(self.capitalized['R'].sum()):g} capitalized>")
 
     def gdp(self, which: str = "after") -> pd.DataFrame:
         """GDP by production, expenditure and income (and NDP) every period.
@@ -408,12 +485,18 @@ class Adjustment(SummaryMixin):
         if which not in ("after", "before"):
             raise SpecificationError(f"which={which!r} is not recognised; valid values are: "
                                      "'after', 'before'")
+        if which in self._gdp_cache:
+            return self._gdp_cache[which].copy()
         t = self.tables if which == "after" else self.original
         return gdp_by_approach(t, tol=self._tol, rtol=self._rtol)
 
     @cached_property
     def revisions(self) -> pd.DataFrame:
-        """Revision table by period: GDP, GFCF, CFC and NDP before, after and the change."""
+        """Revision table by period: GDP, GFCF, CFC and NDP before, after and the change.
+
+        Where the input records no consumption of fixed capital in a period, the levels of
+        CFC and NDP before and after are not available (NaN): only their changes are known.
+        """
         b, a = self.gdp("before"), self.gdp("after")
 
         def tot(t: pd.DataFrame, tx: str) -> pd.Series:
@@ -432,10 +515,24 @@ class Adjustment(SummaryMixin):
             out[f"{name}_delta"] = after - before
         out["GDP_delta_pct"] = 100.0 * out["GDP_delta"] / out["GDP_before"].where(
             out["GDP_before"] != 0)
+        from intelcap.accounts.revisions import growth
+
+        out["GDP_growth_before"] = growth(out["GDP_before"])
+        out["GDP_growth_after"] = growth(out["GDP_after"])
+        out["GDP_growth_revision"] = out["GDP_growth_after"] - out["GDP_growth_before"]
+        # tables without consumption of fixed capital (BEA's supply-use tables): the levels of
+        # CFC and NDP are not available (NaN), only their changes are
+        has_cfc = self.original.loc[self.original["transaction"] == "P51C", "period"]
+        na = ~out.index.isin(pd.unique(has_cfc))
+        if na.any():
+            for c in ("CFC_before", "CFC_after", "NDP_before", "NDP_after"):
+                out.loc[na, c] = np.nan
         return out
 
     @property
     def summary(self) -> Summary:
+        """The revision table (GDP before and after, GFCF, CFC and NDP changes by period) with
+        the route, asset, unit and counts; prints as text, HTML (Jupyter) and LaTeX."""
         rev = self.revisions
         show = rev[["GDP_before", "GDP_after", "GDP_delta", "GDP_delta_pct", "GFCF_delta",
                     "CFC_delta", "NDP_delta"]]
@@ -477,18 +574,181 @@ def _long(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     })
 
 
-def _pim_cfc(invest: pd.DataFrame, policy: CapitalizationPolicy, progress: bool):
+def _pim_cfc(invest: pd.DataFrame, policy: CapitalizationPolicy, progress: bool
+             ) -> tuple[Any, pd.DataFrame]:
+    """Run the perpetual inventory on the investment (with the opening-stock settings).
+
+    Returns the result and the investment it ran on (the tables' periods, preceded by the
+    vintages' periods when ``policy.vintages`` is given).
+    """
     from intelcap.accounts.pim import pim
 
+    if frequency_of(list(invest.index)) == "Q":
+        return _pim_quarterly(invest, policy, progress), invest
+    invest_all = invest
+    if policy.vintages is not None:
+        v = policy.vintages
+        first = invest.index[0]
+        if not isinstance(first, (int, np.integer)):
+            raise SpecificationError(f"{policy._key('vintages')} needs annual tables (int "
+                                     f"periods); the tables' first period is {first!r}")
+        late = v.loc[v["period"] >= first]
+        if len(late):
+            raise DataError(f"{policy._key('vintages')}: period {int(late['period'].iloc[0])} is "
+                            f"not before the tables' first period {first}")
+        wide = v.pivot_table(index="period", columns=["sector", "industry"], values="value",
+                             aggfunc="sum")
+        cols = invest.columns.union(wide.columns)
+        pre = wide.reindex(index=range(int(v["period"].min()), int(first)), columns=cols)
+        invest_all = pd.concat([pre, invest.reindex(columns=cols)]).fillna(0.0)
+        invest_all.index.name = "period"
+        invest_all.columns.names = ["sector", "industry"]
     deflator = None
     if policy.deflator is not None:
         d = policy.deflator
-        missing = [p for p in invest.index if p not in d.index]
+        missing = [p for p in invest_all.index if p not in d.index]
         if missing:
-            raise MissingDataError(f"policy.deflator has no value for period {missing[0]!r}")
-        deflator = d.reindex(invest.index)
-    res = pim(invest, deflator=deflator, progress=progress, **policy.pim_options())
-    return res
+            raise MissingDataError(f"{policy._key('deflator')} has no value for period "
+                                   f"{missing[0]!r}")
+        deflator = d.reindex(invest_all.index)
+    kw = policy.pim_options()
+    if policy.backcast == "steady_state":
+        kw.update(initial_stock="steady_state", growth_periods=min(
+            policy.backcast_periods, len(invest_all)))
+        if policy.backcast_growth is not None:
+            kw["initial_growth"] = policy.backcast_growth
+    try:
+        res = pim(invest_all, deflator=deflator, deflator_base=policy.deflator_base,
+                  progress=progress, **kw)
+    except IntelcapError as err:
+        raise type(err)(f"perpetual inventory ({policy._key('backcast')}="
+                        f"{policy.backcast!r}): {err}") from None
+    return res, invest_all
+
+
+class _QuarterlyCapital:
+    """Capital measures of a quarterly run, benchmarked to the annual perpetual inventory."""
+
+    def __init__(self, gross: np.ndarray, net: np.ndarray, productive: np.ndarray | None,
+                 cfc: np.ndarray) -> None:
+        self.gross, self.net, self.productive, self.cfc = gross, net, productive, cfc
+
+
+def _pim_quarterly(invest: pd.DataFrame, policy: CapitalizationPolicy, progress: bool
+                   ) -> _QuarterlyCapital:
+    r"""Quarterly CFC benchmarked to the annual perpetual inventory.
+
+    Rates and lives are annual: the annual PIM runs on the investment summed by year with
+    the policy as given; a quarterly PIM with the converted parameters
+    :math:`\delta_q = 1 - (1 - \delta)^{1/4}`, :math:`L_q = 4 L`,
+    :math:`g_q = (1 + g)^{1/4} - 1` gives the quarterly pattern, which is scaled pro rata so
+    that the four quarters of every complete year sum to the annual CFC (the annual benchmark
+    of IMF, *Quarterly National Accounts Manual*, 2017, chapter 6; a year with fewer than four
+    quarters keeps the ratio of the last complete year). The net stock follows
+    :math:`K_q = K_{q-1} + I_q - D_q`, so its fourth-quarter value is the annual end-of-year
+    stock; gross and productive stocks are those of the quarterly PIM.
+    """
+    from intelcap.accounts.pim import pim
+
+    if policy.deflator is not None or policy.vintages is not None:
+        what = policy._key("deflator" if policy.deflator is not None else "vintages")
+        raise SpecificationError(
+            f"quarterly tables with {what} are not supported yet; run the annual tables, or "
+            "give current-price investment without a deflator")
+    labels = list(invest.index)
+    years = np.array([_quarter_index(p) // 4 for p in labels])
+    x = invest.to_numpy(dtype=float)
+    uy, pos = np.unique(years, return_inverse=True)
+    annual = np.zeros((len(uy), x.shape[1]))
+    np.add.at(annual, pos, x)
+    counts = np.bincount(pos, minlength=len(uy))
+    complete = counts == 4
+    kw_a = policy.pim_options()
+    kw_q = dict(kw_a)
+    if "rate" in kw_q:
+        kw_q["rate"] = 1.0 - (1.0 - kw_q["rate"]) ** 0.25
+    if "service_life" in kw_q:
+        kw_q["service_life"] = 4.0 * kw_q["service_life"]
+    if policy.backcast == "steady_state":
+        for kw, n in ((kw_a, policy.backcast_periods), (kw_q, 4 * policy.backcast_periods)):
+            kw.update(initial_stock="steady_state", growth_periods=max(2, min(
+                n, len(annual) if kw is kw_a else len(x))))
+        if policy.backcast_growth is not None:
+            kw_a["initial_growth"] = policy.backcast_growth
+            kw_q["initial_growth"] = (1.0 + policy.backcast_growth) ** 0.25 - 1.0
+    try:
+        res_a = pim(pd.DataFrame(annual, index=pd.RangeIndex(len(uy))), progress=progress,
+                    **kw_a)
+        res_q = pim(pd.DataFrame(x, index=pd.RangeIndex(len(x))), progress=progress, **kw_q)
+    except IntelcapError as err:
+        raise type(err)(f"perpetual inventory (quarterly): {err}") from None
+    cfc_a = np.asarray(res_a.cfc, dtype=float)
+    cfc_q = np.asarray(res_q.cfc, dtype=float)
+    sum_q = np.zeros_like(cfc_a)
+    np.add.at(sum_q, pos, cfc_q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(sum_q > 0, cfc_a / sum_q, 1.0)
+    last = 1.0 * np.ones(x.shape[1])
+    for y in range(len(uy)):           # incomplete years: the last complete year's ratio
+        if complete[y]:
+            last = ratio[y]
+        else:
+            ratio[y] = last
+    cfc = cfc_q * ratio[pos]
+    net = np.cumsum(x - cfc, axis=0)
+    productive = (np.asarray(res_q.productive, dtype=float)
+                  if getattr(res_q, "productive", None) is not None else None)
+    return _QuarterlyCapital(np.asarray(res_q.gross, dtype=float), net, productive, cfc)
+
+
+def _cfc_current(res: Any, policy: CapitalizationPolicy) -> np.ndarray:
+    return np.asarray(res.cfc_current if policy.deflator is not None else res.cfc, dtype=float)
+
+
+def _refuse_recapitalization(t: pd.DataFrame, policy: CapitalizationPolicy) -> None:
+    """Refuse tables that already carry capitalized API spending (unless allowed).
+
+    Signs of a previous run: rows in the asset code (intelcap < 0.2 booked GFCF there), or GFCF
+    of the spending products recorded by a producer industry (the engine books GFCF on the
+    capitalizing industry; supply-use tables record final uses by product only).
+    """
+    if policy.allow_recapitalization:
+        return
+    key = policy._key("allow_recapitalization")
+    old = t["product"].isin([policy.asset, "AI_IC"]).to_numpy()
+    gf = ((t["transaction"] == "P51G") & t["product"].isin(list(policy.products))
+          & (t["industry"] != TOTAL)).to_numpy()
+    if policy.route == "own_account":
+        gf = gf | ((t["transaction"] == "P51G") & (t["product"] == policy.own_account_product)
+                   & (t["industry"] != TOTAL)).to_numpy()
+    for mask, why in ((old, "a row in the asset code"),
+                      (gf, "GFCF of the API product booked by a producer industry")):
+        if mask.any():
+            r = t.iloc[int(np.flatnonzero(mask)[0])]
+            raise DataError(
+                f"tables look already capitalized ({why}: period={_py(r['period'])!r}, "
+                f"sector={r['sector']!r}, industry={r['industry']!r}, product="
+                f"{r['product']!r}, transaction={r['transaction']!r}); capitalizing again "
+                f"would count the spending twice. Give the original tables, or set {key} = "
+                "true if this is intended")
+
+
+def _refuse_household_purchases(t: pd.DataFrame, sp: pd.DataFrame) -> None:
+    """Households' purchases stay final consumption: S14 spending needs a production account."""
+    hh = (sp["sector"] == "S14").to_numpy()
+    if not hh.any():
+        return
+    prod = t.loc[(t["sector"] == "S14") & t["transaction"].isin(["P1", "P2", "B1G"])
+                 & (t["industry"] != TOTAL), ["period", "industry"]].drop_duplicates()
+    known = pd.MultiIndex.from_frame(prod)
+    cells = pd.MultiIndex.from_frame(sp.loc[hh, ["period", "industry"]])
+    bad = (~cells.isin(known)) | (sp.loc[hh, "industry"] == TOTAL).to_numpy()
+    if bad.any():
+        r = sp.loc[hh].iloc[int(np.flatnonzero(bad)[0])]
+        raise DataError(f"spending of households (sector 'S14') at ({_cell_text(r)}) has no "
+                        "household production account (P1/P2 of an industry) in the tables: "
+                        "households' purchases are final consumption (P3) and are never "
+                        "capitalized, on any route")
 
 
 def capitalize(
@@ -537,9 +797,16 @@ def capitalize(
 
     Examples
     --------
-    >>> from intelcap.accounts.capitalize import capitalize          # doctest: +SKIP
-    >>> adj = capitalize(tables, policy=CapitalizationPolicy(rate=0.33))  # doctest: +SKIP
-    >>> adj.gdp()                                                    # doctest: +SKIP
+    Capitalize 10% of the intermediate use of BEA commodity 514 (data processing and
+    information services) in the US 2022 supply-use tables:
+
+    >>> from intelcap.datasets import bea_supply_use
+    >>> tables = bea_supply_use.load(2022)
+    >>> adj = capitalize(tables, policy=CapitalizationPolicy(products=["514"], share=0.1,
+    ...                                                      rate=0.33))
+    >>> gdp = adj.gdp()
+    >>> bool(gdp.loc[2022, "production"] > 26_006_889)
+    True
     """
     if policy is None:
         raise SpecificationError("capitalize needs a policy (CapitalizationPolicy(...))")
@@ -554,149 +821,226 @@ def capitalize(
     if t["price_basis"].iloc[0] != "current":
         raise DataError(f"tables: capitalization works on current-price tables; this one is "
                         f"{t['price_basis'].iloc[0]!r}")
-    periods = _periods(t)
+    periods = _periods(t, policy.frequency)
     try:
-        check_identity(t, tol, rtol=rtol)
+        gdp0 = check_identity(t, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"input tables do not balance: {err}") from None
 
+    _refuse_recapitalization(t, policy)
     sp = (_spending_from_table(t, policy) if spending is None
           else _spending_from_frame(spending, t, periods, policy))
+    _refuse_household_purchases(t, sp)
     cap = _capitalized(sp, policy)
     unit = table_unit(t)
     loc = _Locator(t)
     entries: list[pd.DataFrame] = []
-    rule_tag = "satellite" if policy.route == "satellite" else "own-account"
+    satellite = policy.route == "satellite"
+    rule_tag = "satellite" if satellite else "own-account"
 
-    # P2: the amount capitalized is taken from the spending product's P2 row
-    if policy.route == "satellite":
-        p2 = loc.locate("P2", cap[_CELL], cap["product"].to_numpy(dtype=object), "strict")
-        if not p2["found"].all():
-            r = int(np.flatnonzero(~p2["found"].to_numpy())[0])
-            raise DataError(f"tables have no intermediate consumption row (P2, product "
-                            f"{cap['product'].iloc[r]!r} or '_T') for "
-                            f"({_cell_text(cap.iloc[r])}) to take the capitalized amount from")
-        # several spending products may share one '_T' row: compare sums
-        chk = p2.assign(R=cap["R"].to_numpy()).groupby([*_CELL, "product"], sort=False).agg(
-            R=("R", "sum"), before=("value_before", "first"))
-        over = chk["R"].to_numpy() > chk["before"].to_numpy() * (1 + 1e-12) + 1e-12
-        if over.any():
-            i = int(np.flatnonzero(over)[0])
-            key = dict(zip([*_CELL, "product"], chk.index[i], strict=True))
-            key = {k: _py(v) for k, v in key.items()}
-            raise DataError(f"capitalized amount {_py(chk['R'].iloc[i])!r} exceeds the "
-                            f"intermediate consumption {_py(chk['before'].iloc[i])!r} of cell "
-                            f"{key} (P2)")
+    # every route: the spending must be recorded as the producer's intermediate consumption
+    p2 = loc.locate("P2", cap[_CELL], cap["product"].to_numpy(dtype=object), "strict")
+    if not p2["found"].all():
+        r = int(np.flatnonzero(~p2["found"].to_numpy())[0])
+        raise DataError(f"tables have no intermediate consumption row (P2, product "
+                        f"{cap['product'].iloc[r]!r} or '_T') for "
+                        f"({_cell_text(cap.iloc[r])}): capitalized spending must be a recorded "
+                        "input of that producer")
+    # several spending products may share one '_T' row: compare sums
+    chk = p2.assign(R=cap["R"].to_numpy()).groupby([*_CELL, "product"], sort=False).agg(
+        R=("R", "sum"), before=("value_before", "first"))
+    over = chk["R"].to_numpy() > chk["before"].to_numpy() * (1 + 1e-12) + 1e-12
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        key = dict(zip([*_CELL, "product"], chk.index[i], strict=True))
+        key = {k: _py(v) for k, v in key.items()}
+        raise DataError(f"capitalized amount {_py(chk['R'].iloc[i])!r} exceeds the "
+                        f"intermediate consumption {_py(chk['before'].iloc[i])!r} of cell "
+                        f"{key} (P2)")
+    market_cap = cap["sector"].isin(list(MARKET)).to_numpy()
+    # the value of the investment: the spending itself (satellite), or the sum of costs of
+    # the own-account production it is an input of
+    if satellite:
+        cap["I"] = cap["R"].to_numpy()
+    else:
+        cost = cap["R"].to_numpy() * (1.0 + policy.labour_ratio + policy.other_cost_ratio)
+        cap["I"] = cost * np.where(market_cap, 1.0 + policy.net_return, 1.0)
+    if satellite:
         entries.append(_entries(p2, -cap["R"].to_numpy(), "P2",
                                 f"{rule_tag}: P2 -R (API spending reclassified to GFCF)",
                                 cap["config_key"].to_numpy()))
+        # GFCF of the same product: the product's supply-use balance is unchanged
+        entries.append(_entries(loc.locate("P51G", p2[[*_CELL]], p2["product"].to_numpy(
+            dtype=object), "add"), cap["R"].to_numpy(), "P51G",
+            f"{rule_tag}: P51G +R on the product bought (asset {policy.asset})",
+            cap["config_key"].to_numpy()))
 
-    # capitalized amounts by producer cell, and their CFC from the perpetual inventory
-    rc = _sum_by(cap, _CELL, ["R"]).set_index(_CELL)
-    invest = rc["R"].unstack(["sector", "industry"]).reindex(periods).fillna(0.0)
+    # investment by producer cell, and its CFC from the perpetual inventory
+    rc = _sum_by(cap, _CELL, ["R", "I"]).set_index(_CELL)
+    invest = rc["I"].unstack(["sector", "industry"]).reindex(periods).fillna(0.0)
     invest = invest.sort_index(axis=1)
     invest.index.name = "period"
-    res = _pim_cfc(invest, policy, progress)
-    cfc_cur = res.cfc_current if policy.deflator is not None else res.cfc
-    cfc_cur = pd.DataFrame(cfc_cur, index=invest.index, columns=invest.columns)
-    cells = _long(invest, "R")
+    res, invest_all = _pim_cfc(invest, policy, progress)
+    cfc_cur = _cfc_current(res, policy)
+    cfc_cur = pd.DataFrame(cfc_cur, index=invest_all.index, columns=invest_all.columns)
+    cfc_cur = cfc_cur.reindex(index=invest.index)
+    invest = invest_all.reindex(index=invest.index).fillna(0.0)
+    cells = _long(invest, "I")
     cells["C"] = _long(cfc_cur, "C")["C"].to_numpy()
-    cells = cells.merge(rc["config_key"].reset_index(), on=_CELL, how="left")
+    cells = cells.merge(rc[["R", "config_key"]].reset_index(), on=_CELL, how="left")
+    cells["R"] = cells["R"].fillna(0.0)
     # cells with no spending in a period still depreciate: name the policy key of the cell
     first_key = rc["config_key"].groupby(level=["sector", "industry"]).first().rename("_k")
     fill = cells[["sector", "industry"]].merge(first_key.reset_index(), how="left",
                                                on=["sector", "industry"])["_k"]
+    default_key = policy._key("vintages" if policy.vintages is not None else "share")
     cells["config_key"] = cells["config_key"].fillna(pd.Series(
-        fill.fillna(policy._key("share")).to_numpy(), index=cells.index))
-    cells = cells.loc[(cells["R"] != 0) | (cells["C"] != 0)].reset_index(drop=True)
+        fill.fillna(default_key).to_numpy(), index=cells.index))
+    cells = cells.loc[(cells["I"] != 0) | (cells["C"] != 0)].reset_index(drop=True)
     keys = cells["config_key"].to_numpy(dtype=object)
     pim_key = policy._key("rate" if policy.rate is not None else (
         "service_life" if policy.service_life is not None else "profile"))
+    if policy.backcast != "none":
+        pim_key += f"; {policy._key('backcast')}"
     keys_c = np.array([f"{k}; {pim_key}" for k in keys], dtype=object)
 
     market = cells["sector"].isin(list(MARKET)).to_numpy()
-    R = cells["R"].to_numpy()
+    inv = cells["I"].to_numpy()
     C = cells["C"].to_numpy()
     base = cells[_CELL]
-    # production side: P1/P2 where the cell has them, else B1G only
     has_p = loc.has_rows("P1", base) | loc.has_rows("P2", base)
-    if policy.route == "satellite":
-        d_p1 = np.where(market, 0.0, C - R)   # P2 -R booked above
-        d_va = np.where(market, R, C)
+    d_va = np.where(market, inv, C)
+    if satellite:
+        # non-market output = sum of costs: P1 +(CFC - R), booked on the producer's own product
+        sel = has_p & ~market & ((C - inv) != 0)
+        if sel.any():
+            p1 = loc.locate("P1", base.loc[sel], base.loc[sel, "industry"].to_numpy(
+                dtype=object), "pick")
+            entries.append(_entries(p1, (C - inv)[sel], "P1",
+                                    f"{rule_tag}: P1 +(CFC - R) (non-market output = sum of "
+                                    "costs)", keys_c[sel]))
     else:
-        d_p1 = np.where(market, R, C)
-        d_va = d_p1
-    sel = has_p & (d_p1 != 0)
-    if sel.any():
-        p1 = loc.locate("P1", base.loc[sel], base.loc[sel, "industry"].to_numpy(dtype=object),
-                        "pick")
-        if policy.route == "satellite":
-            text = f"{rule_tag}: P1 +(CFC - R) (non-market output = sum of costs)"
-            rule_p1 = np.full(int(sel.sum()), text, dtype=object)
-        else:
-            rule_p1 = np.where(market[sel], f"{rule_tag}: P1 +R (own-account GFCF at cost)",
-                               f"{rule_tag}: P1 +CFC (non-market output = sum of costs)")
-        entries.append(_entries(p1, d_p1[sel], "P1", rule_p1,
-                                np.where(market[sel], keys[sel], keys_c[sel])))
+        # own-account output at the sum of costs, on the own-account product, and its GFCF
+        sel = inv != 0
+        if sel.any():
+            sub = base.loc[sel]
+            has_sel = has_p[sel]
+            oa = loc.locate("P1", sub, policy.own_account_product, "add")
+            rule_oa = (f"{rule_tag}: P1 +I (own-account output at the sum of costs: token "
+                       f"spending x (1 + labour {policy.labour_ratio:g} + other "
+                       f"{policy.other_cost_ratio:g})"
+                       + (f", x (1 + net return {policy.net_return:g}) for market producers)"
+                          if policy.net_return else ")"))
+            if has_sel.any():
+                entries.append(_entries(oa.loc[has_sel], inv[sel][has_sel], "P1", rule_oa,
+                                        keys[sel][has_sel]))
+            gf = loc.locate("P51G", sub, np.where(has_sel, oa["product"].to_numpy(
+                dtype=object), TOTAL), "add")
+            entries.append(_entries(gf, inv[sel], "P51G",
+                                    f"{rule_tag}: P51G +I (own-account GFCF, asset "
+                                    f"{policy.asset})", keys[sel]))
+        sel = has_p & ~market & ((C - inv) != 0)
+        if sel.any():
+            p1 = loc.locate("P1", base.loc[sel], base.loc[sel, "industry"].to_numpy(
+                dtype=object), "pick")
+            entries.append(_entries(p1, (C - inv)[sel], "P1",
+                                    f"{rule_tag}: P1 +(CFC - I) on the non-market product "
+                                    "(output = sum of costs, I of it own-account GFCF)",
+                                    keys_c[sel]))
     b1g_stored = loc.has_rows("B1G", base)
     sel = (b1g_stored | ~has_p) & (d_va != 0)
     if sel.any():
         b1g = loc.locate("B1G", base.loc[sel], TOTAL, "pick")
+        what = "R" if satellite else "I"
         entries.append(_entries(b1g, d_va[sel], "B1G",
-                                np.where(market[sel], f"{rule_tag}: B1G +R (market producer)",
+                                np.where(market[sel], f"{rule_tag}: B1G +{what} (market "
+                                         "producer)",
                                          f"{rule_tag}: B1G +CFC (non-market producer)"),
                                 np.where(market[sel], keys[sel], keys_c[sel])))
     # income side
     b2 = loc.locate("B2A3G", base, TOTAL, "pick")
+    what = "R" if satellite else "I"
     entries.append(_entries(b2, d_va, "B2A3G",
-                            np.where(market, f"{rule_tag}: B2A3G +R (market producer)",
+                            np.where(market, f"{rule_tag}: B2A3G +{what} (market producer)",
                                      f"{rule_tag}: B2A3G +CFC (non-market producer: gross "
                                      "operating surplus = CFC)"),
                             np.where(market, keys, keys_c)))
-    # consumption of fixed capital and GFCF of the new asset
+    # consumption of fixed capital of the new asset
     selc = C != 0
     if selc.any():
-        p51c = loc.locate("P51C", base.loc[selc], policy.asset, "add")
+        p51c = loc.locate("P51C", base.loc[selc], TOTAL, "add")
         entries.append(_entries(p51c, C[selc], "P51C",
-                                f"{rule_tag}: P51C +CFC of the capitalized stock (PIM)",
-                                keys_c[selc]))
-    selr = R != 0
-    if selr.any():
-        p51g = loc.locate("P51G", base.loc[selr], policy.asset, "add")
-        entries.append(_entries(p51g, R[selr], "P51G", f"{rule_tag}: P51G +R (capitalized "
-                                "API spending)", keys[selr]))
+                                f"{rule_tag}: P51C +CFC of the capitalized stock (PIM; asset "
+                                f"{policy.asset})", keys_c[selc]))
     # non-market final consumption
-    nm = ~market & ((C - R) != 0)
+    nm = ~market & ((C - inv) != 0)
     if nm.any():
         p3 = loc.locate_p3(base.loc[nm])
-        entries.append(_entries(p3, (C - R)[nm], "P3",
-                                f"{rule_tag}: P3 of the non-market producer +(CFC - R)",
-                                keys_c[nm]))
+        entries.append(_entries(p3, (C - inv)[nm], "P3",
+                                f"{rule_tag}: P3 of the non-market producer +(CFC - "
+                                f"{'R' if satellite else 'I'})", keys_c[nm]))
 
     allentries = pd.concat(entries, ignore_index=True)
     allentries = allentries.loc[allentries["delta"] != 0.0]
     allentries = allentries.astype({"period": t["period"].dtype})
     ledger = build_ledger(t, allentries)
+    ledger["asset"] = pd.Series(np.where(ledger["transaction"].isin(
+        ["P51G", "P51C"]).to_numpy(), policy.asset, ""), index=ledger.index, dtype="str")
     revised = apply_ledger(t, ledger)
     revised = validate_table(revised, source="adjusted tables")
     check_ledger(t, revised, ledger)
     try:
-        check_identity(revised, tol, rtol=rtol)
+        gdp1 = check_identity(revised, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"adjusted tables break the GDP identity (not written): "
                                       f"{err}") from None
+    try:
+        check_balance_preserved(t, revised, tol, rtol=max(rtol, 1e-9))
+    except AccountingIdentityError as err:
+        raise AccountingIdentityError(f"adjusted tables break a product balance (not "
+                                      f"written): {err}") from None
+    capital = _capital_table(res, invest_all, policy, unit, periods)
+    adj = Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
+                     capitalized=cap, policy=policy, tol=tol, rtol=rtol)
+    adj._gdp_cache = {"before": gdp0, "after": gdp1}
+    return adj
 
-    capital = _capital_table(res, invest, policy, unit)
-    return Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
-                      capitalized=cap, policy=policy, tol=tol, rtol=rtol)
+
+def end_of_period_prices(deflator: pd.Series) -> pd.Series:
+    r"""End-of-period asset prices from a period-average price index.
+
+    .. math::
+
+        P^{end}_t = \sqrt{P_t P_{t+1}}, \qquad P^{end}_T = P_T \sqrt{P_T / P_{T-1}},
+
+    the geometric mean of the averages of the two periods around the end of period :math:`t`
+    (the last period extrapolates its own half-period growth; a single period keeps its
+    average). Stocks are valued at end-of-period prices, flows (GFCF, CFC) at period-average
+    prices (OECD 2009, *Measuring Capital*, chapter 5, "Revaluation"; 2008 SNA 13.16).
+    """
+    p = deflator.to_numpy(dtype=float)
+    if len(p) < 2:
+        return deflator.astype(float)
+    end = np.empty_like(p)
+    end[:-1] = np.sqrt(p[:-1] * p[1:])
+    end[-1] = p[-1] * np.sqrt(p[-1] / p[-2])
+    return pd.Series(end, index=deflator.index, name="end_of_period_price")
 
 
-def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy, unit: str
-                   ) -> pd.DataFrame:
-    """Long capital table from the perpetual-inventory result."""
-    defl = (policy.deflator.reindex(invest.index) if policy.deflator is not None
-            else pd.Series(1.0, index=invest.index))
+def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy, unit: str,
+                   periods: list[Any] | None = None) -> pd.DataFrame:
+    """Long capital table from the perpetual-inventory result (the tables' periods only).
+
+    Constant prices are prices of the deflator's base year (the deflator divided by
+    ``policy.deflator_base``); current-price stocks are at end-of-period prices
+    (:func:`end_of_period_prices`), GFCF and CFC at period-average prices.
+    """
+    if policy.deflator is not None:
+        defl = policy.deflator.reindex(invest.index) / policy.deflator_base
+    else:
+        defl = pd.Series(1.0, index=invest.index)
     d = defl.to_numpy()[:, None]
+    d_end = end_of_period_prices(defl).to_numpy()[:, None]
 
     def frame(x: Any) -> pd.DataFrame:
         return pd.DataFrame(np.asarray(x, dtype=float), index=invest.index,
@@ -708,29 +1052,49 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
     measures_const = {"gfcf": const_inv, "gross_stock": gross, "net_stock": net, "cfc": cfc}
     if productive is not None:
         measures_const["productive_stock"] = productive
-    measures_cur = {name: f * d for name, f in measures_const.items()}
+    measures_cur = {name: f * (d if name in ("gfcf", "cfc") else d_end)
+                    for name, f in measures_const.items()}
     measures_cur["gfcf"] = invest
     if policy.deflator is not None:
-        measures_cur["gross_stock"] = frame(res.gross_current)
-        measures_cur["net_stock"] = frame(res.net_current)
         measures_cur["cfc"] = frame(res.cfc_current)
-    parts = []
-    for basis, measures in (("current", measures_cur), ("constant", measures_const)):
-        for name, f in measures.items():
-            long = _long(f, "value")
-            sec = long.groupby(["period", "sector"], sort=True)["value"].sum().reset_index()
-            sec["industry"] = TOTAL
-            tot = long.groupby("period", sort=True)["value"].sum().reset_index()
-            tot["sector"] = "S1"
-            tot["industry"] = TOTAL
-            both = pd.concat([long, sec, tot], ignore_index=True)
-            both["measure"] = name
-            both["price_basis"] = basis
-            parts.append(both)
-    out = pd.concat(parts, ignore_index=True)
-    out["asset"] = policy.asset
-    out["unit"] = unit
-    out = out.sort_values(["price_basis", "measure", "period", "sector", "industry"],
-                          kind="mergesort").reset_index(drop=True)
+    if periods is not None:
+        measures_cur = {k: v.reindex(periods) for k, v in measures_cur.items()}
+        measures_const = {k: v.reindex(periods) for k, v in measures_const.items()}
+    # one block of rows per (basis, measure, period): the cells, the sector totals ("_T") and
+    # the economy total (S1), in (sector, industry) order; built with array sums, no groupby
+    cols = next(iter(measures_cur.values())).columns
+    sec_of = cols.get_level_values("sector").to_numpy(dtype=object)
+    ind_of = cols.get_level_values("industry").to_numpy(dtype=object)
+    sectors = sorted(set(sec_of.tolist()))
+    onehot = (sec_of[:, None] == np.array(sectors, dtype=object)[None, :]).astype(float)
+    lab_sec = np.concatenate([sec_of, np.array(sectors, dtype=object), ["S1"]])
+    lab_ind = np.concatenate([ind_of, np.full(len(sectors), TOTAL, dtype=object), [TOTAL]])
+    order = sorted(range(len(lab_sec)), key=lambda i: (lab_sec[i], lab_ind[i]))
+    lab_sec, lab_ind = lab_sec[order], lab_ind[order]
+    blocks_v, blocks_m, blocks_b = [], [], []
+    per_index = None
+    for basis, measures in sorted((("current", measures_cur), ("constant", measures_const))):
+        for name in sorted(measures):
+            f = measures[name]
+            x = f.to_numpy(dtype=float)
+            full = np.concatenate([x, x @ onehot, x.sum(axis=1, keepdims=True)], axis=1)
+            blocks_v.append(full[:, order].ravel())
+            blocks_m.append(name)
+            blocks_b.append(basis)
+            per_index = f.index
+    n_per, width = len(per_index), len(order)
+    n_blk = len(blocks_v)
+    out = pd.DataFrame({
+        "period": np.tile(np.repeat(per_index.to_numpy(), width), n_blk),
+        "sector": np.tile(lab_sec, n_per * n_blk),
+        "industry": np.tile(lab_ind, n_per * n_blk),
+        "asset": policy.asset,
+        "measure": np.repeat(np.array(blocks_m, dtype=object), n_per * width),
+        "price_basis": np.repeat(np.array(blocks_b, dtype=object), n_per * width),
+        "value": np.concatenate(blocks_v),
+        "unit": unit,
+    })
+    for c in ("sector", "industry", "asset", "measure", "price_basis", "unit"):
+        out[c] = out[c].astype("str")
     return out.loc[:, list(CAPITAL_COLUMNS)]
 

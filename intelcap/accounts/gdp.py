@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from intelcap.accounts.tables import validate_table
-from intelcap.exceptions import AccountingIdentityError
+from intelcap.exceptions import AccountingIdentityError, ParameterError
 
 __all__ = ["APPROACH_COLUMNS", "check_identity", "gdp_by_approach"]
 
@@ -48,7 +48,7 @@ def _allowed(level: np.ndarray, tol: float | None, rtol: float) -> np.ndarray:
 
 
 def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
-                    rtol: float = 1e-6) -> pd.DataFrame:
+                    rtol: float = 1e-6, _validated: bool = False) -> pd.DataFrame:
     """GDP by production, expenditure and income, and NDP, for every period of ``table``.
 
     Parameters
@@ -75,7 +75,7 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
         A stored ``B1G`` differs from ``P1 - P2``, or a stored ``B1GQ`` from the production
         approach, beyond tolerance (the message names the cell and the gap).
     """
-    t = validate_table(table)
+    t = table if _validated else validate_table(table)
     periods = pd.Index(sorted(pd.unique(t["period"]).tolist()), name="period")
     if len(t):
         totals = t.groupby(["period", "transaction"], sort=False)["value"].sum().unstack(
@@ -101,7 +101,7 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
         both = has_p & ~np.isnan(b1g)
         gap = np.where(both, np.abs(np.nan_to_num(b1g) - diff), 0.0)
         level = np.maximum(np.abs(np.nan_to_num(p1)), np.abs(np.nan_to_num(p2)))
-        bad = gap > _allowed(level, tol, rtol)
+        bad = ~np.isfinite(gap) | (gap > _allowed(level, tol, rtol))
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             period, sector, industry = (_py(v) for v in cells.index[pos])
@@ -131,7 +131,7 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
         stored = t.loc[t["transaction"] == "B1GQ"].groupby("period")["value"].sum()
         calc = production.reindex(stored.index).to_numpy()
         gap = stored.to_numpy() - calc
-        bad = np.abs(gap) > _allowed(calc, tol, rtol)
+        bad = ~np.isfinite(gap) | (np.abs(gap) > _allowed(calc, tol, rtol))
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             raise AccountingIdentityError(
@@ -142,7 +142,7 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
 
 
 def check_identity(table: pd.DataFrame, tol: float | None = None, *,
-                   rtol: float = 1e-6) -> pd.DataFrame:
+                   rtol: float = 1e-6, _validated: bool = False) -> pd.DataFrame:
     """Check GDP(production) = GDP(expenditure) = GDP(income) in every period.
 
     Parameters
@@ -166,7 +166,20 @@ def check_identity(table: pd.DataFrame, tol: float | None = None, *,
         Naming the first period that does not balance, its gap, and which approaches differ
         (and how many periods fail).
     """
-    gdp = gdp_by_approach(table, tol=tol, rtol=rtol)
+    if tol is not None and (isinstance(tol, bool) or not np.isfinite(tol) or tol < 0):
+        raise ParameterError(f"tolerance tol={tol!r} must be a finite number >= 0")
+    if isinstance(rtol, bool) or not np.isfinite(rtol) or not 0 <= rtol < 1:
+        raise ParameterError(f"relative tolerance rtol={rtol!r} must be in [0, 1)")
+    with np.errstate(over="ignore", invalid="ignore"):
+        gdp = gdp_by_approach(table, tol=tol, rtol=rtol, _validated=_validated)
+    sums = gdp[["production", "expenditure", "income", "discrepancy_expenditure",
+                "discrepancy_income"]].to_numpy()
+    if not np.isfinite(sums).all():
+        pos = int(np.flatnonzero(~np.isfinite(sums).all(axis=1))[0])
+        raise AccountingIdentityError(
+            f"GDP identity cannot be checked in period {_py(gdp.index[pos])!r}: the sums "
+            "overflow double precision (values too large for the unit; express the table in "
+            "a larger unit)")
     allowed = _allowed(gdp["production"].to_numpy(), tol, rtol)
     gap_e = gdp["discrepancy_expenditure"].to_numpy()
     gap_i = gdp["discrepancy_income"].to_numpy()

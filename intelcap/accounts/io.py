@@ -257,7 +257,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _write_excel(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) -> None:
-    from openpyxl import Workbook
+    from intelcap._optional import import_optional
+
+    openpyxl = import_optional("openpyxl", "excel", "writing an Excel table")
+    Workbook = openpyxl.Workbook
     from openpyxl.cell import WriteOnlyCell
 
     if len(table) > EXCEL_MAX_ROWS - 1:
@@ -319,7 +322,9 @@ def _normalise_zip(src: Path, dst: Path) -> None:
 
 
 def _read_excel(path: Path, sheet: str = "data") -> pd.DataFrame:
-    from openpyxl import load_workbook
+    from intelcap._optional import import_optional
+
+    load_workbook = import_optional("openpyxl", "excel", "reading an Excel table").load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)

@@ -23,7 +23,8 @@ from intelcap.exceptions import AccountingIdentityError, DataError
 __all__ = ["ENTRY_COLUMNS", "LEDGER_COLUMNS", "apply_ledger", "build_ledger", "check_ledger"]
 
 #: Columns of the ledger, in order.
-LEDGER_COLUMNS: tuple[str, ...] = (*KEY, "before", "after", "delta", "rule", "config_key")
+LEDGER_COLUMNS: tuple[str, ...] = (*KEY, "before", "after", "delta", "rule", "config_key",
+                                   "asset")
 #: Columns of the entries the engine records before they are summed by cell.
 ENTRY_COLUMNS: tuple[str, ...] = (*KEY, "delta", "rule", "config_key")
 
@@ -52,7 +53,8 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         Columns :data:`LEDGER_COLUMNS`, one row per changed cell (cells whose entries sum to
         exactly zero are not changed and have no row), sorted by key. ``rule`` and
-        ``config_key`` join the distinct values of the entries with ``"; "``.
+        ``config_key`` join the distinct values of the entries with ``"; "``; ``asset`` (the
+        asset dimension of GFCF and CFC changes) is left empty for the caller to fill.
     """
     missing = [c for c in ENTRY_COLUMNS if c not in entries.columns]
     if missing:
@@ -62,7 +64,7 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame({c: pd.Series([], dtype=table[c].dtype) for c in key})
         for c in ("before", "after", "delta"):
             out[c] = pd.Series([], dtype="float64")
-        for c in ("rule", "config_key"):
+        for c in ("rule", "config_key", "asset"):
             out[c] = pd.Series([], dtype="str")
         return out
     grouped = entries.groupby(key, sort=True)
@@ -82,6 +84,7 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     ledger = ledger.loc[keep].reset_index()
     ledger["rule"] = ledger["rule"].astype("str")
     ledger["config_key"] = ledger["config_key"].astype("str")
+    ledger["asset"] = ""
     return ledger.loc[:, list(LEDGER_COLUMNS)]
 
 

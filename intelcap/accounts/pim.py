@@ -349,8 +349,7 @@ def pim(
     service_life : float, Series or dict, optional
         Service life in periods: the life of the straight-line and hyperbolic profiles, the mean
         of the retirement distribution, the base of the geometric declining-balance rate.
-    retirement : {None, "none", "winfrey_s3", "weibull", "lognormal", "gamma", \
-"truncated_normal"}
+    retirement : {None, "none", "winfrey_s3", "weibull", "lognormal", "gamma", "truncated_normal"}
         Distribution of service lives around ``service_life``
         (:mod:`intelcap.accounts.retirement`). ``None``: the geometric profile never retires
         assets; the finite-life profiles retire every asset at exactly ``service_life``.
@@ -932,16 +931,21 @@ class PIMResult(SummaryMixin):
         *,
         capital_income: pd.Series | None = None,
         price_change: Any = "ex_post",
+        formula: str = "discrete",
     ) -> CapitalServices:
         r"""User costs, volumes and values of capital services (Jorgenson 1963; OECD 2009).
 
         .. math::
 
-            u_{i,t} = p_{i,t}\,(r_t + \delta_{i,t} - \pi_{i,t}), \qquad
+            u_{i,t} = p_{i,t-1}\,[r_t + \delta_{i,t}(1 + \pi_{i,t}) - \pi_{i,t}], \qquad
             S_{i,t} = K^P_{i,t-1} + w\,I_{i,t}, \qquad
             \text{value}_{i,t} = u_{i,t} S_{i,t},
 
-        with :math:`p` the asset price relative to its reference period (1 without a deflator),
+        the discrete-time user cost of OECD (2009), *Measuring Capital*, chapters 8 and 18
+        (:math:`p_{t-1} = p_t / (1 + \pi_t)` the start-of-period price; the cross term
+        :math:`\delta\pi` matters when asset prices fall fast), or with
+        ``formula="continuous"`` its approximation :math:`p_t (r + \delta - \pi)`;
+        :math:`p` the asset price relative to its reference period (1 without a deflator),
         :math:`\delta` the depreciation rate (the geometric rate, or for other profiles the
         implied rate :math:`D_t / (K_{t-1} + w I_t)`), :math:`\pi` the expected asset price
         change, :math:`S` the capital-service volume (productive stock in use during the
@@ -955,12 +959,15 @@ class PIMResult(SummaryMixin):
             Capital compensation (gross operating surplus attributable to these assets, current
             prices) for the *internal* rate of return: :math:`r_t` solves
             :math:`\sum_i u_{i,t} S_{i,t} = Y_t`, i.e.
-            :math:`r_t = (Y_t - \sum_i p S (\delta - \pi)) / \sum_i p S` (the endogenous
+            :math:`r_t = (Y_t - \sum_i p_{t-1} S c) / \sum_i p_{t-1} S`, :math:`c` the term
+            after :math:`r` in the user cost (the endogenous
             rate of Jorgenson and Griliches 1967; OECD 2009, "Estimating Rates of Return").
             Give ``rate`` or ``capital_income``, not both.
         price_change : {"ex_post", "none"}, float or Series by period
             Expected asset price change: the realised one :math:`p_t/p_{t-1} - 1` (the first
             period repeats the second), none, or given.
+        formula : {"discrete", "continuous"}
+            The user-cost formula (see above); ``"discrete"`` by default.
 
         Returns
         -------
@@ -968,7 +975,7 @@ class PIMResult(SummaryMixin):
         """
         from intelcap.accounts._pim_services import capital_services
 
-        return capital_services(self, rate, capital_income, price_change)
+        return capital_services(self, rate, capital_income, price_change, formula)
 
     def plot(self, series: Any = None, ax: Any = None, current: bool = False) -> Any:
         """Plot the gross, net and productive stocks and the CFC (sum over series by default).
@@ -985,7 +992,9 @@ class PIMResult(SummaryMixin):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from intelcap._optional import import_optional
+
+        plt = import_optional("matplotlib.pyplot", "plot", "plot()")
 
         lay = self.layout
         if series is None:

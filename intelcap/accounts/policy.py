@@ -1,6 +1,6 @@
 """The capitalization policy: which model-API spending is capitalized, and how it depreciates.
 
-A :class:`CapitalizationPolicy` is a small configuration object (STYLE.md 6) that holds every
+A :class:`CapitalizationPolicy` is a small configuration object that holds every
 choice a statistics bureau makes when it records firms' spending on model APIs (tokens) as gross
 fixed capital formation in "intelligent capital":
 
@@ -44,7 +44,9 @@ from intelcap._summary import Summary, SummaryMixin
 from intelcap.exceptions import DataError, IntelcapTypeError, SpecificationError
 
 __all__ = [
+    "BACKCASTS",
     "POLICY_KEYS",
+    "PROFILE_OPTIONS",
     "PRODUCER_SECTORS",
     "ROUTES",
     "TIMINGS",
@@ -66,7 +68,10 @@ POLICY_KEYS: Mapping[str, str] = {
              "output P1 and GFCF P51G rise, P2 unchanged)",
     "products": "product code(s) of the API spending in P2 (default ['AI_API']); with a "
                 "spending file, the P2 product the capitalized amount is taken from",
-    "asset": "product code of the new GFCF and CFC rows (default 'AI_IC', intelligent capital)",
+    "asset": "asset code of the new fixed asset: the asset dimension of the GFCF and CFC "
+             "(ledger, capital tables, SDMX INSTR_ASSET); default 'AN1173AI', a satellite "
+             "sub-asset of AN1173 computer software and databases (not an SNA code). GFCF is "
+             "booked on the product bought (supply-use balance kept), not on this code",
     "sectors": "producer sectors whose spending may be capitalized (default all of "
                "S11 S12 S13 S14 S15)",
     "share": "default share capitalized, in [0, 1] (default 1.0)",
@@ -83,8 +88,52 @@ POLICY_KEYS: Mapping[str, str] = {
     "deflator": "asset price index by period: an inline table {2024 = 1.0, 2025 = 0.9} or a "
                 "CSV path (columns period, value) relative to the config file; default none "
                 "(constant asset prices)",
-    "profile_options": "table of extra options for the depreciation profile (e.g. beta)",
+    "deflator_base": "value of the deflator in its base (reference) year, e.g. 100 for an "
+                     "index with 2017 = 100 (default: the deflator's value in base_year, else 1)",
+    "base_year": "reference year of the deflator (its value there is deflator_base); recorded "
+                 "in the manifest and the capital tables' constant-price unit",
+    "profile_options": "table of options of the depreciation profile: geometric "
+                       "{declining_balance}, straight_line {basis}, hyperbolic {beta, basis}; "
+                       "any profile {discount_rate}; unknown or out-of-range options are errors",
+    "backcast": "opening stock before the first period: 'none' (default: the stock starts at "
+                "0, so CFC is first-year-only at the start) or 'steady_state' (investment "
+                "before the first period back-cast as I_0 (1+g)^-k, g = backcast_growth or "
+                "the trend growth of the first backcast_periods periods; written in the ledger "
+                "and the manifest)",
+    "backcast_growth": "annual growth rate g > -1 of the back-cast investment (default: "
+                       "estimated from the first backcast_periods periods)",
+    "backcast_periods": "periods used to estimate backcast_growth (integer >= 2; default 5)",
+    "vintages": "opening stock by vintage: CSV path (relative to the config file) with columns "
+                "period, sector, industry, value: capitalized investment of the periods "
+                "before the tables (current prices), run through the same perpetual inventory",
+    "own_account_product": "own_account route: product code of the own-account output and "
+                           "GFCF (default 'AI_OWN'; '_T' where output is not by product)",
+    "labour_ratio": "own_account route: compensation of employees of the own-account "
+                    "production per unit of token spending (sum of costs; default 0, >= 0)",
+    "other_cost_ratio": "own_account route: other costs (CFC of assets used, other taxes on "
+                        "production) per unit of token spending (default 0, >= 0)",
+    "net_return": "own_account route: net return to capital of market producers as a rate on "
+                  "the sum of costs (2008 SNA 6.125; default 0, in [0, 1]); never for "
+                  "non-market producers (S13, S15)",
+    "frequency": "'auto' (default: int years are annual, labels like '2024Q1' quarterly), "
+                 "'A' or 'Q' to declare it. Rates, lives and growth are annual; quarterly CFC "
+                 "is benchmarked to the annual perpetual inventory (quarters sum to the annual "
+                 "run); every quarter must be present",
+    "allow_recapitalization": "true to capitalize tables that already carry capitalized API "
+                              "spending (a previous intelcap run's output); default false: "
+                              "refused",
 }
+
+#: Options each depreciation profile takes in ``profile_options``: name -> (low, high) range
+#: of a number, or the tuple of admissible strings.
+PROFILE_OPTIONS: Mapping[str, Mapping[str, Any]] = {
+    "geometric": {"declining_balance": (0.0, 10.0)},
+    "straight_line": {"basis": ("price", "efficiency")},
+    "hyperbolic": {"beta": (-10.0, 1.0), "basis": ("price", "efficiency")},
+}
+_COMMON_OPTIONS: Mapping[str, Any] = {"discount_rate": (-0.99, 1.0)}
+#: Back-cast methods of the opening stock.
+BACKCASTS: tuple[str, ...] = ("none", "steady_state")
 
 _RULE_FIELDS = ("sector", "industry", "product", "period")
 
@@ -119,6 +168,7 @@ class ShareRule:
         return sum(getattr(self, f) is not None for f in _RULE_FIELDS)
 
     def describe(self) -> str:
+        """The rule in words, for the ledger and the summary (``"0.6 where sector='S11'"``)."""
         cond = ", ".join(f"{f}={getattr(self, f)!r}" for f in _RULE_FIELDS
                          if getattr(self, f) is not None)
         return f"{self.share:g} where {cond}" if cond else f"{self.share:g} everywhere"
@@ -146,8 +196,8 @@ def _as_rule(obj: Any, where: str) -> ShareRule:
             fields[f] = None
         elif f == "period":
             if isinstance(v, bool) or not isinstance(v, (int, str, np.integer)):
-                raise IntelcapTypeError(f"{where}.period must be an int year or a str label, "
-                                        f"got {v!r}")
+                raise SpecificationError(f"{where}.period = {v!r} is not a period: give an int "
+                                         "year (2024) or a str label ('2024Q1')")
             fields[f] = int(v) if isinstance(v, (int, np.integer)) else (
                 int(v) if v.strip().lstrip("-").isdigit() else v.strip())
         else:
@@ -183,9 +233,51 @@ def _positive(value: Any, name: str, *, upper: float | None = None) -> float | N
     return v
 
 
+def _number(value: Any, name: str, low: float, high: float, *, low_open: bool = False,
+            high_open: bool = False) -> float:
+    """A finite number in [low, high] (ends open on request), else an error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise IntelcapTypeError(f"{name} must be a number, got {value!r}")
+    v = float(value)
+    bad = (not math.isfinite(v) or v < low or v > high or (low_open and v == low)
+           or (high_open and v == high))
+    if bad:
+        lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+        raise SpecificationError(f"{name} = {v!r} is outside {lo}{low:g}, {high:g}{hi}")
+    return v
+
+
+def _profile_options(options: Any, profile: str, pre: str) -> dict[str, Any]:
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise IntelcapTypeError(f"{pre}profile_options must be a table, got "
+                                f"{type(options).__name__}")
+    valid = {**PROFILE_OPTIONS.get(profile, {}), **_COMMON_OPTIONS}
+    out: dict[str, Any] = {}
+    for k, v in options.items():
+        name = f"{pre}profile_options.{k}"
+        if k not in valid:
+            raise SpecificationError(f"unknown option {name} for profile {profile!r}; valid: "
+                                     f"{sorted(valid)}")
+        spec = valid[k]
+        if isinstance(spec[0], str):
+            if v not in spec:
+                raise SpecificationError(f"{name} = {v!r} is not recognised; valid: "
+                                         f"{list(spec)}")
+            out[k] = v
+        else:
+            out[k] = _number(v, name, spec[0], spec[1], low_open=(k == "declining_balance"))
+    return out
+
+
 def _as_deflator(deflator: Any) -> pd.Series | None:
     if deflator is None:
         return None
+    if isinstance(deflator, (bool, int, float, np.number, str, bytes)):
+        raise IntelcapTypeError(f"deflator must be a price index by period (a table "
+                                f"{{2024 = 100.0, 2025 = 92.0}}, a CSV path or a Series), got "
+                                f"{deflator!r}")
     if isinstance(deflator, pd.DataFrame):
         if deflator.shape[1] != 1:
             raise DataError(f"deflator must be a Series or a one-column DataFrame, got columns "
@@ -208,6 +300,39 @@ def _as_deflator(deflator: Any) -> pd.Series | None:
     if s.index.duplicated().any():
         raise DataError(f"deflator has duplicate period {s.index[s.index.duplicated()][0]!r}")
     return s.sort_index()
+
+
+def _as_vintages(vintages: Any, name: str) -> pd.DataFrame | None:
+    """Capitalized investment by vintage before the tables' first period (opening stock)."""
+    if vintages is None:
+        return None
+    if not isinstance(vintages, pd.DataFrame):
+        raise IntelcapTypeError(f"{name} must be a DataFrame (or a CSV path in a config) with "
+                                f"columns period, sector, industry, value; got "
+                                f"{type(vintages).__name__}")
+    cols = ["period", "sector", "industry", "value"]
+    if sorted(vintages.columns) != sorted(cols):
+        raise DataError(f"{name} must have columns {cols}, got {list(vintages.columns)}")
+    v = vintages.loc[:, cols].reset_index(drop=True).copy()
+    per = pd.to_numeric(v["period"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(per) | (per != np.round(per))
+    if bad.any():
+        r = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{name}: period {v['period'].iloc[r]!r} at row {r} is not a year")
+    v["period"] = per.astype("int64")
+    val = pd.to_numeric(v["value"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(val) | (val < 0)
+    if bad.any():
+        r = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{name}: value {v['value'].iloc[r]!r} at row {r} must be finite and "
+                        ">= 0")
+    v["value"] = val
+    for c in ("sector", "industry"):
+        v[c] = v[c].astype(str)
+    if v.duplicated(["period", "sector", "industry"]).any():
+        r = int(np.flatnonzero(v.duplicated(["period", "sector", "industry"]).to_numpy())[0])
+        raise DataError(f"{name}: duplicate (period, sector, industry) at row {r}")
+    return v
 
 
 class CapitalizationPolicy(SummaryMixin):
@@ -240,8 +365,21 @@ class CapitalizationPolicy(SummaryMixin):
     profile, rate, service_life, retirement, cv, timing, profile_options
         Perpetual-inventory settings passed to :func:`intelcap.accounts.pim.pim`.
     deflator : Series or mapping, optional
-        Price index of the asset by period (any base); investment is deflated by it and the
-        CFC is revalued to current prices with it. ``None``: constant asset prices.
+        Price index of the asset by period; investment is deflated by it and the CFC is
+        revalued to current prices with it. ``None``: constant asset prices.
+    deflator_base, base_year
+        The deflator's value in its reference year (100 for an index with base 100) and that
+        year: constant-price capital tables are in prices of ``base_year`` whatever the scale of
+        the index.
+    backcast, backcast_growth, backcast_periods, vintages
+        Opening stock: a steady-state back-cast of investment before the first period, or
+        capitalized investment by vintage (a DataFrame ``period, sector, industry, value``).
+    own_account_product, labour_ratio, other_cost_ratio, net_return
+        Own-account route: the product of the own-account output, and its sum-of-costs value
+        :math:`I = R (1 + l + o)(1 + n)` with :math:`n` the net return of market producers
+        only (2008 SNA paragraphs 6.125-6.128).
+    allow_recapitalization : bool
+        Capitalize tables that already carry capitalized spending (refused by default).
 
     Examples
     --------
@@ -259,7 +397,7 @@ class CapitalizationPolicy(SummaryMixin):
         rule: Callable[[pd.DataFrame], Any] | None = None,
         uses: Sequence[str] | None = None,
         products: str | Sequence[str] = ("AI_API",),
-        asset: str = "AI_IC",
+        asset: str = "AN1173AI",
         route: str = "satellite",
         sectors: Sequence[str] = PRODUCER_SECTORS,
         profile: str = "geometric",
@@ -270,6 +408,18 @@ class CapitalizationPolicy(SummaryMixin):
         timing: str = "mid",
         deflator: pd.Series | Mapping[Any, float] | None = None,
         profile_options: Mapping[str, Any] | None = None,
+        deflator_base: float | None = None,
+        base_year: int | None = None,
+        backcast: str = "none",
+        backcast_growth: float | None = None,
+        backcast_periods: int = 5,
+        vintages: pd.DataFrame | None = None,
+        own_account_product: str = "AI_OWN",
+        labour_ratio: float = 0.0,
+        other_cost_ratio: float = 0.0,
+        net_return: float = 0.0,
+        allow_recapitalization: bool = False,
+        frequency: str = "auto",
         key_prefix: str = "",
     ) -> None:
         pre = f"{key_prefix}." if key_prefix else ""
@@ -317,11 +467,68 @@ class CapitalizationPolicy(SummaryMixin):
         if profile == "geometric" and self.rate is None and self.service_life is None:
             raise SpecificationError(f"the geometric profile needs {pre}rate or "
                                      f"{pre}service_life")
-        self.deflator = _as_deflator(deflator)
-        if profile_options is not None and not isinstance(profile_options, Mapping):
-            raise IntelcapTypeError(f"{pre}profile_options must be a table, got "
-                                    f"{type(profile_options).__name__}")
-        self.profile_options = dict(profile_options or {})
+        try:
+            self.deflator = _as_deflator(deflator)
+        except IntelcapTypeError as err:
+            raise IntelcapTypeError(f"{pre}{err}") from None
+        self.profile_options = _profile_options(profile_options, profile, pre)
+        self.base_year = None if base_year is None else int(_number(
+            base_year, f"{pre}base_year", -9999, 9999))
+        if base_year is not None and (isinstance(base_year, float)
+                                      and not float(base_year).is_integer()):
+            raise SpecificationError(f"{pre}base_year = {base_year!r} is not a year")
+        if deflator_base is not None:
+            self.deflator_base: float = _number(deflator_base, f"{pre}deflator_base", 0.0,
+                                                1e12, low_open=True)
+        elif self.deflator is not None and self.base_year is not None:
+            if self.base_year not in self.deflator.index:
+                raise SpecificationError(f"{pre}base_year = {self.base_year} is not a period "
+                                         "of the deflator")
+            self.deflator_base = float(self.deflator.loc[self.base_year])
+        else:
+            self.deflator_base = 1.0
+        if deflator_base is not None and self.deflator is None:
+            raise SpecificationError(f"{pre}deflator_base is given without {pre}deflator")
+        if backcast not in BACKCASTS:
+            raise SpecificationError(f"{pre}backcast={backcast!r} is not recognised; valid "
+                                     f"values are: {', '.join(repr(b) for b in BACKCASTS)}")
+        self.backcast = backcast
+        self.backcast_growth = None if backcast_growth is None else _number(
+            backcast_growth, f"{pre}backcast_growth", -1.0, 10.0, low_open=True)
+        if isinstance(backcast_periods, bool) or not isinstance(backcast_periods,
+                                                                (int, np.integer)):
+            raise IntelcapTypeError(f"{pre}backcast_periods must be an integer, got "
+                                    f"{backcast_periods!r}")
+        if not 2 <= int(backcast_periods) <= 1000:
+            raise SpecificationError(f"{pre}backcast_periods = {backcast_periods!r} is outside "
+                                     "[2, 1000]")
+        self.backcast_periods = int(backcast_periods)
+        if backcast == "none" and backcast_growth is not None:
+            raise SpecificationError(f"{pre}backcast_growth is given but {pre}backcast is "
+                                     "'none'")
+        self.vintages = _as_vintages(vintages, f"{pre}vintages")
+        if self.vintages is not None and backcast != "none":
+            raise SpecificationError(f"give {pre}vintages or {pre}backcast, not both")
+        if not isinstance(own_account_product, str) or not own_account_product.strip():
+            raise IntelcapTypeError(f"{pre}own_account_product must be a product code, got "
+                                    f"{own_account_product!r}")
+        self.own_account_product = own_account_product
+        self.labour_ratio = _number(labour_ratio, f"{pre}labour_ratio", 0.0, 1e6)
+        self.other_cost_ratio = _number(other_cost_ratio, f"{pre}other_cost_ratio", 0.0, 1e6)
+        self.net_return = _number(net_return, f"{pre}net_return", 0.0, 1.0)
+        if route == "satellite" and (self.labour_ratio or self.other_cost_ratio
+                                     or self.net_return):
+            raise SpecificationError(f"{pre}labour_ratio, other_cost_ratio and net_return "
+                                     "value own-account production: they need "
+                                     f"{pre}route = 'own_account'")
+        if not isinstance(allow_recapitalization, bool):
+            raise IntelcapTypeError(f"{pre}allow_recapitalization must be true or false, got "
+                                    f"{allow_recapitalization!r}")
+        self.allow_recapitalization = allow_recapitalization
+        if frequency not in ("auto", "A", "Q"):
+            raise SpecificationError(f"{pre}frequency={frequency!r} is not recognised; valid "
+                                     "values are: 'auto', 'A', 'Q'")
+        self.frequency = frequency
 
     # ----------------------------------------------------------------------------------------
     @classmethod
@@ -355,6 +562,22 @@ class CapitalizationPolicy(SummaryMixin):
             frame = read_csv_file(path, f"{key_prefix}.deflator file {defl!r}",
                                   columns=["period", "value"])
             kw["deflator"] = pd.Series(frame["value"].to_numpy(), index=frame["period"])
+        vint = kw.get("vintages")
+        if vint is not None:
+            from pathlib import Path
+
+            if not isinstance(vint, str):
+                raise IntelcapTypeError(f"{key_prefix}.vintages must be a CSV path, got "
+                                        f"{vint!r}")
+            path = Path(vint) if base_dir is None or Path(vint).is_absolute() else (
+                Path(base_dir) / vint)
+            if not path.is_file():
+                raise DataError(f"{key_prefix}.vintages: file {vint!r} not found")
+            try:
+                kw["vintages"] = pd.read_csv(path, dtype={"sector": str, "industry": str})
+            except (ValueError, OSError) as err:
+                raise DataError(f"{key_prefix}.vintages: cannot read {vint!r} as CSV "
+                                f"({type(err).__name__})") from None
         return cls(**kw, key_prefix=key_prefix)
 
     def to_config(self) -> dict[str, Any]:
@@ -375,6 +598,24 @@ class CapitalizationPolicy(SummaryMixin):
             out["deflator"] = {str(k): float(v) for k, v in self.deflator.items()}
         if self.profile_options:
             out["profile_options"] = dict(self.profile_options)
+        if self.deflator is not None:
+            out["deflator_base"] = self.deflator_base
+            if self.base_year is not None:
+                out["base_year"] = self.base_year
+        out["backcast"] = self.backcast
+        if self.backcast != "none":
+            out["backcast_periods"] = self.backcast_periods
+            if self.backcast_growth is not None:
+                out["backcast_growth"] = self.backcast_growth
+        if self.vintages is not None:
+            out["vintages"] = f"<{len(self.vintages)} rows, periods "\
+                f"{int(self.vintages['period'].min())}-{int(self.vintages['period'].max())}>"
+        if self.route == "own_account":
+            out.update(own_account_product=self.own_account_product,
+                       labour_ratio=self.labour_ratio, other_cost_ratio=self.other_cost_ratio,
+                       net_return=self.net_return)
+        out["allow_recapitalization"] = self.allow_recapitalization
+        out["frequency"] = self.frequency
         if self.rule is not None:
             out["rule"] = getattr(self.rule, "__name__", repr(self.rule))
         return out
@@ -417,6 +658,21 @@ class CapitalizationPolicy(SummaryMixin):
             keys[m] = r.key
             best[m] = r.specificity
         return share, keys
+
+    def unmatched_rules(self, cells: pd.DataFrame) -> list[ShareRule]:
+        """The share rules whose conditions match no row of ``cells`` (a typo, usually)."""
+        out = []
+        for r in self.shares:
+            m = np.ones(len(cells), dtype=bool)
+            for f in _RULE_FIELDS:
+                v = getattr(r, f)
+                if v is not None:
+                    col = cells[f].to_numpy()
+                    m &= (np.array([str(x) == str(v) for x in col], dtype=bool)
+                          if f == "period" else col == v)
+            if not m.any():
+                out.append(r)
+        return out
 
     def pim_options(self) -> dict[str, Any]:
         """Keyword arguments for :func:`intelcap.accounts.pim.pim` (deflator excluded)."""

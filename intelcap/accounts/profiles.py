@@ -165,6 +165,22 @@ class AgeProfile:
         check_choice("basis", self.basis, ("efficiency", "price"))
 
     def curve(self, age: Any, life: Any) -> np.ndarray:  # pragma: no cover - abstract
+        """The profile's primitive function of age, on its own ``basis``.
+
+        Parameters
+        ----------
+        age : array_like
+            Ages in periods since installation (need not be integers).
+        life : array_like or None
+            Actual service life of the asset, broadcast against ``age``; ignored by profiles
+            without a finite life.
+
+        Returns
+        -------
+        ndarray
+            Values in [0, 1], 1 at age 0: the age-efficiency profile if ``basis`` is
+            ``"efficiency"``, the age-price profile if it is ``"price"``.
+        """
         raise NotImplementedError
 
     def efficiency(self, age: Any, life: Any = None, discount_rate: float = 0.04) -> np.ndarray:
@@ -244,12 +260,18 @@ class Geometric(AgeProfile):
         return float(self.declining_balance) / life
 
     def curve(self, age: Any, life: Any = None) -> np.ndarray:
+        """:math:`(1-\\delta)^x` at ``age`` :math:`x` (``life`` is ignored)."""
         return (1.0 - self.delta) ** np.asarray(age, dtype=float)
 
     def efficiency(self, age: Any, life: Any = None, discount_rate: float = 0.04) -> np.ndarray:
+        """Age-efficiency :math:`(1-\\delta)^x`: the same as the age-price profile for the
+        geometric profile, whatever the discount rate (``life`` and ``discount_rate`` are
+        ignored)."""
         return self.curve(age)
 
     def price(self, age: Any, life: Any = None, discount_rate: float = 0.04) -> np.ndarray:
+        """Age-price :math:`(1-\\delta)^x`, equal to the age-efficiency profile (``life`` and
+        ``discount_rate`` are ignored)."""
         return self.curve(age)
 
 
@@ -265,6 +287,7 @@ class StraightLine(AgeProfile):
     basis: str = "price"
 
     def curve(self, age: Any, life: Any) -> np.ndarray:
+        """:math:`\\max(1 - x/T, 0)` at ``age`` :math:`x` for service life ``life`` :math:`T`."""
         x = np.asarray(age, dtype=float)
         t = np.asarray(life, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -291,6 +314,8 @@ class Hyperbolic(AgeProfile):
             raise ParameterError(f"hyperbolic beta={self.beta!r} must be finite and at most 1")
 
     def curve(self, age: Any, life: Any) -> np.ndarray:
+        """:math:`(T - x)/(T - \\beta x)` for :math:`x < T`, else 0, at ``age`` :math:`x` for
+        service life ``life`` :math:`T`."""
         x = np.asarray(age, dtype=float)
         t = np.asarray(life, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):

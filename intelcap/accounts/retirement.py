@@ -166,10 +166,13 @@ class Weibull(Retirement):
 
     @property
     def shape(self) -> float:
+        """Weibull shape :math:`k`, solved from the coefficient of variation
+        :math:`\\sqrt{\\Gamma(1+2/k)/\\Gamma(1+1/k)^2 - 1}`."""
         return weibull_shape(float(self.cv))
 
     @property
     def scale(self) -> float:
+        """Weibull scale :math:`\\lambda = \\text{mean} / \\Gamma(1 + 1/k)`."""
         from scipy import special  # lazy: fast CLI start-up
         return self.mean / float(special.gamma(1.0 + 1.0 / self.shape))
 
@@ -195,10 +198,12 @@ class Lognormal(Retirement):
 
     @property
     def sigma(self) -> float:
+        """Log-scale standard deviation :math:`\\sigma = \\sqrt{\\ln(1 + cv^2)}`."""
         return float(np.sqrt(np.log1p(self.cv**2)))
 
     @property
     def mu(self) -> float:
+        """Log-scale mean :math:`\\mu = \\ln(\\text{mean}) - \\sigma^2/2`."""
         return float(np.log(self.mean) - 0.5 * self.sigma**2)
 
     @property

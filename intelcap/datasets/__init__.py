@@ -1,92 +1,72 @@
-"""Loaders for the project's own data (``data/``) and for public reference datasets.
+"""Public research datasets, as ``linearmodels.datasets`` and ``statsmodels.datasets`` ship them.
 
-Public research datasets are never copied into intelcap. They are read from a reference folder
-found, in order, from:
+One module per dataset, each with ``load(...)`` returning a DataFrame with the documented index
+(panels with their (entity, time) MultiIndex) and ``DESCR``, the dataset's source, licence,
+citation, units and provenance (``PROVENANCE`` holds the same as a :class:`Provenance`)::
 
-1. the environment variable ``INTELCAP_REFERENCE_DIR`` (a folder holding one sub-folder per
-   dataset, each with a README naming its source), or ``INTELCAP_DATA_DIR`` with a
-   ``reference`` sub-folder;
-2. ``shared/reference`` beside the current working directory or any of its parents.
+    from intelcap import datasets
+    df = datasets.hansen1999.load()          # 565 firms x 14 years, index (id, year)
+    print(datasets.hansen1999.DESCR)
 
-Every loader returns a DataFrame and a provenance description (:class:`Provenance`).
+Bundled with the package (public domain or openly licensed; compressed verbatim copies of the
+published files, whose SHA-256 are listed in ``SHA256SUMS`` beside this module):
+``hansen1999``, ``hansen2000``, ``mrw1992``, ``nist_strd``, ``bea_supply_use``,
+``bea_depreciation``, ``bea_fixed_assets``, ``ppi_data_hosting``, ``penn_world_table``,
+``epoch_hardware``, ``epoch_models``, ``epoch_llm_prices``, ``china_tokens``,
+``published_values``; ``munnell`` is read from linearmodels, which ships it.
+
+Not bundled, because no licence allows intelcap to redistribute them: ``openrouter_usage``,
+``pstr``, ``prodest``, ``simonw_llm_prices``. Their loaders read a copy you supply, either with
+``path=`` or from the folder named by the environment variable ``INTELCAP_REFERENCE_DIR`` (one
+sub-folder per dataset), and otherwise raise :class:`DatasetNotAvailable` saying where to obtain
+the file.
+
+:func:`bundled_data_dir` is the folder of intelcap's own example economy (``data/``, used by
+``intelcap adjust``); :func:`reference_dir` and :func:`reference_path` locate the optional
+folder of full reference datasets.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
+import importlib
 
-from intelcap.exceptions import DataError
+from intelcap.datasets._base import (
+    DatasetNotAvailable,
+    Provenance,
+    bundled_data_dir,
+    reference_dir,
+    reference_path,
+)
 
-__all__ = ["Provenance", "bundled_data_dir", "reference_dir", "reference_path"]
+BUNDLED: tuple[str, ...] = (
+    "bea_depreciation", "bea_fixed_assets", "bea_supply_use", "china_tokens", "epoch_hardware",
+    "epoch_llm_prices", "epoch_models", "hansen1999", "hansen2000", "mrw1992", "nist_strd",
+    "penn_world_table", "ppi_data_hosting", "published_values",
+)
+"""Datasets shipped inside the package."""
 
+NOT_BUNDLED: tuple[str, ...] = ("openrouter_usage", "prodest", "pstr", "simonw_llm_prices")
+"""Datasets read from a user-supplied copy (``path=`` or ``INTELCAP_REFERENCE_DIR``)."""
 
-@dataclass(frozen=True)
-class Provenance:
-    """Where a dataset came from: source, table, units and access date."""
+_OTHER: tuple[str, ...] = ("munnell",)
 
-    name: str
-    source: str
-    table: str = ""
-    units: str = ""
-    accessed: str = ""
-    notes: str = ""
-
-    def __str__(self) -> str:
-        parts = [f"{self.name}: {self.source}"]
-        for label, value in (("table", self.table), ("units", self.units),
-                             ("accessed", self.accessed), ("notes", self.notes)):
-            if value:
-                parts.append(f"  {label}: {value}")
-        return "\n".join(parts)
-
-
-def reference_dir(required: bool = True) -> Path | None:
-    """The folder of public reference datasets, or ``None`` if absent and not ``required``."""
-    candidates: list[Path] = []
-    env = os.environ.get("INTELCAP_REFERENCE_DIR")
-    if env:
-        candidates.append(Path(env))
-    env = os.environ.get("INTELCAP_DATA_DIR")
-    if env:
-        candidates += [Path(env) / "reference", Path(env)]
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        candidates.append(folder / "shared" / "reference")
-        candidates.append(folder.parent / "shared" / "reference")
-    src = Path(__file__).resolve()
-    for folder in src.parents:
-        candidates.append(folder / "shared" / "reference")
-    for c in candidates:
-        if c.is_dir():
-            return c
-    if required:
-        raise DataError(
-            "the reference datasets folder was not found; set INTELCAP_REFERENCE_DIR to the "
-            "folder holding the reference datasets (one sub-folder per dataset)"
-        )
-    return None
+__all__ = [
+    "BUNDLED",
+    "NOT_BUNDLED",
+    "DatasetNotAvailable",
+    "Provenance",
+    "bundled_data_dir",
+    "reference_dir",
+    "reference_path",
+    *sorted(BUNDLED + NOT_BUNDLED + _OTHER),
+]
 
 
-def reference_path(dataset: str, filename: str | None = None, required: bool = True) -> Path | None:
-    """Path of a reference dataset folder (or of one file in it)."""
-    root = reference_dir(required=required)
-    if root is None:
-        return None
-    path = root / dataset if filename is None else root / dataset / filename
-    if not path.exists():
-        if required:
-            raise DataError(f"reference dataset file {dataset}/{filename or ''} not found in the "
-                            "reference folder")
-        return None
-    return path
+def __getattr__(name: str):
+    if name in BUNDLED or name in NOT_BUNDLED or name in _OTHER:
+        return importlib.import_module(f"intelcap.datasets.{name}")
+    raise AttributeError(f"module 'intelcap.datasets' has no attribute {name!r}")
 
 
-def bundled_data_dir() -> Path:
-    """The project's own ``data/`` folder (in a source checkout) or its copy in the wheel."""
-    pkg = Path(__file__).resolve().parents[1]
-    for c in (pkg / "_bundled_data", pkg.parent / "data"):
-        if c.is_dir():
-            return c
-    raise DataError("intelcap's bundled data folder is missing; reinstall the package")
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

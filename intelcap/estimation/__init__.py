@@ -1,5 +1,6 @@
 """Estimators: NLS, linear production functions, threshold and panel threshold regression, smooth
-transition regression and growth regressions.
+transition regression, growth regressions and proxy-variable (Olley-Pakes, Levinsohn-Petrin,
+Ackerberg-Caves-Frazer, Wooldridge) production-function estimators.
 
 Every estimator returns a subclass of :class:`~intelcap.estimation.results.Results`, so all share
 linearmodels' vocabulary (``params``, ``std_errors``, ``tstats``, ``pvalues``, ``conf_int``,
@@ -22,6 +23,14 @@ from intelcap.estimation.panel_threshold import (
     PanelThresholdResults,
 )
 from intelcap.estimation.production_fit import fit_production, kmenta, start_values
+from intelcap.estimation.proxy import (
+    AckerbergCavesFrazer,
+    LevinsohnPetrin,
+    OlleyPakes,
+    ProxyProduction,
+    ProxyProductionResults,
+    Wooldridge,
+)
 from intelcap.estimation.results import InvalidTestStatistic, Results, TestStatistic, compare
 from intelcap.estimation.smooth_transition import (
     PanelSmoothTransition,
@@ -37,18 +46,23 @@ from intelcap.estimation.threshold import (
 )
 
 __all__ = [
+    "AckerbergCavesFrazer",
+    "LevinsohnPetrin",
     "NLS",
     "OLS",
     "InvalidTestStatistic",
     "LinearModelResults",
     "NLSResults",
     "OLSResults",
+    "OlleyPakes",
     "OptimizerConfig",
     "PanelBootstrap",
     "PanelSmoothTransition",
     "PanelSmoothTransitionResults",
     "PanelThreshold",
     "PanelThresholdResults",
+    "ProxyProduction",
+    "ProxyProductionResults",
     "Results",
     "SmoothTransition",
     "SmoothTransitionResults",
@@ -59,6 +73,7 @@ __all__ = [
     "ThresholdRegression",
     "ThresholdRegressionResults",
     "TransitionGrid",
+    "Wooldridge",
     "cobb_douglas",
     "compare",
     "fit_panel",

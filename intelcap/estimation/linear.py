@@ -444,6 +444,27 @@ class LinearModelResults(Results):
     def from_linearmodels(cls, lm: Any, *, estimator: str, dependent: str,
                           cov_type: str = "unadjusted",
                           names: Mapping[str, str] | None = None) -> LinearModelResults:
+        """Wrap a linearmodels result in intelcap's results vocabulary.
+
+        Parameters
+        ----------
+        lm : linearmodels result
+            A fitted linearmodels panel or IV result.
+        estimator : str
+            The estimator's name (one of ``ESTIMATORS``), shown in the summary title.
+        dependent : str
+            Name of the dependent variable.
+        cov_type : str
+            Name of the covariance estimator, used when ``lm`` does not record one.
+        names : mapping, optional
+            New names for the parameters, ``{linearmodels name: intelcap name}``.
+
+        Returns
+        -------
+        LinearModelResults
+            Parameters, covariance, residuals and fitted values taken from ``lm``; ``lm`` itself
+            is kept as ``lm_result``. Integral residual degrees of freedom are stored as an int.
+        """
         params = lm.params.copy()
         cov = lm.cov.copy()
         if names:
@@ -455,7 +476,8 @@ class LinearModelResults(Results):
             fitted = fitted.iloc[:, 0]
         if isinstance(resids, pd.DataFrame):
             resids = resids.iloc[:, 0]
-        debiased = bool(getattr(lm, "debiased", True))
+        # linearmodels keeps the flag as the private ``_debiased`` (no public attribute).
+        debiased = bool(getattr(lm, "_debiased", True))
         df_resid = float(getattr(lm, "df_resid", lm.nobs - len(params)))
         if df_resid.is_integer():
             df_resid = int(df_resid)

@@ -357,7 +357,16 @@ class NLS:
             # columns that cannot be named in an expression ('log', 'GDP growth', 0) are
             # simply not available to it: unused columns never matter
             usable = usable_names(columns)
-            self.lhs, self.rhs = parse_formula(formula, [*usable, *params], symbols=symbols)
+            try:
+                self.lhs, self.rhs = parse_formula(formula, [*usable, *params], symbols=symbols)
+            except ExpressionError as err:
+                missing = getattr(err, "unknown_name", None)
+                if missing is None:
+                    raise
+                raise ParameterError(
+                    f"start value of {missing!r} is missing: {missing!r} appears in the formula "
+                    f"{formula!r} but is neither a key of start {list(params)} nor a data column "
+                    f"{columns}; give its start value (or add the column)") from None
         expr_names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
         unused = [p for p in params if p not in expr_names]
         if unused:
@@ -1355,7 +1364,7 @@ def nls(formula: str, data: pd.DataFrame, start: Mapping[str, float] | pd.Series
     >>> x = np.linspace(0, 5, 50); y = 3 * (1 - np.exp(-0.7 * x))
     >>> res = nls("y ~ b1*(1 - exp(-b2*x))", pd.DataFrame({"x": x, "y": y}),
     ...           {"b1": 1.0, "b2": 0.1})
-    >>> round(res.params["b2"], 6)
+    >>> round(float(res.params["b2"]), 6)
     0.7
     """
     fit_kw = {k: options.pop(k) for k in ("hc", "debiased") if k in options}

@@ -1,4 +1,4 @@
-"""The one results vocabulary of every intelcap estimator (STYLE.md 2-4).
+"""The one results vocabulary of every intelcap estimator.
 
 :class:`Results` is the base class: estimators compute arrays, then hand labelled pandas objects
 to it. Its names are linearmodels' (``params``, ``std_errors``, ``tstats``, ``pvalues``, ``cov``,
@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from intelcap._summary import Summary, SummaryMixin
+from intelcap._summary import Summary, SummaryMixin, _fmt
+from intelcap._validation import check_choice
 from intelcap.exceptions import IntelcapValueError
 
 __all__ = ["InvalidTestStatistic", "Results", "TestStatistic", "compare"]
@@ -82,6 +83,7 @@ class TestStatistic:
 
     @property
     def valid(self) -> bool:
+        """Whether the test could be computed (``False`` for :class:`InvalidTestStatistic`)."""
         return True
 
     def __str__(self) -> str:
@@ -114,6 +116,7 @@ class InvalidTestStatistic(TestStatistic):
 
     @property
     def valid(self) -> bool:
+        """Always ``False``: the test could not be computed (see ``reason``)."""
         return False
 
     def __str__(self) -> str:
@@ -121,6 +124,13 @@ class InvalidTestStatistic(TestStatistic):
 
     def __repr__(self) -> str:
         return f"<InvalidTestStatistic {self.name}: {self.reason}>"
+
+
+def _count(value: float) -> float | int:
+    """A degrees-of-freedom or count that is a whole number, as an int (prints as ``86``)."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return value
 
 
 class Results(SummaryMixin):
@@ -291,7 +301,7 @@ class Results(SummaryMixin):
             ("Dep. variable", self.dependent),
             ("No. observations", self.nobs),
             ("Covariance", self.cov_type),
-            ("Df residuals", self.df_resid),
+            ("Df residuals", _count(self.df_resid)),
             ("SSR", self.ssr),
             ("Df model", self.df_model),
         ]
@@ -326,7 +336,13 @@ class Results(SummaryMixin):
         )
 
     def __repr__(self) -> str:
-        return self.summary.as_text() + f"\nid: {hex(id(self))}"
+        """One line: the model, the dependent variable and the size of the fit.
+
+        ``print(res)`` (or ``res.summary``) shows the full summary; a notebook shows it as HTML.
+        """
+        return (f"<{type(self).__name__}: {self.model_name}, dependent {self.dependent!r}, "
+                f"{self.nobs} observations, {self.df_model} parameters, "
+                f"SSR {_fmt(self.ssr)}>")
 
 
 def compare(results: Mapping[str, Results] | Sequence[Results], *, stars: bool = True,
@@ -338,10 +354,18 @@ def compare(results: Mapping[str, Results] | Sequence[Results], *, stars: bool =
     results : mapping or sequence of Results
         Fits to compare; mapping keys become column titles.
     stars : bool
-        Mark parameters significant at 10/5/1 % with one, two or three stars.
+        Mark parameters significant at 10/5/1 % with one, two or three stars (a legend is
+        printed below the table).
     precision : {"std_errors", "tstats", "pvalues"}
         What is printed below each parameter, in parentheses.
+
+    Returns
+    -------
+    Summary
+        One row per parameter (its name once, the value in parentheses on the unlabelled row
+        below), then the number of observations and the SSR of each fit.
     """
+    check_choice("precision", precision, ("std_errors", "tstats", "pvalues"))
     if not isinstance(results, Mapping):
         results = {f"Model {i}": r for i, r in enumerate(results)}
     names: list[str] = []
@@ -349,9 +373,13 @@ def compare(results: Mapping[str, Results] | Sequence[Results], *, stars: bool =
         for n in r.params.index:
             if n not in names:
                 names.append(n)
-    rows: dict[str, dict[str, str]] = {}
+    labels: list[str] = []
+    for n in names:
+        labels += [str(n), ""]
+    labels += ["No. observations", "SSR"]
+    columns: dict[str, list[str]] = {}
     for title, r in results.items():
-        col: dict[str, str] = {}
+        col: list[str] = []
         extra = getattr(r, precision)
         for n in names:
             if n in r.params.index:
@@ -359,14 +387,13 @@ def compare(results: Mapping[str, Results] | Sequence[Results], *, stars: bool =
                 star = ""
                 if stars and np.isfinite(p):
                     star = "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
-                col[n] = f"{r.params[n]:.4f}{star}"
-                col[f"{n} "] = f"({extra[n]:.4f})"
+                col += [f"{_fmt(r.params[n])}{star}", f"({_fmt(extra[n])})"]
             else:
-                col[n] = ""
-                col[f"{n} "] = ""
-        col["No. observations"] = f"{r.nobs}"
-        col["SSR"] = f"{r.ssr:.4f}"
-        rows[title] = col
-    table = pd.DataFrame(rows)
-    return Summary(title="Model Comparison", tables=[("", table)],
-                   notes=[f"{precision.replace('_', ' ')} in parentheses"])
+                col += ["", ""]
+        col += [_fmt(r.nobs), _fmt(r.ssr)]
+        columns[str(title)] = col
+    table = pd.DataFrame(columns, index=pd.Index(labels))
+    notes = [f"{precision.replace('_', ' ')} in parentheses"]
+    if stars:
+        notes.append("* p<0.10, ** p<0.05, *** p<0.01")
+    return Summary(title="Model Comparison", tables=[("", table)], notes=notes)

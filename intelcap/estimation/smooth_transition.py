@@ -164,9 +164,26 @@ class TransitionGrid:
             raise SpecificationError(f"trim must be in [0, 0.5), got {self.trim}")
 
     def gammas(self) -> np.ndarray:
+        """The ``n_gamma`` slope values, log-spaced on ``gamma_range`` (normalised by the
+        standard deviation of :math:`q`)."""
         return np.geomspace(self.gamma_range[0], self.gamma_range[1], self.n_gamma)
 
     def locations(self, q: np.ndarray, order: int) -> np.ndarray:
+        """Candidate locations: ``n_c`` quantiles of ``q`` between ``trim`` and ``1 - trim``.
+
+        Parameters
+        ----------
+        q : ndarray
+            The transition variable.
+        order : {1, 2}
+            Number of location parameters (LSTR1 or LSTR2).
+
+        Returns
+        -------
+        ndarray
+            Shape ``(m, 1)`` for ``order=1``; for ``order=2`` every pair :math:`c_1 \\le c_2`
+            of the distinct quantiles, shape ``(m, 2)``.
+        """
         qs = np.unique(np.quantile(q, np.linspace(self.trim, 1 - self.trim, self.n_c)))
         if order == 1:
             return qs[:, None]
@@ -335,7 +352,9 @@ class _TransitionResultsMixin:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from intelcap._optional import import_optional
+
+        plt = import_optional("matplotlib.pyplot", "plot", "plot()")
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
@@ -415,6 +434,7 @@ class PanelSmoothTransitionResults(SmoothTransitionResults):
 
     @property
     def n_entities(self) -> int:
+        """Number of entities (cross-section units) in the panel."""
         return self._n_entities
 
     def _summary_header(self):

@@ -226,8 +226,15 @@ class ThresholdRegression:
 
     Examples
     --------
-    >>> res = ThresholdRegression(df["growth"], df[["lny60", "lns"]], df["y60"]).fit(seed=1)
-    >>> res.threshold, res.threshold_ci(0.95)
+    Hansen (2000, Table 1): the first split of the Durlauf-Johnson countries is at 1960 GDP of
+    863, with 95% confidence interval [594, 1794].
+
+    >>> from intelcap.datasets import hansen2000
+    >>> df = hansen2000.load()
+    >>> x = df[["LogGDP1960", "LogInvGDP", "LogPopGwth", "LogSchool"]]
+    >>> res = ThresholdRegression(df["GDPGwth"], x, df["GDP1960"]).fit(bootstrap=None)
+    >>> float(res.threshold), res.threshold_ci(0.95)
+    (863.0, (594.0, 1794.0))
     """
 
     def __init__(self, dependent: Any, exog: Any, threshold: Any, *, constant: bool = True,
@@ -328,6 +335,7 @@ class ThresholdRegression:
 
     @property
     def nobs(self) -> int:
+        """Number of observations used (after the missing-value policy)."""
         return int(self._y.shape[0])
 
     def __repr__(self) -> str:
@@ -756,6 +764,7 @@ class ThresholdRegressionResults(Results):
 
     @property
     def threshold_name(self) -> str:
+        """Name of the threshold variable :math:`q`."""
         return self.model.threshold_name
 
     @property
@@ -848,8 +857,15 @@ class ThresholdRegressionResults(Results):
 
         Examples
         --------
-        >>> first = ThresholdRegression(y, x, df["GDP1960"]).fit(seed=1)
-        >>> second = first.split("upper", df["Literacy"]).fit(seed=2)
+        Hansen (2000): the high-income countries split again at a literacy rate of 45%.
+
+        >>> from intelcap.datasets import hansen2000
+        >>> df = hansen2000.load()
+        >>> x = df[["LogGDP1960", "LogInvGDP", "LogPopGwth", "LogSchool"]]
+        >>> first = ThresholdRegression(df["GDPGwth"], x, df["GDP1960"]).fit(bootstrap=None)
+        >>> second = first.split("upper", df["Literacy"]).fit(bootstrap=None)
+        >>> float(second.threshold)
+        45.0
         """
         check_choice("regime", regime, _REGIMES)
         mask = self._lower.to_numpy()
@@ -923,7 +939,9 @@ class ThresholdRegressionResults(Results):
 
         Returns the matplotlib ``(figure, axes)``.
         """
-        import matplotlib.pyplot as plt
+        from intelcap._optional import import_optional
+
+        plt = import_optional("matplotlib.pyplot", "plot", "plot()")
 
         lr = self.lr_profile(het)
         if ax is None:

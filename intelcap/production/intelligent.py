@@ -1,4 +1,4 @@
-"""The three canonical intelligent-capital (IC) forms of DESIGN.md, from any base form.
+"""The three canonical intelligent-capital (IC) forms, built from any base form.
 
 Given a base :class:`~intelcap.production.core.ProductionFunction` :math:`F` and a transition
 :math:`G(s)` (:mod:`intelcap.production.transitions`):

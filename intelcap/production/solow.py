@@ -68,6 +68,11 @@ class SteadyState:
     method: str
     notes: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        """One line: the selected steady state and how many were found."""
+        return (f"<SteadyState ({self.method}): k={self.k:.6g}, z={self.z:.6g}, y={self.y:.6g}; "
+                f"{len(self.states)} steady state(s) found>")
+
     def __str__(self) -> str:
         head = f"Solow steady state ({self.method}): k={self.k:.6g}, z={self.z:.6g}, y={self.y:.6g}"
         if len(self.states) > 1:

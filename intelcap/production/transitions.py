@@ -101,6 +101,26 @@ class Transition:
     name: str = ""
 
     def build(self, s: sp.Expr | None) -> BuiltTransition:  # pragma: no cover - abstract
+        """Instantiate :math:`G` at the threshold variable ``s``.
+
+        Parameters
+        ----------
+        s : sympy expression or None
+            The threshold variable (a symbol such as :math:`Z`, or an expression in the
+            inputs). ``None`` only for a composite transition (:class:`Emergence`), which
+            builds its own from the critical inputs.
+
+        Returns
+        -------
+        BuiltTransition
+            :math:`G` as a sympy expression with its parameter names, their values, the inputs
+            it uses and the checks the parameter values must pass.
+
+        Raises
+        ------
+        SpecificationError
+            If ``s`` is missing for a transition that needs a threshold variable.
+        """
         raise NotImplementedError
 
     @property
@@ -146,6 +166,10 @@ class Step(Transition):
         self.prefix = prefix
 
     def build(self, s: sp.Expr | None) -> BuiltTransition:
+        """:math:`G(s) = 1[s > \\tau]` at the threshold variable ``s``.
+
+        See :meth:`Transition.build`.
+        """
         if s is None:
             raise SpecificationError("a step transition needs a threshold variable")
         t = parameter_symbol(self.prefix)
@@ -178,6 +202,10 @@ class Logistic(Transition):
         self.prefix, self.slope = prefix, slope
 
     def build(self, s: sp.Expr | None) -> BuiltTransition:
+        """The logistic :math:`G(s)` at the threshold variable ``s``.
+
+        See :meth:`Transition.build`.
+        """
         if s is None:
             raise SpecificationError("a logistic transition needs a threshold variable")
         t, g = parameter_symbol(self.prefix), parameter_symbol(self.slope)
@@ -235,6 +263,10 @@ class MultiRegime(Transition):
         self.gamma = _number(gamma, "gamma")
 
     def build(self, s: sp.Expr | None) -> BuiltTransition:
+        """The weighted sum of steps or logistics at the thresholds, at ``s``.
+
+        See :meth:`Transition.build`.
+        """
         if s is None:
             raise SpecificationError("a multi-regime transition needs a threshold variable")
         names = [f"tau_{i + 1}" for i in range(len(self.taus))]
@@ -325,9 +357,15 @@ class Emergence(Transition):
 
     @property
     def composite(self) -> bool:
+        """Always True: the threshold variable is the aggregate of the critical inputs."""
         return True
 
     def build(self, s: sp.Expr | None = None) -> BuiltTransition:
+        """:math:`G` of the aggregate of the critical inputs (``s`` is ignored).
+
+        See :meth:`Transition.build`; the aggregate threshold variable is built here from the
+        critical inputs and their thresholds ``<input>_star``.
+        """
         names = list(self.critical)
         stars = [f"{x}_star" for x in names]
         params = list(stars)
@@ -371,7 +409,7 @@ class Emergence(Transition):
                 f"rho={self.rho}, kind={self.kind!r}, gamma={self.gamma})")
 
 
-#: Transition functions by name (STYLE 5: choices by name from a registry).
+#: Transition functions by name: every choice of transition is made by name from this registry.
 TRANSITIONS: dict[str, type[Transition]] = {
     "step": Step,
     "logistic": Logistic,

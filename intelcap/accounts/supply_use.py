@@ -1,0 +1,169 @@
+"""Product balances of a long national-accounts table (supply = uses, product by product).
+
+For every period :math:`t` and product :math:`p` of a long table (:mod:`intelcap.accounts.tables`),
+
+.. math::
+
+    \\text{supply}_{tp} &= P1_{tp} + P7_{tp} + D21X31_{tp} \\\\
+    \\text{use}_{tp} &= P2_{tp} + P3_{tp} + P51G_{tp} + P52_{tp} + P53_{tp} + P6_{tp}
+
+summing every row of product :math:`p` (all sectors and industries); the product balance is
+:math:`\\text{supply}_{tp} - \\text{use}_{tp} = 0` (2008 SNA, paragraphs 14.7-14.16: total supply
+of each product at purchasers' prices equals its total uses). Rows stored at product ``"_T"``
+("not broken down") form one residual line ``"_T"``; summed over every line, the balance is the
+GDP identity (production = expenditure), so a table with full product detail balances product by
+product and a table without it balances at least in total.
+
+:func:`check_product_balance` raises naming the first (period, product) out of balance;
+:func:`check_balance_preserved` checks that an adjustment changed no product's balance (what the
+capitalization engine requires of every revision, whatever the detail of the input).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from intelcap.accounts.tables import TOTAL
+from intelcap.exceptions import AccountingIdentityError
+
+__all__ = [
+    "BALANCE_COLUMNS",
+    "SUPPLY_ITEMS",
+    "USE_ITEMS",
+    "check_balance_preserved",
+    "check_product_balance",
+    "product_balance",
+]
+
+#: Transactions that supply a product (output at basic prices, imports, taxes less subsidies).
+SUPPLY_ITEMS: tuple[str, ...] = ("P1", "P7", "D21X31")
+#: Transactions that use a product (intermediate and final uses).
+USE_ITEMS: tuple[str, ...] = ("P2", "P3", "P51G", "P52", "P53", "P6")
+#: Columns of :func:`product_balance`.
+BALANCE_COLUMNS: tuple[str, ...] = ("supply", "use", "gap")
+
+
+def _py(v: object) -> object:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def product_balance(table: pd.DataFrame) -> pd.DataFrame:
+    """Supply, uses and their gap for every (period, product) of a long table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Long national-accounts table (already validated: the columns of
+        :data:`intelcap.accounts.tables.COLUMNS`).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``(period, product)`` (sorted), columns ``supply``, ``use`` and
+        ``gap = supply - use``; product ``"_T"`` is the line of rows not broken down by product.
+    """
+    items = (*SUPPLY_ITEMS, *USE_ITEMS)
+    t = table.loc[table["transaction"].isin(items), ["period", "product", "transaction",
+                                                   "value"]]
+    sign = np.where(t["transaction"].isin(SUPPLY_ITEMS).to_numpy(), 1.0, -1.0)
+    v = t["value"].to_numpy(dtype=float)
+    frame = pd.DataFrame({"period": t["period"].to_numpy(), "product": t["product"].to_numpy(),
+                          "supply": np.where(sign > 0, v, 0.0),
+                          "use": np.where(sign < 0, v, 0.0)})
+    out = frame.groupby(["period", "product"], sort=True)[["supply", "use"]].sum()
+    with np.errstate(invalid="ignore", over="ignore"):
+        out["gap"] = out["supply"] - out["use"]
+    return out
+
+
+def _allowed(level: np.ndarray, tol: float | None, rtol: float) -> np.ndarray:
+    if tol is not None:
+        return np.full(level.shape, float(tol))
+    return rtol * np.maximum(1.0, np.abs(level))
+
+
+def check_product_balance(table: pd.DataFrame, tol: float | None = None, *,
+                          rtol: float = 1e-6, include_total: bool = False) -> pd.DataFrame:
+    """Check supply = uses for every product and period.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Long national-accounts table.
+    tol : float, optional
+        Largest admissible gap in the table's unit; when None, ``rtol`` times the larger of
+        supply and uses (at least 1).
+    rtol : float
+        Relative tolerance used when ``tol`` is None.
+    include_total : bool
+        Also require the residual ``"_T"`` line to balance.
+
+    Returns
+    -------
+    DataFrame
+        The result of :func:`product_balance`.
+
+    Raises
+    ------
+    AccountingIdentityError
+        Naming the first period and product out of balance, with supply, uses and the gap (a
+        non-finite sum, e.g. from overflow, is out of balance).
+    """
+    bal = product_balance(table)
+    level = np.maximum(np.abs(bal["supply"].to_numpy()), np.abs(bal["use"].to_numpy()))
+    gap = bal["gap"].to_numpy()
+    bad = ~np.isfinite(gap) | (np.abs(gap) > _allowed(level, tol, rtol))
+    if not include_total:
+        bad &= bal.index.get_level_values("product").to_numpy() != TOTAL
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        period, product = (_py(v) for v in bal.index[pos])
+        raise AccountingIdentityError(
+            f"product balance broken in period {period!r}, product {product!r}: supply "
+            f"{float(bal['supply'].iloc[pos])!r}, uses {float(bal['use'].iloc[pos])!r}, gap "
+            f"{float(gap[pos])!r} ({int(bad.sum())} (period, product) line(s) out of balance)")
+    return bal
+
+
+def check_balance_preserved(before: pd.DataFrame, after: pd.DataFrame, tol: float | None = None,
+                            *, rtol: float = 1e-9) -> pd.DataFrame:
+    """Check that a revision changed no product's supply-use gap, period by period.
+
+    Checked for every (period, product) whose supply the input records (a ``P1``, ``P7`` or
+    ``D21X31`` row of that product) or that balances in the input; a product with uses only
+    (its output recorded at ``"_T"``) has no product balance to keep, nor has the residual
+    ``"_T"`` line. Returns the change of the gap by (period, product).
+
+    Raises
+    ------
+    AccountingIdentityError
+        Naming the first period and product whose balance the revision changed.
+    """
+    b = product_balance(before)
+    a = product_balance(after)
+    idx = a.index.union(b.index)
+    bg = b["gap"].reindex(idx).fillna(0.0).to_numpy()
+    ag = a["gap"].reindex(idx).fillna(0.0).to_numpy()
+    level = np.maximum.reduce([
+        np.abs(a["supply"].reindex(idx).fillna(0.0).to_numpy()),
+        np.abs(a["use"].reindex(idx).fillna(0.0).to_numpy()),
+        np.abs(b["supply"].reindex(idx).fillna(0.0).to_numpy()),
+        np.abs(b["use"].reindex(idx).fillna(0.0).to_numpy())])
+    with np.errstate(invalid="ignore", over="ignore"):
+        change = ag - bg
+    bsup = b["supply"].reindex(idx).fillna(0.0).to_numpy()
+    buse = b["use"].reindex(idx).fillna(0.0).to_numpy()
+    has_supply = before.loc[before["transaction"].isin(SUPPLY_ITEMS), ["period", "product"]]
+    recorded = idx.isin(pd.MultiIndex.from_frame(has_supply.drop_duplicates()))
+    balanced = np.abs(bg) <= _allowed(np.maximum(np.abs(bsup), np.abs(buse)), tol, rtol)
+    checked = (recorded | balanced) & (idx.get_level_values("product").to_numpy() != TOTAL)
+    bad = checked & (~np.isfinite(change) | (np.abs(change) > _allowed(level, tol, rtol)))
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        period, product = (_py(v) for v in idx[pos])
+        raise AccountingIdentityError(
+            f"the revision changes the supply-use balance of product {product!r} in period "
+            f"{period!r} by {float(change[pos])!r} (gap before {float(bg[pos])!r}, after "
+            f"{float(ag[pos])!r})")
+    return pd.Series(change, index=idx, name="gap_change").to_frame()
