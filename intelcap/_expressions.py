@@ -119,6 +119,17 @@ def _too_big(value: sp.Expr) -> bool:
     return not math.isfinite(float(value))
 
 
+def _constant_overflows(value: sp.Expr) -> bool:
+    """A constant that is not a plain number (``pi**999``, ``exp(exp(9))``) beyond 1e300."""
+    if isinstance(value, sp.Number) or not isinstance(value, sp.Expr) or not value.is_number:
+        return False
+    try:
+        v = complex(value.evalf(17))
+    except (TypeError, ValueError, ArithmeticError):
+        return True
+    return not (math.isfinite(v.real) and math.isfinite(v.imag)) or abs(v) > 1e300
+
+
 def _check_power(base: sp.Expr, exponent: sp.Expr, text: str) -> None:
     if isinstance(exponent, sp.Number):
         e = float(exponent)
@@ -143,6 +154,9 @@ def _call(name: str, args: Sequence[sp.Expr], text: str) -> sp.Expr:
                 f"{least} to {most}" if most is not None else f"at least {least}")
         raise ExpressionError(f"{name}() takes {want} argument(s), got {len(args)}, in "
                               f"{text!r}")
+    if name == "Heaviside" and len(args) == 2 and not isinstance(args[1], sp.Number):
+        raise ExpressionError(f"the second argument of Heaviside (its value at 0) must be a "
+                              f"number, in {text!r}")
     if name == "exp" and isinstance(args[0], sp.Number) and float(args[0]) > 700:
         raise ExpressionError(f"exp({args[0]}) overflows, in {text!r}")
     return FUNCTIONS[name](*args)  # type: ignore[operator]
@@ -171,7 +185,8 @@ def _build(node: ast.AST, symbols: Mapping[str, sp.Symbol], text: str) -> sp.Exp
         raise ExpressionError(f"{ast.unparse(node)[:80]!r} is undefined (division by zero, "
                               f"log(0) or an infinite constant), in {text!r}")
     if _too_big(value) or (isinstance(value, (sp.Add, sp.Mul))
-                           and any(_too_big(a) for a in value.atoms(sp.Number))):
+                           and any(_too_big(a) for a in value.atoms(sp.Number))) \
+            or _constant_overflows(value):
         raise ExpressionError(f"constant {ast.unparse(node)[:80]!r} overflows the floating-point "
                               f"range, in {text!r}")
     return value
@@ -346,7 +361,11 @@ def parse_expression(
                     raise ExpressionError(f"name {node.id!r} is not allowed (names may not "
                                           f"begin with '_'), in {text!r}")
                 table[node.id] = sp.Symbol(node.id, real=True)
-    return _build(tree, table, text)
+    expr = _build(tree, table, text)
+    # integers beyond 2**53 would be compiled as Python integers that numpy cannot combine with
+    # float arrays (99**99 * K): keep them as floating-point numbers
+    big = {i: sp.Float(i) for i in expr.atoms(sp.Integer) if abs(int(i)) >= 2**53}
+    return expr.xreplace(big) if big else expr
 
 
 def parse_formula(

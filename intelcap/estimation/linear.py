@@ -181,6 +181,9 @@ class OLS:
         if not np.all(np.isfinite(self._y)):
             raise MissingDataError(f"dependent {self.dependent!r} has non-finite values")
         n, k = self._x.shape
+        if k == 0:
+            raise SpecificationError("no regressors (exog has no columns; a formula such as "
+                                     "'y ~ 0' removes the intercept and names nothing else)")
         if n <= k:
             raise SpecificationError(f"{n} observations cannot identify {k} coefficients")
         self.center = center
@@ -212,6 +215,8 @@ class OLS:
 
         if not isinstance(data, pd.DataFrame):
             raise IntelcapTypeError("data must be a pandas DataFrame")
+        if not isinstance(formula, str) or "~" not in formula:
+            raise SpecificationError(f"formula {formula!r} needs a dependent: 'y ~ x1 + x2'")
         if restricted:
             check_formula(formula, data.columns)
         try:

@@ -658,6 +658,14 @@ class SmoothTransition:
         d = int(keep.size)
         df2 = n - x.shape[1] - d
         null = "linearity (gamma = 0)"
+        why = None
+        if df2 <= 0:
+            why = (f"{n} observations leave no degrees of freedom for {x.shape[1]} regressors "
+                   f"and {d} auxiliary terms")
+        elif not ssr1 > 0 or ssr0 <= (1e-12 * max(float(np.abs(y).max()), 1e-300)) ** 2 * n:
+            why = "the linear model fits the dependent exactly (zero residuals)"
+        if why is not None:
+            return {name: InvalidTestStatistic(why, name=name) for name in ("LM_X", "LM_F")}
         lm = n * (ssr0 - ssr1) / ssr0
         chi = _ftest(lm, d, df2, n, "LM_X", null, False)
         fstat = ((ssr0 - ssr1) / d) / (ssr1 / df2)
@@ -686,6 +694,14 @@ class SmoothTransition:
             Show a progress bar during the grid search.
         """
         check_choice("cov_type", cov_type, ("unadjusted", "robust"))
+        xb, yb = self._base()
+        e_lin = yb - xb @ np.linalg.lstsq(xb, yb, rcond=None)[0]
+        if np.sqrt(e_lin @ e_lin) <= 1e-12 * np.sqrt(yb.size) * max(
+                float(np.abs(yb).max()), np.finfo(float).tiny):
+            raise DataError(
+                f"dependent {self.dependent_name!r} is fitted exactly by the linear part "
+                f"{self.exog_names} (constant, or a linear combination of the regressors): "
+                "the transition parameters gamma and c are not identified")
         gamma0, c0, grid_tab = self._start_values(start, grid, progress)
         _, b0 = self._concentrated_ssr(gamma0, c0)
         theta0 = np.concatenate([b0, [gamma0], c0])

@@ -134,6 +134,9 @@ class _Printer(NumPyPrinter):
                     f"{self._print(rhs)}).astype(float)")
         return f"{self._module_format('numpy.heaviside')}({arg}, {self._print(sp.Float(h0))})"
 
+    def _print_erf(self, expr):
+        return f"{self._module_format('scipy.special.erf')}({self._print(expr.args[0])})"
+
     def _print_Expit(self, expr):
         return f"{self._module_format('scipy.special.expit')}({self._print(expr.args[0])})"
 
