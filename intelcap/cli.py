@@ -470,13 +470,20 @@ def _cmd_release(args: argparse.Namespace) -> int:
         rel = build_release(read_release_input(src), illustrative=bundled,
                             validated=True)
         files = write_release(rel, folder.tmp)
+
+        def rel_path(p: Path) -> str:
+            import os
+
+            return Path(os.path.relpath(p, folder.out)).as_posix()
+
         write_manifest(folder.tmp, {
             "intelcap_version": __version__,
+            "versions": _versions(),
             "command": "intelcap release",
             "config": {"input": "bundled example (data/tokens/panel.csv)" if bundled
-                       else str(src), "illustrative": bundled},
-            "inputs": [{"path": p.name if bundled else str(p), "sha256": sha256_file(p)}
-                       for p in inputs],
+                       else rel_path(src), "illustrative": bundled},
+            "inputs": [{"path": rel_path(p), "sha256": sha256_file(p)} for p in inputs],
+            "paths": "relative to this output folder",
             "seasonally_adjusted": rel.seasonally_adjusted,
             "notes": rel.notes,
         }, outputs=files)
