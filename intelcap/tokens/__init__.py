@@ -1,4 +1,4 @@
-"""intelcap.tokens: the token economy measured (DESIGN.md section 4).
+"""intelcap.tokens: the token economy measured (usage, prices, market structure, costs).
 
 Modules, each named for what it holds:
 
