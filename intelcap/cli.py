@@ -370,18 +370,15 @@ def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mappin
 
 
 def _allocated(cfg: Mapping[str, Any], tables: Any) -> Any:
-    import pandas as pd
-
     from intelcap.accounts.allocate import allocate
-    from intelcap.exceptions import DataError
+    from intelcap.accounts.io import read_csv_file
 
-    try:
-        total = pd.read_csv(cfg["spending_total"])
-        kind, arg = cfg["allocation"]
-        weights = (None if kind == "use" else pd.read_csv(
-            cfg["allocation_file"], dtype={"sector": str, "industry": str}))
-    except (ValueError, OSError) as err:
-        raise DataError(f"cannot read the allocation inputs ({type(err).__name__})") from None
+    total = read_csv_file(cfg["spending_total"],
+                          f"input.spending_total file {Path(cfg['spending_total']).name}")
+    kind, arg = cfg["allocation"]
+    weights = (None if kind == "use" else read_csv_file(
+        cfg["allocation_file"], f"allocation file {Path(cfg['allocation_file']).name}",
+        dtype={"sector": str, "industry": str}))
     pol = cfg["policy"]
     return allocate(total, tables, indicator=kind, product=arg if kind == "use" else "514",
                     weights=weights, spending_product=pol.products[0],

@@ -309,6 +309,9 @@ BAD_FILES = {
                          "s.csv": "period,sector,industry,value\n".encode("utf-16")}, "UTF-16"),
     "spending binary": ({"config.toml": config(_S), "s.csv": bytes(range(256))},
                         "not UTF-8 text"),
+    "spending_total empty": ({"config.toml": config('spending_total = "t.csv"\n'
+                                                    'allocation = "use:AI_API"'),
+                              "t.csv": b""}, "input.spending_total file t.csv: the file is"),
     "spending text value": ({"config.toml": config(_S),
                              "s.csv": b"period,sector,industry,value\n2024,S11,C,abc\n"},
                             "non-numeric"),

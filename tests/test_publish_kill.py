@@ -117,30 +117,31 @@ def test_sigkill_during_repeated_overwrites_never_shows_a_partial_folder(tmp_pat
 # ------------------------------------------------------------------------------------------
 def test_sigkill_of_adjust_then_rerun_is_byte_identical(work, tmp_path):
     rng = np.random.default_rng(2026)
-    # the reference run sits at the same depth as the runs below: the manifest records input
-    # paths relative to the output folder, so a run elsewhere differs in those paths only
-    (tmp_path / "refs").mkdir()
-    ref = tmp_path / "refs" / "out"
-    t0 = time.perf_counter()
-    proc = adjust(work / "config.toml", ref)
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err
-    duration = time.perf_counter() - t0
-    expected = digest(ref)
-    before = digest(work)
     parent = tmp_path / "runs"
     parent.mkdir()
     out = parent / "out"
+    # the reference, at the same place (the manifest names inputs relative to the output)
+    t0 = time.perf_counter()
+    proc = adjust(work / "config.toml", out)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    duration = time.perf_counter() - t0
+    expected = digest(out)
+    before = digest(work)
     for trial in range(3):
-        overwrite = trial > 0          # later trials replace an existing output
-        proc = adjust(work / "config.toml", out, *(["--overwrite"] if overwrite else []))
+        fresh = trial == 0             # the first trial has no previous output
+        if fresh:
+            shutil.rmtree(out)
+        proc = adjust(work / "config.toml", out, *([] if fresh else ["--overwrite"]))
         time.sleep(float(rng.uniform(0.3, 1.0)) * duration)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
-        # nothing partial is visible: `out` is absent or complete
+        # nothing partial is visible: `out` is absent (fresh) or complete
         assert visible(parent) in ([], ["out"])
         if out.exists():
             assert digest(out) == expected
+        else:
+            assert fresh
         assert digest(work) == before
         # the next run succeeds and gives the same bytes
         proc = adjust(work / "config.toml", out, "--overwrite")
