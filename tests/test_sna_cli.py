@@ -44,6 +44,8 @@ def run(cfg_text: str, work: Path, out: Path, capsys) -> tuple[int, str]:
     (("rate = 0.33", "rate = 0.33\nprofile_options = {initial_stock = 1e9}"),
      "policy.profile_options.initial_stock"),
     (("rate = 0.33", "rate = 0.33\ndeflator = 1"), "policy.deflator"),
+    (("rate = 0.33", "rate = 0.33\nprofile_options = {deflator = 1}"),
+     "policy.profile_options.deflator"),
     (("rate = 0.33", "rate = 0.33\n[[policy.shares]]\nsector = \"s13\"\nshare = 0.3"),
      r"policy.shares\[0\]"),
     (("rate = 0.33", "rate = 0.33\n[[policy.shares]]\nperiod = 2024.5\nshare = 0.3"),
@@ -53,7 +55,7 @@ def run(cfg_text: str, work: Path, out: Path, capsys) -> tuple[int, str]:
 def test_bad_keys_are_named_and_nothing_is_written(work, tmp_path, capsys, edit, key):
     out = tmp_path / "out"
     code, err = run(BASE.replace(*edit), work, out, capsys)
-    assert code != 0
+    assert code == 2, err            # bad input: one line, exit status 2 (issue 19 item 12)
     assert pytest.importorskip("re").search(key, err), err
     assert not out.exists()
 
