@@ -7,6 +7,8 @@ bundled example economy (data/example) and the hand-built economy of tests/test_
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -205,7 +207,8 @@ def test_base_100_deflator_is_not_100_times_smaller(base):
 
 # ------------------------------------------------------------------------------------------
 # property: random admissible policies on the example keep every balance; inadmissible ones
-# raise naming the cell. Default 25 examples (a few seconds of CPU); 1,000 under -m slow.
+# raise naming the cell. Default 25 examples (a few seconds of CPU); the 1,000 of issue 13's
+# acceptance (about 0.4 s each: seven minutes or more) only with INTELCAP_EXHAUSTIVE=1.
 # ------------------------------------------------------------------------------------------
 @st.composite
 def example_policy(draw):
@@ -245,6 +248,9 @@ def test_property_random_policies_on_the_example(example, pol):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("INTELCAP_EXHAUSTIVE"),
+                    reason="1,000 random policies take seven minutes or more; set "
+                           "INTELCAP_EXHAUSTIVE=1 to run them")
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pol=example_policy())
 def test_property_1000_random_policies_on_the_example(example, pol):
