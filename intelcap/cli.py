@@ -96,6 +96,18 @@ def _config_help() -> str:
     return "\n".join(lines)
 
 
+def _output_arguments(sub: argparse.ArgumentParser, command: str) -> None:
+    """The options every output-writing command shares: --out, --overwrite, --quiet, --debug."""
+    sub.add_argument("--out", metavar="DIR",
+                     help="output folder to create (default: a new folder "
+                          f"'intelcap-{command}-NNN' in the current directory)")
+    sub.add_argument("--overwrite", action="store_true",
+                     help="replace the output folder if it exists (atomically)")
+    sub.add_argument("--quiet", action="store_true", help="print nothing on success")
+    sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the full traceback of any error")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="intelcap",
@@ -122,14 +134,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     adj.add_argument("config", nargs="?", metavar="CONFIG.toml",
                      help="configuration file (default: the bundled example's config.toml)")
-    adj.add_argument("--out", metavar="DIR",
-                     help="output folder to create (default: a new folder "
-                          "'intelcap-adjust-NNN' in the current directory)")
-    adj.add_argument("--overwrite", action="store_true",
-                     help="replace the output folder if it exists (atomically)")
-    adj.add_argument("--quiet", action="store_true", help="print nothing on success")
-    adj.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                     help="show the full traceback of any error")
+    _output_arguments(adj, "adjust")
     adj.set_defaults(func=_cmd_adjust)
     rel = sub.add_parser(
         "release",
@@ -145,14 +150,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     rel.add_argument("input", nargs="?", metavar="INPUT",
                      help="usage panel (default: the bundled data/tokens/panel.csv)")
-    rel.add_argument("--out", metavar="DIR",
-                     help="output folder to create (default: a new folder "
-                          "'intelcap-release-NNN' in the current directory)")
-    rel.add_argument("--overwrite", action="store_true",
-                     help="replace the output folder if it exists (atomically)")
-    rel.add_argument("--quiet", action="store_true", help="print nothing on success")
-    rel.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                     help="show the full traceback of any error")
+    _output_arguments(rel, "release")
     rel.set_defaults(func=_cmd_release)
     return parser
 
