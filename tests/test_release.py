@@ -27,10 +27,12 @@ import pandas as pd
 import pytest
 
 from intelcap.cli import main
+from intelcap.datasets import bundled_data_dir
 from intelcap.exceptions import IntelcapError
 from intelcap.tokens.release import build_release, read_release_input, write_release
 
-PANEL = Path(__file__).resolve().parents[1] / "data" / "tokens" / "panel.csv"
+# the bundled illustrative panel, as installed (a user's copy of the tests has no data/ beside it)
+PANEL = bundled_data_dir() / "tokens" / "panel.csv"
 
 
 @pytest.fixture(scope="module")
