@@ -45,6 +45,7 @@ from intelcap._summary import Summary, SummaryMixin
 from intelcap._validation import as_generator, progress_bar
 from intelcap.exceptions import DataError, IntelcapTypeError, ParameterError, SpecificationError
 from intelcap.production import ProductionFunction, SteadyState, solow_steady_state
+from intelcap.production.solow import check_exog
 
 __all__ = ["Scenario", "Simulation", "basins", "simulate"]
 
@@ -321,17 +322,7 @@ def simulate(
             raise ParameterError(f"{name} = {m!r} times dt must lie in (0, 1)")
     if sc.sigma < 0:
         raise ParameterError(f"sigma={sc.sigma!r} must be non-negative")
-    for x in (capital, labour, ic):
-        if x not in f.inputs:
-            raise SpecificationError(f"{x!r} is not an input of f {list(f.inputs)}")
-    exog = dict(exog or {})
-    others = [x for x in f.inputs if x not in (capital, labour, ic)]
-    missing = [x for x in others if x not in exog]
-    if missing:
-        raise SpecificationError(f"inputs {missing} of f need values: pass exog={{...}}")
-    extra = [x for x in exog if x not in others]
-    if extra:
-        raise SpecificationError(f"exog names {extra} that are not other inputs of f")
+    exog = check_exog(f, capital, labour, ic, exog)
     xpaths = {}
     for x, v in exog.items():
         arr = np.asarray(v, dtype=float)

@@ -87,6 +87,28 @@ def _rate(name: str, v: float, lo: float = 0.0, hi: float = 1.0) -> float:
     return v
 
 
+def check_exog(f: ProductionFunction, capital: str, labour: str, ic: str,
+               exog: dict[str, Any] | None) -> dict[str, Any]:
+    """Check the roles of ``f``'s inputs for a Solow economy and return ``exog`` as a dict.
+
+    ``capital``, ``labour`` and ``ic`` must be inputs of ``f``; every other input needs a value
+    in ``exog`` and ``exog`` names no other key. Used by :func:`solow_steady_state` and
+    :func:`intelcap.growth.simulate`.
+    """
+    for x in (capital, labour, ic):
+        if x not in f.inputs:
+            raise SpecificationError(f"{x!r} is not an input of f {list(f.inputs)}")
+    exog = dict(exog or {})
+    needed = [x for x in f.inputs if x not in (capital, labour, ic)]
+    missing = [x for x in needed if x not in exog]
+    if missing:
+        raise SpecificationError(f"inputs {missing} of f need values: pass exog={{...}}")
+    extra = [x for x in exog if x not in needed]
+    if extra:
+        raise SpecificationError(f"exog names {extra} that are not other inputs of f")
+    return exog
+
+
 def solow_steady_state(
     f: ProductionFunction,
     s_K: float,
@@ -150,17 +172,7 @@ def solow_steady_state(
     for name, m in (("n + g + delta_K", m_K), ("n + g + delta_Z", m_Z)):
         if not m > 0:
             raise ParameterError(f"{name} = {m} must be positive for a steady state to exist")
-    exog = dict(exog or {})
-    needed = [x for x in f.inputs if x not in (capital, labour, ic)]
-    missing = [x for x in needed if x not in exog]
-    if missing:
-        raise SpecificationError(f"inputs {missing} of f need values: pass exog={{...}}")
-    extra = [x for x in exog if x not in needed]
-    if extra:
-        raise SpecificationError(f"exog names {extra} that are not other inputs of f")
-    for x in (capital, labour, ic):
-        if x not in f.inputs:
-            raise SpecificationError(f"{x!r} is not an input of f {list(f.inputs)}")
+    exog = check_exog(f, capital, labour, ic, exog)
     ratio = (s_Z / m_Z) / (s_K / m_K)
     growth = n + g != 0
 
