@@ -140,6 +140,20 @@ def consumer_surplus(
     return _wrap(rev / (e - 1), price, quantity, revenue, elasticity)
 
 
+def _wta_answers(offers, accepted) -> tuple[np.ndarray, np.ndarray]:
+    """Offers (positive, finite) and 0/1 answers of a choice experiment, checked, as arrays."""
+    a_off = np.asarray(offers, dtype=float)
+    y = np.asarray(accepted, dtype=float)
+    if a_off.shape != y.shape or a_off.ndim != 1:
+        raise DataError(f"offers {a_off.shape} and accepted {y.shape} must be 1-d, equal length")
+    if not np.isfinite(a_off).all() or (a_off <= 0).any():
+        pos = int(np.flatnonzero(~(np.isfinite(a_off) & (a_off > 0)))[0])
+        raise DataError(f"offers must be positive and finite; row {pos} has {a_off[pos]!r}")
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise DataError("accepted must be 0/1 or boolean")
+    return a_off, y
+
+
 @dataclass(frozen=True, repr=False)
 class WTAResults(SummaryMixin):
     """Fit of a willingness-to-accept survival curve from binary choice-experiment answers.
@@ -244,15 +258,7 @@ def wta_survival(offers, accepted, *, dist: str = "loglogistic", max_iter: int =
     from scipy import special, stats
 
     check_choice("dist", dist, ("loglogistic", "lognormal"))
-    a_off = np.asarray(offers, dtype=float)
-    y = np.asarray(accepted, dtype=float)
-    if a_off.shape != y.shape or a_off.ndim != 1:
-        raise DataError(f"offers {a_off.shape} and accepted {y.shape} must be 1-d, equal length")
-    if not np.isfinite(a_off).all() or (a_off <= 0).any():
-        pos = int(np.flatnonzero(~(np.isfinite(a_off) & (a_off > 0)))[0])
-        raise DataError(f"offers must be positive and finite; row {pos} has {a_off[pos]!r}")
-    if not np.isin(y, (0.0, 1.0)).all():
-        raise DataError("accepted must be 0/1 or boolean")
+    a_off, y = _wta_answers(offers, accepted)
     if y.min() == y.max():
         raise DataError("every answer is the same: the survival curve is not identified")
     x = np.column_stack([np.ones_like(a_off), np.log(a_off)])
@@ -335,15 +341,7 @@ def wta_turnbull(offers, accepted) -> TurnbullWTA:
     .. math:: \underline{E}[WTA] = \sum_{j=1}^{J} A_{j-1} (\hat F_j - \hat F_{j-1})
               + A_J (1 - \hat F_J), \qquad A_0 = 0,\ \hat F_0 = 0 .
     """
-    a_off = np.asarray(offers, dtype=float)
-    y = np.asarray(accepted, dtype=float)
-    if a_off.shape != y.shape or a_off.ndim != 1:
-        raise DataError(f"offers {a_off.shape} and accepted {y.shape} must be 1-d, equal length")
-    if not np.isfinite(a_off).all() or (a_off <= 0).any():
-        pos = int(np.flatnonzero(~(np.isfinite(a_off) & (a_off > 0)))[0])
-        raise DataError(f"offers must be positive and finite; row {pos} has {a_off[pos]!r}")
-    if not np.isin(y, (0.0, 1.0)).all():
-        raise DataError("accepted must be 0/1 or boolean")
+    a_off, y = _wta_answers(offers, accepted)
     levels, inv = np.unique(a_off, return_inverse=True)
     n = np.bincount(inv).astype(float)
     k = np.bincount(inv, weights=y)
