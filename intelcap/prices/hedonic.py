@@ -60,16 +60,12 @@ __all__ = [
 
 
 def _ols(x: np.ndarray, y: np.ndarray, cov_type: str):
-    xtx_inv = np.linalg.inv(x.T @ x)
-    beta = xtx_inv @ (x.T @ y)
-    e = y - x @ beta
-    n, k = x.shape
-    if cov_type == "robust":  # HC1
-        meat = (x * e[:, None] ** 2).T @ x
-        cov = xtx_inv @ meat @ xtx_inv * n / (n - k)
-    else:
-        cov = xtx_inv * (e @ e) / (n - k)
-    return beta, cov, e
+    """Least squares through :class:`intelcap.estimation.linear.OLS` (QR; ``"robust"`` is HC1),
+    imported here so that ``import intelcap.prices`` stays light."""
+    from intelcap.estimation.linear import OLS
+
+    res = OLS(y, x).fit(cov_type)
+    return res.params.to_numpy(), res.cov.to_numpy(), np.asarray(res.resids, dtype=float)
 
 
 def hedonic_index(

@@ -43,23 +43,18 @@ __all__ = ["AverageCostResults", "LearningCurveResults", "fit_average_cost",
 
 
 def _ols(X: np.ndarray, y: np.ndarray, cov_type: str) -> tuple[np.ndarray, np.ndarray,
-                                                                np.ndarray, np.ndarray]:
+                                                                np.ndarray]:
+    """Least squares of ``y`` on ``X`` through :class:`intelcap.estimation.linear.OLS` (QR;
+    ``"robust"`` is HC1): coefficients, covariance and residuals as arrays."""
+    from intelcap.estimation.linear import OLS
+
     n, k = X.shape
     if n <= k:
         raise DataError(f"{k} parameters need more than {k} observations, got {n}")
-    q, r = np.linalg.qr(X)
-    if np.min(np.abs(np.diag(r))) < 1e-12 * np.max(np.abs(np.diag(r))):
+    if np.ptp(X, axis=0).max() == 0:  # the constant and the regressor are collinear
         raise DataError("the regressor has no variation (all quantities equal)")
-    beta = np.linalg.solve(r, q.T @ y)
-    e = y - X @ beta
-    rinv = np.linalg.inv(r)
-    xtx_inv = rinv @ rinv.T
-    if cov_type == "unadjusted":
-        cov = (e @ e) / (n - k) * xtx_inv
-    else:
-        meat = (X * e[:, None] ** 2).T @ X
-        cov = n / (n - k) * xtx_inv @ meat @ xtx_inv
-    return beta, cov, e, xtx_inv
+    res = OLS(y, X).fit(cov_type)
+    return res.params.to_numpy(), res.cov.to_numpy(), np.asarray(res.resids, dtype=float)
 
 
 class _LinearCurveResults(Results):
@@ -128,7 +123,7 @@ def fit_average_cost(quantity: Any, average_cost: Any, *,
     if q.shape != ac.shape:
         raise DataError(f"quantity and average_cost differ in length: {q.size} and {ac.size}")
     X = np.column_stack([1.0 / q, np.ones_like(q)])
-    beta, cov, e, _ = _ols(X, ac, cov_type)
+    beta, cov, e = _ols(X, ac, cov_type)
     idx = index if index is not None else pd.RangeIndex(q.size)
     return AverageCostResults(pd.Series(beta, index=["F", "c"]), cov, nobs=q.size,
                               df_resid=q.size - 2, resids=pd.Series(e, index=idx),
@@ -189,7 +184,7 @@ def fit_learning_curve(cumulative: Any, unit_cost: Any, *,
     if n.shape != c.shape:
         raise DataError(f"cumulative and unit_cost differ in length: {n.size} and {c.size}")
     X = np.column_stack([np.ones_like(n), -np.log(n)])
-    beta, cov, e, _ = _ols(X, np.log(c), cov_type)
+    beta, cov, e = _ols(X, np.log(c), cov_type)
     idx = index if index is not None else pd.RangeIndex(n.size)
     return LearningCurveResults(pd.Series(beta, index=["log_c1", "b"]), cov, nobs=n.size,
                                 df_resid=n.size - 2, resids=pd.Series(e, index=idx),
