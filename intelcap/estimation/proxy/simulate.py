@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from intelcap._validation import as_generator, check_choice
+from intelcap.exceptions import SpecificationError
 
 __all__ = ["simulate_acf2015", "simulate_panel"]
 
@@ -84,6 +85,29 @@ def simulate_panel(n_firms: int = 500, n_periods: int = 10, *, beta_l: float = 0
     return pd.DataFrame(out, index=idx)
 
 
+def _prodest101_kappa(s, a, alpha_l, rho, r2, s1, sw, rho_wage, discount, delta):
+    r"""Horizon weights of the investment rule as R prodest 1.0.1's ``panelSim`` evaluates them.
+
+    Its productivity term is a 2 x H matrix with entries
+    :math:`\exp(K(\sigma_1^2\rho^{2v} + c_{rc}))`, :math:`K = a^2\rho^{2b}/2`, first row
+    :math:`c_{1c} = 0` and second row :math:`c_{2c} = \sum_{j<c}\rho^{2j}` (the cumulative sum
+    without the innovation variance), multiplied elementwise with the length-H vectors of the
+    other terms; R recycles those vectors over the matrix's 2H elements in column-major order, so
+    element :math:`j = 0, \ldots, 2H-1` (row :math:`j \bmod 2`, column :math:`\lfloor j/2
+    \rfloor`) carries horizon :math:`v = j \bmod H`, and the horizon's weight is the sum of its
+    two elements' factors.
+    """
+    H = s.size
+    K = 0.5 * a**2 * r2**2
+    j = np.arange(2 * H)
+    v, row, col = j % H, j % 2, j // 2
+    cum = np.cumsum(rho ** (2 * np.arange(H)))
+    c = np.where(row == 0, 0.0, cum[col])
+    bracket = np.bincount(v, weights=np.exp(K * c), minlength=H)
+    wage = np.exp(0.5 * (a * alpha_l) ** 2 * sw**2 * np.cumsum(rho_wage ** (2 * s)))
+    return (discount * (1 - delta)) ** s * wage * np.exp(K * s1**2 * rho ** (2 * s)) * bracket
+
+
 _ACF_DGPS = {  # (sd of log wage, timing b of labour, sd of labour optimisation error)
     1: (0.1, 0.5, 0.0),
     2: (0.0, 0.0, 0.37),
@@ -96,6 +120,7 @@ def simulate_acf2015(dgp: int = 1, measurement_error: float = 0.0, *, n_firms: i
                      alpha_k: float = 0.4, rho: float = 0.7, sigma_omega: float = 0.3,
                      sigma_eps: float = 0.1, rho_wage: float = 0.3, delta: float = 0.2,
                      discount: float = 0.95, sigma_adjust: float = 0.6, horizon: int = 100,
+                     design: str = "acf2015",
                      seed: int | np.random.Generator | None = None) -> pd.DataFrame:
     """The Monte Carlo designs of Ackerberg, Caves and Frazer (2015), section 5 / Table I.
 
@@ -117,12 +142,30 @@ def simulate_acf2015(dgp: int = 1, measurement_error: float = 0.0, *, n_firms: i
     factors common to all firms are dropped: they shift log capital by a constant, which the
     production function's intercept absorbs). Materials are Leontief in planned labour,
     :math:`m = \\alpha_l l^{*} + \\alpha_k k + \\omega`, observed with classical measurement
-    error whose variance is ``measurement_error`` times the within-firm variance of
-    :math:`m` (0, 0.1, 0.2, 0.5 in Table I).
+    error whose variance is ``measurement_error`` (0, 0.1, 0.2, 0.5 in Table I) times a
+    variance of :math:`m` over the kept periods that ``design`` chooses.
 
     ``dgp``: 1 serially correlated wages and labour set at :math:`t-b` (:math:`b = 0.5`);
     2 optimisation error in labour (sd 0.37); 3 both. The first ``burn_in`` periods are
     discarded (ACF keep the last 10 of 100).
+
+    ``design`` chooses between two versions of the details ACF's text leaves to their code:
+
+    * ``"acf2015"`` (default), our reading of ACF's appendix: the investment weights are
+      :math:`(\\beta(1-\\delta))^s \\exp(\\tfrac12 a^2 [\\mathrm{var}_t\\,\\omega_{t+s} +
+      \\alpha_l^2 \\mathrm{var}_t \\ln w_{t+s}])`, :math:`a = 1/(1-\\alpha_l)`, and the
+      measurement-error variance is a share of the *within-firm* variance of :math:`m`;
+    * ``"prodest101"``: the design as R prodest 1.0.1's ``panelSim`` computes it, which produced
+      the published replica of Table I (prodest vignette 1.0.1, Table 2). Its measurement-error
+      variance is a share of the variance of :math:`m` around its *grand* mean (its
+      ``withinvar`` subtracts the overall mean; here that variance is 3.3 times the within-firm
+      one), and its investment weights are those of :func:`_prodest101_kappa`, where even
+      horizons weigh 40 to 70 times the odd ones (DGP1; 240 to 460 in DGP2). Without
+      measurement error the two designs give the same ACF estimates to within Monte Carlo
+      error; with it they do not (tests/test_proxy.py).
+
+    ACF's own Table I could not be consulted for this module, so which variance ACF meant, and
+    their published means and standard deviations, are not checked here.
 
     Returns
     -------
@@ -131,7 +174,10 @@ def simulate_acf2015(dgp: int = 1, measurement_error: float = 0.0, *, n_firms: i
         and ``omega``.
     """
     if dgp not in _ACF_DGPS:
-        raise ValueError(f"dgp must be 1, 2 or 3, got {dgp!r}")
+        raise SpecificationError(f"dgp must be 1, 2 or 3, got {dgp!r}")
+    check_choice("design", design, ("acf2015", "prodest101"))
+    if measurement_error < 0:
+        raise SpecificationError(f"measurement_error must be >= 0, got {measurement_error!r}")
     sig_w, b, sig_opt = _ACF_DGPS[dgp]
     rng = as_generator(seed)
     N, T = int(n_firms), int(n_periods) + int(burn_in)
@@ -152,9 +198,12 @@ def simulate_acf2015(dgp: int = 1, measurement_error: float = 0.0, *, n_firms: i
     # investment: sum_s (disc (1 - delta))^s E_t[exp((omega_{t+s} - a_l lnw_{t+s}) / (1 - a_l))]
     s = np.arange(1, horizon + 1)
     a = 1.0 / (1 - alpha_l)
-    var_o = sigma_omega**2 * (1 - rho ** (2 * s))
-    var_w = sig_w**2 * (1 - rho_wage ** (2 * s))
-    kappa = (discount * (1 - delta)) ** s * np.exp(0.5 * a**2 * (var_o + alpha_l**2 * var_w))
+    if design == "acf2015":
+        var_o = sigma_omega**2 * (1 - rho ** (2 * s))
+        var_w = sig_w**2 * (1 - rho_wage ** (2 * s))
+        kappa = (discount * (1 - delta)) ** s * np.exp(0.5 * a**2 * (var_o + alpha_l**2 * var_w))
+    else:
+        kappa = _prodest101_kappa(s, a, alpha_l, rho, r2, s1, sw, rho_wage, discount, delta)
     adj = np.exp(rng.normal(0, sigma_adjust, N))[:, None]
     expo = (a * omega[:, :, None] * rho ** s - a * alpha_l * lnw[:, :, None] * rho_wage ** s)
     invest = adj * (np.exp(expo) @ kappa)
@@ -169,8 +218,9 @@ def simulate_acf2015(dgp: int = 1, measurement_error: float = 0.0, *, n_firms: i
     m = alpha_l * l_star + alpha_k * k + omega
     keep = slice(burn_in, T)
     m_keep = m[:, keep]
-    within = float(np.mean((m_keep - m_keep.mean(axis=1, keepdims=True)) ** 2))
-    m_obs = m_keep + np.sqrt(measurement_error * within) * rng.normal(0, 1, m_keep.shape)
+    centre = m_keep.mean(axis=1, keepdims=True) if design == "acf2015" else m_keep.mean()
+    var_m = float(np.mean((m_keep - centre) ** 2))
+    m_obs = m_keep + np.sqrt(measurement_error * var_m) * rng.normal(0, 1, m_keep.shape)
     idx = pd.MultiIndex.from_product([np.arange(N), np.arange(T - burn_in)],
                                      names=["firm", "year"])
     return pd.DataFrame({"y": y[:, keep].ravel(), "l": lab[:, keep].ravel(),
