@@ -32,12 +32,23 @@ firm). The covariance is the cluster-robust sandwich
 estimate), and Hansen's J test is reported with the efficient weight. The two-step
 covariance carries no finite-sample correction (Windmeijer 2005), so with many instruments its
 intervals can be too narrow.
+
+Exactly redundant instruments (the state inputs of the first equation are affine in the
+polynomial's standardised terms and the constant) are found by a QR factorisation of the
+column-scaled instrument matrix and dropped, with a note naming them: the projection on the
+instruments, hence every estimate, is unchanged, and the J test's degrees of freedom count the
+instruments' rank. The weights are formed from triangular factors, never from a pseudo-inverse:
+:math:`(Z'Z)^{-1} = R^{-1}R^{-\\prime}`, and :math:`\\hat S^{-1}` from the Cholesky factor of
+:math:`\\hat S` scaled to unit diagonal after an eigenvalue check of its rank; a singular
+:math:`\\hat S` (more moment conditions than firms, say) raises a
+:class:`~intelcap.exceptions.DataError` giving its rank.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.linalg as sla
 from scipy import stats
 
 from intelcap._validation import check_choice
@@ -50,13 +61,60 @@ from intelcap.exceptions import DataError
 __all__ = ["Wooldridge", "fit_wooldridge"]
 
 
-def _dedupe(Z: np.ndarray) -> np.ndarray:
-    """Drop columns that are exact copies of an earlier one."""
-    keep = []
-    for j in range(Z.shape[1]):
-        if not any(np.array_equal(Z[:, j], Z[:, i]) for i in keep):
-            keep.append(j)
-    return Z[:, keep]
+def _instrument_basis(Z: np.ndarray, names: list[str], rtol: float = 1e-9
+                      ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Instrument columns that span the column space of ``Z``, and the factor of their Gram matrix.
+
+    Householder QR of ``Z`` with its columns scaled to unit norm, in the given order: a column
+    whose component orthogonal to the columns before it is below ``rtol`` (:math:`|R_{jj}|`)
+    is a linear combination of them and is dropped (its moments add nothing; the projection on
+    the instruments, hence 2SLS, is unchanged). Returns the kept columns, the upper triangular
+    :math:`R` with :math:`Z_k'Z_k = R'R` (from a second QR of the kept columns) and the names
+    of the dropped columns.
+    """
+    norms = np.linalg.norm(Z, axis=0)
+    scaled = Z / np.where(norms > 0, norms, 1.0)
+    R = np.linalg.qr(scaled, mode="r")
+    keep = np.abs(np.diag(R)) > rtol
+    dropped = [n for n, k in zip(names, keep, strict=True) if not k]
+    Zk = Z[:, keep]
+    return Zk, np.linalg.qr(Zk, mode="r"), dropped
+
+
+def _inverse_from_r(R: np.ndarray) -> np.ndarray:
+    """:math:`(R'R)^{-1}` from the triangular factor (two triangular solves, no Gram inverse)."""
+    Rinv = sla.solve_triangular(R, np.eye(R.shape[0]), lower=False)
+    return Rinv @ Rinv.T
+
+
+def _moment_covariance_factor(S: np.ndarray, n_firms: int, what: str):
+    """Cholesky factor of the firm-clustered moment covariance, or a DataError naming its rank.
+
+    :math:`S = \\sum_f g_f g_f'` is scaled to unit diagonal and its eigenvalues are checked
+    (rank-revealing) before the factorisation; :math:`S` is singular when the moments outnumber
+    the firms or a moment is zero for every firm.
+    """
+    d = np.sqrt(np.diag(S))
+    q = S.shape[0]
+    if np.any(d == 0):
+        raise DataError(f"Wooldridge GMM, {what}: moment {int(np.argmin(d))} is zero for every "
+                        "firm; the firm-clustered moment covariance is singular")
+    Ss = S / np.outer(d, d)
+    ev = np.linalg.eigvalsh(Ss)
+    rank = int(np.sum(ev > q * np.finfo(float).eps * ev[-1]))
+    if rank < q:
+        raise DataError(f"Wooldridge GMM, {what}: the firm-clustered covariance of the {q} "
+                        f"moment conditions has rank {rank} ({n_firms} firms), so its inverse "
+                        "does not exist; use weight='2sls' or fewer instruments (lower "
+                        "poly_order)")
+    return sla.cho_factor(Ss, lower=False), d
+
+
+def _solve_moment_covariance(factor, b: np.ndarray) -> np.ndarray:
+    """:math:`S^{-1} b` from :func:`_moment_covariance_factor`'s output."""
+    cf, d = factor
+    return sla.cho_solve(cf, b / (d[:, None] if b.ndim == 2 else d)) / (
+        d[:, None] if b.ndim == 2 else d)
 
 
 def fit_wooldridge(model: ProxyProduction, *, weight: str = "2sls",
@@ -75,26 +133,31 @@ def fit_wooldridge(model: ProxyProduction, *, weight: str = "2sls",
     mu, sd = V.mean(axis=0), V.std(axis=0)
     if np.any(sd == 0):
         raise DataError(f"{poly_vars[int(np.argmin(sd))]!r} is constant in the sample")
-    C, _ = polynomial((V - mu) / sd, model.poly_order)
+    C, c_labels = polynomial((V - mu) / sd, model.poly_order, poly_vars)
     Cl = s.lag(C)
     X = np.column_stack([t.value(s.values) for t in terms])
     ok = s.has_lag.copy()
-    zx1 = []
+    zx1, zx1_names = [], []
     for t in terms:
         if t.kind == "free":
-            zx1.append(t.value(s.values) if free_instruments == "current"
-                       else t.instrument(s.values, s.lag))
+            current = free_instruments == "current"
+            zx1.append(t.value(s.values) if current else t.instrument(s.values, s.lag))
+            zx1_names.append(t.name if current else f"instrument of {t.name}")
         elif t.kind == "state":
             zx1.append(t.value(s.values))
+            zx1_names.append(t.name)
     zx2 = [t.instrument(s.values, s.lag) for t in terms]
+    zx2_names = [f"instrument of {t.name}" for t in terms]
     Zx1 = np.column_stack(zx1) if zx1 else np.empty((s.nobs, 0))
     Zx2 = np.column_stack(zx2)
     ok &= np.all(np.isfinite(Zx1), axis=1) & np.all(np.isfinite(Zx2), axis=1)
     rows = np.flatnonzero(ok)
     m = rows.size
     one = np.ones(m)
-    Z1 = _dedupe(np.column_stack([one, Zx1[rows], C[rows]]))
-    Z2 = _dedupe(np.column_stack([one, Zx2[rows], Cl[rows]]))
+    Z1, R1, drop1 = _instrument_basis(np.column_stack([one, Zx1[rows], C[rows]]),
+                                      ["constant", *zx1_names, *c_labels])
+    Z2, R2, drop2 = _instrument_basis(np.column_stack([one, Zx2[rows], Cl[rows]]),
+                                      ["constant", *zx2_names, *(f"{c} (t-1)" for c in c_labels)])
     p, c = X.shape[1], C.shape[1]
     zero = np.zeros(m)
     # parameters: beta (p), lambda (c), alpha1, alpha2 [, gamma (c)]
@@ -118,7 +181,8 @@ def fit_wooldridge(model: ProxyProduction, *, weight: str = "2sls",
 
     def solve(W):
         A = G.T @ W @ G
-        return np.linalg.solve(A, G.T @ W @ gy), A
+        fac = sla.cho_factor(A)  # positive definite: G has full column rank, W is
+        return sla.cho_solve(fac, G.T @ W @ gy), fac
 
     def cluster_S(theta):
         u1 = y[rows] - X1 @ theta
@@ -129,20 +193,23 @@ def fit_wooldridge(model: ProxyProduction, *, weight: str = "2sls",
         return gf.T @ gf, gf.sum(axis=0)
 
     W = np.zeros((q1 + q2, q1 + q2))
-    W[:q1, :q1] = np.linalg.pinv(Z1.T @ Z1)
-    W[q1:, q1:] = np.linalg.pinv(Z2.T @ Z2)
+    W[:q1, :q1] = _inverse_from_r(R1)
+    W[q1:, q1:] = _inverse_from_r(R2)
     theta, A = solve(W)
     j_test = None
     if weight == "efficient":
         S, _ = cluster_S(theta)
-        W = np.linalg.pinv(S)
+        W = _solve_moment_covariance(_moment_covariance_factor(S, F, "efficient weight"),
+                                     np.eye(q1 + q2))
+        W = (W + W.T) / 2
         theta, A = solve(W)
     S, gbar = cluster_S(theta)
-    Ainv = np.linalg.inv(A)
+    Ainv = sla.cho_solve(A, np.eye(k))
     V = Ainv @ G.T @ W @ S @ W @ G @ Ainv * F / (F - 1)
     df = q1 + q2 - k
     if weight == "efficient" and df > 0:
-        J = float(gbar @ np.linalg.pinv(S) @ gbar)
+        J = float(gbar @ _solve_moment_covariance(
+            _moment_covariance_factor(S, F, "J statistic"), gbar))
         j_test = TestStatistic(J, float(stats.chi2.sf(J, df)), df=df, dist_name=f"chi2({df})",
                                null="the over-identifying moment conditions hold",
                                name="Hansen J")
@@ -154,6 +221,11 @@ def fit_wooldridge(model: ProxyProduction, *, weight: str = "2sls",
     notes = [f"Wooldridge GMM: {m} firm-years with a previous period, {q1}+{q2} instruments, "
              f"{k} parameters; weight {weight}, law of motion {law_of_motion}, free-input "
              f"instruments in the first equation {free_instruments}"]
+    for eq, dropped in (("first", drop1), ("second", drop2)):
+        if dropped:
+            notes.append(f"instrument(s) {', '.join(repr(d) for d in dropped)} of the {eq} "
+                         "equation are linear combinations of the others and were dropped "
+                         "(same projection, no moment lost)")
     return ProxyProductionResults(
         params, cov, method="wooldridge", spec=spec, sample=s, omega=omega, eps=eps,
         n_second=m, converged=True, convergence_reason="closed form (linear GMM)",
