@@ -60,6 +60,13 @@ from scipy import optimize
 __all__ = ["SecondStage", "SolveReport", "batched_lm", "solve_single"]
 
 
+def _rowdot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Row-wise dot products of two (B, m) arrays (BLAS for one row, einsum for a batch)."""
+    if x.shape[0] == 1:
+        return np.array([x[0] @ y[0]])
+    return np.einsum("bm,bm->b", x, y)
+
+
 def _law_basis(omega_l: np.ndarray, w: np.ndarray, order: int,
                exit_p: np.ndarray | None) -> np.ndarray:
     """Polynomial basis (B, m, h) of the law of motion, constant first."""
@@ -127,33 +134,37 @@ class SecondStage:
             g = np.linalg.solve(PtWP, PtWo[:, :, None])[:, :, 0]
             return omega - np.einsum("bmh,bh->bm", P, g)
         # powers of the standardised lag only: P'WP is the Hankel matrix of the weighted power
-        # sums S_0 .. S_2A, P'W omega the sums of w c^a omega, the fit a Horner evaluation
+        # sums S_0 .. S_2A, P'W omega the sums of w c^a omega, the fit a Horner evaluation;
+        # one running product w c^k (in place) gives both, without a temporary per power
         A = self.order
-        sw = w.sum(axis=1, keepdims=True)
-        mu = (w * omega_l).sum(axis=1, keepdims=True) / sw
-        c = omega_l - mu
-        sd = np.sqrt((w * c * c).sum(axis=1, keepdims=True) / sw)
-        c /= np.where(sd > 0, sd, 1.0)
+        c = omega_l
+        sw = w.sum(axis=1)
+        c -= (_rowdot(w, c) / sw)[:, None]
+        t = w * c
+        var = _rowdot(t, c) / sw
+        inv = 1.0 / np.sqrt(np.where(var > 0, var, 1.0))
+        c *= inv[:, None]
+        t *= inv[:, None]  # w c
         B = c.shape[0]
         S = np.empty((B, 2 * A + 1))
-        S[:, 0] = sw[:, 0]
         r = np.empty((B, A + 1))
-        t = w * omega
-        r[:, 0] = t.sum(axis=1)
-        for a in range(1, A + 1):
-            t = t * c
-            r[:, a] = t.sum(axis=1)
-        t = w
+        S[:, 0] = sw
+        r[:, 0] = _rowdot(w, omega)
         for k in range(1, 2 * A + 1):
-            t = t * c
+            if k > 1:
+                t *= c
             S[:, k] = t.sum(axis=1)
+            if k <= A:
+                r[:, k] = _rowdot(t, omega)
         idx = np.arange(A + 1)
         H = S[:, idx[:, None] + idx[None, :]]
         g = np.linalg.solve(H, r[:, :, None])[:, :, 0]
-        fit = np.repeat(g[:, A:A + 1], c.shape[1], axis=1)
-        for a in range(A - 1, -1, -1):
-            fit = fit * c + g[:, a:a + 1]
-        return omega - fit
+        fit = c * g[:, A:A + 1]
+        for a in range(A - 1, 0, -1):
+            fit += g[:, a:a + 1]
+            fit *= c
+        fit += g[:, :1]
+        return np.subtract(omega, fit, out=fit)
 
     def weights_factor(self, w: np.ndarray) -> np.ndarray | None:
         """Cholesky factors L (B, q, q) of the GMM weights W = (Z'wZ/N)^{-1}."""

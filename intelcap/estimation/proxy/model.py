@@ -413,12 +413,20 @@ class ProxyProduction:
             w = counts[:, s.entity[rows]]
             L = stage.weights_factor(w)
 
-            def fun(beta, idx, phi=phi, phil=phil, eps=eps, w=w, L=L):
+            cache: dict[bytes, tuple] = {}
+
+            def fun(beta, idx, phi=phi, phil=phil, eps=eps, w=w, L=L, cache=cache):
                 if idx.size == phi.shape[0]:
                     return stage.vector(beta, phi, phil, w, eps, L)
-                return stage.vector(beta, phi[idx], phil[idx], w[idx],
-                                    None if eps is None else eps[idx],
-                                    None if L is None else L[idx])
+                # the active set changes only every few iterations: gather its rows once
+                key = idx.tobytes()
+                if key not in cache:
+                    if len(cache) >= 2:
+                        cache.pop(next(iter(cache)))
+                    cache[key] = (phi[idx], phil[idx], w[idx],
+                                  None if eps is None else eps[idx],
+                                  None if L is None else L[idx])
+                return stage.vector(beta, *cache[key])
 
             beta0 = np.repeat(beta_hat[None, :], b, axis=0)
             beta, _, conv = batched_lm(fun, beta0)
