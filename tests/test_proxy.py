@@ -23,6 +23,10 @@ References reproduced
   (0.646 / 0.644 / 0.251, started from theta0 = (.5, .5, .5)) is an exact root of the ACF
   moments; version 1.0.1's ACF column (0.154 / 0.158 / 0.138, random starts) is not (see
   test_acf_prodest_101_point_is_not_a_solution).
+* The 1.0.1 vignette's Table 2, its replica of Ackerberg, Caves and Frazer (2015) Table I (ACF
+  columns: mean and standard deviation over 1000 simulated panels of DGP1-3 at four levels of
+  measurement error in materials), on panels simulated as prodest 1.0.1's ``panelSim`` does
+  (``simulate_acf2015(design="prodest101")``; see the section below).
 """
 
 from __future__ import annotations
