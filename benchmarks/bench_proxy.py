@@ -24,9 +24,10 @@ that end in a spurious local minimum), the convergence diagnostics and the resul
 
 The vectorised bootstrap solves all replications of a chunk as one batch: one batched first
 stage (``counts @ per-firm cross-products``), then Levenberg-Marquardt on every replication at
-once, each started at the point estimate, with the chord Jacobian, the rows of the still
-active replications gathered once per change of the active set, and the law of motion's
-weighted power sums accumulated in place.
+once, each started at the point estimate, with the chord Jacobian; each replication works on
+the rows of the firms it drew (about 63 % of the rows, padded with weight-zero rows), the rows
+of the still active replications are gathered once per change of the active set, and the law
+of motion's weighted power sums are accumulated in place.
 
 Published prodest timings (the only ones found): R prodest vignette 1.0.1 (Rovigatti,
 "Production Function Estimation in R: The prodest Package", inst/doc/prodest_vignette_1.0.1.pdf,
@@ -38,13 +39,18 @@ replications and 6.19 minutes (about 371 s) with 1,000. The script times intelca
 design="prodest101")``, prodest's own design, of the same size. Different hardware: an
 indication, not a paired ratio.
 
-Measured on the shared 2-core box under load (load average about 10), one thread, 7 pairs,
-prodest data: ratio min 3.29, median 4.16, max 5.67 (before the in-place power sums and the
-gathered active rows: 5.9 / 8.0 / 10.8); floor 2.22 / 3.64 / 5.22; the per-replicate loop
-would take 53-182x longer; 12-16 % of the replications do not converge on these data (the ACF
-moments of the Chilean sample have non-root minima near the estimate) and are excluded and
-counted. Against prodest's Table 3: 100 replications 3.9 / 4.5 / 4.8 s (three runs; prodest
-35.4 s), 1,000 replications 28.2 s (one run; prodest 371.4 s).
+Measured on the shared 2-core box under load (load average 7-10), one thread, 7 pairs:
+
+* prodest data: ratio min 2.94, median 3.88, max 4.92; floor 2.69 / 3.19 / 5.94; the
+  per-replicate loop would take 58-225x longer. The code before this change, measured by this
+  script in the same session: 3.43 / 5.14 / 6.46 (the earlier 5.9 / 8.0 / 10.8 was measured
+  without pinned threads). 12-16 % of the replications do not converge on these data (the ACF
+  moments of the Chilean sample have non-root minima near the estimate) and are excluded and
+  counted;
+* simulated fallback (no prodest data): 5.36 / 6.44 / 13.07 (a single fit takes only
+  0.2-0.3 s here, so one slow pair under load moves the ratio most);
+* prodest's Table 3 design: 100 replications 1.55 / 1.60 / 2.10 s (three runs; prodest 35.4 s),
+  1,000 replications 13.7 s (one run; prodest 371.4 s).
 
 Run: ``python benchmarks/bench_proxy.py [pairs]`` (default 7; not part of the test suite).
 """
@@ -89,7 +95,7 @@ def paired(pairs: int) -> None:
     df, spec, label = data()
     out = spec.pop("output")
     model = AckerbergCavesFrazer(df, out, poly_order=2, **spec)
-    model.fit()  # warm-up (imports, caches)
+    model.fit(bootstrap=REPS // 10, seed=99, progress=False)  # warm-up: both code paths
     ratios, floors, loops = [], [], []
     for i in range(pairs):
         t0 = time.perf_counter()

@@ -103,13 +103,13 @@ class SecondStage:
 
     Attributes
     ----------
-    X, Xl : ndarray (m, p)
+    X, Xl : ndarray (m, p), or (B, m, p) gathered per problem (:meth:`gather`)
         Second-stage production terms at t and t-1.
-    Z : ndarray (m, q) or None
+    Z : ndarray (m, q) or (B, m, q), or None
         Instruments (``kind="gmm"``).
     order : int
         Order of the law of motion.
-    exit_p : ndarray (m,) or None
+    exit_p : ndarray (m,) or (B, m), or None
         Survival probabilities (exit correction).
     kind : {"nls", "gmm"}
     """
@@ -121,11 +121,27 @@ class SecondStage:
     exit_p: np.ndarray | None
     kind: str
 
+    def gather(self, pos: np.ndarray) -> SecondStage:
+        """The problem on rows ``pos`` (B, M), one row set per problem (a batch of B)."""
+        return SecondStage(self.X[pos], self.Xl[pos], None if self.Z is None else self.Z[pos],
+                           self.order, None if self.exit_p is None else self.exit_p[pos],
+                           self.kind)
+
+    def take(self, idx: np.ndarray) -> SecondStage:
+        """Problems ``idx`` of a gathered batch."""
+        return SecondStage(self.X[idx], self.Xl[idx], None if self.Z is None else self.Z[idx],
+                           self.order, None if self.exit_p is None else self.exit_p[idx],
+                           self.kind)
+
     def xi(self, beta: np.ndarray, phi: np.ndarray, phil: np.ndarray, w: np.ndarray
            ) -> np.ndarray:
         """Innovations :math:`\\xi(\\beta)` (B, m): residuals of the fitted law of motion."""
-        omega = phi - beta @ self.X.T
-        omega_l = phil - beta @ self.Xl.T
+        if self.X.ndim == 2:
+            omega = phi - beta @ self.X.T
+            omega_l = phil - beta @ self.Xl.T
+        else:
+            omega = phi - (self.X @ beta[:, :, None])[:, :, 0]
+            omega_l = phil - (self.Xl @ beta[:, :, None])[:, :, 0]
         if self.exit_p is not None:
             P = _law_basis(omega_l, w, self.order, self.exit_p)
             Pw = P * w[:, :, None]
@@ -183,7 +199,9 @@ class SecondStage:
         if self.kind == "nls":
             return np.sqrt(w) * r
         N = w.sum(axis=1)
-        mom = (w * r) @ self.Z / N[:, None]
+        wr = w * r
+        mom = (wr @ self.Z if self.Z.ndim == 2 else (wr[:, None, :] @ self.Z)[:, 0, :]
+               ) / N[:, None]
         return np.einsum("bq,bqr->br", mom, L)
 
 

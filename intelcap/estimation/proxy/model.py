@@ -412,21 +412,29 @@ class ProxyProduction:
             phi, phil, eps, _ = self._pieces(fs, lin, rows, fitted, lin_coef)
             w = counts[:, s.entity[rows]]
             L = stage.weights_factor(w)
-
+            # each replication on the rows of the firms it drew (about 63 % of them), padded
+            # with rows of weight zero, which add nothing to any weighted sum
+            drawn = w > 0
+            pos = np.argsort(~drawn, axis=1, kind="stable")[:, :int(drawn.sum(axis=1).max())]
+            bi = np.arange(b)[:, None]
+            st = stage.gather(pos)
+            phi, phil, w = phi[bi, pos], phil[bi, pos], w[bi, pos]
+            eps = None if eps is None else eps[bi, pos]
             cache: dict[bytes, tuple] = {}
 
-            def fun(beta, idx, phi=phi, phil=phil, eps=eps, w=w, L=L, cache=cache):
+            def fun(beta, idx, phi=phi, phil=phil, eps=eps, w=w, L=L, st=st, cache=cache):
                 if idx.size == phi.shape[0]:
-                    return stage.vector(beta, phi, phil, w, eps, L)
+                    return st.vector(beta, phi, phil, w, eps, L)
                 # the active set changes only every few iterations: gather its rows once
                 key = idx.tobytes()
                 if key not in cache:
                     if len(cache) >= 2:
                         cache.pop(next(iter(cache)))
-                    cache[key] = (phi[idx], phil[idx], w[idx],
+                    cache[key] = (st.take(idx), phi[idx], phil[idx], w[idx],
                                   None if eps is None else eps[idx],
                                   None if L is None else L[idx])
-                return stage.vector(beta, *cache[key])
+                sub, *args = cache[key]
+                return sub.vector(beta, *args)
 
             beta0 = np.repeat(beta_hat[None, :], b, axis=0)
             beta, _, conv = batched_lm(fun, beta0)
