@@ -45,7 +45,22 @@ from intelcap.exceptions import IntelcapWarning
 
 __all__ = ["SupStatistic", "ThresholdTest", "bootstrap_test", "eta_squared"]
 
-_CHUNK_ELEMENTS = 2_000_000  # array elements per bootstrap block (cache and memory bound)
+_CHUNK_ELEMENTS = 1_000_000  # array elements per bootstrap block (cache and memory bound)
+_BLAS_THREADS = 1  # the bootstrap's matrix products are k(k+1)/2-sized: threads only cost
+_CONTROLLER: list = []  # one threadpoolctl controller per process, created on first use
+
+
+def _blas_limit():
+    """Context limiting BLAS to ``_BLAS_THREADS`` threads during the bootstrap.
+
+    The products inside are (k(k+1)/2)-square times (k(k+1)/2) x B: too small for threads to
+    pay, and on a loaded machine a second BLAS thread made the bootstrap 2-3 times slower
+    (benchmarks/bench_threshold_cross_section.py measures both settings)."""
+    from threadpoolctl import ThreadpoolController
+
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=_BLAS_THREADS, user_api="blas")
 _SINGULAR_TOL = 1e-12  # Cholesky pivot relative to its diagonal below which V is singular
 
 
@@ -212,30 +227,34 @@ class SupStatistic:
                 self.linv[ok] = np.linalg.inv(np.linalg.cholesky(mom.a[ok]))
 
     def _score(self, e: np.ndarray) -> np.ndarray:
-        """c(g) = T(g)'e at the candidates: (kt, G, B)."""
-        cu = np.cumsum(self.u.T[:, :, None] * e[None], axis=1)  # m x n x B
-        cc = cu[:, self.ends]
-        return np.concatenate([cc[self.il], cu[self.ih, -1][:, None] - cc[self.ih]], axis=0)
+        """c(g) = T(g)'e at the candidates: (G, kt, B)."""
+        cu = _cumsum_rows(self.u[:, :, None] * e[:, None, :])  # n x m x B
+        cc = cu[self.ends]
+        return np.concatenate([cc[:, self.il], cu[-1, self.ih][None] - cc[:, self.ih]], axis=1)
 
     def __call__(self, e: np.ndarray) -> np.ndarray:
         g = self.ends.size
         b = e.shape[1]
-        c = self._score(e)
+        c = self._score(e)  # G x kt x B
         if not self.het:
-            y = np.matmul(self.linv, np.ascontiguousarray(np.swapaxes(c, 0, 1)))  # G x kt x B
+            y = np.matmul(self.linv, c)  # G x kt x B
             s = np.einsum("gkb,gkb->gb", y, y)
             ee = np.einsum("ib,ib->b", e, e)
             with np.errstate(invalid="ignore", divide="ignore"):
                 return self.n * s / (ee[None] - s)
-        e2 = e * e
-        w = self.uu.T[:, :, None] * e2[None]  # pm x n x B
-        np.cumsum(w, axis=1, out=w)
-        wc = np.ascontiguousarray(np.swapaxes(w[:, self.ends], 0, 1))  # G x pm x B
-        wn = w[:, -1]  # pm x B
-        v = np.matmul(self.kd, wc)  # G x pt x B
-        v += (self.kb @ wn).reshape(g, -1, b)
+        w = _cumsum_rows(self.uu[:, :, None] * (e * e)[:, None, :])  # n x pm x B
+        v = np.matmul(self.kd, w[self.ends])  # G x pt x B
+        v += (self.kb @ w[-1]).reshape(g, -1, b)
         v = np.ascontiguousarray(np.swapaxes(v, 0, 1))  # pt x G x B
-        return _cholesky_quadform(v, c, self.kt)
+        return _cholesky_quadform(v, np.ascontiguousarray(np.swapaxes(c, 0, 1)), self.kt)
+
+
+def _cumsum_rows(a: np.ndarray) -> np.ndarray:
+    """Cumulative sum over the first axis, in place, one whole row at a time (numpy's cumsum
+    over a leading axis of a 3-d array runs element by element and costs ten times more)."""
+    for i in range(1, a.shape[0]):
+        a[i] += a[i - 1]
+    return a
 
 
 class ThresholdTest(TestStatistic):
@@ -303,16 +322,17 @@ def bootstrap_test(u: np.ndarray, base: np.ndarray, e0: np.ndarray, design: Regi
         done = 0
         bar = progress_bar(total=reps, desc="threshold bootstrap", progress=progress)
         try:
-            while done < reps:
-                b = min(chunk, reps - done)
-                draws = rng.standard_normal((b, n)).T  # n x b, the same stream in any blocks
-                ystar = draws * e0[:, None] if het else draws
-                estar = ystar - qb @ (qb.T @ ystar)
-                st = stat_fn(estar)
-                st[~np.isfinite(st)] = 0.0  # structurally singular candidates (warned above)
-                boot[done:done + b] = st.max(axis=0)
-                done += b
-                bar.update(b)
+            with _blas_limit():
+                while done < reps:
+                    b = min(chunk, reps - done)
+                    draws = rng.standard_normal((b, n)).T  # n x b, the same stream in any blocks
+                    ystar = draws * e0[:, None] if het else draws
+                    estar = ystar - qb @ (qb.T @ ystar)
+                    st = stat_fn(estar)
+                    st[~np.isfinite(st)] = 0.0  # structurally singular candidates (warned above)
+                    boot[done:done + b] = st.max(axis=0)
+                    done += b
+                    bar.update(b)
         finally:
             bar.close()
         pval = float(np.mean(boot >= stat))
