@@ -79,6 +79,7 @@ from intelcap.estimation._threshold_design import (
     ssr_profile,
 )
 from intelcap.estimation._threshold_inference import ThresholdTest, bootstrap_test, eta_squared
+from intelcap.estimation._threshold_multi import MultipleThresholdResults, fit_sequential
 from intelcap.estimation._threshold_results import ThresholdRegressionResults
 from intelcap.estimation.covariance import canonical_cov_type, covariance
 from intelcap.exceptions import (
@@ -88,8 +89,8 @@ from intelcap.exceptions import (
     SpecificationError,
 )
 
-__all__ = ["ThresholdBootstrap", "ThresholdRegression", "ThresholdRegressionResults",
-           "ThresholdTest"]
+__all__ = ["MultipleThresholdResults", "ThresholdBootstrap", "ThresholdRegression",
+           "ThresholdRegressionResults", "ThresholdTest"]
 
 _GRIDS = ("all", "trimmed")
 _ETAS = ("kernel", "quadratic")
@@ -643,6 +644,48 @@ class ThresholdRegression:
             qname=qname, trim=opt.trim)
         return self._results(s, opt, at, ghat, gamma, profile, eta2, eta_used, test,
                              grid_label, est_ends, names)
+
+    def fit_sequential(self, n_thresholds: int = 2, *, refine: bool = True,
+                       seed: int | np.random.Generator | None = None,
+                       **fit_kwargs: Any) -> MultipleThresholdResults:
+        r"""Several thresholds on the threshold variable, estimated and tested sequentially.
+
+        Hansen's (2000, sec. 5) sample splitting with Bai's (1997) sequential estimation and
+        refinement: the first threshold from :meth:`fit`; each further one is the split of a
+        segment between the thresholds found so far that reduces the SSR most, each segment
+        tested for a threshold with the fixed-regressor bootstrap; then every threshold is
+        re-estimated between its neighbours, which also gives its LR confidence interval. See
+        :mod:`intelcap.estimation._threshold_multi`.
+
+        Parameters
+        ----------
+        n_thresholds : int
+            Number of thresholds :math:`m` (regimes :math:`m+1`). Read the per-segment tests
+            (``.tests``) to choose it: a further threshold is supported when the test in the
+            segment that holds it rejects.
+        refine : bool
+            Re-estimate each threshold given its neighbours (Bai's repartition).
+        seed : int or Generator, optional
+            Seed of all the bootstraps (one generator, used in order).
+        **fit_kwargs
+            Options of :meth:`fit` (``trim``, ``het``, ``bootstrap``, ``cov_type``, ...), used
+            for every segment. ``undersized`` defaults to ``"skip"`` within segments.
+
+        Returns
+        -------
+        MultipleThresholdResults
+
+        Examples
+        --------
+        >>> from intelcap.datasets import hansen2000
+        >>> df = hansen2000.load()
+        >>> x = df[["LogGDP1960", "LogInvGDP", "LogPopGwth", "LogSchool"]]
+        >>> res = ThresholdRegression(df["GDPGwth"], x, df["GDP1960"]).fit_sequential(
+        ...     2, bootstrap=0, progress=False)
+        >>> res.thresholds.index.tolist()
+        ['gamma1', 'gamma2']
+        """
+        return fit_sequential(self, n_thresholds, refine=refine, seed=seed, **fit_kwargs)
 
     def _results(self, s: _Sorted, opt: _FitOptions, at: _AtThreshold, ghat: float,
                  gamma: np.ndarray, profile: np.ndarray, eta2: float, eta_used: str,
