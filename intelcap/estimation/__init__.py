@@ -40,6 +40,9 @@ from intelcap.estimation.smooth_transition import (
     TransitionGrid,
 )
 from intelcap.estimation.threshold import (
+    IVThresholdRegression,
+    IVThresholdResults,
+    MultipleThresholdResults,
     ThresholdBootstrap,
     ThresholdRegression,
     ThresholdRegressionResults,
@@ -50,8 +53,11 @@ __all__ = [
     "LevinsohnPetrin",
     "NLS",
     "OLS",
+    "IVThresholdRegression",
+    "IVThresholdResults",
     "InvalidTestStatistic",
     "LinearModelResults",
+    "MultipleThresholdResults",
     "NLSResults",
     "OLSResults",
     "OlleyPakes",

@@ -79,6 +79,7 @@ from intelcap.estimation._threshold_design import (
     ssr_profile,
 )
 from intelcap.estimation._threshold_inference import ThresholdTest, bootstrap_test, eta_squared
+from intelcap.estimation._threshold_iv import IVThresholdRegression, IVThresholdResults
 from intelcap.estimation._threshold_multi import MultipleThresholdResults, fit_sequential
 from intelcap.estimation._threshold_results import ThresholdRegressionResults
 from intelcap.estimation.covariance import canonical_cov_type, covariance
@@ -89,8 +90,9 @@ from intelcap.exceptions import (
     SpecificationError,
 )
 
-__all__ = ["MultipleThresholdResults", "ThresholdBootstrap", "ThresholdRegression",
-           "ThresholdRegressionResults", "ThresholdTest"]
+__all__ = ["IVThresholdRegression", "IVThresholdResults", "MultipleThresholdResults",
+           "ThresholdBootstrap", "ThresholdRegression", "ThresholdRegressionResults",
+           "ThresholdTest"]
 
 _GRIDS = ("all", "trimmed")
 _ETAS = ("kernel", "quadratic")
