@@ -118,8 +118,6 @@ class IVThresholdRegression:
 
     def __init__(self, dependent: Any, exog: Any, endog: Any, instruments: Any,
                  threshold: Any, *, constant: bool = True) -> None:
-        from intelcap.estimation.threshold import ThresholdRegression
-
         y = _frame(dependent, "dependent", "y")
         n = y.shape[0]
         z1 = _frame(endog, "endog", "endog", n)
@@ -164,8 +162,6 @@ class IVThresholdRegression:
         inst = np.column_stack([self._z2, self._x1])
         if np.linalg.matrix_rank(inst) < inst.shape[1]:
             raise SpecificationError("the instruments (exog and instruments) are collinear")
-        # the threshold stage is validated by Hansen's model on the fitted regressors
-        self._threshold_model_cls = ThresholdRegression
 
     @property
     def nobs(self) -> int:
@@ -199,12 +195,14 @@ class IVThresholdRegression:
         -------
         IVThresholdResults
         """
+        from intelcap.estimation.threshold import ThresholdRegression
+
         check_choice("eta", eta, ("kernel", "quadratic"))
         x = self._instruments()
         z1hat = x @ np.linalg.lstsq(x, self._z1, rcond=None)[0]
         zhat = pd.DataFrame(np.column_stack([self._z2, z1hat]),
                             columns=self.regressor_names, index=self.index)
-        stage = self._threshold_model_cls(
+        stage = ThresholdRegression(
             pd.Series(self._y, index=self.index, name=self.dependent_name),
             zhat, pd.Series(self._q, index=self.index, name=self.threshold_name),
             constant=False)
