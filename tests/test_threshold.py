@@ -52,8 +52,9 @@ def _printed_atol(values) -> np.ndarray:
 def _ci(res, level=0.95, het=None) -> tuple[float, float]:
     """The threshold interval as (lower, upper); threshold_ci is a one-row DataFrame."""
     frame = res.threshold_ci(level, het=het)
-    assert list(frame.columns) == ["lower", "upper"] and list(frame.index) == ["gamma1"]
-    return tuple(frame.iloc[0].tolist())
+    assert list(frame.columns) == ["threshold", "lower", "upper"]
+    assert list(frame.index) == ["gamma1"] and frame.iloc[0, 0] == res.threshold
+    return tuple(frame.iloc[0, 1:].tolist())
 
 
 def _check_printed(res1, printed: list[str]) -> None:

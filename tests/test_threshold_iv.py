@@ -72,7 +72,7 @@ def test_threshold_is_the_concentrated_2sls_argmin(fit, data):
     assert_allclose(prof.to_numpy(), len(y) * (ssr - ssr.min()) / ssr.min(), rtol=1e-6,
                     atol=1e-8)
     ci = fit.threshold_ci(0.95)
-    assert list(ci.columns) == ["lower", "upper"]
+    assert list(ci.columns) == ["threshold", "lower", "upper"]
     assert ci.loc["gamma1", "lower"] <= fit.threshold <= ci.loc["gamma1", "upper"]
 
 

@@ -146,7 +146,7 @@ def test_recovery_of_known_parameters():
     assert abs(res.threshold - 0.4) < 0.02
     truth = np.array([1.0, 1.0, 0.0, 2.0, 0.5])
     assert np.all(np.abs(res.params.to_numpy() - truth) < 4 * res.std_errors.to_numpy())
-    lo, hi = res.threshold_ci(0.99).loc["gamma1"]
+    lo, hi = res.threshold_ci(0.99).loc["gamma1", ["lower", "upper"]]
     g0 = d["q"][d["q"] <= 0.4].max()
     assert lo <= g0 <= hi
 
@@ -177,7 +177,7 @@ def test_from_formula_reproduces_hansen_first_split():
     res = model.fit(bootstrap=0, progress=False)
     assert res.threshold == 863
     assert_allclose(res.ssr, 8.024881, rtol=1e-6)
-    assert res.threshold_ci(0.95).loc["gamma1"].tolist() == [594, 1794]
+    assert res.threshold_ci(0.95).loc["gamma1"].tolist() == [863, 594, 1794]
     assert res.params.index[0] == "const[GDP1960<=g]"
     assert model.formula.startswith("GDPGwth")
     with pytest.raises(SpecificationError, match="threshold"):
@@ -192,7 +192,8 @@ def test_from_formula_reproduces_hansen_first_split():
 def test_results_contracts(general):
     res = general.fit(bootstrap=0, progress=False)
     ci = res.threshold_ci()
-    assert isinstance(ci, pd.DataFrame) and list(ci.columns) == ["lower", "upper"]
+    assert isinstance(ci, pd.DataFrame)
+    assert list(ci.columns) == ["threshold", "lower", "upper"]
     assert list(ci.index) == ["gamma1"]
     assert np.isnan(res.test.pval) and res.test.reps == 0 and np.isfinite(res.test.stat)
     with pytest.raises(AttributeError, match="immutable"):

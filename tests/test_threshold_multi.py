@@ -98,7 +98,8 @@ def test_second_threshold_and_refinement_equal_brute_force(two, growth):
 
 def test_results_surface(two):
     ci = two.threshold_ci(0.95)
-    assert list(ci.columns) == ["lower", "upper"] and list(ci.index) == ["gamma1", "gamma2"]
+    assert list(ci.columns) == ["threshold", "lower", "upper"]
+    assert list(ci.index) == ["gamma1", "gamma2"]
     for name, thr in two.thresholds.items():
         assert ci.loc[name, "lower"] <= thr <= ci.loc[name, "upper"]
     assert two.regimes.nunique() == 3

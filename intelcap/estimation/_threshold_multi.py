@@ -219,11 +219,13 @@ class MultipleThresholdResults(Results):
         return pd.Series(self._unrefined, index=self._names, name="threshold")
 
     def threshold_ci(self, level: float = 0.95, het: bool | None = None) -> pd.DataFrame:
-        """LR confidence interval of each threshold (columns ``lower``, ``upper``), from the
-        single-threshold fit on the segment between its neighbours (Hansen 2000, sec. 3.3)."""
-        frames = [f.threshold_ci(level, het=het).iloc[0] for f in self._ci_fits]
-        return pd.DataFrame(frames, index=pd.Index(self._names, name="threshold"))[
-            ["lower", "upper"]]
+        """LR confidence interval of each threshold, from the single-threshold fit on the
+        segment between its neighbours (Hansen 2000, sec. 3.3): one row per threshold
+        (``gamma1``, ...), columns ``threshold``, ``lower``, ``upper``."""
+        rows = [f.threshold_ci(level, het=het).iloc[0] for f in self._ci_fits]
+        out = pd.DataFrame(rows, index=self._names)[["lower", "upper"]]
+        out.insert(0, "threshold", list(self._thresholds))
+        return out
 
     def segment_fit(self, j: int) -> ThresholdRegressionResults:
         """The single-threshold fit that gave threshold ``j`` (1-based) its interval."""

@@ -105,15 +105,16 @@ class ThresholdRegressionResults(Results):
     def threshold_ci(self, level: float = 0.95, het: bool | None = None) -> pd.DataFrame:
         """Confidence interval for the threshold by inverting the LR (Hansen 2000, sec. 3.3-3.4).
 
-        Returns a DataFrame with columns ``lower`` and ``upper`` and one row, ``gamma1`` (the
-        same layout as :meth:`PanelThresholdResults.threshold_ci`): the smallest and largest
-        candidate with :math:`LR_n(\\gamma) \\le c(a)`, as Hansen's programs report it.
+        Returns a DataFrame with one row, ``gamma1``, and columns ``threshold`` (the estimate),
+        ``lower`` and ``upper`` (the layout of :meth:`PanelThresholdResults.threshold_ci`):
+        the smallest and largest candidate with :math:`LR_n(\\gamma) \\le c(a)`, as Hansen's
+        programs report it.
         """
         lr = self.lr_profile(het)
         ok = np.isfinite(lr.to_numpy())
         lo, hi = lr_confidence_set(lr.index.to_numpy()[ok], lr.to_numpy()[ok], level)
-        return pd.DataFrame({"lower": [lo], "upper": [hi]},
-                            index=pd.Index(["gamma1"], name="threshold"))
+        return pd.DataFrame({"threshold": [self._threshold], "lower": [lo], "upper": [hi]},
+                            index=["gamma1"])
 
     # -- regimes -------------------------------------------------------------------------------
     @property

@@ -431,8 +431,8 @@ class ThresholdRegression:
     >>> df = hansen2000.load()
     >>> x = df[["LogGDP1960", "LogInvGDP", "LogPopGwth", "LogSchool"]]
     >>> res = ThresholdRegression(df["GDPGwth"], x, df["GDP1960"]).fit(bootstrap=0)
-    >>> float(res.threshold), res.threshold_ci(0.95).iloc[0].tolist()
-    (863.0, [594.0, 1794.0])
+    >>> res.threshold_ci(0.95).loc["gamma1"].tolist()
+    [863.0, 594.0, 1794.0]
     """
 
     def __init__(self, dependent: Any, exog: Any, threshold: Any, *, constant: bool = True,
