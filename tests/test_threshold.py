@@ -303,6 +303,7 @@ def test_same_seed_same_pvalue(growth, het, monkeypatch):
     import intelcap.estimation._threshold_inference as mod
 
     monkeypatch.setattr(mod, "_CHUNK_ELEMENTS", 1)
+    monkeypatch.setattr(mod, "_MIN_CHUNK", 1)
     c = model.fit(bootstrap=200, boot_het=het, seed=7, progress=False).test
     # (the robust V(g) is a difference of cumulative sums: block size moves the last digits)
     np.testing.assert_allclose(c.replications, a.replications, rtol=1e-7)

@@ -217,3 +217,14 @@ def test_specification_errors(sim):
         ThresholdRegression(y, x, q, nonswitching=["const", "x1", "x2", "z"])
     with pytest.raises(SpecificationError, match="cluster or time"):
         ThresholdRegression(y, x, q).fit(cov_type="clustered", bootstrap=0)
+
+
+@pytest.mark.parametrize("width", [3, 400])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_cumulative_sums_of_the_engine(width, order):
+    """The bootstrap's cumulative sums equal numpy's for short and long rows, any layout."""
+    from intelcap.estimation._threshold_inference import _cumsum_rows
+
+    a = np.asarray(np.random.default_rng(1).standard_normal((50, 5, width)), order=order)
+    expect = np.cumsum(a, axis=0)
+    assert_allclose(_cumsum_rows(a.copy(order=order)), expect, rtol=1e-12)

@@ -46,6 +46,7 @@ from intelcap.exceptions import IntelcapWarning
 __all__ = ["SupStatistic", "ThresholdTest", "bootstrap_test", "eta_squared"]
 
 _CHUNK_ELEMENTS = 1_000_000  # array elements per bootstrap block (cache and memory bound)
+_MIN_CHUNK = 64  # replications per block at least (long rows keep the row-wise sums cheap)
 _BLAS_THREADS = 1  # the bootstrap's matrix products are k(k+1)/2-sized: threads only cost
 _CONTROLLER: list = []  # one threadpoolctl controller per process, created on first use
 
@@ -212,6 +213,7 @@ class SupStatistic:
         self.il = np.asarray(design.t_lower, dtype=int)
         self.ih = np.asarray(design.t_upper, dtype=int)
         self.kt = self.il.size + self.ih.size
+        self.plain = self.ih.size == 0 and np.array_equal(self.il, np.arange(m))
         self.u = u
         if het:
             li, lj, _ = _packed(m)
@@ -230,6 +232,8 @@ class SupStatistic:
         """c(g) = T(g)'e at the candidates: (G, kt, B)."""
         cu = _cumsum_rows(self.u[:, :, None] * e[:, None, :])  # n x m x B
         cc = cu[self.ends]
+        if self.plain:  # every regressor switches: T(g) = U 1(q <= g)
+            return cc
         return np.concatenate([cc[:, self.il], cu[-1, self.ih][None] - cc[:, self.ih]], axis=1)
 
     def __call__(self, e: np.ndarray) -> np.ndarray:
@@ -250,8 +254,16 @@ class SupStatistic:
 
 
 def _cumsum_rows(a: np.ndarray) -> np.ndarray:
-    """Cumulative sum over the first axis, in place, one whole row at a time (numpy's cumsum
-    over a leading axis of a 3-d array runs element by element and costs ten times more)."""
+    """Cumulative sum over the first axis, in place.
+
+    Long rows: one whole-row addition per observation (numpy's cumsum over the leading axis of
+    such an array costs several times more); short rows: numpy's cumsum (the Python loop's
+    per-row overhead would dominate)."""
+    a = np.ascontiguousarray(a)
+    flat = a.reshape(a.shape[0], -1)  # a view of the contiguous array
+    if flat.shape[1] < 1024:
+        np.cumsum(flat, axis=0, out=flat)
+        return a
     for i in range(1, a.shape[0]):
         a[i] += a[i - 1]
     return a
@@ -317,7 +329,7 @@ def bootstrap_test(u: np.ndarray, base: np.ndarray, e0: np.ndarray, design: Regi
         n = u.shape[0]
         per = n * (u.shape[1] * (u.shape[1] + 1) // 2 + u.shape[1]) + mom.ends.size * (
             stat_fn.kt * (stat_fn.kt + 3))
-        chunk = int(max(1, min(reps, _CHUNK_ELEMENTS // per)))
+        chunk = int(min(reps, max(_MIN_CHUNK, _CHUNK_ELEMENTS // per, 1)))
         qb = np.linalg.qr(base)[0] if base.shape[1] else np.zeros((n, 0))  # base: full rank
         done = 0
         bar = progress_bar(total=reps, desc="threshold bootstrap", progress=progress)
@@ -325,7 +337,7 @@ def bootstrap_test(u: np.ndarray, base: np.ndarray, e0: np.ndarray, design: Regi
             with _blas_limit():
                 while done < reps:
                     b = min(chunk, reps - done)
-                    draws = rng.standard_normal((b, n)).T  # n x b, the same stream in any blocks
+                    draws = np.ascontiguousarray(rng.standard_normal((b, n)).T)  # n x b
                     ystar = draws * e0[:, None] if het else draws
                     estar = ystar - qb @ (qb.T @ ystar)
                     st = stat_fn(estar)
