@@ -38,10 +38,19 @@ of Hansen 2000, section 5):
   sup-F, :math:`F_n = \sup_\gamma n (S_0 - S_n(\gamma)) / S_n(\gamma)` with :math:`y^* \sim
   N(0, 1)`, and the heteroskedasticity-robust sup-LM (White-corrected Wald/LM statistic) with
   :math:`y^*_i = e_{0i} u_i`, :math:`u_i \sim N(0, 1)`, its robust covariance recomputed in
-  every replication. Replications are evaluated together, as arrays of shape ``(B, n)``.
-* **Regime coefficients** with conventional (pooled :math:`\hat\sigma^2 = S_n/(n-2k)`) or White
-  (HC0) standard errors, and Hansen's (2000, sec. 3.5) confidence intervals for the slopes that
-  take the threshold's uncertainty into account (union over the first-step confidence set).
+  every replication. Blocks of replications are evaluated together (see
+  :mod:`~intelcap.estimation._threshold_inference`).
+* **Regime coefficients** with any covariance of the registry
+  :mod:`intelcap.estimation.covariance` (``"robust"`` is White's HC0, Hansen's choice;
+  Hansen's conventional errors with the pooled :math:`\hat\sigma^2 = S_n/(n-2k)` are
+  ``"unadjusted"`` with ``debiased=True``), and Hansen's (2000, sec. 3.5) confidence intervals
+  for the slopes that take the threshold's uncertainty into account.
+
+Beyond Hansen's model: regressors that do not switch regime and different regressor sets per
+regime (``nonswitching``, ``lower``, ``upper``); several thresholds on one variable
+(:meth:`ThresholdRegression.fit_sequential`, :mod:`~intelcap.estimation._threshold_multi`);
+endogenous regressors (:class:`IVThresholdRegression`, Caner and Hansen 2004,
+:mod:`~intelcap.estimation._threshold_iv`); ``from_formula``.
 
 The code is split by responsibility: this module holds the model (its input boundary and
 ``fit``, which chains the steps), :mod:`~intelcap.estimation._threshold_design` the regime
@@ -55,6 +64,9 @@ Hansen, B. E. (1996). Inference when a nuisance parameter is not identified unde
 hypothesis. *Econometrica* 64(2), 413-430.
 
 Hansen, B. E. (2000). Sample splitting and threshold estimation. *Econometrica* 68(3), 575-603.
+
+Caner, M. and Hansen, B. E. (2004). Instrumental variable estimation of a threshold model.
+*Econometric Theory* 20(5), 813-843.
 """
 
 from __future__ import annotations
