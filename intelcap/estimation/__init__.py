@@ -4,9 +4,11 @@ Ackerberg-Caves-Frazer, Wooldridge) production-function estimators.
 
 Every estimator returns a subclass of :class:`~intelcap.estimation.results.Results`, so all share
 linearmodels' vocabulary (``params``, ``std_errors``, ``tstats``, ``pvalues``, ``conf_int``,
-``nobs``, ``ssr``, ``summary``).
+``nobs``, ``ssr``, ``summary``), and every covariance comes from one registry,
+:mod:`intelcap.estimation.covariance` (linearmodels' ``cov_type`` names and ``debiased``).
 """
 
+from intelcap.estimation import covariance
 from intelcap.estimation.growth_regression import SolowRegression, SolowResults
 from intelcap.estimation.linear import (
     OLS,
@@ -76,6 +78,7 @@ __all__ = [
     "Wooldridge",
     "cobb_douglas",
     "compare",
+    "covariance",
     "fit_panel",
     "fit_production",
     "kmenta",
