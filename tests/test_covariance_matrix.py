@@ -288,10 +288,24 @@ def _panel_threshold(cov_type, debiased, opts):
                extra_df=int(ent.max()) + 1, entity=ent, time=PANEL["time"].to_numpy())
 
 
+def _diffusion(cov_type, debiased, opts):
+    """The diffusion fit offers the classical covariance only (unadjusted, debiased)."""
+    from intelcap.tokens.diffusion import DIFFUSION_MODELS, fit_diffusion
+
+    t = np.arange(40.0)
+    y = 100 / (1 + np.exp(-0.3 * (t - 20))) * np.exp(0.05 * CS["u"].to_numpy()[:40])
+    res = fit_diffusion(t, y, "logistic")
+    spec, theta = DIFFUSION_MODELS["logistic"], res.params.to_numpy()
+    h = 1e-20  # complex step: d ln f / d theta_j exactly to rounding
+    j = np.column_stack([np.imag(np.log(spec.curve(t.astype(complex), *(
+        theta + 1j * h * (np.arange(theta.size) == m))))) / h for m in range(theta.size)])
+    return Fit(res.cov.to_numpy(), j, res.resids.to_numpy())
+
+
 ESTIMATORS = {"OLS": _ols, "OLS-panel": _ols_dk, "hedonic_index": _hedonic,
               "fit_learning_curve": _learning_curve, "fit_average_cost": _average_cost,
               "nls": _nls, "LSTR": _lstr, "PSTR": _pstr, "ThresholdRegression": _threshold,
-              "PanelThreshold": _panel_threshold}
+              "PanelThreshold": _panel_threshold, "fit_diffusion": _diffusion}
 
 _CROSS = [("unadjusted", False, ""), ("unadjusted", True, ""), ("robust", False, ""),
           ("robust", True, ""), ("HC0", False, ""), ("HC1", False, ""), ("HC2", False, ""),
@@ -313,6 +327,7 @@ SUPPORTED = {
     "PSTR": _PANEL,
     "ThresholdRegression": _CROSS,
     "PanelThreshold": _PANEL,
+    "fit_diffusion": [("unadjusted", True, "")],
 }
 
 # What fails on this branch, and why (the estimator's own covariance code, or an option its API
