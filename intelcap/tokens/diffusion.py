@@ -186,8 +186,10 @@ class DiffusionResults(Results):
 
     Beyond the common vocabulary: ``model`` (the :class:`DiffusionModel`), ``scale``
     (``"log"`` or ``"level"``), ``converged``, information criteria ``aic``, ``bic``, ``aicc``
-    and ``loglike``, :meth:`predict` and :meth:`prediction_interval`.
+    and ``loglike``, :meth:`predict` and :meth:`prediction_interval`. Immutable.
     """
+
+    _immutable = True
 
     def __init__(self, *, model: DiffusionModel, scale: str, t: np.ndarray, y: np.ndarray,
                  theta: np.ndarray, cov: np.ndarray, index: pd.Index | None, dependent: str,
