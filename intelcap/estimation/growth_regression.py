@@ -38,8 +38,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from linearmodels.iv import IV2SLS
-from scipy import stats
 
 from intelcap._validation import check_columns, check_positive, handle_missing
 from intelcap.estimation.results import InvalidTestStatistic, Results, TestStatistic
@@ -262,6 +260,8 @@ class SolowRegression:
         return x
 
     def _ols(self, restricted: bool):
+        from linearmodels.iv import IV2SLS  # heavy (formulaic, scipy.stats): loaded when used
+
         return IV2SLS(self._ly, self._design(restricted), None, None).fit(
             cov_type="unadjusted", debiased=True)
 
@@ -278,6 +278,8 @@ class SolowRegression:
         if ssr_u <= 0:
             return InvalidTestStatistic("the unrestricted regression fits exactly (SSR = 0)",
                                         name="Restriction test")
+        from scipy import stats
+
         f = (ssr_r - ssr_u) / (ssr_u / df2)
         dist = stats.f(1, df2)
         return TestStatistic(
