@@ -349,7 +349,8 @@ def fit_production(
     inputs = list(pf.inputs)
     check_columns(data, [output, *inputs], what="data")
     data = handle_missing(data, [output, *inputs], missing)
-    _positive(data, [output, *inputs])
+    signed = set(getattr(pf, "signed", ()))
+    _positive(data, [output, *[x for x in inputs if x not in signed]])
     if output in pf.parameters:
         raise SpecificationError(f"output column {output!r} clashes with a parameter name")
     # fixed parameters
