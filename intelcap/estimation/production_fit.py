@@ -313,12 +313,15 @@ def fit_production(
     pf : ProductionFunction
         The form (its ``expr``, ``inputs``, ``parameters``, ``symbols`` and ``values``).
     data : DataFrame
-        Columns ``output`` and every input of ``pf`` (all positive).
+        Columns ``output`` and every input of ``pf`` (positive, except the form's ``signed``
+        inputs such as a time trend).
     output : str
         Column of output.
     start : mapping, optional
-        Start values (any subset; the rest from the form's ``values`` and from data, see the
-        module docstring).
+        Start values (any subset). The rest come from ``fixed``-free form ``values`` and, for
+        what is still missing, from the form's rule ``pf.start_values(data, y, known)`` (see
+        the module docstring); a form without a rule (a general expression) needs them all
+        here.
     log : bool
         Fit :math:`\\ln Y = \\ln F` (multiplicative error, default) or :math:`Y = F`.
     fixed : sequence or mapping, optional
@@ -337,8 +340,31 @@ def fit_production(
     Returns
     -------
     NLSResults
-        With, in addition, ``production_function`` (the form with the estimates as values),
-        ``start_values`` (the start used) and ``log``.
+        With, in addition, ``production_function`` (the form with the estimates as values;
+        ``None``, with ``production_function_error`` and an ``IntelcapWarning``, when an
+        estimate is outside the form's admissible range), ``start_values`` (the start used),
+        ``start_method`` (where it came from) and ``log``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameters that have no start value (neither given nor from the form's
+        rule).
+
+    Examples
+    --------
+    A one-input CES written as a two-input one with a constant column, nu held at 1 (the CES
+    Solow regression of Masanjala and Papageorgiou 2004):
+
+    >>> import pandas as pd
+    >>> from intelcap import datasets
+    >>> from intelcap.production import CES
+    >>> mrw = datasets.mrw1992.load().query("n == 1")
+    >>> df = pd.DataFrame({"x1": 1.0, "x2": (mrw.popgrowth + 5) / mrw.i_y, "Y": mrw.rgdpw85})
+    >>> res = fit_production(CES(("x1", "x2"), restrict_rho=False), df, fixed=("nu",),
+    ...                      log=False)
+    >>> round(float(res.params["delta_x1"]), 3), round(float(res.params["rho"]), 3)
+    (3.977, 0.197)
     """
     for attr in ("expr", "inputs", "parameters", "symbols", "values"):
         if not hasattr(pf, attr):
