@@ -369,6 +369,8 @@ def test_import_estimation_does_not_import_heavy_dependencies() -> None:
         "assert sorted(e.__all__) == sorted(e._WHERE)\n"
         "for name in e.__all__:\n"
         "    getattr(e, name)\n"
+        "assert e.threshold.ThresholdRegression is e.ThresholdRegression\n"
+        "assert not hasattr(e, 'no_such_name')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=False)

@@ -15,6 +15,7 @@ needs.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import types
 from typing import TYPE_CHECKING, Any
@@ -139,6 +140,10 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
+        # a submodule used as an attribute (intelcap.estimation.threshold), as when the package
+        # imported everything eagerly
+        if not name.startswith("__") and importlib.util.find_spec(f"{__name__}.{name}"):
+            return importlib.import_module(f"{__name__}.{name}")
         raise AttributeError(f"module 'intelcap.estimation' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"intelcap.estimation.{module}"), name)
     globals()[name] = value  # later look-ups are plain attribute reads
