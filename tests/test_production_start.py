@@ -297,6 +297,26 @@ def test_ces_rho_above_one_when_the_data_want_it() -> None:
     _covers(res, {k: v for k, v in truth.items() if k != "nu"})
     with pytest.raises(ParameterError, match="restrict_rho=False"):
         CES(("K", "L")).with_values(rho=1.4)
+    # the default form: NLS follows the data past rho = 1, and the result says the estimate is
+    # outside the form's admissible range instead of attaching a fitted form
+    with pytest.warns(IntelcapWarning, match="admissible"):
+        strict = fit_production(CES(("K", "L")), df, fixed=("nu",))
+    assert strict.production_function is None
+    assert "rho" in strict.production_function_error
+    np.testing.assert_allclose(strict.params, res.params, rtol=1e-6)
+
+
+def test_nested_ces_restrict_rho_option() -> None:
+    """NestedCES(restrict_rho=False) accepts inner and outer rho >= 1 with the warning; the
+    default refuses them; rho = 1 is named as perfect substitutes."""
+    nests = {"KZ": ("K", "Z"), "L": ("L",)}
+    with pytest.raises(ParameterError):
+        NestedCES(nests, nest_rho={"KZ": 1.2})
+    with pytest.warns(IntelcapWarning, match="rho_KZ=1.2"):
+        f = NestedCES(nests, nest_rho={"KZ": 1.2}, restrict_rho=False)
+    assert "rho_KZ" in f.values
+    with pytest.warns(IntelcapWarning, match="infinite"):
+        NestedCES(nests, rho=1.0, restrict_rho=False)
 
 
 # --------------------------------------------------------------------------- Kmenta
