@@ -265,7 +265,7 @@ def _gmm(y: np.ndarray, z: np.ndarray, x: np.ndarray,
 class IVThresholdResults(Results):
     """Results of :meth:`IVThresholdRegression.fit` (immutable)."""
 
-    _frozen = False
+    _immutable = True  # the base class refuses attribute sets after construction
 
     def __init__(self, params: pd.Series, cov: np.ndarray, *, model: IVThresholdRegression,
                  threshold_fit: Any, j_stats: tuple, lower_mask: np.ndarray,
@@ -275,13 +275,6 @@ class IVThresholdResults(Results):
         self._tfit = threshold_fit
         self._j = j_stats
         self._lower = lower_mask
-        self._frozen = True
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if self._frozen:
-            raise AttributeError(f"{type(self).__name__} is immutable: fit again with other "
-                                 f"options instead of setting {name!r}")
-        object.__setattr__(self, name, value)
 
     @property
     def threshold(self) -> float:

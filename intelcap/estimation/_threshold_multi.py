@@ -181,13 +181,13 @@ class MultipleThresholdResults(Results):
     the common vocabulary for the coefficients of all regimes.
     """
 
-    _frozen = False
+    _immutable = True  # the base class refuses attribute sets after construction
 
     def __init__(self, params: pd.Series, cov: np.ndarray, *, model: ThresholdRegression,
                  thresholds: list[float], unrefined: list[float], ci_fits: list,
                  steps: list[dict[str, Any]], refined: bool, regime_labels: list[str],
                  cov_description: str, **kwargs: Any) -> None:
-        super().__init__(params, cov, **kwargs)
+        super().__init__(params, cov, cov_description=cov_description, **kwargs)
         self.model = model
         self._thresholds = tuple(thresholds)
         self._unrefined = tuple(unrefined)
@@ -195,14 +195,6 @@ class MultipleThresholdResults(Results):
         self._steps = tuple(steps)
         self.refined = refined
         self.regime_labels = tuple(regime_labels)
-        self.cov_description = cov_description
-        self._frozen = True
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if self._frozen:
-            raise AttributeError(f"{type(self).__name__} is immutable: fit again with other "
-                                 f"options instead of setting {name!r}")
-        object.__setattr__(self, name, value)
 
     @property
     def _names(self) -> list[str]:

@@ -32,7 +32,7 @@ class ThresholdRegressionResults(Results):
     the test of no threshold and Hansen's slope confidence intervals.
     """
 
-    _frozen = False
+    _immutable = True  # the base class refuses attribute sets after construction
 
     def __init__(self, params: pd.Series, cov: np.ndarray, *, model: ThresholdRegression,
                  threshold: float, gamma: np.ndarray, ssr_profile: np.ndarray,
@@ -40,7 +40,7 @@ class ThresholdRegressionResults(Results):
                  regime_nobs: tuple[int, int], lower_mask: pd.Series, eta2: float, eta: str,
                  het: bool, test: ThresholdTest, trim: float, grid: str,
                  cov_description: str, sorted_data: tuple, **kwargs: Any) -> None:
-        super().__init__(params, cov, **kwargs)
+        super().__init__(params, cov, cov_description=cov_description, **kwargs)
         self.model = model
         self._threshold = threshold
         self._gamma = gamma
@@ -55,15 +55,7 @@ class ThresholdRegressionResults(Results):
         self._test = test
         self.trim = trim
         self.grid = grid
-        self.cov_description = cov_description
         self._sorted = sorted_data
-        self._frozen = True
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if self._frozen:
-            raise AttributeError(f"{type(self).__name__} is immutable: fit again with other "
-                                 f"options instead of setting {name!r}")
-        object.__setattr__(self, name, value)
 
     # -- threshold -----------------------------------------------------------------------------
     @property
