@@ -215,7 +215,9 @@ def test_specification_errors(sim):
         ThresholdRegression(y, x, q, lower=["const", "x1"], upper=["const", "x1"])
     with pytest.raises(SpecificationError, match="no regressor switches"):
         ThresholdRegression(y, x, q, nonswitching=["const", "x1", "x2", "z"])
-    with pytest.raises(SpecificationError, match="cluster or time"):
+    with pytest.raises(SpecificationError, match="time information"):
+        ThresholdRegression(y, x, q).fit(cov_type="kernel", bootstrap=0)
+    with pytest.raises(SpecificationError, match="clusters="):
         ThresholdRegression(y, x, q).fit(cov_type="clustered", bootstrap=0)
 
 

@@ -77,6 +77,9 @@ def fit_sequential(model: ThresholdRegression, n_thresholds: int, *, refine: boo
         raise IntelcapTypeError(f"n_thresholds must be an int, got {n_thresholds!r}")
     if n_thresholds < 1:
         raise SpecificationError(f"n_thresholds must be >= 1, got {n_thresholds}")
+    if fit_kwargs.get("clusters") is not None:
+        raise SpecificationError("fit_sequential does not take clusters (each segment is fitted "
+                                 "on its own rows); use cov_type 'robust' or 'HC0'-'HC3'")
     if not model.design.standard:
         raise SpecificationError(
             "fit_sequential estimates several thresholds for the model where every regressor "

@@ -241,11 +241,12 @@ class _FitOptions:
     bootstrap: ThresholdBootstrap
     boot_het: bool
     undersized: str
+    clusters: Any = None
 
 
 def _fit_options(trim: float, grid: Any, het: bool, eta: str, cov_type: str | None,
                  debiased: bool, bootstrap: Any, boot_het: bool | None,
-                 undersized: str) -> _FitOptions:
+                 undersized: str, clusters: Any = None, nobs: int = 0) -> _FitOptions:
     if not isinstance(het, bool):
         raise IntelcapTypeError(f"het must be True or False, got {het!r}")
     if not isinstance(debiased, bool):
@@ -254,9 +255,16 @@ def _fit_options(trim: float, grid: Any, het: bool, eta: str, cov_type: str | No
     check_choice("undersized", undersized, ("raise", "skip"))
     cov_type = canonical_cov_type(("robust" if het else "unadjusted") if cov_type is None
                                   else cov_type)
-    if cov_type in ("clustered", "kernel"):
-        raise SpecificationError(f"cov_type={cov_type!r} needs cluster or time information "
-                                 "that a cross-section threshold regression does not have")
+    if cov_type == "kernel":
+        raise SpecificationError("cov_type='kernel' needs time information that a "
+                                 "cross-section threshold regression does not have")
+    if (cov_type == "clustered") != (clusters is not None):
+        raise SpecificationError("clusters= goes with cov_type='clustered' (and it needs them)")
+    if clusters is not None:
+        clusters = clusters.to_numpy() if isinstance(clusters, (pd.Series, pd.DataFrame)) \
+            else np.asarray(clusters)
+        if clusters.shape[0] != nobs:
+            raise DataError(f"clusters has {clusters.shape[0]} rows, the model {nobs}")
     if bootstrap is None:
         bootstrap = ThresholdBootstrap(0)
     elif not isinstance(bootstrap, ThresholdBootstrap):
@@ -266,7 +274,7 @@ def _fit_options(trim: float, grid: Any, het: bool, eta: str, cov_type: str | No
     if not isinstance(trim, (int, float, np.floating)) or not 0 <= trim < 0.5:
         raise SpecificationError(f"trim must be in [0, 0.5), got {trim!r}")
     return _FitOptions(float(trim), grid, het, eta, cov_type, debiased, bootstrap,
-                       bool(boot_het), undersized)
+                       bool(boot_het), undersized, clusters)
 
 
 @dataclass(frozen=True)
@@ -385,7 +393,9 @@ def _estimate_at(s: _Sorted, design: RegimeDesign, ghat: float, opt: _FitOptions
     xg = _regime_matrix(s.u, design, lower)
     b = np.linalg.lstsq(xg, s.y, rcond=None)[0]
     e = s.y - xg @ b
-    est = covariance(xg, e, opt.cov_type, debiased=opt.debiased, names=names)
+    clusters = None if opt.clusters is None else opt.clusters[s.order]
+    est = covariance(xg, e, opt.cov_type, debiased=opt.debiased, clusters=clusters,
+                     names=names)
     kl, kh = len(design.lower), len(design.upper)
     effect = (s.u[:, list(design.lower)] @ b[:kl] - s.u[:, list(design.upper)] @ b[kl:kl + kh])
     return _AtThreshold(b, e, est, (float(e[lower] @ e[lower]), float(e[~lower] @ e[~lower])),
@@ -566,6 +576,7 @@ class ThresholdRegression:
         seed: int | np.random.Generator | None = None,
         progress: bool = True,
         undersized: str = "raise",
+        clusters: Any = None,
     ) -> ThresholdRegressionResults:
         r"""Estimate the threshold, the regime coefficients and test for a threshold.
 
@@ -604,8 +615,9 @@ class ThresholdRegression:
         cov_type : str or None
             Covariance of the coefficients, from the registry
             :mod:`intelcap.estimation.covariance` (``"robust"`` = White's HC0, ``"HC1"`` ...
-            ``"HC3"``, ``"unadjusted"``). ``None``: ``"robust"`` if ``het`` else
-            ``"unadjusted"``. Hansen's conventional standard errors use the pooled
+            ``"HC3"``, ``"unadjusted"``, ``"clustered"`` with ``clusters``). ``None``:
+            ``"robust"`` if ``het`` else ``"unadjusted"``. Hansen's conventional standard
+            errors use the pooled
             :math:`\hat\sigma^2 = S_n(\hat\gamma)/(n - 2k)`: ``cov_type="unadjusted",
             debiased=True``.
         debiased : bool
@@ -625,13 +637,16 @@ class ThresholdRegression:
             observations than regressors (small samples): raise :class:`SpecificationError`
             (default), or leave those splits out of the test (Hansen's programs give them a
             zero statistic, which is the same thing for a sup statistic).
+        clusters : array-like, Series or DataFrame, optional
+            Cluster labels (one or two columns, one row per observation used) for
+            ``cov_type="clustered"``.
 
         Returns
         -------
         ThresholdRegressionResults
         """
         opt = _fit_options(trim, grid, het, eta, cov_type, debiased, bootstrap, boot_het,
-                           undersized)
+                           undersized, clusters, self.nobs)
         design, qname = self.design, self.threshold_name
         s = _sorted_data(self)
         test_ends = _test_candidates(s, design, opt, qname)
