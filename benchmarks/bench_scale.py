@@ -2,6 +2,7 @@
 
     python benchmarks/bench_scale.py [--rows 2000000] [--pairs 7] [--cluster-rows 10000000]
                                      [--workers 1 2 4] [--boot-reps 100000]
+                                     [--skip a c d] [--scheduler ADDRESS]
 
 (a) One machine, one thread: ``aggregate_invoices`` on an in-memory pandas DataFrame against
     the floor of a plain pandas ``groupby(...).sum()`` over the same rows and keys (string
@@ -106,29 +107,37 @@ def one_machine(rows: int, pairs: int) -> None:
                *paired(stream, floor, max(3, pairs // 2)), target=False)
 
 
-def cluster(rows: int, workers: list[int]) -> None:
+def _clusters(workers: list[int], scheduler: str | None, **kw):
+    """(label, client) for each LocalCluster size, or the one cluster at ``scheduler``."""
     from distributed import Client, LocalCluster
 
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield len(client.scheduler_info()["workers"]), client
+        return
+    for w in workers:
+        with LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
+                          dashboard_address=":0", **kw) as cl, Client(cl) as client:
+            yield w, client
+
+
+def cluster(rows: int, workers: list[int], scheduler: str | None = None) -> None:
     nparts = max(8, rows // 250_000)
     print(f"(c) LocalCluster scaling: {rows:,} invoices generated on the workers in {nparts} "
           "partitions of <= 250,000 rows; memory_limit 1 GiB per worker")
     print(f"    {'workers':>7s} {'job s':>8s} {'generate s':>11s} {'rows/s job':>14s} "
           f"{'rows/s agg':>14s}")
-    for w in workers:
-        with LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
-                          memory_limit="1GiB", dashboard_address=":0") as cl, \
-                Client(cl) as client:
-            ddf = synthetic_invoices_dask(rows, nparts, seed=3)
-            t_gen = timed(lambda ddf=ddf: ddf.map_partitions(len).sum().compute())
-            t_job = timed(lambda ddf=ddf, c=client: aggregate_invoices(ddf, client=c))
-            agg = max(t_job - t_gen, 1e-9)
-            print(f"    {w:7d} {t_job:8.2f} {t_gen:11.2f} {rows / t_job:14,.0f} "
-                  f"{rows / agg:14,.0f}")
+    for w, client in _clusters(workers, scheduler, memory_limit="1GiB"):
+        ddf = synthetic_invoices_dask(rows, nparts, seed=3)
+        t_gen = timed(lambda ddf=ddf, c=client: c.compute(ddf.map_partitions(len).sum())
+                      .result())
+        t_job = timed(lambda ddf=ddf, c=client: aggregate_invoices(ddf, client=c))
+        agg = max(t_job - t_gen, 1e-9)
+        print(f"    {w:7d} {t_job:8.2f} {t_gen:11.2f} {rows / t_job:14,.0f} "
+              f"{rows / agg:14,.0f}")
 
 
-def bootstrap(reps: int, workers: list[int]) -> None:
-    from distributed import Client, LocalCluster
-
+def bootstrap(reps: int, workers: list[int], scheduler: str | None = None) -> None:
     from intelcap.estimation import ThresholdRegression
 
     rng = np.random.default_rng(2718)
@@ -139,12 +148,10 @@ def bootstrap(reps: int, workers: list[int]) -> None:
     model = ThresholdRegression(y, x, q)
     print(f"(d) threshold bootstrap test (n={n}), B={reps:,} in blocks of 5,000, seed 7")
     pvals = {}
-    for w in workers:
-        with LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
-                          dashboard_address=":0") as cl, Client(cl) as client:
-            t0 = time.perf_counter()
-            ts = bootstrap_tests(model, reps, seed=7, block=5000, client=client)["threshold"]
-            dt = time.perf_counter() - t0
+    for w, client in _clusters(workers, scheduler):
+        t0 = time.perf_counter()
+        ts = bootstrap_tests(model, reps, seed=7, block=5000, client=client)["threshold"]
+        dt = time.perf_counter() - t0
         pvals[w] = ts.pval
         print(f"    {w} worker(s): {dt:8.2f} s  ({reps / dt:,.0f} replications/s)  "
               f"stat {ts.stat:.4f}  p {ts.pval:.5f}")
@@ -159,14 +166,17 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--boot-reps", type=int, default=100_000)
     ap.add_argument("--skip", nargs="*", default=[], choices=["a", "c", "d"])
+    ap.add_argument("--scheduler", default=None,
+                    help="run (c) and (d) on the running Dask cluster at this address instead "
+                         "of LocalClusters (capacity planning on the target cluster)")
     a = ap.parse_args()
     with threadpool_limits(1):
         if "a" not in a.skip:
             one_machine(a.rows, a.pairs)
         if "c" not in a.skip:
-            cluster(a.cluster_rows, a.workers)
+            cluster(a.cluster_rows, a.workers, a.scheduler)
         if "d" not in a.skip:
-            bootstrap(a.boot_reps, a.workers)
+            bootstrap(a.boot_reps, a.workers, a.scheduler)
 
 
 if __name__ == "__main__":

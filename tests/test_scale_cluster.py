@@ -144,6 +144,10 @@ def test_bootstrap_same_pvalues_on_1_2_and_4_workers(clients, which):
             assert got[name].stat == ts.stat
             assert got[name].critical_values == ts.critical_values
             assert_array_equal(got[name].replications, ts.replications)
+    by_address = bootstrap_tests(model, reps, seed=20261130, block=block, fit_kwargs=kw,
+                                 client=clients[2].scheduler.address)
+    for name, ts in ref.items():
+        assert_array_equal(by_address[name].replications, ts.replications)
     for ts in ref.values():
         # the p-value contract: share of replications >= the statistic, reps stored
         assert ts.reps == reps

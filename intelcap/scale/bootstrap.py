@@ -163,9 +163,11 @@ def bootstrap_tests(
     fit_kwargs : mapping, optional
         Other arguments of ``model.fit`` (``n_thresholds=2``, ``trim=...``, ``bootstrap=
         PanelBootstrap(scheme="wild")`` whose ``reps`` is replaced by the block's).
-    client : distributed.Client, optional
-        Run the blocks on this Dask cluster (the model is sent to every worker once). ``None``:
-        run them one after the other in this process, with the same result.
+    client : distributed.Client or str, optional
+        Run the blocks on this Dask cluster, or on the scheduler at this address (connected
+        with :func:`intelcap.scale.cluster.connect` and closed afterwards); the model is sent
+        to every worker once. ``None``: run them one after the other in this process, with the
+        same result.
     progress : bool
         Show a progress bar over blocks.
 
@@ -189,6 +191,12 @@ def bootstrap_tests(
         if k in kwargs:
             raise SpecificationError(f"fit_kwargs must not set {k!r} (bootstrap_tests sets it)")
     blocks = seed_blocks(reps, block, seed)
+    if isinstance(client, str):
+        from intelcap.scale.cluster import connect
+
+        with connect(client, option="client") as own:
+            return bootstrap_tests(model, reps, seed=seed, block=block, fit_kwargs=kwargs,
+                                   client=own, progress=progress)
     results: list[dict[str, tuple[Any, ...]] | None] = [None] * len(blocks)
     bar = progress_bar(total=len(blocks), desc="bootstrap blocks", progress=progress)
     try:
@@ -197,16 +205,13 @@ def bootstrap_tests(
                 results[j] = _run_block(model, kwargs, b, ss)
                 bar.update(1)
         else:
-            from distributed import as_completed
-
             remote = client.scatter(model, broadcast=True)
             futures = [client.submit(_run_block, remote, kwargs, b, ss, pure=False,
                                      key=f"intelcap-bootstrap-block-{j}-{id(blocks)}")
                        for j, (b, ss) in enumerate(blocks)]
-            index = {f.key: j for j, f in enumerate(futures)}
             try:
-                for fut in as_completed(futures):
-                    results[index[fut.key]] = fut.result()
+                for j, fut in enumerate(futures):  # collected in block order
+                    results[j] = fut.result()
                     bar.update(1)
             finally:
                 client.cancel(futures)
