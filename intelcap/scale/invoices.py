@@ -326,7 +326,9 @@ def _read_chunks(paths: list[Path], spec: _Spec, chunksize: int) -> Iterator[tup
         if not path.exists():
             raise DataError(f"invoice file not found: {path}")
         if _is_parquet(path):
-            import pyarrow.dataset as ds
+            from intelcap._optional import import_optional
+
+            ds = import_optional("pyarrow.dataset", "dask", "reading Parquet invoice files")
 
             dataset = ds.dataset(path, format="parquet")
             names = dataset.schema.names
@@ -407,7 +409,9 @@ def _reduce_dask(ddf: Any, spec: _Spec, progress: bool, client: Any = None) -> p
 
 
 def _dask_read(paths: list[Path], spec: _Spec, chunksize: int | None) -> Any:
-    import dask.dataframe as dd
+    from intelcap._optional import import_optional
+
+    dd = import_optional("dask.dataframe", "dask", "reading invoice files on a Dask cluster")
 
     back = {role: col for col, role in spec.rename}
     if all(_is_parquet(p) for p in paths):

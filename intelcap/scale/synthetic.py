@@ -120,8 +120,9 @@ def synthetic_invoices_dask(
     -------
     dask.dataframe.DataFrame
     """
-    import dask.dataframe as dd
+    from intelcap._optional import import_optional
 
+    dd = import_optional("dask.dataframe", "dask", "synthetic_invoices_dask")
     n_rows = _check_int("n_rows", n_rows, 1)
     npartitions = _check_int("npartitions", npartitions, 1)
     sizes = [n_rows // npartitions + (j < n_rows % npartitions) for j in range(npartitions)]
