@@ -436,6 +436,22 @@ def test_wooldridge_redundant_instrument_dropped_and_j_degrees_of_freedom(sim):
     assert res.j_test.df == rank - k == 1
 
 
+def test_wooldridge_covariance_from_the_registry(sim):
+    # the GMM sandwich goes through intelcap.estimation.covariance (clustered by firm):
+    # debiased=True multiplies it by F/(F-1) (n-1)/(n-k) with F firms, n stacked moment rows
+    # (two equations) and k parameters, and switches to a t reference; the summary names it
+    model = Wooldridge(sim, "y", free="l", state="k", proxy="m", poly_order=2)
+    plain = model.fit(law_of_motion="free")
+    deb = model.fit(law_of_motion="free", debiased=True)
+    pd.testing.assert_series_equal(plain.params, deb.params)
+    F, n = 150, 2 * 150 * 5
+    k = 2 + 2 * 5 + 2  # beta (l, k), lambda and gamma (quadratic in k, m: 5 terms), constants
+    factor = F / (F - 1) * (n - 1) / (n - k)
+    np.testing.assert_allclose(deb.cov.to_numpy(), plain.cov.to_numpy() * factor, rtol=1e-12)
+    assert "Clustered (150 clusters, not debiased) by firm" in plain.summary.as_text()
+    assert "Clustered (150 clusters, debiased) by firm" in deb.summary.as_text()
+
+
 def test_wooldridge_efficient_weight_singular_raises():
     # more moment conditions (1 + 2 + 9 and 1 + 2 + 9) than firms (6): the firm-clustered
     # moment covariance cannot be inverted; the error says so instead of a pseudo-inverse

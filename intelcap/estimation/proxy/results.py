@@ -65,7 +65,8 @@ class ProxyProductionResults(Results):
                  boot: np.ndarray | None = None, boot_failed: int = 0, seed: Any = None,
                  cov_type: str = "unadjusted", j_test: TestStatistic | None = None,
                  extra_notes: list[str] | None = None, data: pd.DataFrame | None = None,
-                 local_optima: pd.DataFrame | None = None) -> None:
+                 local_optima: pd.DataFrame | None = None, distribution: str = "normal"
+                 ) -> None:
         index = sample.index
         super().__init__(
             params, cov, nobs=sample.nobs, df_resid=max(sample.n_entities - 1, 1),
@@ -73,7 +74,7 @@ class ProxyProductionResults(Results):
             fitted_values=pd.Series(sample.col(spec.output) - eps, index=index,
                                     name="fitted_values"),
             model_name=_METHOD_NAMES[method], dependent=spec.output, cov_type=cov_type,
-            distribution="normal")
+            distribution=distribution)
         self.method = method
         self.spec = spec
         self._sample = sample

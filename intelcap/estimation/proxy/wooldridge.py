@@ -28,8 +28,11 @@ interval coverage tests/test_proxy.py checks by simulation), or ``weight="effici
 two-step optimal :math:`W = \\hat S^{-1}`,
 :math:`\\hat S = \\sum_i (\\sum_t g_{it})(\\sum_t g_{it})'` from the 2SLS residuals (clustered by
 firm). The covariance is the cluster-robust sandwich
-:math:`(G'WG)^{-1}G'W\\hat SWG(G'WG)^{-1}\\cdot F/(F-1)` (:math:`F` firms, :math:`\\hat S` at the
-estimate), and Hansen's J test is reported with the efficient weight. The two-step
+:math:`(G'WG)^{-1}G'W\\hat SWG(G'WG)^{-1}` (:math:`\\hat S` at the estimate), computed by the
+covariance registry (:func:`intelcap.estimation.covariance.covariance`, ``cov_type="clustered"``
+by firm); ``fit(debiased=True)`` applies its small-sample factor
+:math:`\\frac{F}{F-1}\\frac{n-1}{n-k}` (:math:`F` firms, :math:`n` stacked moment rows) and a t
+reference distribution, and Hansen's J test is reported with the efficient weight. The two-step
 covariance carries no finite-sample correction (Windmeijer 2005), so with many instruments its
 intervals can be too narrow.
 
@@ -52,6 +55,7 @@ import scipy.linalg as sla
 from scipy import stats
 
 from intelcap._validation import check_choice
+from intelcap.estimation.covariance import covariance
 from intelcap.estimation.proxy.first_stage import polynomial
 from intelcap.estimation.proxy.model import ProxyProduction
 from intelcap.estimation.proxy.results import ProxyProductionResults
@@ -118,8 +122,8 @@ def _solve_moment_covariance(factor, b: np.ndarray) -> np.ndarray:
 
 
 def fit_wooldridge(model: ProxyProduction, *, weight: str = "2sls",
-                   law_of_motion: str = "random_walk", free_instruments: str = "current"
-                   ) -> ProxyProductionResults:
+                   law_of_motion: str = "random_walk", free_instruments: str = "current",
+                   debiased: bool = False) -> ProxyProductionResults:
     """GMM estimation of Wooldridge's system (module docstring)."""
     check_choice("weight", weight, ("2sls", "efficient"))
     check_choice("law_of_motion", law_of_motion, ("random_walk", "free"))
@@ -205,7 +209,17 @@ def fit_wooldridge(model: ProxyProduction, *, weight: str = "2sls",
         theta, A = solve(W)
     S, gbar = cluster_S(theta)
     Ainv = sla.cho_solve(A, np.eye(k))
-    V = Ainv @ G.T @ W @ S @ W @ G @ Ainv * F / (F - 1)
+    # the sandwich through the covariance registry: stacked moment rows (first equation, then
+    # second), "Jacobian" rows z_i'WG and bread (G'WG)^{-1}, so that the clustered meat is
+    # G'W S W G; for 2SLS z_i'WG is the projected regressor row and this is system 2SLS
+    Zs = np.zeros((2 * m, q1 + q2))
+    Zs[:m, :q1] = Z1
+    Zs[m:, q1:] = Z2
+    resid = np.r_[y[rows] - X1 @ theta, y[rows] - X2 @ theta]
+    theta_names = [*names, *(f"theta[{j}]" for j in range(p, k))]
+    est = covariance(Zs @ (W @ G), resid, "clustered", debiased=debiased,
+                     clusters=np.r_[ent, ent], bread_matrix=Ainv, names=theta_names)
+    V = est.cov
     df = q1 + q2 - k
     if weight == "efficient" and df > 0:
         J = float(gbar @ _solve_moment_covariance(
@@ -231,8 +245,9 @@ def fit_wooldridge(model: ProxyProduction, *, weight: str = "2sls",
         n_second=m, converged=True, convergence_reason="closed form (linear GMM)",
         criterion=float(gbar @ W @ gbar), start=None,
         options={"poly_order": model.poly_order, "law_of_motion": law_of_motion,
-                 "weight": weight},
-        cov_type="GMM, clustered by firm", j_test=j_test, extra_notes=notes, data=model.data)
+                 "weight": weight, "debiased": bool(debiased)},
+        cov_type=f"GMM sandwich, {est.description} by firm", j_test=j_test,
+        extra_notes=notes, data=model.data, distribution=est.distribution)
 
 
 class Wooldridge(ProxyProduction):
