@@ -267,7 +267,7 @@ def test_plot_and_summary(rng):
 
 
 def test_logistic_transition_derivatives():
-    from intelcap.estimation.smooth_transition import _logistic_parts
+    from intelcap.estimation.smooth_transition.transition import _logistic_parts
 
     q = np.linspace(-2, 3, 11)
     c = np.array([-0.5, 1.0])
