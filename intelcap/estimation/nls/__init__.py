@@ -56,16 +56,19 @@ only when all of the following hold at the returned point (otherwise ``converged
 
 Covariance
 ----------
-With :math:`J` at :math:`\\hat\\theta`, :math:`s^2 = \\mathrm{SSR}/(n - p)`:
-
-* ``"unadjusted"``: :math:`s^2 (J'J)^{-1}`;
-* ``"robust"``: :math:`(J'J)^{-1} J'\\mathrm{diag}(e_i^2) J (J'J)^{-1}`, times
-  :math:`n/(n-p)` for ``hc="HC1"`` (the default) and unscaled for ``"HC0"``;
-* ``"clustered"``: :math:`(J'J)^{-1} \\sum_g J_g'e_g e_g'J_g (J'J)^{-1}` times
-  :math:`\\frac{G}{G-1}\\frac{n-1}{n-p}` (Stata's small-sample factor; ``debiased=False`` drops it).
+Computed by the project's covariance registry,
+:func:`intelcap.estimation.covariance.covariance`, from the Jacobian :math:`J` and the residuals
+at :math:`\\hat\\theta`, with linearmodels' names and ``debiased`` semantics (default
+``debiased=False``): ``"unadjusted"`` :math:`s^2 (J'J)^{-1}` with :math:`s^2 = \\mathrm{SSR}/n`
+(:math:`\\mathrm{SSR}/(n-p)` when debiased: NIST's certified standard deviations),
+``"robust"`` White's HC0 (HC1 when debiased), ``"HC0"``-``"HC3"``, ``"clustered"`` (one- or
+two-way; Stata's :math:`\\frac{G}{G-1}\\frac{n-1}{n-p}` when debiased) and ``"kernel"``
+(Newey-West / Driscoll-Kraay). The summary prints which was used.
 
 :math:`(J'J)^{-1}` is formed from the singular value decomposition of the triangular factor of the
-column-scaled Jacobian, never by inverting the cross-product. That factor comes from a QR of the
+column-scaled Jacobian, never by inverting the cross-product; if that factor is rank deficient,
+the registry's rank-revealing bread names the parameters that are not identified and their
+standard errors are NaN. That factor comes from a QR of the
 Jacobian, except after the long-data Levenberg-Marquardt run when the scaled Jacobian's condition
 number is below :math:`10^4`: then it is the Cholesky factor of the scaled :math:`J'J` the
 optimiser already holds (relative error below about :math:`10^{-8}`), which saves a second pass

@@ -12,7 +12,6 @@ from intelcap.exceptions import SpecificationError
 
 _EPS = float(np.finfo(float).eps)
 _EXACT_FLOOR = 1e3  # residual norm below 1e3 * eps * ||lhs|| counts as an exact fit
-COV_TYPES = ("unadjusted", "robust", "clustered")
 METHODS = ("auto", "trf", "dogbox", "lm")
 
 

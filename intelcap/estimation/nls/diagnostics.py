@@ -99,3 +99,17 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
                               f"{config.step_rtol:.0e}: the optimum is not resolved to the "
                               "requested accuracy"), **info)
     return _Check(True, "converged", **info)
+
+
+def convergence_message(what: str, reason: str, formula: str | None = None,
+                        limit: int = 200) -> str:
+    """The text of a :class:`~intelcap.exceptions.ConvergenceWarning`: the reason first, the
+    model's formula last and truncated to ``limit`` characters."""
+    text = (f"{what} did not converge: {reason}. The estimates are not a verified least-squares "
+            "optimum; try other start values or bounds.")
+    if formula:
+        formula = " ".join(str(formula).split())
+        if len(formula) > limit:
+            formula = formula[:limit - 3] + "..."
+        text += f" Model: {formula}"
+    return text

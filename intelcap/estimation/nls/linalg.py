@@ -134,6 +134,11 @@ class _Factor:
         qtr = sla.solve_triangular(r, g / norms, trans="T")
         return cls(None, u, s, vt, norms, nrows, qtr)
 
+    def full_rank(self) -> bool:
+        """Whether every singular value exceeds the rank tolerance of :meth:`inv_s`."""
+        s = self.s
+        return bool(s.size and s[-1] > s[0] * max(self.nrows, s.shape[0]) * _EPS)
+
     def inv_s(self) -> np.ndarray:
         s = self.s
         tol = s[0] * max(self.nrows, s.shape[0]) * _EPS
@@ -148,7 +153,8 @@ class _Factor:
         return ((self.vt.T * self.inv_s()) @ (self.u.T @ qr_)) / self.norms
 
     def inv_cross(self) -> np.ndarray:
-        """(J'J)^{-1} (pseudo-inverse if singular)."""
+        """(J'J)^{-1}; only meaningful when :meth:`full_rank` (else a pseudo-inverse, which
+        the covariance never uses: it asks the registry's rank-revealing bread instead)."""
         core = (self.vt.T * self.inv_s() ** 2) @ self.vt
         return core / np.outer(self.norms, self.norms)
 
@@ -162,8 +168,3 @@ def _gauss_newton_step(r: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, _Facto
     """Minimum-norm solution of J d = r and the factorisation used."""
     f = _Factor.of(J)
     return f.solve(f.q_t(r)), f
-
-
-def _inv_cross(J: np.ndarray) -> np.ndarray:
-    """(J'J)^{-1} from the column-scaled QR and SVD of J (pseudo-inverse if singular)."""
-    return _Factor.of(J).inv_cross()

@@ -12,8 +12,9 @@ import sympy as sp
 
 from intelcap._expressions import parse_formula, usable_names
 from intelcap._validation import check_choice, handle_missing
+from intelcap.estimation.covariance import check_cov_options
 from intelcap.estimation.nls.compile import _CACHE, _CACHE_SIZE, _compile, _Compiled
-from intelcap.estimation.nls.config import COV_TYPES, OptimizerConfig
+from intelcap.estimation.nls.config import OptimizerConfig
 from intelcap.estimation.nls.results import NLSResults
 from intelcap.estimation.nls.solvers import _optimise
 from intelcap.exceptions import (
@@ -253,45 +254,59 @@ class NLS:
         cov_type: str = "unadjusted",
         *,
         config: OptimizerConfig | None = None,
-        clusters: pd.Series | np.ndarray | None = None,
-        hc: str = "HC1",
-        debiased: bool = True,
+        clusters: pd.Series | pd.DataFrame | np.ndarray | None = None,
+        debiased: bool = False,
+        time: pd.Series | np.ndarray | None = None,
+        bandwidth: float | None = None,
+        kernel: str | None = None,
         **options: Any,
     ) -> NLSResults:
         """Minimise the sum of squared residuals.
 
         Parameters
         ----------
-        cov_type : {"unadjusted", "robust", "clustered"}
-            Covariance estimator (see the module docstring).
+        cov_type : str
+            Covariance estimator, one of :data:`intelcap.estimation.covariance.COV_TYPES`
+            (``"unadjusted"``, ``"robust"`` = HC0, ``"HC0"``-``"HC3"``, ``"clustered"``,
+            ``"kernel"``), computed by :func:`intelcap.estimation.covariance.covariance` from
+            the Jacobian at the estimates.
         config : OptimizerConfig, optional
             Optimiser settings; keyword ``options`` (``method=``, ``max_nfev=``, ...) override
             single fields of it.
-        clusters : Series or array, optional
-            Cluster labels for ``cov_type="clustered"`` (aligned with the data's index).
-        hc : {"HC0", "HC1"}
-            Small-sample variant of the robust covariance.
+        clusters : Series, DataFrame or array, optional
+            Cluster labels for ``cov_type="clustered"`` (one column, or two for two-way;
+            aligned with the data's index).
         debiased : bool
-            Apply the small-sample factor to the clustered covariance.
+            Small-sample factor and t reference distribution, as in linearmodels (default
+            False): ``s^2 = SSR/(n - p)`` for ``"unadjusted"``, HC1 for ``"robust"``, Stata's
+            :math:`\frac{G}{G-1}\frac{n-1}{n-p}` for ``"clustered"``.
+        time, bandwidth, kernel
+            Options of ``cov_type="kernel"`` (see the covariance module).
 
         Returns
         -------
         NLSResults
         """
-        check_choice("cov_type", cov_type, COV_TYPES)
-        check_choice("hc", hc, ("HC0", "HC1"))
+        if "hc" in options:
+            raise SpecificationError(
+                f"hc={options['hc']!r} is no longer an option: pass cov_type='HC0' or 'HC1' "
+                "(cov_type='robust' is HC0; with debiased=True it is HC1)")
+        cov_name = check_cov_options(cov_type, clusters=clusters, time=time,
+                                     bandwidth=bandwidth, kernel=kernel, debiased=debiased)
         config = config or OptimizerConfig()
         if options:
             unknown = [k for k in options if k not in OptimizerConfig.__dataclass_fields__]
             if unknown:
                 raise SpecificationError(
-                    f"unknown option(s) {unknown}; valid are cov_type, config, clusters, hc, "
-                    f"debiased and the fields of OptimizerConfig "
+                    f"unknown option(s) {unknown}; valid are cov_type, config, clusters, "
+                    f"debiased, time, bandwidth, kernel and the fields of OptimizerConfig "
                     f"{list(OptimizerConfig.__dataclass_fields__)}")
             config = replace(config, **options)
         if self.bounds is not None and config.method == "lm":
             raise SpecificationError("method='lm' does not accept bounds; use 'trf' or 'dogbox'")
-        groups = self._clusters(clusters) if cov_type == "clustered" else None
+        cov_options = {"clusters": self._aligned(clusters, "clusters"),
+                       "time": self._aligned(time, "time"), "bandwidth": bandwidth,
+                       "kernel": kernel}
         resid, jac = self._functions()
         theta0 = self.start.to_numpy()
         r0 = resid(theta0)
@@ -301,7 +316,7 @@ class NLS:
                 f"the model cannot be evaluated at the start values (non-finite residual at row "
                 f"{self._index[pos]!r}); check the start values {self.start.to_dict()}")
         # the left-hand side (data only): the residual plus the fitted value at any point
-        lhs = r0 + self.predict(self.start).to_numpy()
+        lhs = r0 + self._fitted(theta0, None)
         with np.errstate(over="ignore", invalid="ignore"):
             scales = (float(np.linalg.norm(lhs)), float(np.linalg.norm(r0)))
         if not all(np.isfinite(scales)):
@@ -313,48 +328,93 @@ class NLS:
                 "1e300")
         run = _optimise(resid, jac, theta0, self.bounds, config, self.nobs,
                         float(np.linalg.norm(lhs)))
-        return NLSResults._build(self, run, cov_type, groups, hc, debiased, config, lhs)
+        return NLSResults._build(self, run, cov_name, debiased, cov_options, config, lhs)
 
-    def _clusters(self, clusters) -> np.ndarray:
-        if clusters is None:
-            raise SpecificationError("cov_type='clustered' needs clusters=<labels>")
-        if isinstance(clusters, pd.Series):
-            if not clusters.index.equals(self._index):
-                try:
-                    clusters = clusters.loc[self._index]
-                except KeyError:
-                    raise DataError("clusters is not indexed like the data") from None
-            values = clusters.to_numpy()
+    def _aligned(self, labels, what: str):
+        """``labels`` (clusters or time) on the estimation rows: a Series/DataFrame is aligned
+        by index, an array must have one entry per estimation row."""
+        if labels is None:
+            return None
+        if isinstance(labels, (pd.Series, pd.DataFrame)):
+            if labels.index.equals(self._index):
+                return labels.to_numpy()
+            missing = self._index.difference(labels.index)
+            if len(missing):
+                raise DataError(f"{what} has no label for row {missing[0]!r} of the data "
+                                "(it is not indexed like the data)")
+            return labels.loc[self._index].to_numpy()
+        values = np.asarray(labels)
+        if values.shape[0] != self.nobs:
+            raise DataError(
+                f"{what} has {values.shape[0]} labels but the data have {self.nobs} rows")
+        return values
+
+    def _fitted(self, theta, data: pd.DataFrame | None) -> np.ndarray:
+        """The right-hand side at ``theta`` (array; no checks)."""
+        comp = self.compiled
+        names = comp.fitted_fn.data_names
+        if data is None:
+            cols = [self._data[n] for n in names]
+            n = self.nobs
         else:
-            values = np.asarray(clusters)
-            if values.shape[0] != self.nobs:
-                raise DataError(
-                    f"clusters has {values.shape[0]} labels but the data have {self.nobs} rows")
-        if pd.isna(values).any():
-            raise MissingDataError("clusters has missing labels")
-        codes, _ = pd.factorize(values)
-        if codes.max() + 1 < 2:
-            raise SpecificationError("clustered covariance needs at least two clusters")
-        return codes
+            cols = [data[n].to_numpy(dtype=float) for n in names]
+            n = len(data)
+        with np.errstate(all="ignore"):
+            out = comp.fitted_fn(*cols, *[float(v) for v in theta])
+        return np.broadcast_to(np.asarray(out, dtype=float), (n,)).copy()
 
     def predict(self, params: pd.Series | Mapping[str, float],
                 data: pd.DataFrame | None = None) -> pd.Series:
-        """Evaluate the right-hand side at ``params`` on ``data`` (default: the estimation data)."""
+        """Evaluate the right-hand side at ``params`` on ``data`` (default: the estimation data).
+
+        Raises
+        ------
+        ParameterError
+            ``params`` lacks a parameter or holds a non-finite value.
+        DataError
+            ``data`` lacks a column, holds a non-numeric or non-finite value (named with its
+            row), or the model is undefined or overflows at some row (a log of a negative
+            number, an overflowing power): the first such row is named.
+        """
         comp = self.compiled
         names = comp.fitted_fn.data_names
-        theta = [float(pd.Series(params)[p]) for p in self.params]
+        values = pd.Series(params)
+        absent = [p for p in self.params if p not in values.index]
+        if absent:
+            raise ParameterError(f"params lacks {absent}; the model's parameters are "
+                                 f"{list(self.params)}")
+        theta = np.array([float(values[p]) for p in self.params])
+        if not np.all(np.isfinite(theta)):
+            bad = [p for p, v in zip(self.params, theta, strict=True) if not np.isfinite(v)]
+            raise ParameterError(f"parameter(s) {bad} are not finite")
         if data is None:
-            cols = [self._data[n] for n in names]
             index = self._index
         else:
+            if not isinstance(data, pd.DataFrame):
+                raise IntelcapTypeError(
+                    f"data must be a pandas DataFrame, got {type(data).__name__}")
             missing = [n for n in names if n not in data.columns]
             if missing:
                 raise DataError(f"data for prediction lacks column(s) {missing}")
-            cols = [data[n].to_numpy(dtype=float) for n in names]
+            for n in names:
+                try:
+                    col = data[n].to_numpy(dtype=float)
+                except (TypeError, ValueError):
+                    raise DataError(f"column {n!r} is not numeric") from None
+                bad = ~np.isfinite(col)
+                if bad.any():
+                    pos = int(np.flatnonzero(bad)[0])
+                    raise DataError(f"column {n!r} has {int(bad.sum())} non-finite value(s), "
+                                    f"first at row {data.index[pos]!r}")
             index = data.index
-        with np.errstate(all="ignore"):
-            out = comp.fitted_fn(*cols, *theta)
-        out = np.broadcast_to(np.asarray(out, dtype=float), (len(index),)).copy()
+        out = self._fitted(theta, data)
+        bad = ~np.isfinite(out)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"the model {self.formula!r} is not finite (NaN or infinite) at {int(bad.sum())} "
+                f"row(s), first at row {index[pos]!r}: the expression is undefined or overflows "
+                "there; check the data and parameter values")
         return pd.Series(out, index=index, name="fitted_values")
 
 
@@ -376,15 +436,18 @@ def nls(formula: str, data: pd.DataFrame, start: Mapping[str, float] | pd.Series
         Data holding every column named in the formula.
     start : mapping or Series
         Starting values of all parameters.
-    cov_type : {"unadjusted", "robust", "clustered"}
-        Covariance estimator; ``clusters=`` gives the groups for ``"clustered"``.
+    cov_type : str
+        Covariance estimator of :mod:`intelcap.estimation.covariance` (``"unadjusted"``,
+        ``"robust"`` = HC0, ``"HC0"``-``"HC3"``, ``"clustered"``, ``"kernel"``);
+        ``clusters=`` gives the groups for ``"clustered"``.
     bounds : mapping, optional
         ``{name: (lower, upper)}``.
     missing : {"raise", "drop"}
         Missing-value policy.
     config : OptimizerConfig, optional
         Optimiser settings; other keyword ``options`` override single fields
-        (``method="lm"``, ``max_nfev=50``) or are fit options (``hc="HC0"``, ``debiased``).
+        (``method="lm"``, ``max_nfev=50``) or are fit options (``debiased``, ``time``,
+        ``bandwidth``, ``kernel``; see :meth:`NLS.fit`).
 
     Returns
     -------
@@ -400,9 +463,7 @@ def nls(formula: str, data: pd.DataFrame, start: Mapping[str, float] | pd.Series
     >>> round(float(res.params["b2"]), 6)
     0.7
     """
-    fit_kw = {k: options.pop(k) for k in ("hc", "debiased") if k in options}
-    try:
-        model = NLS(formula, data, start, bounds=bounds, missing=missing)
-    except ExpressionError:
-        raise
+    fit_kw = {k: options.pop(k) for k in ("debiased", "time", "bandwidth", "kernel")
+              if k in options}
+    model = NLS(formula, data, start, bounds=bounds, missing=missing)
     return model.fit(cov_type, config=config, clusters=clusters, **fit_kw, **options)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import warnings
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from intelcap.estimation.covariance import covariance
 from intelcap.estimation.nls.config import OptimizerConfig
-from intelcap.estimation.nls.linalg import _inv_cross
+from intelcap.estimation.nls.diagnostics import convergence_message
 from intelcap.estimation.nls.solvers import _Run
 from intelcap.estimation.results import Results
-from intelcap.exceptions import ConvergenceWarning
+from intelcap.exceptions import ConvergenceWarning, CovarianceWarning
 
 if TYPE_CHECKING:
     from intelcap.estimation.nls.model import NLS
@@ -45,8 +46,9 @@ class NLSResults(Results):
     model: NLS
 
     @classmethod
-    def _build(cls, model: NLS, run: _Run, cov_type: str, groups, hc: str, debiased: bool,
-               config: OptimizerConfig, lhs: np.ndarray) -> NLSResults:
+    def _build(cls, model: NLS, run: _Run, cov_type: str, debiased: bool,
+               cov_options: dict[str, Any], config: OptimizerConfig,
+               lhs: np.ndarray) -> NLSResults:
         n, p = run.jac.shape
         names = list(model.params)
         params = pd.Series(run.x, index=names, name="parameter")
@@ -54,33 +56,29 @@ class NLSResults(Results):
         ssr = float(e @ e)
         df_resid = n - p
         J = run.jac
-        cov = None
-        if np.all(np.isfinite(J)):
-            bread = (run.factor.inv_cross() if run.factor is not None else _inv_cross(J))
-            if cov_type == "unadjusted":
-                cov = bread * (ssr / df_resid)
-            elif cov_type == "robust":
-                score = J * e[:, None]
-                cov = bread @ (score.T @ score) @ bread
-                if hc == "HC1":
-                    cov *= n / df_resid
-            else:
-                score = J * e[:, None]
-                ng = int(groups.max()) + 1
-                sums = np.zeros((ng, p))
-                np.add.at(sums, groups, score)
-                cov = bread @ (sums.T @ sums) @ bread
-                if debiased:
-                    cov *= ng / (ng - 1) * (n - 1) / df_resid
+        est = None
+        if np.all(np.isfinite(J)) and np.all(np.isfinite(e)):
+            # the optimiser's factor of the scaled Jacobian gives (J'J)^{-1} when it has full
+            # rank; otherwise the registry's rank-revealing bread names what is not identified
+            # and marks it NaN (never a pseudo-inverse in silence)
+            fac = run.factor
+            bm = fac.inv_cross() if fac is not None and fac.full_rank() else None
+            est = covariance(J, e, cov_type, debiased=debiased, names=names, bread_matrix=bm,
+                             **cov_options)
+        else:
+            warnings.warn(
+                "the Jacobian or the residuals are not finite at the estimates: no covariance, "
+                "all standard errors are NaN", CovarianceWarning, stacklevel=3)
         # (kept when not converged: the ConvergenceWarning and .converged say why)
         index = model._index
         resids = pd.Series(e, index=index, name="residual")
         fitted = pd.Series(lhs - e, index=index, name="fitted_values")
         lhs_vals = pd.Series(lhs, index=index)
-        res = cls(params, None if cov is None else pd.DataFrame(cov, index=names, columns=names),
+        res = cls(params, None if est is None else est.frame(names),
                   nobs=n, df_resid=df_resid, resids=resids, fitted_values=fitted, ssr=ssr,
                   model_name="Nonlinear Least Squares", dependent=model.dependent,
-                  cov_type=cov_type if cov_type != "robust" else f"robust ({hc})")
+                  cov_type=cov_type, distribution="t" if debiased else "normal")
+        res.cov_estimate = est
         res.model = model
         res.formula = model.formula
         res.start = model.start.copy()
@@ -99,10 +97,8 @@ class NLSResults(Results):
         res._jacobian = J
         res._lhs = lhs_vals
         if not run.converged:
-            warnings.warn(
-                f"NLS did not converge for {model.formula!r}: {run.reason}. The estimates are "
-                "not a verified least-squares optimum; try other start values or bounds.",
-                ConvergenceWarning, stacklevel=3)
+            warnings.warn(convergence_message("NLS", run.reason, model.formula),
+                          ConvergenceWarning, stacklevel=3)
         return res
 
     @property
@@ -134,8 +130,42 @@ class NLSResults(Results):
         """Fitted right-hand side at the estimates, on ``data`` (default: estimation data)."""
         return self.model.predict(self.params, data)
 
+    def plot(self, ax=None, *, line: bool = True):
+        """Fitted values against the observed left-hand side (the 45-degree line for reference).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on (default: a new figure).
+        line : bool
+            Draw the 45-degree line :math:`\\hat y = y`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from intelcap._optional import import_optional
+
+        plt = import_optional("matplotlib.pyplot", "plot", "plot()")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 5))
+        y = self._lhs.to_numpy()
+        fit = self.fitted_values.to_numpy()
+        ax.plot(y, fit, "o", ms=3, alpha=0.5, color="C0", label="observations")
+        if line:
+            lo, hi = float(min(y.min(), fit.min())), float(max(y.max(), fit.max()))
+            ax.plot([lo, hi], [lo, hi], color="grey", lw=1, ls="--", label="fitted = actual")
+        ax.set_xlabel(f"actual {self.dependent}")
+        ax.set_ylabel("fitted")
+        ax.set_title(f"NLS fit, R-squared {self.rsquared:.4f}")
+        ax.legend(loc="best")
+        return ax
+
     def _summary_header(self) -> list[tuple[str, object]]:
         head = super()._summary_header()
+        if self.cov_estimate is not None:
+            head = [(k, self.cov_estimate.description if k == "Covariance" else v)
+                    for k, v in head]
         head += [
             ("Formula", self.formula),
             ("R-squared", self.rsquared),
