@@ -341,3 +341,47 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
     return _Run(best[1], best[2], J_best, best[3], best[4], nfev, njev, runs, check.converged,
                 check.reason, check.relative_offset, check.rcond, check.gradient_norm,
                 check.gn_step, check.factor)
+
+
+def verified_fit(resid, jac, theta: np.ndarray, status: int, message: str, *,
+                 lhs_norm: float, bounds: tuple[np.ndarray, np.ndarray] | None = None,
+                 config: OptimizerConfig | None = None) -> _Run:
+    """NLS's honest convergence checks at the point another optimiser returned.
+
+    The one helper behind ``converged`` in every least-squares estimator (NLS, LSTR, PSTR):
+    :func:`~intelcap.estimation.nls.diagnostics._diagnose` (evaluation limit, finite full-rank
+    Jacobian, Bates-Watts relative offset, resolved Gauss-Newton step, bounds) at ``theta``;
+    when they fail after a tolerance stop (``status > 0``), plain Gauss-Newton steps refine the
+    point first, exactly as :func:`_optimise` does for NLS, and the checks are repeated there.
+
+    Parameters
+    ----------
+    resid, jac : callable
+        Residuals :math:`e(\\theta)` and their Jacobian :math:`\\partial e/\\partial\\theta'`.
+    theta : ndarray
+        The optimiser's answer; ``status`` and ``message`` its termination (scipy's codes).
+    lhs_norm : float
+        Norm of the dependent variable (the scale of an exact fit).
+    bounds : (lower, upper), optional
+        Bounds the optimiser respected (a point on one is a constrained optimum).
+    config : OptimizerConfig, optional
+        Tolerances of the checks (default :class:`OptimizerConfig`).
+    """
+    config = config or OptimizerConfig()
+    theta = np.asarray(theta, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r, J = resid(theta), jac(theta)
+        check = _diagnose(theta, r, J, status, config, lhs_norm, bounds)
+        k = 0
+        if not check.converged and status > 0 and config.gauss_newton and np.all(
+                np.isfinite(r)):
+            x_gn, r_gn, k = _gn_polish(resid, jac, theta, r, bounds, config.gauss_newton)
+            if k and float(r_gn @ r_gn) <= float(r @ r) * (1 + 1e-10):
+                theta, r = x_gn, r_gn
+                J = jac(theta)
+                check = _diagnose(theta, r, J, status, config, lhs_norm, bounds)
+                message = message + f" Refined by {k} Gauss-Newton step(s)."
+    return _Run(theta, r, J, status, message, k, k, 1, check.converged, check.reason,
+                check.relative_offset, check.rcond, check.gradient_norm, check.gn_step,
+                check.factor)

@@ -6,16 +6,19 @@ import numpy as np
 
 from intelcap._validation import as_generator
 from intelcap.estimation.results import TestStatistic
-from intelcap.estimation.smooth_transition.lm_tests import _sandwich_inverse
+from intelcap.estimation.smooth_transition.lm_tests import SingularMatrix, _invalid, _spd_inverse
 
 
 def wild_bootstrap_lm(u, x2, w2, lm, reps, seed, null, codes, n_entities, demean):
     """Wild (Rademacher per observation) and wild cluster (per entity) bootstrap of LM_X,
     all replications at once; ``demean`` is the within transformation."""
     rng = as_generator(seed)
-    xx_inv = _sandwich_inverse(x2.T @ x2)
-    xw = x2.T @ w2
-    s1_inv = _sandwich_inverse(w2.T @ w2 - xw.T @ xx_inv @ xw)
+    try:
+        xx_inv = _spd_inverse(x2.T @ x2, "X'X of the regressors")
+        xw = x2.T @ w2
+        s1_inv = _spd_inverse(w2.T @ w2 - xw.T @ xx_inv @ xw, "the covariance of the score")
+    except SingularMatrix as err:
+        return _invalid(err.what, null, ("WB", "WCB"))
     nobs = u.size
     out = {}
     for name, cluster in (("WB", False), ("WCB", True)):

@@ -47,11 +47,27 @@ def _ftest(stat_chi2: float, df1: int, df2: float, nobs: int, name: str, null: s
                          name=name)
 
 
-def _sandwich_inverse(s: np.ndarray) -> np.ndarray:
+class SingularMatrix(Exception):
+    """A matrix the LM statistics must invert is not positive definite (``what`` names it)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def _spd_inverse(s: np.ndarray, what: str) -> np.ndarray:
+    """Inverse of a symmetric positive definite matrix by Cholesky; :class:`SingularMatrix`
+    naming ``what`` if it is not positive definite (never a pseudo-inverse in silence)."""
     try:
         return linalg.cho_solve(linalg.cho_factor(s), np.eye(s.shape[0]))
     except linalg.LinAlgError:
-        return np.linalg.pinv(s)
+        raise SingularMatrix(what) from None
+
+
+def _invalid(what: str, null: str, names=("LM_X", "LM_F", "HAC_X", "HAC_F")) -> dict:
+    reason = (f"{what} is singular (not positive definite): the auxiliary regressors are "
+              "numerically collinear with the regressors or the gradient")
+    return {k: InvalidTestStatistic(reason, name=k, null=null) for k in names}
 
 
 def panel_lm_stats(u: np.ndarray, x2: np.ndarray, w2: np.ndarray, codes: np.ndarray,
@@ -62,18 +78,22 @@ def panel_lm_stats(u: np.ndarray, x2: np.ndarray, w2: np.ndarray, codes: np.ndar
     df1 = w2.shape[1]
     df2 = nobs - df1 - n_ent - n_params
     s2 = float(np.sum((u - u.mean()) ** 2) / nobs)
-    xx_inv = _sandwich_inverse(x2.T @ x2)
-    xw = x2.T @ w2
-    s1 = (w2.T @ w2 - xw.T @ xx_inv @ xw) * s2
-    wu = w2.T @ u
-    lm = float(wu @ _sandwich_inverse(s1) @ wu)
-    zu = np.column_stack([x2, w2]) * u[:, None]
-    sums = np.zeros((n_ent, zu.shape[1]))
-    np.add.at(sums, codes, zu)
-    delta = sums.T @ sums
-    a = np.column_stack([-xw.T @ xx_inv, np.eye(df1)])
-    s2m = a @ delta @ a.T
-    hac = float(wu @ _sandwich_inverse(s2m) @ wu)
+    try:
+        xx_inv = _spd_inverse(x2.T @ x2, "X'X of the regressors (or the gradient)")
+        xw = x2.T @ w2
+        s1 = (w2.T @ w2 - xw.T @ xx_inv @ xw) * s2
+        wu = w2.T @ u
+        lm = float(wu @ _spd_inverse(s1, "the covariance of the score (LM)") @ wu)
+        zu = np.column_stack([x2, w2]) * u[:, None]
+        sums = np.zeros((n_ent, zu.shape[1]))
+        np.add.at(sums, codes, zu)
+        delta = sums.T @ sums
+        a = np.column_stack([-xw.T @ xx_inv, np.eye(df1)])
+        s2m = a @ delta @ a.T
+        hac = float(wu @ _spd_inverse(s2m, "the cluster-robust covariance of the score (HAC)")
+                    @ wu)
+    except SingularMatrix as err:
+        return _invalid(err.what, null)
     if lm < 0 or hac < 0:
         reason = ("the auxiliary regressors are numerically collinear with the gradient "
                   "(the covariance of the score is not positive definite)")

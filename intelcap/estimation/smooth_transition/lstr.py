@@ -15,6 +15,9 @@ from intelcap._validation import (
     check_columns,
     progress_bar,
 )
+from intelcap.estimation.covariance import check_cov_options, covariance
+from intelcap.estimation.nls.diagnostics import convergence_message
+from intelcap.estimation.nls.solvers import verified_fit
 from intelcap.estimation.results import InvalidTestStatistic, TestStatistic
 from intelcap.estimation.smooth_transition.inputs import _check_rank, _ols, _prepare
 from intelcap.estimation.smooth_transition.lm_tests import _ftest, _independent_columns
@@ -50,8 +53,9 @@ class SmoothTransition:
     Notes
     -----
     Parameter names: ``b0.<x>`` for the linear part, ``b1.<z>`` for the switching part,
-    ``gamma``, ``c`` (``c1``, ``c2`` for order 2). Covariance ``"unadjusted"``
-    (:math:`s^2 (J'J)^{-1}`, :math:`s^2 = SSR/(n - p)`) or ``"robust"`` (HC1 sandwich).
+    ``gamma``, ``c`` (``c1``, ``c2`` for order 2). Covariances come from the registry
+    :mod:`intelcap.estimation.covariance` with the Jacobian of the fitted values at the
+    estimates (``"robust"`` is HC0; ``debiased=True`` gives HC1 and :math:`s^2 = SSR/(n-p)`).
     """
 
     def __init__(self, dependent: Any, exog: Any, transition: Any,
@@ -228,8 +232,9 @@ class SmoothTransition:
         return {"LM_X": chi, "LM_F": ftest}
 
     def fit(self, *, grid: TransitionGrid | None = None, start: dict[str, Any] | None = None,
-            cov_type: str = "unadjusted", max_nfev: int | None = None,
-            progress: bool = False) -> SmoothTransitionResults:
+            cov_type: str = "unadjusted", debiased: bool = False, clusters: Any = None,
+            time: Any = None, bandwidth: float | None = None, kernel: str | None = None,
+            max_nfev: int | None = None, progress: bool = False) -> SmoothTransitionResults:
         """Estimate by grid search over :math:`(\\gamma, c)` and then NLS in all parameters.
 
         Parameters
@@ -238,13 +243,28 @@ class SmoothTransition:
             Grid of starting values (ignored if ``start`` gives ``gamma`` and ``c``).
         start : dict, optional
             ``{"gamma": ..., "c": ...}`` (``c`` a float or a pair for order 2).
-        cov_type : {"unadjusted", "robust"}
+        cov_type : str
+            A covariance of :mod:`intelcap.estimation.covariance` (``"unadjusted"``,
+            ``"robust"`` = HC0, ``"HC0"``-``"HC3"``, ``"clustered"``, ``"kernel"``), computed
+            from the Jacobian of the fitted values at the estimates.
+        debiased : bool
+            Small-sample factor and t reference distribution, as in linearmodels.
+        clusters, time, bandwidth, kernel
+            Options of ``"clustered"`` (labels, one per observation) and ``"kernel"``.
         max_nfev : int, optional
             Cap on function evaluations of the NLS step.
         progress : bool
             Show a progress bar during the grid search.
+
+        Notes
+        -----
+        ``converged`` is NLS's honest check
+        (:func:`~intelcap.estimation.nls.solvers.verified_fit`: tolerance stop, full-rank
+        Jacobian, Bates-Watts relative offset, resolved Gauss-Newton step), not the
+        optimiser's status.
         """
-        check_choice("cov_type", cov_type, ("unadjusted", "robust"))
+        cov_name = check_cov_options(cov_type, clusters=clusters, time=time,
+                                     bandwidth=bandwidth, kernel=kernel, debiased=debiased)
         xb, yb = self._base()
         e_lin = yb - xb @ np.linalg.lstsq(xb, yb, rcond=None)[0]
         if np.sqrt(e_lin @ e_lin) <= 1e-12 * np.sqrt(yb.size) * max(
@@ -263,34 +283,25 @@ class SmoothTransition:
         sol = optimize.least_squares(self._residuals, theta0, jac=self._jacobian,
                                      bounds=(lower, upper), x_scale="jac", method="trf",
                                      max_nfev=max_nfev, xtol=1e-12, ftol=1e-12, gtol=1e-10)
-        converged = bool(sol.success and sol.status > 0)
-        if not converged:
-            warnings.warn(f"LSTR NLS did not converge: {sol.message}", ConvergenceWarning,
+        run = verified_fit(self._residuals, self._jacobian, sol.x, int(sol.status),
+                           str(sol.message), lhs_norm=float(np.linalg.norm(self._y)),
+                           bounds=(lower, upper))
+        if not run.converged:
+            warnings.warn(convergence_message("LSTR", run.reason), ConvergenceWarning,
                           stacklevel=2)
-        theta = sol.x
-        r = self._residuals(theta)
-        jac = -self._jacobian(theta)
+        theta, r = run.x, run.resid
         n = r.size
-        ssr = float(r @ r)
-        df_resid = n - p
-        cov = self._covariance(jac, r, cov_type, df_resid)
-        k, kz = self._x.shape[1], self._z.shape[1]
         names = self._param_names()
+        est = covariance(-run.jac, r, cov_name, debiased=debiased, clusters=clusters,
+                         time=time, bandwidth=bandwidth, kernel=kernel, names=names)
+        k, kz = self._x.shape[1], self._z.shape[1]
         tests = self.linearity_test()
         return SmoothTransitionResults(
-            pd.Series(theta, index=names), cov, nobs=n, df_resid=df_resid,
+            pd.Series(theta, index=names), est.cov, nobs=n, df_resid=n - p,
             resids=pd.Series(r, index=self._index, name="resid"),
             fitted=pd.Series(self._y - r, index=self._index, name="fitted"),
-            ssr=ssr, dependent=self.dependent_name, cov_type=cov_type,
+            ssr=float(r @ r), dependent=self.dependent_name, cov_type=cov_name,
             gamma=theta[k + kz], c=theta[k + kz + 1:], scale=self.scale, q=self._q,
-            transition_name=self.transition_name, tests=tests, converged=converged,
-            optimizer=sol, grid_ssr=grid_tab, order=self.order)
-
-    @staticmethod
-    def _covariance(jac: np.ndarray, r: np.ndarray, cov_type: str, df_resid: float
-                    ) -> np.ndarray:
-        jtj_inv = np.linalg.pinv(jac.T @ jac)
-        if cov_type == "unadjusted":
-            return jtj_inv * float(r @ r) / df_resid
-        meat = (jac * r[:, None]).T @ (jac * r[:, None])
-        return jtj_inv @ meat @ jtj_inv * r.size / df_resid
+            transition_name=self.transition_name, tests=tests, converged=run.converged,
+            optimizer=sol, grid_ssr=grid_tab, order=self.order, cov_estimate=est,
+            convergence_reason=run.reason)

@@ -9,15 +9,19 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from intelcap._validation import (
-    check_choice,
+from intelcap.estimation._within import Within
+from intelcap.estimation.covariance import (
+    canonical_cov_type,
+    check_cov_options,
+    covariance,
 )
+from intelcap.estimation.nls.diagnostics import convergence_message
+from intelcap.estimation.nls.solvers import verified_fit
 from intelcap.estimation.results import InvalidTestStatistic, Results, TestStatistic
 from intelcap.estimation.smooth_transition.bootstrap import wild_bootstrap_lm
 from intelcap.estimation.smooth_transition.inputs import _as_series, _check_rank, _ols
 from intelcap.estimation.smooth_transition.lm_tests import (
     _independent_columns,
-    _sandwich_inverse,
     panel_lm_stats,
 )
 from intelcap.estimation.smooth_transition.lstr import SmoothTransition
@@ -50,10 +54,10 @@ class PanelSmoothTransition(SmoothTransition):
     Estimation: given :math:`(\\gamma, c)` the within-transformed model is linear, so the sum of
     squares is concentrated in :math:`(\\gamma, c)`; a grid supplies the start and
     :func:`scipy.optimize.least_squares` minimises the concentrated residuals (variable
-    projection). The covariance of all parameters uses the within-transformed Jacobian, with
-    ``cov_type="clustered"`` (by entity, default) or ``"unadjusted"``
-    (:math:`s^2 = SSR/(NT - N - p)`). Unbalanced panels are handled (entity means over the
-    available periods).
+    projection). The covariance of all parameters comes from the covariance registry with the
+    within-transformed Jacobian (``cov_type="clustered"`` by entity by default, the N fixed
+    effects counted as absorbed degrees of freedom). Unbalanced panels are handled (entity
+    means over the available periods; :mod:`intelcap.estimation._within`).
     """
 
     def __init__(self, dependent: Any, exog: Any, transition: Any,
@@ -68,7 +72,7 @@ class PanelSmoothTransition(SmoothTransition):
         codes, uniques = pd.factorize(self._index.get_level_values(0))
         self._codes = codes
         self._n_entities = len(uniques)
-        self._counts = np.bincount(codes).astype(float)
+        self._within = Within(codes)
         self._xd = self._demean(self._x)
         self._yd = self._demean(self._y[:, None])[:, 0]
         const = [c for c, col in zip(self.exog_names, self._xd.T, strict=True)
@@ -79,12 +83,34 @@ class PanelSmoothTransition(SmoothTransition):
         _check_rank(self._xd, self.exog_names, "within-transformed exog columns")
 
     def _demean(self, a: np.ndarray) -> np.ndarray:
-        a = np.asarray(a, dtype=float)
-        out = np.empty_like(a)
-        for j in range(a.shape[1]):
-            means = np.bincount(self._codes, weights=a[:, j]) / self._counts
-            out[:, j] = a[:, j] - means[self._codes]
-        return out
+        """The within transformation (:mod:`intelcap.estimation._within`) by entity."""
+        return self._within.demean(a)
+
+    def _full_resid(self, theta: np.ndarray) -> np.ndarray:
+        """Within-transformed residuals in all parameters (b0, b1, gamma, c)."""
+        k, kz, m = self._x.shape[1], self._z.shape[1], self.order
+        b0, b1 = theta[:k], theta[k:k + kz]
+        gamma, c = theta[k + kz], theta[k + kz + 1:k + kz + 1 + m]
+        g = _logistic_parts(self._q, gamma, c, self.scale)[0]
+        return self._yd - self._xd @ b0 - self._demean(self._z * g[:, None]) @ b1
+
+    def _cov(self, grad: np.ndarray, r: np.ndarray, names: list[str], cov_type: str,
+             debiased: bool, count_effects: bool, clusters: Any, bandwidth, kernel):
+        """Covariance from the registry: the entity is the default cluster, the period the
+        default time of the Driscoll-Kraay kernel; the N fixed effects count as absorbed
+        degrees of freedom when ``count_effects``, except for clusters that nest the entities
+        (each entity in one cluster), where they use none (linearmodels' PanelOLS
+        conventions)."""
+        time = (pd.factorize(self._index.get_level_values(1), sort=True)[0]
+                if cov_type == "kernel" else None)
+        extra = self._n_entities if count_effects else 0
+        if cov_type == "clustered" and np.ndim(clusters) == 1:
+            labels = pd.factorize(np.asarray(clusters))[0]
+            if len(labels) == len(self._codes) and int(pd.Series(labels).groupby(
+                    self._codes).nunique().max()) == 1:
+                extra = 0  # effects nested in the clusters use no degrees of freedom
+        return covariance(grad, r, cov_type, debiased=debiased, clusters=clusters, time=time,
+                          bandwidth=bandwidth, kernel=kernel, names=names, extra_df=extra)
 
     # concentrated problem on within-transformed data
     def _base(self) -> tuple[np.ndarray, np.ndarray]:
@@ -193,8 +219,9 @@ class PanelSmoothTransition(SmoothTransition):
                                  self._n_entities, self._demean)
 
     def fit(self, *, grid: TransitionGrid | None = None, start: dict[str, Any] | None = None,
-            cov_type: str = "clustered", c_bounds: tuple[float, float] | None = None,
-            max_nfev: int | None = None,
+            cov_type: str = "clustered", debiased: bool = False, count_effects: bool = True,
+            clusters: Any = None, bandwidth: float | None = None, kernel: str | None = None,
+            c_bounds: tuple[float, float] | None = None, max_nfev: int | None = None,
             progress: bool = False) -> PanelSmoothTransitionResults:
         """Estimate the PSTR (grid for the start, then concentrated NLS in (gamma, c)).
 
@@ -204,17 +231,37 @@ class PanelSmoothTransition(SmoothTransition):
             Start grid; for the raw (unnormalised) scale pick ``gamma_range`` to suit ``q``.
         start : dict, optional
             ``{"gamma": ..., "c": ...}``.
-        cov_type : {"clustered", "unadjusted"}
-            ``"clustered"``: :math:`(J'J)^{-1} (\\sum_i J_i'u_i u_i'J_i) (J'J)^{-1}` by entity
-            without small-sample factor (as the R package PSTR); ``"unadjusted"``:
-            :math:`s^2 (J'J)^{-1}`, :math:`s^2 = SSR/(NT - N - p)`.
+        cov_type : str
+            A covariance of :mod:`intelcap.estimation.covariance`, from the within-transformed
+            Jacobian: ``"clustered"`` (default; by entity unless ``clusters`` is given),
+            ``"unadjusted"``, ``"robust"`` (HC0), ``"HC0"``-``"HC3"`` or ``"kernel"``
+            (Driscoll-Kraay over the periods of the index).
+        debiased : bool
+            Small-sample factor and t reference distribution, as in linearmodels (for
+            ``"clustered"`` by entity: :math:`\\frac{G}{G-1}\\frac{NT-1}{NT-p}`).
+        count_effects : bool
+            Count the N entity effects as absorbed degrees of freedom (linearmodels' PanelOLS
+            ``count_effects``), except with clusters that nest the entities (the default
+            clustering by entity), where, as in linearmodels, they use none: the default
+            clustered covariance then has no factor at all (the R package PSTR's).
+        clusters, bandwidth, kernel
+            Options of ``"clustered"`` and ``"kernel"``.
         c_bounds : (float, float), optional
             Bounds on the location(s); default the sample range of ``q`` (a location outside
             the data makes :math:`G` nearly constant and the two regimes unidentified).
         max_nfev : int, optional
         progress : bool
+
+        Notes
+        -----
+        ``converged`` is NLS's honest check in all parameters
+        (:func:`~intelcap.estimation.nls.solvers.verified_fit`), not the optimiser's status: a
+        location on a bound is a constrained optimum and is reported as not converged.
         """
-        check_choice("cov_type", cov_type, ("clustered", "unadjusted"))
+        if clusters is None and canonical_cov_type(cov_type) == "clustered":
+            clusters = self._codes  # by entity unless told otherwise
+        cov_name = check_cov_options(cov_type, clusters=clusters, bandwidth=bandwidth,
+                                     kernel=kernel, debiased=debiased)
         gamma0, c0, grid_tab = self._start_values(start, grid, progress)
         lo_c, hi_c = (float(np.min(self._q)), float(np.max(self._q))) if c_bounds is None \
             else (float(c_bounds[0]), float(c_bounds[1]))
@@ -226,10 +273,6 @@ class PanelSmoothTransition(SmoothTransition):
         sol = optimize.least_squares(self._conc_resid, phi0, method="trf", x_scale="jac",
                                      bounds=(lower, upper), max_nfev=max_nfev, xtol=1e-10,
                                      ftol=1e-12, gtol=1e-10)
-        converged = bool(sol.success and sol.status > 0)
-        if not converged:
-            warnings.warn(f"PSTR NLS did not converge: {sol.message}", ConvergenceWarning,
-                          stacklevel=2)
         gamma, c = float(np.exp(sol.x[0])), sol.x[1:]
         at_bound = bool(np.any(np.isclose(sol.x, lower, rtol=0, atol=1e-8 * (1 + abs(lower))))
                         or np.any(np.isclose(sol.x, upper, rtol=0,
@@ -239,48 +282,57 @@ class PanelSmoothTransition(SmoothTransition):
                           "sample range of q, or gamma at 1e-6/1e6): the transition is weakly "
                           "identified; inspect res.grid_ssr or pass other c_bounds",
                           IntelcapWarning, stacklevel=2)
-        r, _, b = self._concentrated(gamma, c)
-        theta = np.concatenate([b, [gamma], c])
-        grad = self._full_jacobian(theta)
+        _, _, b = self._concentrated(gamma, c)
+        theta0 = np.concatenate([b, [gamma], c])
+        nb = b.size
+        lo_full = np.r_[np.full(nb, -np.inf), np.exp(lower[0]), lower[1:]]
+        hi_full = np.r_[np.full(nb, np.inf), np.exp(upper[0]), upper[1:]]
+        run = verified_fit(self._full_resid, lambda th: -self._full_jacobian(th), theta0,
+                           int(sol.status), str(sol.message),
+                           lhs_norm=float(np.linalg.norm(self._yd)), bounds=(lo_full, hi_full))
+        if not run.converged:
+            warnings.warn(convergence_message("PSTR", run.reason), ConvergenceWarning,
+                          stacklevel=2)
+        theta, r = run.x, run.resid
+        gamma, c = float(theta[nb]), theta[nb + 1:]
+        grad = -run.jac
         nobs, p = r.size, theta.size
-        df_resid = nobs - self._n_entities - p
-        jtj_inv = _sandwich_inverse(grad.T @ grad)
-        if cov_type == "unadjusted":
-            cov = jtj_inv * float(r @ r) / df_resid
-        else:
-            cov = self._cluster_cov(grad, r, jtj_inv)
-        tests = self.linearity_test()
         names = self._param_names()
+        est = self._cov(grad, r, names, cov_name, debiased, count_effects, clusters, bandwidth,
+                        kernel)
+        tests = self.linearity_test()
         return PanelSmoothTransitionResults(
-            pd.Series(theta, index=names), cov, nobs=nobs, df_resid=df_resid,
+            pd.Series(theta, index=names), est.cov, nobs=nobs,
+            df_resid=nobs - self._n_entities - p,
             resids=pd.Series(r, index=self._index, name="resid"),
             fitted=pd.Series(self._y - r, index=self._index, name="fitted"),
-            ssr=float(r @ r), dependent=self.dependent_name, cov_type=cov_type,
+            ssr=float(r @ r), dependent=self.dependent_name, cov_type=cov_name,
             gamma=gamma, c=c, scale=self.scale, q=self._q,
-            transition_name=self.transition_name, tests=tests, converged=converged,
+            transition_name=self.transition_name, tests=tests, converged=run.converged,
             optimizer=sol, grid_ssr=grid_tab, order=self.order, model=self, gradient=grad,
-            entity_codes=self._codes, n_entities=self._n_entities, at_bound=at_bound)
+            entity_codes=self._codes, n_entities=self._n_entities, at_bound=at_bound,
+            cov_estimate=est, convergence_reason=run.reason)
 
-    def _cluster_cov(self, grad: np.ndarray, r: np.ndarray, bread: np.ndarray) -> np.ndarray:
-        sums = np.zeros((self._n_entities, grad.shape[1]))
-        np.add.at(sums, self._codes, grad * r[:, None])
-        return bread @ (sums.T @ sums) @ bread
-
-    def linear_fit(self, cov_type: str = "clustered") -> Results:
+    def linear_fit(self, cov_type: str = "clustered", *, debiased: bool = False,
+                   count_effects: bool = True, clusters: Any = None,
+                   bandwidth: float | None = None, kernel: str | None = None) -> Results:
         """The fixed-effects linear model (the null of the linearity test).
 
-        ``cov_type="clustered"`` (by entity, no small-sample factor, as the R package PSTR) or
-        ``"unadjusted"`` (:math:`s^2 = SSR/(NT - N - k)`).
+        Covariance options as in :meth:`fit` (registry names; clustered by entity by
+        default). The default clustered covariance (by entity, ``debiased=False``) has no
+        small-sample factor, as the R package PSTR's and linearmodels' PanelOLS with
+        ``cluster_entity=True``.
         """
-        check_choice("cov_type", cov_type, ("clustered", "unadjusted"))
+        if clusters is None and canonical_cov_type(cov_type) == "clustered":
+            clusters = self._codes  # by entity unless told otherwise
+        cov_name = check_cov_options(cov_type, clusters=clusters, bandwidth=bandwidth,
+                                     kernel=kernel, debiased=debiased)
         u, b = self._null_fit()
         nobs, k = u.size, b.size
-        df = nobs - self._n_entities - k
-        bread = _sandwich_inverse(self._xd.T @ self._xd)
-        if cov_type == "unadjusted":
-            cov = bread * float(u @ u) / df
-        else:
-            cov = self._cluster_cov(self._xd, u, bread)
-        return Results(pd.Series(b, index=self.exog_names), cov, nobs=nobs, df_resid=df,
+        est = self._cov(self._xd, u, list(self.exog_names), cov_name, debiased, count_effects,
+                        clusters, bandwidth, kernel)
+        return Results(pd.Series(b, index=self.exog_names), est.cov, nobs=nobs,
+                       df_resid=nobs - self._n_entities - k,
                        resids=pd.Series(u, index=self._index), model_name="Within (FE)",
-                       dependent=self.dependent_name, cov_type=cov_type)
+                       dependent=self.dependent_name, cov_type=est.description,
+                       distribution=est.distribution)

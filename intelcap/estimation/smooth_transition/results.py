@@ -75,16 +75,22 @@ class SmoothTransitionResults(_TransitionResultsMixin, Results):
 
     Extra members: ``gamma``, ``c``, ``scale`` (the normalisation of :math:`\\gamma`),
     ``transition(q)``, ``transition_values``, ``plot()``, ``tests`` (a dict of
-    :class:`TestStatistic`: the LM linearity tests of the model), ``converged``,
-    ``optimizer`` (the :func:`scipy.optimize.least_squares` result) and ``grid_ssr``.
+    :class:`TestStatistic`: the LM linearity tests of the model), ``converged`` (NLS's honest
+    checks; ``convergence_reason`` names the one that failed), ``cov_estimate`` (the
+    registry's :class:`~intelcap.estimation.covariance.CovarianceEstimate`), ``optimizer``
+    (the :func:`scipy.optimize.least_squares` result) and ``grid_ssr``.
     """
 
     def __init__(self, params, cov, *, nobs, df_resid, resids, fitted, ssr, dependent,
                  cov_type, gamma, c, scale, q, transition_name, tests, converged, optimizer,
-                 grid_ssr, order, model_name="LSTR"):
+                 grid_ssr, order, model_name="LSTR", cov_estimate=None,
+                 convergence_reason=""):
         super().__init__(params, cov, nobs=nobs, df_resid=df_resid, resids=resids,
                          fitted_values=fitted, ssr=ssr, model_name=model_name,
-                         dependent=dependent, cov_type=cov_type)
+                         dependent=dependent, cov_type=cov_type,
+                         distribution="t" if cov_estimate is None else cov_estimate.distribution)
+        self.cov_estimate = cov_estimate
+        self.convergence_reason = convergence_reason or ("converged" if converged else "")
         self.gamma = float(gamma)
         self.c = np.asarray(c, dtype=float)
         self.scale = float(scale)
@@ -97,7 +103,11 @@ class SmoothTransitionResults(_TransitionResultsMixin, Results):
         self.order = order
 
     def _summary_header(self):
-        return [*super()._summary_header(), ("Transition variable", self.transition_name),
+        head = super()._summary_header()
+        if self.cov_estimate is not None:
+            head = [(k, self.cov_estimate.description if k == "Covariance" else v)
+                    for k, v in head]
+        return [*head, ("Transition variable", self.transition_name),
                 ("Order m", self.order), ("gamma scale", self.scale),
                 ("Converged", str(self.converged))]
 
