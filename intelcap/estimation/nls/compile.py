@@ -24,6 +24,8 @@ class _Compiled:
     fitted_fn: Any
     jac_exprs: list[sp.Expr] = field(default_factory=list)
     both_fn: Any = None  # residual and Jacobian columns together (shared subexpressions)
+    lhs_fn: Any = None  # the left-hand side from the data (None if it involves a parameter)
+    lhs_name: str | None = None  # the data or derived column that is the left-hand side
 
 
 def _hoist_data_only(expr: sp.Expr, param_syms: set[sp.Symbol], positive: set[sp.Symbol],
@@ -93,12 +95,20 @@ def _compile(lhs: sp.Expr, rhs: sp.Expr, params: tuple[str, ...],
     rhs_data = sorted(rhs.free_symbols - pset, key=lambda s: s.name)
     fitted_fn = _lambdify([*rhs_data, *param_syms], rhs)
     fitted_fn.data_names = tuple(s.name for s in rhs_data)  # type: ignore[attr-defined]
+    lhs_fn = None
+    lhs_name = lhs_h.name if (isinstance(lhs_h, sp.Symbol) and not (lhs.free_symbols & pset)
+                              ) else None
+    if not (lhs.free_symbols & pset):
+        lhs_data = sorted(lhs.free_symbols, key=lambda s: s.name)
+        lhs_fn = _lambdify(lhs_data, lhs)
+        lhs_fn.data_names = tuple(s.name for s in lhs_data)  # type: ignore[attr-defined]
     derived = {sym.name: e for e, sym in derived_items}
     return _Compiled(params=params, data_names=tuple(s.name for s in data_syms),
                      derived=derived, derived_fn=derived_fn,
                      derived_args=tuple(s.name for s in derived_sources),
                      resid_fn=resid_fn, jac_fn=jac_fn, fitted_fn=fitted_fn, jac_exprs=jac,
-                     both_fn=both_fn)
+                     both_fn=both_fn, lhs_fn=lhs_fn,
+                     lhs_name=lhs_name)
 
 
 #: Compiled models by (lhs, rhs, parameters, positive columns): a model is differentiated and

@@ -4,6 +4,7 @@ workaround), CholeskyQR2, and the column-scaled QR/SVD factor of the Jacobian.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
@@ -168,3 +169,21 @@ def _gauss_newton_step(r: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, _Facto
     """Minimum-norm solution of J d = r and the factorisation used."""
     f = _Factor.of(J)
     return f.solve(f.q_t(r)), f
+
+
+_CONTROLLER: Any = None
+
+
+def blas_single_thread():
+    """Context manager running BLAS at one thread (threadpoolctl).
+
+    The long-data path of NLS does only tall, skinny products (memory-bound, a few microseconds
+    each): BLAS threads gain nothing there, and on a loaded machine their spin-waiting made a fit
+    several times slower. The controller (a scan of the loaded libraries) is built once.
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")

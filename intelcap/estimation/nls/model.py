@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +16,7 @@ from intelcap._validation import check_choice, handle_missing
 from intelcap.estimation.covariance import check_cov_options
 from intelcap.estimation.nls.compile import _CACHE, _CACHE_SIZE, _compile, _Compiled
 from intelcap.estimation.nls.config import OptimizerConfig
+from intelcap.estimation.nls.linalg import _CHOLQR_MIN_ROWS, blas_single_thread
 from intelcap.estimation.nls.results import NLSResults
 from intelcap.estimation.nls.solvers import _optimise
 from intelcap.exceptions import (
@@ -25,6 +27,22 @@ from intelcap.exceptions import (
     ParameterError,
     SpecificationError,
 )
+
+#: Parsed formulas by (formula, names, symbols): sympy expressions are immutable, so a formula
+#: fitted again (replications, bootstraps, benchmarks) is parsed once.
+_PARSED: dict[Any, tuple[sp.Expr, sp.Expr]] = {}
+
+
+def _parse(formula: str, names: tuple[str, ...], symbols) -> tuple[sp.Expr, sp.Expr]:
+    key = (formula, names, None if symbols is None else tuple(sorted(symbols.items())))
+    hit = _PARSED.get(key)
+    if hit is None:
+        hit = parse_formula(formula, list(names), symbols=symbols)
+        if len(_PARSED) >= _CACHE_SIZE:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = hit
+    return hit
+
 
 #: Rows per block when evaluating the compiled residual and Jacobian (64 KiB per temporary).
 _CHUNK = 8192
@@ -106,7 +124,7 @@ class NLS:
             # simply not available to it: unused columns never matter
             usable = usable_names(columns)
             try:
-                self.lhs, self.rhs = parse_formula(formula, [*usable, *params], symbols=symbols)
+                self.lhs, self.rhs = _parse(formula, (*usable, *params), symbols)
             except ExpressionError as err:
                 missing = getattr(err, "unknown_name", None)
                 if missing is None:
@@ -125,10 +143,13 @@ class NLS:
         if not self.data_columns:
             raise SpecificationError(f"formula {formula!r} uses no data column")
         self._symbols = {s.name: s for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
-        self.start = pd.Series(start_arr, index=list(params), name="start")
+        self._param_index = pd.Index(list(params), dtype=object)
+        self.start = pd.Series(start_arr, index=self._param_index, name="start")
         self.bounds = self._parse_bounds(bounds)
         check_choice("missing", missing, ("raise", "drop"))
         cols = list(self.data_columns)
+        if self._fast_columns(data, cols):
+            return
         sub = data.loc[:, [c for c in data.columns if str(c) in cols]]
         sub.columns = [str(c) for c in sub.columns]
         sub = handle_missing(sub, cols, missing)
@@ -146,10 +167,31 @@ class NLS:
                     f"column {c!r} has {int(bad.sum())} non-finite value(s), first at row "
                     f"{sub.index[pos]!r}")
             self._data[c] = arr
+        self._finish()
+
+    def _fast_columns(self, data: pd.DataFrame, cols: list[str]) -> bool:
+        """The common case without pandas indexing: every used column numeric and finite
+        (then nothing is missing); ``False`` sends the caller to the checking path."""
+        label = {str(c): c for c in data.columns}
+        arrays = {}
+        for c in cols:
+            try:
+                arr = data[label[c]].to_numpy(dtype=float)
+            except (TypeError, ValueError, KeyError):
+                return False
+            if arr.ndim != 1 or not np.isfinite(arr).all():
+                return False
+            arrays[c] = arr
+        self._index = data.index
+        self._data = arrays
+        self._finish()
+        return True
+
+    def _finish(self) -> None:
         self.nobs = len(self._index)
-        if self.nobs <= len(params):
+        if self.nobs <= len(self.params):
             raise SpecificationError(
-                f"{self.nobs} observations cannot identify {len(params)} parameters "
+                f"{self.nobs} observations cannot identify {len(self.params)} parameters "
                 "(need more observations than parameters)")
         self.dependent = str(self.lhs)
         self._compiled: _Compiled | None = None
@@ -200,6 +242,7 @@ class NLS:
             for name, arr in zip(comp.derived, out, strict=True):
                 arr = np.broadcast_to(np.asarray(arr, dtype=float), (self.nobs,))
                 values[name] = arr
+        self._values = values
         return [values[n] for n in comp.data_names]
 
     def _functions(self):
@@ -217,9 +260,10 @@ class NLS:
         comp = self.compiled
         cols = self._columns()
         n, p = self.nobs, len(self.params)
-        cache: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        tall = n >= _CHOLQR_MIN_ROWS
+        cache: dict[bytes, tuple] = {}
 
-        def both(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def both(theta: np.ndarray) -> tuple:
             theta = np.asarray(theta, dtype=float)
             key = theta.tobytes()
             hit = cache.get(key)
@@ -228,17 +272,36 @@ class NLS:
             args = [float(v) for v in theta]
             r = np.empty(n)
             J = np.empty((n, p), order="F")  # column-major, as MINPACK and LAPACK want
+            A = np.zeros((p, p)) if tall else None
+            g = np.zeros(p) if tall else None
+            F = 0.0
             with np.errstate(all="ignore"):
                 for lo in range(0, n, _CHUNK):
-                    hi = lo + _CHUNK
+                    hi = min(lo + _CHUNK, n)
                     out_all = comp.both_fn(*[c[lo:hi] for c in cols], *args)
                     r[lo:hi] = out_all[0]
-                    for j, c in enumerate(out_all[1:]):
-                        J[lo:hi, j] = c
+                    if tall:
+                        # the cross-products J'J, J'r and r'r of the block while it is in
+                        # cache (one pass over the data per evaluation instead of three)
+                        m = hi - lo
+                        jc = [c if np.ndim(c) else np.full(m, float(c)) for c in out_all[1:]]
+                        rk = r[lo:hi]
+                        for i, ci in enumerate(jc):
+                            J[lo:hi, i] = ci
+                            g[i] += ci @ rk
+                            for k in range(i + 1):
+                                A[i, k] += ci @ jc[k]
+                        F += float(rk @ rk)
+                    else:
+                        for j, c in enumerate(out_all[1:]):
+                            J[lo:hi, j] = c
+            if tall:
+                A = A + np.tril(A, -1).T
+            hit = (r, J, A, g, F)
             if len(cache) >= 4:
                 cache.pop(next(iter(cache)))
-            cache[key] = (r, J)
-            return r, J
+            cache[key] = hit
+            return hit
 
         def resid(theta: np.ndarray) -> np.ndarray:
             return both(theta)[0]
@@ -246,6 +309,11 @@ class NLS:
         def jac(theta: np.ndarray) -> np.ndarray:
             return both(theta)[1]
 
+        def cross(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+            """:math:`J'J`, :math:`J'r` and :math:`r'r` at ``theta`` (long data only)."""
+            return both(theta)[2:]
+
+        resid.cross = cross if tall else None  # type: ignore[attr-defined]
         return resid, jac
 
     # -- fitting -------------------------------------------------------------------------------
@@ -307,6 +375,11 @@ class NLS:
         cov_options = {"clusters": self._aligned(clusters, "clusters"),
                        "time": self._aligned(time, "time"), "bandwidth": bandwidth,
                        "kernel": kernel}
+        with blas_single_thread() if self.nobs >= _CHOLQR_MIN_ROWS else nullcontext():
+            return self._fit(cov_name, debiased, cov_options, config)
+
+    def _fit(self, cov_name: str, debiased: bool, cov_options: dict[str, Any],
+             config: OptimizerConfig) -> NLSResults:
         resid, jac = self._functions()
         theta0 = self.start.to_numpy()
         r0 = resid(theta0)
@@ -316,7 +389,17 @@ class NLS:
                 f"the model cannot be evaluated at the start values (non-finite residual at row "
                 f"{self._index[pos]!r}); check the start values {self.start.to_dict()}")
         # the left-hand side (data only): the residual plus the fitted value at any point
-        lhs = r0 + self._fitted(theta0, None)
+        lhs_fn = self.compiled.lhs_fn
+        lhs_name = self.compiled.lhs_name
+        if lhs_name is not None and lhs_name in self._values:
+            lhs = np.asarray(self._values[lhs_name], dtype=float)  # log(Y) etc., computed once
+        elif lhs_fn is not None:
+            with np.errstate(all="ignore"):
+                lhs = np.broadcast_to(np.asarray(lhs_fn(*[self._data[c] for c in
+                                                          lhs_fn.data_names]), dtype=float),
+                                      (self.nobs,)).copy()
+        else:
+            lhs = r0 + self._fitted(theta0, None)
         with np.errstate(over="ignore", invalid="ignore"):
             scales = (float(np.linalg.norm(lhs)), float(np.linalg.norm(r0)))
         if not all(np.isfinite(scales)):
@@ -326,8 +409,7 @@ class NLS:
                 f"values) overflows double precision (largest magnitude {big:.3g}); rescale the "
                 "data (for example express them in larger units) so that squares stay below "
                 "1e300")
-        run = _optimise(resid, jac, theta0, self.bounds, config, self.nobs,
-                        float(np.linalg.norm(lhs)))
+        run = _optimise(resid, jac, theta0, self.bounds, config, self.nobs, scales[0])
         return NLSResults._build(self, run, cov_name, debiased, cov_options, config, lhs)
 
     def _aligned(self, labels, what: str):

@@ -51,7 +51,8 @@ class NLSResults(Results):
                lhs: np.ndarray) -> NLSResults:
         n, p = run.jac.shape
         names = list(model.params)
-        params = pd.Series(run.x, index=names, name="parameter")
+        pindex = model._param_index  # one Index for params and covariance (built once)
+        params = pd.Series(run.x, index=pindex, name="parameter")
         e = run.resid
         ssr = float(e @ e)
         df_resid = n - p
@@ -74,7 +75,7 @@ class NLSResults(Results):
         resids = pd.Series(e, index=index, name="residual")
         fitted = pd.Series(lhs - e, index=index, name="fitted_values")
         lhs_vals = pd.Series(lhs, index=index)
-        res = cls(params, None if est is None else est.frame(names),
+        res = cls(params, None if est is None else est.cov,
                   nobs=n, df_resid=df_resid, resids=resids, fitted_values=fitted, ssr=ssr,
                   model_name="Nonlinear Least Squares", dependent=model.dependent,
                   cov_type=cov_type, distribution="t" if debiased else "normal")

@@ -146,12 +146,21 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
     p = x0.size
     max_nfev = config.max_nfev if config.max_nfev is not None else 100 * p
     x = np.asarray(x0, dtype=float).copy()
+    # J'J, J'e and e'e accumulated while the residual and Jacobian were evaluated (long data
+    # through NLS: one pass over the rows per evaluation), else formed here
+    fused = getattr(resid, "cross", None)
+
+    def ssq(xv: np.ndarray, rv: np.ndarray) -> float:
+        if fused is not None:
+            return float(fused(xv)[2])  # NaN or inf if any residual is
+        return _ssq(rv) if np.all(np.isfinite(rv)) else np.inf
+
     r = resid(x)
-    if not np.all(np.isfinite(r)):
+    F = ssq(x, r)
+    if not np.isfinite(F):
         return _lm_failed(1, 0)
     J = jac(x)
     nfev = njev = 1
-    F = _ssq(r)
     lam: float | None = None
     grow = 2.0
     status = 0
@@ -161,13 +170,17 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
     cross = None  # (x, J'J, J'e) at the last point where they were formed
     while nfev < max_nfev:
         if new_point:
-            if not np.all(np.isfinite(J)):
-                return _lm_failed(nfev, njev)
-            A = _tdot(J, J)
+            if fused is not None:
+                A, g = fused(x)[:2]
+                if not (np.all(np.isfinite(A)) and np.all(np.isfinite(g))):
+                    return _lm_failed(nfev, njev)  # a non-finite Jacobian entry
+            else:
+                if not np.all(np.isfinite(J)):
+                    return _lm_failed(nfev, njev)
+                A, g = _tdot(J, J), _tdot(J, r)
             norms = np.sqrt(np.diag(A))
             if not np.all(norms > 0):
                 return _lm_failed(nfev, njev)
-            g = _tdot(J, r)
             cross = (x.copy(), A, g)
             As = A / np.outer(norms, norms)
             gs = g / norms
@@ -205,7 +218,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
             x_gn = x + d_gn
             r_gn = resid(x_gn)
             nfev += 1
-            F_gn = _ssq(r_gn) if np.all(np.isfinite(r_gn)) else np.inf
+            F_gn = ssq(x_gn, r_gn)
             if not F_gn <= F * (1 + 1e-12):
                 status = 2
                 break
@@ -220,7 +233,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
         x_new = x + ds / norms
         r_new = resid(x_new)
         nfev += 1
-        F_new = _ssq(r_new) if np.all(np.isfinite(r_new)) else np.inf
+        F_new = ssq(x_new, r_new)
         gain = (F - F_new) / pred
         if gain > 0:
             x, r, F = x_new, r_new, F_new
