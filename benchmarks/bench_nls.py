@@ -125,7 +125,7 @@ def floor_gauss_newton(df: pd.DataFrame, step_rtol: float = 1e-9, max_iter: int 
 
 def ours(df: pd.DataFrame):
     res = nls(FORMULA, df, START)
-    return res.params[list(START)].to_numpy(), res.ssr, res
+    return res.params.to_numpy(), res.ssr, res  # params in the order of START
 
 
 def timed(fn, *args):

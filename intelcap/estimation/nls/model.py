@@ -275,6 +275,7 @@ class NLS:
             A = np.zeros((p, p)) if tall else None
             g = np.zeros(p) if tall else None
             F = 0.0
+            buf = np.empty((p, _CHUNK)) if tall else None
             with np.errstate(all="ignore"):
                 for lo in range(0, n, _CHUNK):
                     hi = min(lo + _CHUNK, n)
@@ -283,20 +284,17 @@ class NLS:
                     if tall:
                         # the cross-products J'J, J'r and r'r of the block while it is in
                         # cache (one pass over the data per evaluation instead of three)
-                        m = hi - lo
-                        jc = [c if np.ndim(c) else np.full(m, float(c)) for c in out_all[1:]]
+                        bk = buf[:, :hi - lo]
+                        for j, c in enumerate(out_all[1:]):
+                            bk[j] = c
+                        J[lo:hi] = bk.T
                         rk = r[lo:hi]
-                        for i, ci in enumerate(jc):
-                            J[lo:hi, i] = ci
-                            g[i] += ci @ rk
-                            for k in range(i + 1):
-                                A[i, k] += ci @ jc[k]
+                        A += bk @ bk.T
+                        g += bk @ rk
                         F += float(rk @ rk)
                     else:
                         for j, c in enumerate(out_all[1:]):
                             J[lo:hi, j] = c
-            if tall:
-                A = A + np.tril(A, -1).T
             hit = (r, J, A, g, F)
             if len(cache) >= 4:
                 cache.pop(next(iter(cache)))
