@@ -23,7 +23,12 @@ iteration on the p x p cross-product of the Jacobian replaces MINPACK (whose unb
 n x p Jacobian in every iteration dominates there); it stops on the diagnostics' own criterion
 below, falls back to MINPACK when it cannot proceed, and its answer is checked exactly like any
 other. The residual and the Jacobian are compiled into one function (shared subexpressions),
-evaluated in cache-sized row blocks and cached by parameter vector.
+evaluated in cache-sized row blocks and cached by parameter vector; for long data the
+cross-products :math:`J'J`, :math:`J'e` and :math:`e'e` are accumulated block by block in the
+same pass, and BLAS runs at one thread during the fit (threadpoolctl: the products are
+memory-bound, and threads only spin on a loaded machine). The symbolic compilation happens
+once per formula and process (cached by the canonical sympy expression, the parameter names
+and the strictly positive data columns; formulas are parsed once too).
 
 If the optimiser's answer fails the convergence criteria below, plain Gauss-Newton steps refine it,
 then the other method (trust region after Levenberg-Marquardt and vice versa) is run from it, and
