@@ -45,8 +45,10 @@ from intelcap.estimation._panel_threshold_engine import (
     EntityResampler,
     Grid,
     PanelArrays,
+    PanelPrep,
     WildClusterResampler,
     _inv_quadform,
+    single_threaded_blas,
     ssr_profile,
     ssr_profile_batch,
 )
@@ -186,19 +188,19 @@ CONVENTIONS: dict[str, PanelThresholdConvention] = {
 # ---------------------------------------------------------------------------------------------
 # grids and candidate masks
 # ---------------------------------------------------------------------------------------------
-def _hansen_grid(q: np.ndarray, qn: int, trim: float) -> np.ndarray:
+def _hansen_grid(dd: np.ndarray, qn: int, trim: float) -> np.ndarray:
     """Hansen's ``qq1``: the unique values at quantile positions ``trim + j/qn`` (with repeats).
 
-    GAUSS: ``sq = seqa(trim, 1/qn, qn - 2*qn*trim + 1); qq1 = dd[floor(sq*rows(dd))]`` (1-based).
+    ``dd`` holds the sorted unique values of the threshold variable. GAUSS:
+    ``sq = seqa(trim, 1/qn, qn - 2*qn*trim + 1); qq1 = dd[floor(sq*rows(dd))]`` (1-based).
     """
-    dd = np.unique(q)
     npts = int(math.floor(qn - 2 * qn * trim + 1 + 1e-9))
     sq = trim + np.arange(npts) * (1.0 / qn)
     idx = np.floor(sq * dd.shape[0]).astype(np.int64) - 1
     return dd[np.clip(idx, 0, dd.shape[0] - 1)]
 
 
-def _interior_grid(q: np.ndarray, qn: int, trim: float) -> np.ndarray:
+def _interior_grid(dd: np.ndarray, qn: int, trim: float) -> np.ndarray:
     """``qn`` unique values at positions equally spaced strictly inside ``[trim, 1 - trim]``.
 
     Position :math:`p_j = trim + (1 - 2 trim) j/(qn + 1)`, :math:`j = 1, \\dots, qn`, and the
@@ -211,8 +213,8 @@ def _interior_grid(q: np.ndarray, qn: int, trim: float) -> np.ndarray:
     floor/ceil/round indexing of the sorted unique values) returns Wang's (2015, p. 130)
     threshold 0.0154 (RSS 17.7818, F 35.20), for both ``grid(300)`` and ``grid(400)``; the
     others mostly return 0.0157, the exhaustive optimum, which Wang's grid evidently misses.
+    ``dd`` holds the sorted unique values of the threshold variable.
     """
-    dd = np.unique(q)
     sq = trim + (1.0 - 2.0 * trim) * np.arange(1, qn + 1) / (qn + 1.0)
     idx = np.floor(sq * dd.shape[0]).astype(np.int64) - 1
     return dd[np.clip(idx, 0, dd.shape[0] - 1)]
@@ -418,9 +420,13 @@ class PanelThreshold:
             if bad.any():
                 pos = int(np.argwhere(bad)[0][0])
                 raise DataError(f"{name} has a non-finite value at row {frame.index[pos]!r}")
+        self._prep = PanelPrep(self._codes, self._y, self._x, self._r, self._q)
         self._check_within_variation()
         self.index = frame.index
         self.time_name = frame.index.names[1]
+        time_codes, periods = pd.factorize(frame.index.get_level_values(1), sort=True)
+        self._time_codes = time_codes
+        self._periods = periods.rename(self.time_name)
 
     def _check_within_variation(self) -> None:
         """Refuse regressors the entity effects absorb (constant within every entity) or that
@@ -431,9 +437,7 @@ class PanelThreshold:
         """
         both = np.column_stack([self._x, self._r])
         names = [*self.exog_names, *self.regime_names]
-        counts = np.bincount(self._codes).astype(float)
-        means = np.stack([np.bincount(self._codes, weights=col) for col in both.T], axis=1)
-        within = both - (means / counts[:, None])[self._codes]
+        within = self._prep.yxr_t[:, 1:]
         norms = np.linalg.norm(within, axis=0)
         scale = np.maximum(np.linalg.norm(both, axis=0), np.finfo(float).tiny)
         flat = np.flatnonzero(norms <= 1e-12 * scale)
@@ -534,8 +538,11 @@ class PanelThreshold:
             qn = None
         elif qn is not None and qn < 2:
             raise SpecificationError(f"grid must be >= 2, got {grid}")
-        return _Fitter(self, conv, n_thresholds, trims, qn, boot, seed, progress, cov_type,
-                       level, thresholds).run()
+        # one BLAS thread: the engine's products are skinny and memory-bound (see
+        # single_threaded_blas); this is a choice, not the caller's global setting
+        with single_threaded_blas():
+            return _Fitter(self, conv, n_thresholds, trims, qn, boot, seed, progress, cov_type,
+                           level, thresholds).run()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -560,21 +567,22 @@ class _Fitter:
         if self.given is not None and len(self.given) != k:
             raise SpecificationError(
                 f"thresholds has {len(self.given)} value(s) but n_thresholds={k}")
-        p = PanelArrays(model._codes, model._y, model._x, model._r, model._q, conv.drop_last)
+        p = PanelArrays(model._codes, model._y, model._x, model._r, model._q, conv.drop_last,
+                        prep=model._prep)
         self.p = p
         n = model._q.shape[0]
         self.n_obs = n
         if conv.sigma_df == "nkept":
             self.den = p.n_kept
         elif conv.sigma_df == "nt-t":
-            self.den = n - int(pd.Index(model.index.get_level_values(1)).nunique())
+            self.den = n - model._periods.shape[0]
         else:
             self.den = n - p.n_entities
         if qn is None:
-            values = np.unique(model._q)
+            values = model._prep.q_unique
         else:
             make = _interior_grid if conv.positions == "interior" else _hansen_grid
-            values = make(model._q, qn, trims[0])
+            values = make(model._prep.q_unique, qn, trims[0])
         self.grid = Grid(p, values, conv.strict)
         self.stage = _Stage(conv, self.grid, n, qn)
         self.mask1 = self._first_mask()
@@ -786,7 +794,7 @@ class _Fitter:
         cov_rob = zz_inv @ (ze.T @ ze) @ zz_inv
         params = pd.Series(beta, index=names, name="parameter")
         resid = pd.Series(np.where(p.kept, e, np.nan), index=m.index, name="residual")
-        shares = _regime_shares(m.index, regime, len(thr) + 1)
+        shares = _regime_shares(m._time_codes, m._periods, regime, len(thr) + 1)
         lr_profiles = {}
         for key, st in stages.items():
             lr_profiles[key] = pd.Series(st["lr"], index=pd.Index(self.grid.values,
@@ -807,15 +815,15 @@ class _Fitter:
         )
 
 
-def _regime_shares(index: pd.MultiIndex, regime: np.ndarray, n_regimes: int) -> pd.DataFrame:
+def _regime_shares(time_codes: np.ndarray, periods: pd.Index, regime: np.ndarray,
+                   n_regimes: int) -> pd.DataFrame:
     """Share of entities in each regime by period (Hansen 1999, Table 4)."""
-    time = index.get_level_values(1)
-    codes, periods = pd.factorize(time, sort=True)
-    counts = np.bincount(codes)
+    counts = np.bincount(time_codes, minlength=periods.shape[0])
     return pd.DataFrame(
-        {f"regime{j + 1}": np.bincount(codes, weights=regime == j, minlength=counts.shape[0])
-         / counts for j in range(n_regimes)},
-        index=periods.rename(time.name),
+        {f"regime{j + 1}": np.bincount(time_codes, weights=regime == j,
+                                       minlength=periods.shape[0]) / counts
+         for j in range(n_regimes)},
+        index=periods,
     )
 
 
