@@ -379,9 +379,15 @@ def psd_quadform(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     whole row and column are then zero, so skipping it is exact, not a fallback. No LAPACK
     call per matrix (a batched ``eigh`` of 10^5 2 x 2 matrices costs ~100x more).
     """
+    k = a.shape[1]
+    if k == 1:  # no elimination: b^2 / a where the regressor has variation
+        piv = a[:, 0, 0]
+        ok = piv > _RTOL * max(piv.max(), np.finfo(float).tiny)
+        inv = np.where(ok, 1.0 / np.where(ok, piv, 1.0), 0.0)
+        b0 = b[:, 0]
+        return b0 * b0 * inv.reshape((-1,) + (1,) * (b0.ndim - 1))
     a = np.array(a, dtype=float)
     b = np.array(b, dtype=float)
-    k = a.shape[1]
     diag = np.einsum("mkk->mk", a).copy()
     floor = _RTOL * np.maximum(diag.max(axis=0), np.finfo(float).tiny)  # (k,)
     out = np.zeros(b.shape[:1] + b.shape[2:])
@@ -544,7 +550,11 @@ class EntityResampler:
         self.wy_pad_t[:, pos * p.n_entities + p.codes] = wy.T
         self.wy_sum = np.add.reduceat(wy, p.starts, axis=0)  # (N, p + 1)
         self.ent_mean = ent_mean
+        # without dropped rows e is a within-transformed residual: its entity means are zero
+        # (exactly, not up to rounding: the term is then skipped, not computed as ~1e-17)
+        self.zero_means = p.n_kept == p.q.shape[0]
         self.ent_ee = np.add.reduceat(e * e, p.starts)
+        self.cw2 = grid.cw().reshape(-1, p.w.shape[1])  # D(g)'W, (G * k2, p)
         self._plans: dict[int, list] = {}
 
     def chunks(self, reps: int) -> list[tuple[int, int, int, int, Any, np.ndarray]]:
@@ -596,7 +606,9 @@ class EntityResampler:
                 e_star = np.take(self.ehat_pad[t0], src_t[i0:i1])
             seg += smat @ e_star  # sums of r * tr(e) by segment of q
             dense += wy @ e_star
-        dense = dense.T + self.ent_mean[src_ent] @ self.wy_sum  # (B, p + 1)
+        dense = dense.T  # (B, p + 1)
+        if not self.zero_means:
+            dense += self.ent_mean[src_ent] @ self.wy_sum
         we, ype = dense[:, :npar], dense[:, npar]
         ee = self.ent_ee[src_ent].sum(axis=1)
         return self._finish(seg, we, ype, ee, reps)
@@ -606,16 +618,15 @@ class EntityResampler:
         """Assemble ``c`` and ``||M_W y*||^2`` from the segment sums and the small products."""
         p = self.p
         k2 = p.k2
-        c = np.zeros((self.grid.values.shape[0], k2, reps))
-        for a in range(k2):
-            pref = np.cumsum(seg[a * self.n_seg:(a + 1) * self.n_seg], axis=0)  # (K, B)
-            got = pref[np.maximum(self.prefix_of, 0)]  # (G, B)
-            got[self.prefix_of < 0] = 0.0
-            c[:, a, :] = got
-        wy = self.wyp[None, :] + we  # (B, p)
-        c += self.cyp[:, :, None] - (self.grid.cw() @ p.wtw_inv) @ wy.T
+        n_grid = self.grid.values.shape[0]
+        pref = np.cumsum(seg.reshape(k2, self.n_seg, reps), axis=1)  # (k2, K, B)
+        c = pref[:, np.maximum(self.prefix_of, 0), :].transpose(1, 0, 2)  # (G, k2, B)
+        c[self.prefix_of < 0] = 0.0
+        wy = self.wyp[None, :] + we  # (B, p): W'y*
+        coef = wy @ p.wtw_inv  # (B, p): (W'W)^{-1} W'y*
+        c += self.cyp[:, :, None] - (self.cw2 @ coef.T).reshape(n_grid, k2, reps)
         yy = self.ypyp + 2 * ype + ee
-        norm2 = yy - np.einsum("bp,pq,bq->b", wy, p.wtw_inv, wy)
+        norm2 = yy - np.einsum("bp,bp->b", coef, wy)
         return c, norm2
 
 
