@@ -33,6 +33,7 @@ Growth." *Quarterly Journal of Economics* 107(2), 407-437, Tables I and II.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 
@@ -43,7 +44,12 @@ from scipy import stats
 
 from intelcap._validation import check_columns, check_positive, handle_missing
 from intelcap.estimation.results import InvalidTestStatistic, Results, TestStatistic
-from intelcap.exceptions import DataError, IntelcapTypeError, SpecificationError
+from intelcap.exceptions import (
+    CovarianceWarning,
+    DataError,
+    IntelcapTypeError,
+    SpecificationError,
+)
 
 __all__ = ["SolowRegression", "SolowResults"]
 
@@ -118,8 +124,13 @@ class SolowResults(Results):
         # d a_j / d b_k = 1{j=k}/denom - b_j / denom^2
         jac = np.eye(b.size) / denom - np.outer(b, np.ones(b.size)) / denom**2
         cov = jac @ v @ jac.T
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
         idx = pd.Index(self.factors, name="factor")
+        var = np.diag(cov)
+        if np.any(var < 0):  # never a standard error of 0: NaN, named
+            warnings.warn(f"negative delta-method variance of the implied shares "
+                          f"{list(idx[var < 0])}; their standard errors are NaN",
+                          CovarianceWarning, stacklevel=2)
+        se = np.sqrt(np.where(var >= 0, var, np.nan))
         out = pd.DataFrame({"share": shares, "std_error": se}, index=idx)
         out.attrs["cov"] = pd.DataFrame(cov, index=idx, columns=idx)
         return out
