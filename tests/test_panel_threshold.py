@@ -89,8 +89,18 @@ def hansen_model(invest) -> PanelThreshold:
 
 @pytest.fixture(scope="module")
 def fits(hansen_model) -> dict[int, PanelThresholdResults]:
+    """Hansen's program prints the classical covariance s^2 (Z'Z)^{-1}, s^2 = e'e/(n(T-1) - n -
+    k): the registry's ``"unadjusted"`` with ``debiased=True`` (the entity effects absorbed)."""
     return {k: hansen_model.fit(n_thresholds=k, convention="hansen", bootstrap=0,
-                                progress=False) for k in (1, 2, 3)}
+                                cov_type="unadjusted", debiased=True, progress=False)
+            for k in (1, 2, 3)}
+
+
+@pytest.fixture(scope="module")
+def white_fits(hansen_model) -> dict[int, PanelThresholdResults]:
+    """Hansen's program's White s.e. carry no small-sample factor: the registry's ``"HC0"``."""
+    return {k: hansen_model.fit(n_thresholds=k, convention="hansen", bootstrap=0,
+                                cov_type="HC0", progress=False) for k in (1, 2, 3)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,16 +144,17 @@ def test_hansen_f_statistics(fits):
 
 
 @pytest.mark.parametrize("k,table", [(1, COEF_SINGLE), (2, COEF_DOUBLE), (3, COEF_TRIPLE)])
-def test_hansen_coefficients_and_standard_errors(fits, k, table):
+def test_hansen_coefficients_and_standard_errors(fits, white_fits, k, table):
     """thresh.out: regime-independent and regime-dependent coefficients, OLS s.e. (e'e/(n(T-1)
-    - n - k)) and White s.e.; rel 1e-6 (8 printed significant digits)."""
+    - n - k): ``cov_type="unadjusted", debiased=True``) and White s.e. (``"HC0"``); rel 1e-6
+    (8 printed significant digits)."""
     res = fits[k]
     ref = np.asarray(table)
     assert list(res.params.index[:5]) == EXOG
     assert_allclose(res.params.to_numpy(), ref[:, 0], rtol=1e-6)
-    assert_allclose(res.std_errors_unadjusted.to_numpy(), ref[:, 1], rtol=1e-6)
-    assert_allclose(res.std_errors_robust.to_numpy(), ref[:, 2], rtol=1e-6)
-    assert_allclose(res.std_errors.to_numpy(), ref[:, 1], rtol=1e-6)  # default unadjusted
+    assert_allclose(res.std_errors.to_numpy(), ref[:, 1], rtol=1e-6)
+    assert_allclose(white_fits[k].std_errors.to_numpy(), ref[:, 2], rtol=1e-6)
+    assert_allclose(white_fits[k].params.to_numpy(), ref[:, 0], rtol=1e-6)
 
 
 def test_hansen_program_with_20_quantiles(hansen_model):
@@ -152,7 +163,9 @@ def test_hansen_program_with_20_quantiles(hansen_model):
     public repository arlionn/Threshold_Panel (Matlab port of THRESH_P, commit e267ac0).
     Thresholds and CIs as printed; SSR and LR to the 6 printed decimals; coefficients and
     standard errors to half a unit of the 6th decimal."""
-    res = hansen_model.fit(3, grid=20, bootstrap=0, progress=False)
+    res = hansen_model.fit(3, grid=20, bootstrap=0, progress=False, cov_type="unadjusted",
+                           debiased=True)
+    white = hansen_model.fit(3, grid=20, bootstrap=0, progress=False, cov_type="HC0")
     assert_allclose(res.ssr_sequence.to_numpy(),
                     [16.591220, 16.538484, 16.513086, 16.509401], atol=5e-7)
     assert_allclose(res.thresholds.to_numpy(), [0.02392, 0.12898, 0.51453], rtol=1e-9)
@@ -168,14 +181,19 @@ def test_hansen_program_with_20_quantiles(hansen_model):
               (0.053323, 0.011690, 0.030873)]
     ref = np.asarray(triple)
     assert_allclose(res.params.to_numpy(), ref[:, 0], atol=5e-7)
-    assert_allclose(res.std_errors_unadjusted.to_numpy(), ref[:, 1], atol=5e-7)
-    assert_allclose(res.std_errors_robust.to_numpy(), ref[:, 2], atol=5e-7)
+    assert_allclose(res.std_errors.to_numpy(), ref[:, 1], atol=5e-7)
+    assert_allclose(white.std_errors.to_numpy(), ref[:, 2], atol=5e-7)
 
 
-def test_robust_cov_type_selects_white(hansen_model):
+def test_robust_is_white_with_linearmodels_factor(hansen_model):
+    """"robust" is HC0 with linearmodels' n/(n - d) for the d absorbed entity effects: Hansen's
+    White s.e. (thresh.out, no factor) times sqrt(n/(n - N)); the summary names it."""
     res = hansen_model.fit(1, bootstrap=0, cov_type="robust", progress=False)
-    assert_allclose(res.std_errors.to_numpy(), np.asarray(COEF_SINGLE)[:, 2], rtol=1e-6)
+    n, n_ent = 7345, 565
+    assert_allclose(res.std_errors.to_numpy(),
+                    np.asarray(COEF_SINGLE)[:, 2] * np.sqrt(n / (n - n_ent)), rtol=1e-6)
     assert res.cov_type == "robust"
+    assert "HC0 (robust)" in res.summary.as_text()
 
 
 def test_bootstrap_significance_and_reproducibility(hansen_model):
@@ -218,8 +236,11 @@ def test_summary_and_plot(fits):
     assert "gamma2" in text and "c1_regime3" in text
     assert r"c1\_regime1" in res.summary.as_latex()
     assert "<table" in res.summary.as_html()
-    axes = res.plot()
-    assert len(axes) == 3
+    from matplotlib.axes import Axes
+
+    ax = res.plot()
+    assert isinstance(ax, Axes)
+    assert len(ax.get_lines()) == 4  # single, double, refined first, critical value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,7 +297,10 @@ def test_xthreg_coefficients_match_fixed_effects_regression(xthreg_model, xthreg
     low = (d["d1"] <= 0.0154).astype(float)
     exog = d[["q1", "q2", "q3", "d1", "qd1"]].assign(c1_regime1=d["c1"] * low,
                                                     c1_regime2=d["c1"] * (1 - low))
-    ref = PanelOLS(d["i"], exog, entity_effects=True).fit(cov_type="unadjusted")
+    # PanelOLS debiases by default; intelcap (the registry) does not: say it on both sides
+    res = xthreg_model.fit(1, convention="xthreg", thresholds=[0.0154], progress=False,
+                           debiased=True)
+    ref = PanelOLS(d["i"], exog, entity_effects=True).fit(cov_type="unadjusted", debiased=True)
     assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), rtol=1e-8)
     assert_allclose(res.std_errors.to_numpy(), ref.std_errors.to_numpy(), rtol=1e-8)
     assert res.ssr == pytest.approx(float(ref.resid_ss), rel=1e-10)
@@ -346,11 +370,12 @@ def test_unbalanced_within_estimator_matches_panelols(rng):
 
     df = _simulate(rng, 40, 6, unbalanced=True)
     model = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[["r0"]])
-    res = model.fit(2, convention="exhaustive", trim=0.1, bootstrap=0, progress=False)
+    res = model.fit(2, convention="exhaustive", trim=0.1, bootstrap=0, progress=False,
+                    debiased=True)
     g1, g2 = res.thresholds
     reg = np.searchsorted([g1, g2], df["q"].to_numpy(), side="left")
     exog = df[["x"]].assign(**{f"r0_regime{j + 1}": df["r0"] * (reg == j) for j in range(3)})
-    ref = PanelOLS(df["y"], exog, entity_effects=True).fit(cov_type="unadjusted")
+    ref = PanelOLS(df["y"], exog, entity_effects=True).fit(cov_type="unadjusted", debiased=True)
     assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), rtol=1e-8)
     assert_allclose(res.std_errors.to_numpy(), ref.std_errors.to_numpy(), rtol=1e-8)
 
@@ -568,3 +593,72 @@ def test_cross_products_and_batched_profile_equal_direct(rng, convention):
         assert_allclose(base[col], want_base[0], rtol=1e-10)
         ok = ~np.isin(np.arange(17), fixed_idx[col])  # singular where g is a fixed threshold
         assert_allclose(ssr[ok, col], want[ok, 0], rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# covariance registry, bootstrap p-value rule, formulas
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cov_type,lm_opts,ours", [
+    ("unadjusted", {}, {}),
+    ("robust", {}, {}),
+    ("clustered", {"cluster_entity": True}, {"cluster_entity": True}),
+    ("clustered", {"cluster_time": True}, {"by_time": True}),
+    ("kernel", {"bandwidth": 2}, {"bandwidth": 2}),
+], ids=["unadjusted", "robust", "cluster-entity", "cluster-time", "driscoll-kraay"])
+@pytest.mark.parametrize("debiased", [False, True])
+def test_slope_covariance_equals_linearmodels_panelols(xthreg_model, xthreg_data, cov_type,
+                                                       lm_opts, ours, debiased):
+    """At given thresholds the slopes are a fixed-effects regression, so every covariance must
+    equal linearmodels' ``PanelOLS(entity_effects=True)`` on the regime-split regressors, with
+    the same ``cov_type``/``debiased`` (rtol 1e-8); clustering by entity nests the effects.
+    linearmodels applies the clustered G/(G-1) factor through ``group_debias``: with
+    ``debiased`` both, Stata's factor, which is what the registry's ``debiased`` means."""
+    from linearmodels.panel import PanelOLS
+
+    d = xthreg_data
+    kw = dict(ours)
+    if kw.pop("by_time", False):
+        kw["clusters"] = pd.Series(d.index.get_level_values(1), index=d.index)
+    res = xthreg_model.fit(1, convention="xthreg", thresholds=[0.0154], progress=False,
+                           cov_type=cov_type, debiased=debiased, **kw)
+    low = (d["d1"] <= 0.0154).to_numpy()
+    x = d[["q1", "q2", "q3", "d1", "qd1"]].assign(c1_regime1=d["c1"] * low,
+                                                  c1_regime2=d["c1"] * ~low)
+    if cov_type == "clustered":
+        lm_opts = {**lm_opts, "group_debias": debiased}
+    ref = PanelOLS(d["i"], x, entity_effects=True).fit(cov_type=cov_type, debiased=debiased,
+                                                       **lm_opts)
+    assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), rtol=1e-8)
+    assert_allclose(res.cov.to_numpy(), ref.cov.to_numpy(), rtol=1e-8)
+
+
+def test_bootstrap_pvalue_rule_and_no_bootstrap(rng):
+    """p-value = share of replications >= F, with the count stored; bootstrap=0 keeps F."""
+    df = _simulate(rng, 30, 5, effect=0.3)
+    model = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[["r0"]])
+    res = model.fit(2, convention="exhaustive", trim=0.1, bootstrap=49, seed=3, progress=False)
+    none = model.fit(2, convention="exhaustive", trim=0.1, bootstrap=0, progress=False)
+    for name in ("single", "double"):
+        t = res.f_tests[name]
+        assert t.reps == 49
+        assert t.pval == np.mean(t.replications >= t.stat)
+        assert none.f_tests[name].stat == pytest.approx(t.stat, rel=1e-12)
+        assert np.isnan(none.f_tests[name].pval)
+
+
+def test_from_formula_equals_direct_construction(xthreg_data):
+    d = xthreg_data
+    a = PanelThreshold.from_formula("i ~ q1 + I(q1**2) + d1", d, threshold="d1", regime="c1")
+    direct = PanelThreshold(d["i"], d[["q1"]].assign(q1sq=d["q1"] ** 2, d1=d["d1"]), d["d1"],
+                            regime_exog=d["c1"])
+    ra = a.fit(1, convention="xthreg", bootstrap=0, progress=False)
+    rb = direct.fit(1, convention="xthreg", bootstrap=0, progress=False)
+    assert_allclose(ra.params.to_numpy(), rb.params.to_numpy(), rtol=1e-12)
+    assert ra.thresholds.iloc[0] == rb.thresholds.iloc[0]
+    with_one = PanelThreshold.from_formula("i ~ 1 + q1 + I(q1**2) + d1", d, threshold="d1",
+                                           regime="c1")
+    assert with_one.exog_names == a.exog_names  # the entity effects absorb any intercept
+    with pytest.raises(SpecificationError, match="threshold"):
+        PanelThreshold.from_formula("i ~ q1", d, threshold="nope", regime="c1")
+    with pytest.raises(IntelcapError):
+        PanelThreshold.from_formula("i ~ q1 + __import__('os')", d, threshold="d1", regime="c1")

@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -53,6 +52,11 @@ from intelcap.estimation._panel_threshold_engine import (
     ssr_profile_batch,
 )
 from intelcap.estimation._threshold_common import lr_critical_value
+from intelcap.estimation.covariance import (
+    CovarianceEstimate,
+    check_cov_options,
+    covariance,
+)
 from intelcap.estimation.results import Results, TestStatistic
 from intelcap.exceptions import (
     DataError,
@@ -70,7 +74,6 @@ __all__ = [
     "PanelThresholdResults",
 ]
 
-_COV_TYPES = ("unadjusted", "robust")
 _TEST_NAMES = ("single", "double", "triple")
 _LEVELS = (0.10, 0.05, 0.01)
 
@@ -452,6 +455,78 @@ class PanelThreshold:
                 f"exog and regime_exog columns {names} are collinear after removing entity "
                 f"means (rank {rank} < {both.shape[1]}); drop the redundant ones")
 
+    @classmethod
+    def from_formula(cls, formula: str, data: pd.DataFrame, *, threshold: str, regime: str,
+                     missing: str = "raise", restricted: bool = True) -> PanelThreshold:
+        """Build the model from Wilkinson formulas (formulaic).
+
+        Parameters
+        ----------
+        formula : str
+            ``"dependent ~ regime-independent terms"``, e.g. ``"i ~ q1 + I(q1**2) + d1"``
+            (``"i ~ 0"`` for none). No intercept: the entity effects absorb it (a ``1`` in the
+            formula is dropped).
+        data : DataFrame
+            Panel with an (entity, time) MultiIndex.
+        threshold : str
+            Column of ``data`` holding the threshold variable :math:`q_{it}`.
+        regime : str
+            Right-hand side of the regime-dependent regressors, e.g. ``"c1"`` or ``"c1 + c2"``.
+        missing : {"raise", "drop"}
+            As in the constructor.
+        restricted : bool
+            Check the formulas with :func:`intelcap._expressions.check_formula` first (only
+            column names, numbers, operators and whitelisted functions; no code can run), as
+            :meth:`intelcap.estimation.linear.OLS.from_formula`.
+
+        Examples
+        --------
+        >>> from intelcap.datasets import hansen1999
+        >>> d = hansen1999.load("xthreg")
+        >>> model = PanelThreshold.from_formula("i ~ q1 + q2 + q3 + d1 + qd1", d,
+        ...                                     threshold="d1", regime="c1")
+        >>> model.exog_names, model.regime_names
+        (['q1', 'q2', 'q3', 'd1', 'qd1'], ['c1'])
+        """
+        from formulaic import model_matrix
+        from formulaic.errors import FormulaicError
+
+        from intelcap._expressions import check_formula
+        from intelcap.estimation.linear import _formula_error
+
+        if not isinstance(data, pd.DataFrame):
+            raise IntelcapTypeError("data must be a pandas DataFrame with an (entity, time) "
+                                    "MultiIndex")
+        if not isinstance(formula, str) or "~" not in formula:
+            raise SpecificationError(f"formula {formula!r} needs a dependent: 'y ~ x1 + x2'")
+        if not isinstance(regime, str) or not regime.strip():
+            raise SpecificationError("regime must be a formula right-hand side such as 'c1'")
+        if not isinstance(threshold, str) or threshold not in data.columns:
+            raise SpecificationError(f"threshold must name a column of data, got {threshold!r}")
+        lhs, rhs = formula.split("~", 1)
+        if "~" in rhs or "~" in regime:
+            raise SpecificationError("one '~' in formula, none in regime")
+        full = f"{lhs} ~ {rhs} - 1"
+        reg = f"{regime} - 1"
+        if restricted:
+            check_formula(full, data.columns)
+            check_formula(reg, data.columns)
+        try:
+            mm = model_matrix(full, data, na_action="ignore")
+            rr = model_matrix(reg, data, na_action="ignore")
+        except FormulaicError as exc:
+            raise _formula_error(formula, exc) from None
+        if mm.lhs.shape[1] != 1:
+            raise SpecificationError(f"formula {formula!r} must have exactly one dependent")
+        y = pd.Series(np.asarray(mm.lhs, dtype=float)[:, 0], index=data.index,
+                      name=str(mm.lhs.columns[0]))
+        x = (pd.DataFrame(np.asarray(mm.rhs, dtype=float), index=data.index,
+                          columns=[str(c) for c in mm.rhs.columns])
+             if mm.rhs.shape[1] else None)
+        r = pd.DataFrame(np.asarray(rr, dtype=float), index=data.index,
+                         columns=[str(c) for c in rr.columns])
+        return cls(y, x, data[threshold], regime_exog=r, missing=missing)
+
     # -----------------------------------------------------------------------------------------
     def fit(
         self,
@@ -464,6 +539,10 @@ class PanelThreshold:
         seed: int | np.random.Generator | None = None,
         progress: bool = True,
         cov_type: str = "unadjusted",
+        debiased: bool = False,
+        cluster_entity: bool = False,
+        clusters: Any = None,
+        bandwidth: float | None = None,
         level: float = 0.95,
         thresholds: Sequence[float] | None = None,
     ) -> PanelThresholdResults:
@@ -498,10 +577,25 @@ class PanelThreshold:
             Seed of the bootstrap.
         progress : bool
             Show a progress bar.
-        cov_type : {"unadjusted", "robust"}
-            ``"unadjusted"``: :math:`s^2 (Z'Z)^{-1}` with :math:`s^2 = e'e/(n_{obs} - N - k)`;
-            ``"robust"``: White's :math:`(Z'Z)^{-1} \\sum z z' e^2 (Z'Z)^{-1}` (both as in
-            Hansen's program). Both are stored; ``cov_type`` picks the one in ``params``' table.
+        cov_type : str
+            Covariance of the slopes at the estimated thresholds, from
+            :mod:`intelcap.estimation.covariance` with linearmodels' names and semantics (the
+            within-transformed design as the Jacobian, the entity effects as absorbed degrees of
+            freedom, as in linearmodels' ``PanelOLS(entity_effects=True)``): ``"unadjusted"``,
+            ``"robust"``/``"HC0"``-``"HC3"``, ``"clustered"`` (with ``cluster_entity=True`` or
+            ``clusters=``; clustering by entity nests the effects, so they are not counted, as
+            in linearmodels) or ``"kernel"`` (Driscoll-Kraay over the panel's periods). Hansen's
+            program prints ``cov_type="unadjusted", debiased=True`` (:math:`s^2 = e'e/(n_{obs}
+            - N - k)`) and White's ``"HC0"``.
+        debiased : bool
+            Small-sample factor and t reference distribution (default False, as linearmodels).
+        cluster_entity : bool
+            With ``cov_type="clustered"``: cluster by entity.
+        clusters : Series or array, optional
+            With ``cov_type="clustered"``: cluster labels, one per row of the panel (aligned
+            to its index), or two columns for two-way clustering.
+        bandwidth : float, optional
+            With ``cov_type="kernel"``: the Bartlett bandwidth.
         level : float
             Confidence level of the threshold intervals in the summary.
         thresholds : sequence of float, optional
@@ -513,7 +607,7 @@ class PanelThreshold:
         PanelThresholdResults
         """
         conv = CONVENTIONS[check_choice("convention", convention, tuple(CONVENTIONS))]
-        check_choice("cov_type", cov_type, _COV_TYPES)
+        cov = _CovSpec.build(self, cov_type, debiased, cluster_entity, clusters, bandwidth)
         if n_thresholds not in (1, 2, 3) or isinstance(n_thresholds, bool):
             raise SpecificationError(f"n_thresholds must be 1, 2 or 3, got {n_thresholds!r}")
         if trim is None:
@@ -541,17 +635,82 @@ class PanelThreshold:
         # one BLAS thread: the engine's products are skinny and memory-bound (see
         # single_threaded_blas); this is a choice, not the caller's global setting
         with single_threaded_blas():
-            return _Fitter(self, conv, n_thresholds, trims, qn, boot, seed, progress, cov_type,
+            return _Fitter(self, conv, n_thresholds, trims, qn, boot, seed, progress, cov,
                            level, thresholds).run()
 
 
 # ---------------------------------------------------------------------------------------------
 # fitting
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _CovSpec:
+    """The covariance asked of ``fit``, checked before any work (registry names)."""
+
+    cov_type: str
+    debiased: bool
+    clusters: np.ndarray | None  # codes per row of the model (one or two columns)
+    by_entity: bool
+    bandwidth: float | None
+
+    @classmethod
+    def build(cls, model: PanelThreshold, cov_type: str, debiased: bool, cluster_entity: bool,
+              clusters: Any, bandwidth: float | None) -> _CovSpec:
+        if not isinstance(cluster_entity, (bool, np.bool_)):
+            raise IntelcapTypeError(f"cluster_entity must be True or False, got "
+                                    f"{cluster_entity!r}")
+        if cluster_entity and clusters is not None:
+            raise SpecificationError("give cluster_entity=True or clusters=, not both")
+        given = model._codes if cluster_entity else clusters
+        name = check_cov_options(cov_type, debiased=debiased, clusters=given,
+                                 bandwidth=bandwidth)
+        codes = None
+        if name == "clustered" and not cluster_entity:
+            if isinstance(clusters, (pd.Series, pd.DataFrame)):
+                aligned = clusters.reindex(model.index)
+                if aligned.isna().to_numpy().any():
+                    raise DataError("clusters has no label for some rows of the panel (its index "
+                                    "must cover the model's (entity, time) index)")
+                vals = aligned.to_numpy()
+            else:
+                vals = np.asarray(clusters)
+                if vals.shape[0] != model.index.shape[0]:
+                    raise DataError(f"clusters has {vals.shape[0]} rows, the panel "
+                                    f"{model.index.shape[0]}")
+            vals = vals.reshape(vals.shape[0], -1)
+            codes = np.column_stack([pd.factorize(col)[0] for col in vals.T])
+        elif name == "clustered":
+            codes = model._codes[:, None]
+        return cls(name, bool(debiased), codes, bool(cluster_entity), bandwidth)
+
+    def estimate(self, z: np.ndarray, e: np.ndarray, p: PanelArrays, names: list[str],
+                 bread_matrix: np.ndarray | None, time_codes: np.ndarray
+                 ) -> CovarianceEstimate:
+        """Covariance of the slopes from the kept rows' within design ``z`` and residuals."""
+        kept = p.kept
+        clusters = None if self.clusters is None else self.clusters[kept]
+        if clusters is not None and clusters.shape[1] == 1:
+            clusters = clusters[:, 0]
+        time = time_codes[kept] if self.cov_type == "kernel" else None
+        # effects nested in the clusters are not counted (linearmodels' PanelOLS)
+        nested = self.by_entity or (clusters is not None and clusters.ndim == 1
+                                    and _nested(p.codes[kept], clusters))
+        extra = 0 if (self.cov_type == "clustered" and nested) else p.n_entities
+        return covariance(z, e, self.cov_type, debiased=self.debiased, clusters=clusters,
+                          time=time, bandwidth=self.bandwidth, extra_df=extra, names=names,
+                          bread_matrix=bread_matrix)
+
+
+def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
+    """Whether every ``inner`` group lies inside one ``outer`` group."""
+    pairs = np.unique(np.column_stack([inner, outer]), axis=0)
+    return pairs.shape[0] == np.unique(inner).shape[0]
+
+
+
 class _Fitter:
     def __init__(self, model: PanelThreshold, conv: PanelThresholdConvention, k: int,
                  trims: tuple[float, ...], qn: int | None, boot: PanelBootstrap, seed: Any,
-                 progress: bool, cov_type: str, level: float,
+                 progress: bool, cov_type: _CovSpec, level: float,
                  given: Sequence[float] | None) -> None:
         self.m = model
         self.conv = conv
@@ -709,7 +868,7 @@ class _Fitter:
             h0 = f"{i} threshold(s)" if i else "no threshold"
             if self.given is None and self.boot.reps > 0:
                 reps = self._bootstrap(null_thr, i + 1, rng)
-                pval = float(np.mean(reps > f))
+                pval = float(np.mean(reps >= f))  # share of replications >= F
                 srt = np.sort(reps)
                 crit = {a: float(srt[math.ceil((1 - a) * reps.shape[0] - 1e-9) - 1])
                         for a in _LEVELS}
@@ -784,14 +943,21 @@ class _Fitter:
         for j in range(len(thr) + 1):
             blocks.append(p.tr(m._r * (regime == j)[:, None]) * kf)
             names += [f"{r}_regime{j + 1}" for r in m.regime_names]
-        z = np.column_stack(blocks)
-        zz_inv = np.linalg.inv(z.T @ z)
-        beta = zz_inv @ (z.T @ p.y_t)
-        e = (p.y_t - z @ beta) * p.kept
+        z = np.column_stack(blocks)[p.kept]
+        yk = p.y_t[p.kept]
+        zz = z.T @ z
+        try:  # the normal equations by Cholesky (fast); a singular design goes to the registry
+            chol = np.linalg.cholesky(zz)
+            bread_matrix = np.linalg.inv(chol).T @ np.linalg.inv(chol)
+            beta = bread_matrix @ (z.T @ yk)
+        except np.linalg.LinAlgError:
+            bread_matrix = None
+            beta = np.linalg.lstsq(z, yk, rcond=None)[0]
+        ek = yk - z @ beta
+        e = np.zeros(p.kept.shape[0])
+        e[p.kept] = ek
         df_resid = p.n_kept - p.n_entities - z.shape[1]
-        cov_un = zz_inv * (e @ e) / df_resid
-        ze = z * e[:, None]
-        cov_rob = zz_inv @ (ze.T @ ze) @ zz_inv
+        est = self.cov_type.estimate(z, ek, p, names, bread_matrix, m._time_codes)
         params = pd.Series(beta, index=names, name="parameter")
         resid = pd.Series(np.where(p.kept, e, np.nan), index=m.index, name="residual")
         shares = _regime_shares(m._time_codes, m._periods, regime, len(thr) + 1)
@@ -805,12 +971,11 @@ class _Fitter:
         for pos, idx in enumerate(order):
             ci_sources[pos] = ci_stage.get(int(idx))
         return PanelThresholdResults(
-            params, cov_un if self.cov_type == "unadjusted" else cov_rob,
-            cov_unadjusted=cov_un, cov_robust=cov_rob, nobs=p.n_kept, df_resid=df_resid,
-            resids=resid, ssr_value=float(e @ e), model=m, convention=self.conv,
+            params, est, nobs=p.n_kept, df_resid=df_resid,
+            resids=resid, ssr_value=float(ek @ ek), model=m, convention=self.conv,
             thresholds=thr, ssrs=ssrs, tests=tests, lr_profiles=lr_profiles,
             ci_sources=ci_sources, grid_values=self.grid.values, sigma_df=self.den,
-            shares=shares, cov_type=self.cov_type, level=self.level, trims=self.trims[: self.k],
+            shares=shares, level=self.level, trims=self.trims[: self.k],
             grid_size=self.qn, bootstrap=self.boot, seed=self.seed,
         )
 
@@ -835,23 +1000,23 @@ class PanelThresholdResults(Results):
 
     Attributes beyond :class:`~intelcap.estimation.results.Results`: ``thresholds``,
     :meth:`threshold_ci`, ``f_tests`` (dict ``single``/``double``/``triple`` of
-    :class:`TestStatistic`), ``ssr_sequence`` (:math:`S_0, S_1, \\dots`), ``lr_profiles``,
-    ``regime_shares``, ``std_errors_unadjusted`` and ``std_errors_robust``.
+    :class:`TestStatistic`), ``ssr_sequence`` (:math:`S_0, S_1, \\dots`), ``lr_profiles`` and
+    ``regime_shares``. The slopes' covariance is the one ``fit`` was asked for
+    (``cov_type``, from :mod:`intelcap.estimation.covariance`).
     """
 
-    def __init__(self, params: pd.Series, cov: np.ndarray, *, cov_unadjusted: np.ndarray,
-                 cov_robust: np.ndarray, nobs: int, df_resid: float, resids: pd.Series,
+    _immutable = True
+
+    def __init__(self, params: pd.Series, covariance: CovarianceEstimate, *, nobs: int,
+                 df_resid: float, resids: pd.Series,
                  ssr_value: float, model: PanelThreshold, convention: PanelThresholdConvention,
                  thresholds: list[float], ssrs: list[float], tests: dict,
                  lr_profiles: dict, ci_sources: dict, grid_values: np.ndarray, sigma_df: int,
-                 shares: pd.DataFrame, cov_type: str, level: float, trims: tuple,
+                 shares: pd.DataFrame, level: float, trims: tuple,
                  grid_size: int | None, bootstrap: PanelBootstrap, seed: Any) -> None:
-        super().__init__(params, pd.DataFrame(cov), nobs=nobs, df_resid=df_resid, resids=resids,
+        super().__init__(params, None, nobs=nobs, df_resid=df_resid, resids=resids,
                          ssr=ssr_value, model_name="Panel Threshold (Hansen 1999)",
-                         dependent=model.dependent_name, cov_type=cov_type)
-        names = params.index
-        self._cov_un = pd.DataFrame(cov_unadjusted, index=names, columns=names)
-        self._cov_rob = pd.DataFrame(cov_robust, index=names, columns=names)
+                         dependent=model.dependent_name, covariance=covariance)
         self.convention = convention
         self._thresholds = list(thresholds)
         self._ssrs = list(ssrs)
@@ -897,18 +1062,6 @@ class PanelThresholdResults(Results):
         """Share of entities in each regime by period (Hansen 1999, Table 4)."""
         return self._shares.copy()
 
-    @cached_property
-    def std_errors_unadjusted(self) -> pd.Series:
-        """Conventional standard errors, :math:`s^2 = e'e/(n_{obs} - N - k)`."""
-        return pd.Series(np.sqrt(np.diag(self._cov_un.to_numpy())), index=self._params.index,
-                         name="std_error")
-
-    @cached_property
-    def std_errors_robust(self) -> pd.Series:
-        """White heteroskedasticity-robust standard errors (Hansen's program, no dof factor)."""
-        return pd.Series(np.sqrt(np.diag(self._cov_rob.to_numpy())), index=self._params.index,
-                         name="std_error")
-
     def threshold_ci(self, level: float = 0.95) -> pd.DataFrame:
         """LR confidence intervals of the thresholds (Hansen 1999, eq. 16).
 
@@ -933,30 +1086,38 @@ class PanelThresholdResults(Results):
                           "upper": float(vals.max())}
         return pd.DataFrame(rows).T[["threshold", "lower", "upper"]]
 
-    def plot(self, ax: Any = None, level: float = 0.95):
-        """LR(gamma) profile of each threshold with the critical value c(level)."""
+    def plot(self, ax: Any = None, level: float = 0.95) -> Any:
+        """LR(gamma) profile of each search stage with the critical value c(level).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw (a new figure when ``None``).
+        level : float
+            Level of the critical value line :math:`c(a) = -2\\ln(1-\\sqrt{a})`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One line per stage (single, double, refined first, triple).
+        """
         from intelcap._optional import import_optional
 
         plt = import_optional("matplotlib.pyplot", "plot", "plot()")
 
-        keys = [k for k in ("single", "double", "double_refined", "triple") if k in self._lr]
         if ax is None:
-            _, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.5), squeeze=False)
-            axes = axes[0]
-        else:
-            axes = np.atleast_1d(ax)
-            if axes.shape[0] != len(keys):
-                raise SpecificationError(f"plot needs {len(keys)} axes, got {axes.shape[0]}")
+            _, ax = plt.subplots(figsize=(6.0, 3.8))
         cv = lr_critical_value(level)
-        for a, key in zip(axes, keys, strict=True):
-            s = self._lr[key].dropna()
-            a.plot(s.index, s.to_numpy(), lw=1)
-            a.axhline(cv, color="k", ls="--", lw=0.8, label=f"c({level:.0%}) = {cv:.2f}")
-            a.set_xlabel(self.threshold_name)
-            a.set_ylabel("LR")
-            a.set_title(s.name)
-            a.legend(loc="best", fontsize=8)
-        return axes
+        for key in ("single", "double", "double_refined", "triple"):
+            if key in self._lr:
+                s = self._lr[key].dropna()
+                ax.plot(s.index, s.to_numpy(), lw=1, label=s.name)
+        ax.axhline(cv, color="k", ls="--", lw=0.8, label=f"c({level:.0%}) = {cv:.2f}")
+        ax.set_xlabel(self.threshold_name)
+        ax.set_ylabel("LR")
+        ax.set_title("Threshold LR profiles")
+        ax.legend(loc="best", fontsize=8)
+        return ax
 
     # -- summary ------------------------------------------------------------------------------
     def _summary_header(self) -> list[tuple[str, object]]:
@@ -968,7 +1129,7 @@ class PanelThresholdResults(Results):
             ("Threshold variable", self.threshold_name),
             ("Thresholds", len(self._thresholds)),
             ("SSR", self.ssr),
-            ("Covariance", self.cov_type),
+            ("Covariance", self.cov_description),
             ("Df residuals", self.df_resid),
             ("Trim", ", ".join(f"{t:g}" for t in self.trim)),
         ]
