@@ -384,19 +384,27 @@ class PanelThreshold:
         if len(set(self.regime_names) | set(self.exog_names)) < (
                 len(self.regime_names) + len(self.exog_names)):
             raise SpecificationError("a variable appears in both exog and regime_exog (or twice)")
-        frame = pd.concat(
-            [y.rename(columns={y.columns[0]: "__y"}),
-             q.rename(columns={q.columns[0]: "__q"}),
-             r.add_prefix("__r_"),
-             *( [x.add_prefix("__x_")] if x is not None else [])],
-            axis=1,
-        )
-        cols = list(frame.columns)
-        frame = handle_missing(frame, cols, missing)
-        frame = frame.sort_index()
-        ent = frame.index.get_level_values(0)
-        counts = pd.Series(1, index=frame.index).groupby(level=0, sort=False).transform("size")
-        single = counts.to_numpy() < 2
+        parts = [y, q, r, *([x] if x is not None else [])]
+        cols = ["__y", "__q", *[f"__r_{c}" for c in r.columns],
+                *([f"__x_{c}" for c in x.columns] if x is not None else [])]
+        block = None
+        try:  # numeric columns: one block, no per-column pandas work
+            block = np.column_stack([part.to_numpy(dtype=float) for part in parts])
+            frame = pd.DataFrame(block, index=index, columns=cols)
+        except (TypeError, ValueError):
+            frame = pd.concat(
+                [y.rename(columns={y.columns[0]: "__y"}),
+                 q.rename(columns={q.columns[0]: "__q"}),
+                 r.add_prefix("__r_"),
+                 *([x.add_prefix("__x_")] if x is not None else [])],
+                axis=1,
+            )
+        if block is None or np.isnan(block).any():  # (a numeric block without NaN: nothing to do)
+            frame = handle_missing(frame, cols, missing)
+        if not frame.index.is_monotonic_increasing:
+            frame = frame.sort_index()
+        ent_codes = pd.factorize(frame.index.get_level_values(0), sort=False)[0]
+        single = np.bincount(ent_codes)[ent_codes] < 2
         if single.any():
             import warnings
 
@@ -407,7 +415,7 @@ class PanelThreshold:
                 stacklevel=2,
             )
             frame = frame.loc[~single]
-            ent = frame.index.get_level_values(0)
+            ent_codes = pd.factorize(frame.index.get_level_values(0), sort=False)[0]
         if frame.shape[0] == 0:
             raise DataError("no observations left after the missing-value policy")
         qarr = frame["__q"].to_numpy(dtype=float)
@@ -417,12 +425,13 @@ class PanelThreshold:
                 "the sample"
             )
         self._frame = frame
-        self._codes = pd.factorize(ent, sort=False)[0]
-        self._y = frame["__y"].to_numpy(dtype=float)
+        self._codes = ent_codes
+        values = frame.to_numpy(dtype=float)  # columns as in cols
+        k2 = r.shape[1]
+        self._y = values[:, 0].copy()
         self._q = qarr
-        self._r = frame[[f"__r_{c}" for c in r.columns]].to_numpy(dtype=float)
-        self._x = (frame[[f"__x_{c}" for c in x.columns]].to_numpy(dtype=float)
-                   if x is not None else np.empty((frame.shape[0], 0)))
+        self._r = values[:, 2:2 + k2].copy()
+        self._x = values[:, 2 + k2:].copy() if x is not None else np.empty((frame.shape[0], 0))
         for name, arr in (("dependent", self._y[:, None]), ("regime_exog", self._r),
                           ("exog", self._x), ("threshold", self._q[:, None])):
             bad = ~np.isfinite(arr)
@@ -455,7 +464,10 @@ class PanelThreshold:
                 f"column(s) {[names[j] for j in flat]} of exog/regime_exog do not vary within "
                 "any entity (a constant or a time-invariant variable): the entity fixed effects "
                 "absorb them, so their slopes are not identified; drop them")
-        rank = np.linalg.matrix_rank(within / norms)
+        # rank from the k x k R factor (same singular values, numpy's matrix_rank tolerance for
+        # the n x k matrix), without an SVD of the n x k matrix
+        sv = np.linalg.svd(np.linalg.qr(within / norms, mode="r"), compute_uv=False)
+        rank = int(np.sum(sv > sv.max() * max(within.shape) * np.finfo(float).eps))
         if rank < both.shape[1]:
             raise DataError(
                 f"exog and regime_exog columns {names} are collinear after removing entity "
