@@ -713,3 +713,19 @@ def test_from_formula_equals_direct_construction(xthreg_data):
         PanelThreshold.from_formula("i ~ q1", d, threshold="nope", regime="c1")
     with pytest.raises(IntelcapError):
         PanelThreshold.from_formula("i ~ q1 + __import__('os')", d, threshold="d1", regime="c1")
+
+
+def test_psd_quadform_is_exact_for_collinear_regressors(rng):
+    """b'A^+b by rank-revealing elimination equals the SSR reduction of least squares on D
+    (``lstsq``) when D's columns are collinear or zero: no pinv fallback, no NaN turned to 0."""
+    from intelcap.estimation._panel_threshold_engine import psd_quadform
+
+    y = rng.normal(size=(50, 4))
+    d_full = rng.normal(size=(50, 3))
+    cases = [d_full, np.column_stack([d_full[:, :2], d_full[:, 0] - 2 * d_full[:, 1]]),
+             np.column_stack([d_full[:, :2], np.zeros(50)]), np.zeros((50, 1)), d_full[:, :1]]
+    for d in cases:
+        fitted = d @ np.linalg.lstsq(d, y, rcond=None)[0]
+        want = np.einsum("nm,nm->m", fitted, fitted)
+        got = psd_quadform((d.T @ d)[None], (d.T @ y)[None])[0]
+        assert_allclose(got, want, rtol=1e-9, atol=1e-12)
