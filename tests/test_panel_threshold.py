@@ -729,3 +729,23 @@ def test_psd_quadform_is_exact_for_collinear_regressors(rng):
         want = np.einsum("nm,nm->m", fitted, fitted)
         got = psd_quadform((d.T @ d)[None], (d.T @ y)[None])[0]
         assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_bootstrap_identical_serial_threaded_and_blocked(rng):
+    """Worker threads (as many as BLAS may use) and blocks only split the replications: the
+    statistics equal a serial run under threadpoolctl's limit of one thread (to rtol 1e-13:
+    BLAS may sum a block's last columns in another order) and so do the p-values."""
+    from threadpoolctl import threadpool_limits
+
+    df = _simulate(rng, 60, 6, effect=0.5)
+    model = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[["r0"]])
+    kw = dict(convention="xthreg-like", grid=40, seed=5, progress=False)
+    free = model.fit(2, bootstrap=128, **kw)
+    with threadpool_limits(limits=1):
+        serial = model.fit(2, bootstrap=128, **kw)
+    blocked = model.fit(2, bootstrap=PanelBootstrap(reps=128, block=50), **kw)
+    for name in ("single", "double"):
+        for other in (free, blocked):
+            assert_allclose(other.f_tests[name].replications,
+                            serial.f_tests[name].replications, rtol=1e-13)
+            assert other.f_tests[name].pval == serial.f_tests[name].pval

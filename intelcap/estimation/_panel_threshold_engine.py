@@ -40,8 +40,28 @@ from intelcap.estimation._within import Within
 # doubles, so a block stays in a core's cache while the sparse and dense products read it, and
 # the bootstrap's working memory does not grow with the panel (cost linear in n)
 _CHUNK = 2 ** 18
+_CHUNK_REPS = 300  # replications the chunks are sized for (PanelBootstrap's default block)
 
 _CONTROLLER: Any = None
+
+
+def _controller() -> Any:
+    """threadpoolctl's controller, built once per process (building one costs about 10 ms)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER
+
+
+def blas_threads() -> int:
+    """Threads BLAS may use now (threadpoolctl), at most the number of cores; 1 if unknown."""
+    import os
+
+    infos = [i for i in _controller().info() if i.get("user_api") == "blas"]
+    n = max((int(i.get("num_threads", 1)) for i in infos), default=1)
+    return max(1, min(n, os.cpu_count() or 1))
 
 
 @contextmanager
@@ -51,14 +71,8 @@ def single_threaded_blas():
     The engine's products are skinny (a handful of columns against ``n`` rows) and
     memory-bound: a second BLAS thread does not speed them up, and on a loaded machine it
     slows them down (measured in ``benchmarks/bench_threshold.py``), so the engine chooses one.
-    The controller is built once per process (building one costs about 10 ms).
     """
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER = ThreadpoolController()
-    with _CONTROLLER.limit(limits=1, user_api="blas"):
+    with _controller().limit(limits=1, user_api="blas"):
         yield
 
 
@@ -562,23 +576,27 @@ class EntityResampler:
         ``reps`` replications: whole periods ``t0..t1-1`` (``i0, i1 = 0, N``) or a range of
         entities of one period, with their columns of the segment matrix and of ``[W, y_p]'``.
         """
-        if reps not in self._plans:
+        # the chunking depends on the panel only (sized for _CHUNK_REPS replications), not on
+        # ``reps``: each replication's sums then run in the same order however the
+        # replications are split among blocks or threads (the same statistics, up to BLAS
+        # summing a block's last columns in another order)
+        if not self._plans:
             n_ent = self.p.n_entities
             plan = []
-            if n_ent * reps <= _CHUNK:
-                step = max(1, _CHUNK // (n_ent * reps))
+            if n_ent * _CHUNK_REPS <= _CHUNK:
+                step = max(1, _CHUNK // (n_ent * _CHUNK_REPS))
                 spans = [(t0, min(self.t_max, t0 + step), 0, n_ent)
                          for t0 in range(0, self.t_max, step)]
             else:
-                step = max(1, _CHUNK // reps)
+                step = max(1, _CHUNK // _CHUNK_REPS)
                 spans = [(t, t + 1, i0, min(n_ent, i0 + step))
                          for t in range(self.t_max) for i0 in range(0, n_ent, step)]
             for t0, t1, i0, i1 in spans:
                 lo, hi = t0 * n_ent + i0, (t1 - 1) * n_ent + i1
                 plan.append((t0, t1, i0, i1, self.seg_matrix[:, lo:hi],
                              np.ascontiguousarray(self.wy_pad_t[:, lo:hi])))
-            self._plans[reps] = plan
-        return self._plans[reps]
+            self._plans[0] = plan
+        return self._plans[0]
 
     def draw(self, rng: np.random.Generator, reps: int) -> np.ndarray:
         """Source entity of every target entity, (reps, N), drawn within equal-length groups."""

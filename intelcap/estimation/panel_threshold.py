@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,7 @@ from intelcap.estimation._panel_threshold_engine import (
     PanelPrep,
     WildClusterResampler,
     _inv_quadform,
+    blas_threads,
     single_threaded_blas,
     ssr_profile,
     ssr_profile_batch,
@@ -655,11 +657,14 @@ class PanelThreshold:
             qn = None
         elif qn is not None and qn < 2:
             raise SpecificationError(f"grid must be >= 2, got {grid}")
-        # one BLAS thread: the engine's products are skinny and memory-bound (see
-        # single_threaded_blas); this is a choice, not the caller's global setting
+        # threads, chosen here: the bootstrap's replications are split among as many worker
+        # threads as BLAS may use at the call (so threadpoolctl's threadpool_limits(1) makes
+        # the fit serial), and every product runs with one BLAS thread: they are skinny and
+        # memory-bound, and a multithreaded BLAS slowed them on a loaded machine
+        workers = blas_threads()
         with single_threaded_blas():
             return _Fitter(self, conv, n_thresholds, trims, qn, boot, seed, progress, cov,
-                           level, thresholds).run()
+                           level, thresholds, workers).run()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -734,7 +739,7 @@ class _Fitter:
     def __init__(self, model: PanelThreshold, conv: PanelThresholdConvention, k: int,
                  trims: tuple[float, ...], qn: int | None, boot: PanelBootstrap, seed: Any,
                  progress: bool, cov_type: _CovSpec, level: float,
-                 given: Sequence[float] | None) -> None:
+                 given: Sequence[float] | None, workers: int = 1) -> None:
         self.m = model
         self.conv = conv
         self.k = k
@@ -746,6 +751,7 @@ class _Fitter:
         self.cov_type = cov_type
         self.level = level
         self.given = None if given is None else [float(g) for g in given]
+        self.workers = max(1, int(workers))
         if self.given is not None and len(self.given) != k:
             raise SpecificationError(
                 f"thresholds has {len(self.given)} value(s) but n_thresholds={k}")
@@ -920,34 +926,50 @@ class _Fitter:
         kind = EntityResampler if self.boot.scheme == "entity" else WildClusterResampler
         sampler = kind(self.grid, yp, e)
         gdiag = self.grid.gdiag()
+        self.grid.cw()  # cached before any worker thread reads it
+
+        def f_stats(draws: np.ndarray) -> np.ndarray:
+            """F statistics of the replications drawn in ``draws``."""
+            b = draws.shape[0]
+            c, norm2 = sampler.stats(draws)
+            s_prev = norm2  # no-threshold SSR
+            ssr = norm2[None, :] - _inv_quadform(gdiag, c)
+            ssr = np.where(self.mask1[:, None], ssr, np.inf)
+            fixed = np.argmin(ssr, axis=0)[:, None]
+            s_cur = ssr[fixed[:, 0], np.arange(b)]
+            for _stage in range(1, k_alt):
+                s_prev = s_cur
+                ssr, _ = ssr_profile_batch(self.grid, norm2, c, fixed)
+                mask = self.mask1[:, None] & self.stage.mask_batch(fixed, trim)
+                ssr = np.where(mask, ssr, np.inf)
+                jj = np.argmin(ssr, axis=0)
+                s_cur = ssr[jj, np.arange(b)]
+                fixed = np.column_stack([fixed, jj])
+            return (s_prev - s_cur) / (s_cur / self.den)
+
         out = []
         reps = self.boot.reps
+        workers = self.workers if reps >= 32 * self.workers else 1
+        pool = ThreadPoolExecutor(workers) if workers > 1 else None
         # no tqdm object at all without a bar: building a disabled one costs about 1 ms
         bar = (progress_bar(total=reps, desc=f"bootstrap F{k_alt}") if self.progress
                else None)
         try:
             for start in range(0, reps, self.boot.block):
                 b = min(self.boot.block, reps - start)
-                c, norm2 = sampler.stats(sampler.draw(rng, b))
-                s_prev = norm2  # no-threshold SSR
-                ssr = norm2[None, :] - _inv_quadform(gdiag, c)
-                ssr = np.where(self.mask1[:, None], ssr, np.inf)
-                fixed = np.argmin(ssr, axis=0)[:, None]
-                s_cur = ssr[fixed[:, 0], np.arange(b)]
-                for _stage in range(1, k_alt):
-                    s_prev = s_cur
-                    ssr, _ = ssr_profile_batch(self.grid, norm2, c, fixed)
-                    mask = self.mask1[:, None] & self.stage.mask_batch(fixed, trim)
-                    ssr = np.where(mask, ssr, np.inf)
-                    jj = np.argmin(ssr, axis=0)
-                    s_cur = ssr[jj, np.arange(b)]
-                    fixed = np.column_stack([fixed, jj])
-                out.append((s_prev - s_cur) / (s_cur / self.den))
+                draws = sampler.draw(rng, b)  # drawn first: the same draws for any workers
+                if pool is not None and b >= 2 * workers:
+                    parts = np.array_split(draws, workers)
+                    out.append(np.concatenate(list(pool.map(f_stats, parts))))
+                else:
+                    out.append(f_stats(draws))
                 if bar is not None:
                     bar.update(b)
         finally:
             if bar is not None:
                 bar.close()
+            if pool is not None:
+                pool.shutdown()
         return np.concatenate(out)
 
     # -- final model --------------------------------------------------------------------------
