@@ -37,9 +37,11 @@ Threads
 -------
 Measured at 1 thread and at all cores. "1 thread": BLAS limited to one thread on both sides
 (threadpoolctl) and pyxthreg's joblib ``n_jobs=1``. "all cores": no BLAS limit and pyxthreg
-``n_jobs`` = the number of cores. intelcap's engine chooses one BLAS thread itself in both
-settings (``single_threaded_blas``): its products are skinny and memory-bound, and a second
-thread slowed them on a loaded 2-core machine.
+``n_jobs`` = the number of cores. intelcap chooses its threads itself from that setting: the
+bootstrap's replications are split among as many worker threads as BLAS may use at the call
+(one under the "1 thread" limit), and every product runs on one BLAS thread
+(``single_threaded_blas``): the products are skinny and memory-bound, and a multithreaded BLAS
+slowed them on a loaded 2-core machine.
 
 Every ratio is over paired runs (the two timings of a pair are taken back to back, so they see
 the same machine load), printed as min / median / max over ``--pairs`` pairs. Goals (issue 17):
