@@ -395,6 +395,136 @@ def _kernel_meat(scores: np.ndarray, bw: int) -> np.ndarray:
     return meat
 
 
+def _unadjusted(e: np.ndarray, b: np.ndarray, n: int, n_eff: int, df_resid: int,
+                debiased: bool) -> tuple[np.ndarray, float]:
+    r"""Homoskedastic covariance ``"unadjusted"`` (alias ``"homoskedastic"``).
+
+    .. math::
+
+        \widehat V = s^2 (J'J)^{-1}, \qquad
+        s^2 = \frac{e'e}{n - d} \;\text{or, debiased,}\; \frac{e'e}{n - d - k}.
+
+    Small-sample factor: :math:`n/(n-d-k)` on :math:`e'e/n` when debiased (the classical
+    unbiased :math:`s^2`; statsmodels' ``nonrobust``, NIST's certified standard deviations).
+    Reference: Greene, W. H. (2018), *Econometric Analysis*, 8th ed., Pearson, section 4.3;
+    linearmodels' ``HomoskedasticCovariance``.
+    """
+    denom = df_resid if debiased else n_eff
+    return (float(e @ e) / denom) * b, n / denom
+
+
+def _heteroskedastic(name: str, j: np.ndarray, scores: np.ndarray, b: np.ndarray, n: int,
+                     n_eff: int, df_resid: int, debiased: bool) -> tuple[np.ndarray, float]:
+    r"""Heteroskedasticity-robust covariances ``"robust"`` (alias ``"heteroskedastic"``) and
+    ``"HC0"``-``"HC3"``.
+
+    .. math::
+
+        \widehat V = c\,(J'J)^{-1} \Big(\sum_i \omega_i e_i^2 j_i j_i'\Big) (J'J)^{-1},
+        \qquad h_i = j_i'(J'J)^{-1} j_i,
+
+    with :math:`\omega_i = 1` and :math:`c = 1` (HC0, White 1980), :math:`c = n/(n-d-k)`
+    (HC1), :math:`\omega_i = 1/(1-h_i)` (HC2) or :math:`1/(1-h_i)^2` (HC3) with :math:`c=1`
+    (MacKinnon and White 1985). ``"robust"`` is HC0 with :math:`c = n/(n-d)`, or HC1 when
+    debiased (linearmodels' ``robust``; Stata's ``vce(robust)`` is HC1).
+    References: White (1980), *Econometrica* 48(4), 817-838; MacKinnon and White (1985),
+    *Journal of Econometrics* 29(3), 305-325.
+    """
+    if name == "HC0":
+        factor = 1.0
+    elif name == "HC1" or (name == "robust" and debiased):
+        factor = n / df_resid
+    elif name == "robust":
+        factor = n / n_eff
+    else:
+        lev = np.einsum("ij,jk,ik->i", j, b, j)
+        if np.any(lev >= 1 - 1e-12):
+            row = int(np.flatnonzero(lev >= 1 - 1e-12)[0])
+            raise DataError(f"observation at row {row} has leverage 1; {name} is not defined "
+                            "(drop the observation or use HC0/HC1)")
+        w = 1.0 / (1.0 - lev) if name == "HC2" else 1.0 / (1.0 - lev) ** 2
+        return b @ ((scores * w[:, None]).T @ scores) @ b, 1.0
+    return factor * (b @ (scores.T @ scores) @ b), factor
+
+
+def _clustered(scores: np.ndarray, b: np.ndarray, clusters: Any, n: int, n_eff: int,
+               df_resid: int, debiased: bool
+               ) -> tuple[np.ndarray, float, tuple[int, ...]]:
+    r"""Cluster-robust covariance ``"clustered"``, one- or two-way.
+
+    .. math::
+
+        \widehat V_g = c_G\,(J'J)^{-1} \Big(\sum_{g=1}^{G} s_g s_g'\Big) (J'J)^{-1}, \qquad
+        s_g = \sum_{i \in g} e_i j_i,
+
+    with :math:`c_G = n/(n-d)`, or when debiased Stata's
+    :math:`c_G = \frac{G}{G-1}\frac{n-1}{n-d-k}`. Two-way (Cameron, Gelbach and Miller 2011):
+    :math:`\widehat V = \widehat V_{G_1} + \widehat V_{G_2} - \widehat V_{G_1 \cap G_2}`,
+    each with its own :math:`G`, as statsmodels and linearmodels compute it. With entity
+    effects absorbed and clusters that nest the entities, pass ``extra_df=0`` (the effects are
+    not counted, as in linearmodels' PanelOLS and Stata's ``xtreg, fe vce(cluster)``).
+    References: Cameron, Gelbach and Miller (2011), *Journal of Business & Economic
+    Statistics* 29(2), 238-249; StataCorp, *Stata Base Reference Manual*, ``regress``,
+    "Methods and formulas".
+    """
+    dims = _cluster_columns(clusters, n)
+
+    def fac(g: int) -> float:
+        return g / (g - 1) * (n - 1) / df_resid if debiased else n / n_eff
+
+    if len(dims) == 1:
+        codes, ng = dims[0]
+        meat = fac(ng) * _cluster_meat(scores, codes, ng)
+        return b @ meat @ b, fac(ng), (ng,)
+    (c0, g0), (c1, g1) = dims
+    c01, g01 = _codes(c0.astype(np.int64) * g1 + c1, n, "clusters intersection")
+    meat = (fac(g0) * _cluster_meat(scores, c0, g0) + fac(g1) * _cluster_meat(scores, c1, g1)
+            - fac(g01) * _cluster_meat(scores, c01, g01))
+    return b @ meat @ b, fac(g0), (g0, g1, g01)
+
+
+def _kernel(scores: np.ndarray, b: np.ndarray, time: Any, bandwidth: float | None, n: int,
+            n_eff: int, df_resid: int, debiased: bool
+            ) -> tuple[np.ndarray, float, float, bool]:
+    r"""Kernel (HAC) covariance ``"kernel"``: Newey-West, or Driscoll-Kraay with ``time``.
+
+    .. math::
+
+        \widehat V = c\,(J'J)^{-1} \Big(\Gamma_0 + \sum_{l=1}^{m}
+        \big(1 - \tfrac{l}{m+1}\big)(\Gamma_l + \Gamma_l')\Big) (J'J)^{-1}, \qquad
+        \Gamma_l = \sum_t \xi_t \xi_{t-l}',
+
+    with :math:`\xi_t = e_t j_t` (rows as periods, Newey-West) or
+    :math:`\xi_t = \sum_{i \in t} e_i j_i` (period sums, Driscoll-Kraay), Bartlett weights,
+    bandwidth :math:`m` (default :math:`\lfloor 4 (T/100)^{2/9} \rfloor`, Newey and West 1994),
+    and :math:`c = n/(n-d)`, or :math:`n/(n-d-k)` when debiased.
+    References: Newey and West (1987), *Econometrica* 55(3), 703-708; Newey and West (1994),
+    *Review of Economic Studies* 61(4), 631-653; Driscoll and Kraay (1998), *Review of
+    Economics and Statistics* 80(4), 549-560.
+    """
+    n_obs, k = scores.shape
+    if time is not None:
+        tv = np.asarray(time).reshape(-1)
+        if tv.shape[0] != n_obs:
+            raise DataError(f"time has {tv.shape[0]} values for {n_obs} observations")
+        if pd.isna(tv).any():
+            row = int(np.flatnonzero(pd.isna(tv))[0])
+            raise MissingDataError(f"time is missing at row {row}")
+        codes, uniq = pd.factorize(tv, sort=True)
+        xi = np.zeros((len(uniq), k))
+        np.add.at(xi, codes, scores)
+    else:
+        xi = scores
+    nper = xi.shape[0]
+    bw = default_bandwidth(nper) if bandwidth is None else float(bandwidth)
+    if bw >= nper:
+        which = "bandwidth" if bandwidth is not None else "default bandwidth"
+        raise SpecificationError(
+            f"the {which} {bw:g} must be below the number of periods, {nper}")
+    factor = n / (df_resid if debiased else n_eff)
+    return factor * (b @ _kernel_meat(xi, int(bw)) @ b), factor, bw, time is not None
+
+
 def covariance(
     jacobian: Any,
     resids: Any,
@@ -436,7 +566,9 @@ def covariance(
         The kernel (both names are the Bartlett kernel, the only one offered).
     extra_df : int
         Degrees of freedom absorbed outside the Jacobian (for example entity effects removed by
-        a within transformation); always subtracted from :math:`n`, as in linearmodels.
+        a within transformation); always subtracted from :math:`n`, as in linearmodels. With
+        clusters that nest the absorbed effects (entity effects, clustered by entity) pass 0:
+        the effects are not counted (linearmodels' PanelOLS, Stata's ``xtreg, fe``).
     names : sequence of str, optional
         Parameter names for the warnings.
     bread_matrix : ndarray, optional
@@ -506,72 +638,16 @@ def covariance(
     bw_used: float | None = None
     kern: str | None = None
     dk = False
-    ssr = float(e @ e)
     if name == "unadjusted":
-        s2 = ssr / (df_resid if debiased else n_eff)
-        factor = n / (df_resid if debiased else n_eff)
-        cov = s2 * bz
-    elif name in ("robust", "HC0", "HC1"):
-        if name == "HC0":
-            factor = 1.0
-        elif name == "HC1" or debiased:
-            factor = n / df_resid
-        else:
-            factor = n / n_eff
-        cov = factor * (bz @ (scores.T @ scores) @ bz)
-    elif name in ("HC2", "HC3"):
-        lev = np.einsum("ij,jk,ik->i", j, bz, j)
-        if np.any(lev >= 1 - 1e-12):
-            row = int(np.flatnonzero(lev >= 1 - 1e-12)[0])
-            raise DataError(f"observation at row {row} has leverage 1; {name} is not defined "
-                            "(drop the observation or use HC0/HC1)")
-        w = 1.0 / (1.0 - lev) if name == "HC2" else 1.0 / (1.0 - lev) ** 2
-        factor = 1.0
-        cov = bz @ ((scores * w[:, None]).T @ scores) @ bz
+        cov, factor = _unadjusted(e, bz, n, n_eff, df_resid, debiased)
+    elif name in ("robust", "HC0", "HC1", "HC2", "HC3"):
+        cov, factor = _heteroskedastic(name, j, scores, bz, n, n_eff, df_resid, debiased)
     elif name == "clustered":
-        dims = _cluster_columns(clusters, n)
-
-        def fac(g: int) -> float:
-            return g / (g - 1) * (n - 1) / df_resid if debiased else n / n_eff
-
-        if len(dims) == 1:
-            codes, ng = dims[0]
-            nclusters = (ng,)
-            factor = fac(ng)
-            meat = factor * _cluster_meat(scores, codes, ng)
-        else:
-            (c0, g0), (c1, g1) = dims
-            c01, g01 = _codes(c0.astype(np.int64) * g1 + c1, n, "clusters intersection")
-            nclusters = (g0, g1, g01)
-            factor = fac(g0)
-            meat = (fac(g0) * _cluster_meat(scores, c0, g0)
-                    + fac(g1) * _cluster_meat(scores, c1, g1)
-                    - fac(g01) * _cluster_meat(scores, c01, g01))
-        cov = bz @ meat @ bz
+        cov, factor, nclusters = _clustered(scores, bz, clusters, n, n_eff, df_resid, debiased)
     else:
+        cov, factor, bw_used, dk = _kernel(scores, bz, time, bandwidth, n, n_eff, df_resid,
+                                           debiased)
         kern = "bartlett"
-        if time is not None:
-            tv = np.asarray(time).reshape(-1)
-            if tv.shape[0] != n:
-                raise DataError(f"time has {tv.shape[0]} values for {n} observations")
-            if pd.isna(tv).any():
-                row = int(np.flatnonzero(pd.isna(tv))[0])
-                raise MissingDataError(f"time is missing at row {row}")
-            codes, uniq = pd.factorize(tv, sort=True)
-            xi = np.zeros((len(uniq), k))
-            np.add.at(xi, codes, scores)
-            dk = True
-        else:
-            xi = scores
-        nper = xi.shape[0]
-        bw = default_bandwidth(nper) if bandwidth is None else float(bandwidth)
-        if bw >= nper:
-            which = "bandwidth" if bandwidth is not None else "default bandwidth"
-            raise SpecificationError(
-                f"the {which} {bw:g} must be below the number of periods, {nper}")
-        bw_used = bw
-        factor = n / (df_resid if debiased else n_eff)
-        cov = factor * (bz @ _kernel_meat(xi, int(bw)) @ bz)
     cov = (cov + cov.T) / 2
     cov[~ok, :] = np.nan
     cov[:, ~ok] = np.nan

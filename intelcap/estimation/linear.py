@@ -284,7 +284,8 @@ class OLS:
             Cluster labels for ``cov_type="clustered"`` (a Series is aligned on the data's
             index); two columns for two-way clustering.
         time, bandwidth, kernel
-            Options of ``cov_type="kernel"``.
+            Options of ``cov_type="kernel"`` (``time``: the period of each row, a Series
+            aligned on the data's index, for Driscoll-Kraay).
 
         The bread :math:`(X'X)^{-1}` is the one of the solve (from :math:`R^{-1}` of the scaled QR,
         or the 40-digit inverse), handed to the registry.
@@ -340,6 +341,8 @@ class OLS:
         df_resid = n - k
         if cov_name == "clustered":
             clusters = _align_clusters(clusters, self._index)
+        if time is not None:
+            time = _align_clusters(time, self._index)
         # the sandwich in the coordinates of the solve (centred design), then mapped back
         est = covariance(xc, resid, cov_type, debiased=debiased, clusters=clusters, time=time,
                          bandwidth=bandwidth, kernel=kernel, names=self.exog_names,
@@ -379,8 +382,9 @@ def _solve_extended(xs: np.ndarray, y: np.ndarray, dps: int = 40
 
 
 def _align_clusters(clusters: Any, index: pd.Index) -> Any:
-    """Cluster labels of the rows used: a Series or DataFrame is aligned on the data's index
-    (so rows dropped for missing values drop their labels too); arrays are taken as given."""
+    """Cluster labels (or periods) of the rows used: a Series or DataFrame is aligned on the
+    data's index (so rows dropped for missing values drop their labels too); arrays are taken
+    as given."""
     if isinstance(clusters, (pd.Series, pd.DataFrame)):
         try:
             return clusters.loc[index]
