@@ -56,6 +56,7 @@ from intelcap.estimation._panel_threshold_engine import (
 from intelcap.estimation._threshold_common import lr_critical_value
 from intelcap.estimation.covariance import (
     CovarianceEstimate,
+    canonical_cov_type,
     check_cov_options,
     covariance,
 )
@@ -563,6 +564,7 @@ class PanelThreshold:
         cluster_entity: bool = False,
         clusters: Any = None,
         bandwidth: float | None = None,
+        time: Any = None,
         level: float = 0.95,
         thresholds: Sequence[float] | None = None,
     ) -> PanelThresholdResults:
@@ -603,20 +605,24 @@ class PanelThreshold:
             :mod:`intelcap.estimation.covariance` with linearmodels' names and semantics (the
             within-transformed design as the Jacobian, the entity effects as absorbed degrees of
             freedom, as in linearmodels' ``PanelOLS(entity_effects=True)``): ``"unadjusted"``,
-            ``"robust"``/``"HC0"``-``"HC3"``, ``"clustered"`` (with ``cluster_entity=True`` or
-            ``clusters=``; clustering by entity nests the effects, so they are not counted, as
-            in linearmodels) or ``"kernel"`` (Driscoll-Kraay over the panel's periods). Hansen's
+            ``"robust"``/``"HC0"``-``"HC3"``, ``"clustered"`` (by entity unless ``clusters=`` is
+            given; clustering by entity nests the effects, so they are not counted, as in
+            linearmodels) or ``"kernel"`` (Driscoll-Kraay over the panel's periods, or over
+            ``time=``). Hansen's
             program prints ``cov_type="unadjusted", debiased=True`` (:math:`s^2 = e'e/(n_{obs}
             - N - k)`) and White's ``"HC0"``.
         debiased : bool
             Small-sample factor and t reference distribution (default False, as linearmodels).
         cluster_entity : bool
-            With ``cov_type="clustered"``: cluster by entity.
+            With ``cov_type="clustered"``: cluster by entity (linearmodels' keyword; also what
+            ``"clustered"`` does when no ``clusters`` are given).
         clusters : Series or array, optional
             With ``cov_type="clustered"``: cluster labels, one per row of the panel (aligned
             to its index), or two columns for two-way clustering.
         bandwidth : float, optional
             With ``cov_type="kernel"``: the Bartlett bandwidth.
+        time : array-like, optional
+            With ``cov_type="kernel"``: the period of each row (default: the index's periods).
         level : float
             Confidence level of the threshold intervals in the summary.
         thresholds : sequence of float, optional
@@ -632,7 +638,7 @@ class PanelThreshold:
                 "convention 'xthreg' is now called 'xthreg-like': its inferred grid reproduces "
                 "Wang's (2015) single threshold but not xthreg's other output")
         conv = CONVENTIONS[check_choice("convention", convention, tuple(CONVENTIONS))]
-        cov = _CovSpec.build(self, cov_type, debiased, cluster_entity, clusters, bandwidth)
+        cov = _CovSpec.build(self, cov_type, debiased, cluster_entity, clusters, bandwidth, time)
         if n_thresholds not in (1, 2, 3) or isinstance(n_thresholds, bool):
             raise SpecificationError(f"n_thresholds must be 1, 2 or 3, got {n_thresholds!r}")
         if trim is None:
@@ -679,18 +685,29 @@ class _CovSpec:
     clusters: np.ndarray | None  # codes per row of the model (one or two columns)
     by_entity: bool
     bandwidth: float | None
+    time: np.ndarray | None = None  # period codes per row for the kernel (None: the index's)
 
     @classmethod
     def build(cls, model: PanelThreshold, cov_type: str, debiased: bool, cluster_entity: bool,
-              clusters: Any, bandwidth: float | None) -> _CovSpec:
+              clusters: Any, bandwidth: float | None, time: Any = None) -> _CovSpec:
         if not isinstance(cluster_entity, (bool, np.bool_)):
             raise IntelcapTypeError(f"cluster_entity must be True or False, got "
                                     f"{cluster_entity!r}")
         if cluster_entity and clusters is not None:
             raise SpecificationError("give cluster_entity=True or clusters=, not both")
+        name = canonical_cov_type(cov_type)
+        if name == "clustered" and clusters is None:  # a fixed-effects panel: by entity
+            cluster_entity = True
         given = model._codes if cluster_entity else clusters
         name = check_cov_options(cov_type, debiased=debiased, clusters=given,
-                                 bandwidth=bandwidth)
+                                 bandwidth=bandwidth, time=time)
+        tcodes = None
+        if time is not None:
+            tv = time.reindex(model.index).to_numpy() if isinstance(time, pd.Series) else \
+                np.asarray(time)
+            if tv.shape[0] != model.index.shape[0]:
+                raise DataError(f"time has {tv.shape[0]} rows, the panel {model.index.shape[0]}")
+            tcodes = pd.factorize(tv, sort=True)[0]
         codes = None
         if name == "clustered" and not cluster_entity:
             if isinstance(clusters, (pd.Series, pd.DataFrame)):
@@ -708,7 +725,7 @@ class _CovSpec:
             codes = np.column_stack([pd.factorize(col)[0] for col in vals.T])
         elif name == "clustered":
             codes = model._codes[:, None]
-        return cls(name, bool(debiased), codes, bool(cluster_entity), bandwidth)
+        return cls(name, bool(debiased), codes, bool(cluster_entity), bandwidth, tcodes)
 
     def estimate(self, z: np.ndarray, e: np.ndarray, p: PanelArrays, names: list[str],
                  bread_matrix: np.ndarray | None, time_codes: np.ndarray
@@ -718,7 +735,8 @@ class _CovSpec:
         clusters = None if self.clusters is None else self.clusters[kept]
         if clusters is not None and clusters.shape[1] == 1:
             clusters = clusters[:, 0]
-        time = time_codes[kept] if self.cov_type == "kernel" else None
+        periods = time_codes if self.time is None else self.time
+        time = periods[kept] if self.cov_type == "kernel" else None
         # effects nested in the clusters are not counted (linearmodels' PanelOLS)
         nested = self.by_entity or (clusters is not None and clusters.ndim == 1
                                     and _nested(p.codes[kept], clusters))
