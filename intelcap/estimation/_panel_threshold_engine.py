@@ -528,8 +528,8 @@ class EntityResampler:
     sums, and ``e*'e*`` a sum of entity norms.
 
     The remaining work over B x n numbers per block of B replications, all in :meth:`stats`,
-    done chunk by chunk (about ``_CHUNK`` numbers, a few periods or a range of entities of one
-    period), so that each chunk is read from cache by the two products that follow its gather:
+    done chunk by chunk (about ``_CHUNK`` numbers: a range of entities in all periods), so that
+    each chunk is read from cache by the two products that follow its gather:
 
     1. the gather ``e*`` = ``tr(e)`` of the drawn entities (one write);
     2. the sparse product summing ``r * e*`` over each segment of the q order (CSC: one
@@ -571,30 +571,27 @@ class EntityResampler:
         self.cw2 = grid.cw().reshape(-1, p.w.shape[1])  # D(g)'W, (G * k2, p)
         self._plans: dict[int, list] = {}
 
-    def chunks(self, reps: int) -> list[tuple[int, int, int, int, Any, np.ndarray]]:
-        """Chunks ``(t0, t1, i0, i1, S, WY)`` of the padded (position, entity) rows for
-        ``reps`` replications: whole periods ``t0..t1-1`` (``i0, i1 = 0, N``) or a range of
-        entities of one period, with their columns of the segment matrix and of ``[W, y_p]'``.
+    def chunks(self) -> list[tuple[int, int, Any, np.ndarray]]:
+        """Chunks ``(i0, i1, S, WY)``: the entities ``i0..i1-1`` in all periods, with their
+        columns of the segment matrix and of ``[W, y_p]'`` (period-major, as the gather
+        ``ehat_pad[:, sources]`` lays them out).
+
+        A chunk covers whole entities, so the drawn sources of an entity are read once for all
+        its periods. The chunking depends on the panel only (sized for ``_CHUNK_REPS``
+        replications): each replication's sums run in the same order however the replications
+        are split among blocks or threads (the same statistics, up to BLAS summing a block's
+        last columns in another order).
         """
-        # the chunking depends on the panel only (sized for _CHUNK_REPS replications), not on
-        # ``reps``: each replication's sums then run in the same order however the
-        # replications are split among blocks or threads (the same statistics, up to BLAS
-        # summing a block's last columns in another order)
         if not self._plans:
             n_ent = self.p.n_entities
+            step = max(1, _CHUNK // (self.t_max * _CHUNK_REPS))
             plan = []
-            if n_ent * _CHUNK_REPS <= _CHUNK:
-                step = max(1, _CHUNK // (n_ent * _CHUNK_REPS))
-                spans = [(t0, min(self.t_max, t0 + step), 0, n_ent)
-                         for t0 in range(0, self.t_max, step)]
-            else:
-                step = max(1, _CHUNK // _CHUNK_REPS)
-                spans = [(t, t + 1, i0, min(n_ent, i0 + step))
-                         for t in range(self.t_max) for i0 in range(0, n_ent, step)]
-            for t0, t1, i0, i1 in spans:
-                lo, hi = t0 * n_ent + i0, (t1 - 1) * n_ent + i1
-                plan.append((t0, t1, i0, i1, self.seg_matrix[:, lo:hi],
-                             np.ascontiguousarray(self.wy_pad_t[:, lo:hi])))
+            for i0 in range(0, n_ent, step):
+                i1 = min(n_ent, i0 + step)
+                cols = (np.arange(self.t_max)[:, None] * n_ent
+                        + np.arange(i0, i1)[None, :]).ravel()
+                plan.append((i0, i1, self.seg_matrix[:, cols],
+                             np.ascontiguousarray(self.wy_pad_t[:, cols])))
             self._plans[0] = plan
         return self._plans[0]
 
@@ -614,14 +611,11 @@ class EntityResampler:
         reps = src_ent.shape[0]
         npar = p.w.shape[1]
         src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
-        n_ent = p.n_entities
         seg = np.zeros((self.seg_matrix.shape[0], reps))
         dense = np.zeros((npar + 1, reps))
-        for t0, t1, i0, i1, smat, wy in self.chunks(reps):
-            if i1 - i0 == n_ent:  # tr(e) of the drawn entities in periods t0..t1-1
-                e_star = np.take(self.ehat_pad[t0:t1], src_t, axis=1).reshape(-1, reps)
-            else:
-                e_star = np.take(self.ehat_pad[t0], src_t[i0:i1])
+        for i0, i1, smat, wy in self.chunks():
+            # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
+            e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
             seg += smat @ e_star  # sums of r * tr(e) by segment of q
             dense += wy @ e_star
         dense = dense.T  # (B, p + 1)
@@ -674,8 +668,8 @@ class WildClusterResampler(EntityResampler):
         npar = p.w.shape[1]
         signs_t = np.ascontiguousarray(signs.T)  # (N, B)
         seg = np.zeros((self.seg_matrix.shape[0], reps))
-        for t0, t1, i0, i1, smat, _ in self.chunks(reps):
-            e_star = (self.ehat_pad[t0:t1, i0:i1, None] * signs_t[None, i0:i1]).reshape(-1, reps)
+        for i0, i1, smat, _ in self.chunks():
+            e_star = (self.ehat_pad[:, i0:i1, None] * signs_t[None, i0:i1]).reshape(-1, reps)
             seg += smat @ e_star
         dense = signs @ self.wy_ent  # (B, p + 1)
         return self._finish(seg, dense[:, :npar], dense[:, npar],
