@@ -13,17 +13,17 @@ Each size is timed in pairs with the 1x panel (back to back, same machine load);
 ``b`` of ``t ~ n^b`` fitted by least squares to the medians of log t against log n over
 1x, 4x, 16x (goal: b <= 1.1). BLAS runs on one thread (the engine's own choice).
 
-Why it grew faster than n (issue 17: 16x firms cost about 19x, wall clock on a loaded
-machine): the bootstrap formed the whole B x n matrix of resampled residuals at once (19 MB for
-Hansen's panel, 300 MB at 16x) and its sparse product read that matrix's rows in the order of the
-threshold variable (a CSR matrix over segments of the q order), so the larger the panel, the
-larger the share of its rows that came from main memory instead of cache. The engine now streams
-the replications' residuals in chunks of about 2 MiB (ranges of entities in all periods), each
-read by the sparse product in storage order (CSC) and by the dense product while still in
-cache, so no step's working set grows with n. We could not reproduce the 19x on this machine in
-process time: there the old engine's 16x firms cost 12.4x its 1x (median of 4 pairs) and the new
-one 14.4x; both are below 16 because of fixed costs that do not grow with n (the grid, the
-G x B search, the results).
+Why it grew faster than n (issue 17: 16x firms cost about 19x, wall clock on a loaded machine),
+most likely: the bootstrap formed the whole B x n matrix of resampled residuals at once (19 MB
+for Hansen's panel, 300 MB at 16x) and its sparse product read that matrix's rows in the order
+of the threshold variable (a CSR matrix over segments of the q order), so the larger the panel,
+the larger the share of its rows that came from main memory instead of cache. The engine now
+streams the replications' residuals in chunks of about 2 MiB (ranges of entities in all
+periods), each read by the sparse product in storage order (CSC) and by the dense product while
+still in cache, so no step's working set grows with n. We could not reproduce the 19x on this
+machine in process time: there the old engine's 16x firms cost 12.4x its 1x (median of 4 pairs)
+and the new one 14.4x; both are below 16 because of fixed costs that do not grow with n (the
+grid, the G x B search, the results).
 """
 
 from __future__ import annotations
