@@ -1,154 +1,139 @@
-"""Benchmark of ThresholdRegression (Hansen 2000) against named peers measured in the same run.
+"""Benchmark of the Hansen (2000) test of no threshold: intelcap against a named peer and a floor.
 
-Peers:
-* profile: refitting OLS (numpy.linalg.lstsq) on both regimes at every candidate threshold,
-  the textbook loop that intelcap's cumulative cross-products replace;
-* bootstrap: the same fixed-regressor bootstrap evaluated one replication at a time (candidates
-  still vectorised) instead of all replications as (B, n) arrays, and the robust bootstrap with
-  a double loop over replications and candidates (the loop structure of Hansen's programs);
-* floor: one pass over a (B, n) matrix (drawing the normal multipliers and one product with X),
-  which any bootstrap of this kind must pay.
+Job (issue #17): the heteroskedasticity-robust sup-LM test with 1000 fixed-regressor bootstrap
+replications (Hansen 1996) on the Durlauf-Johnson growth data of Hansen (2000, sec. 5), n = 96,
+k = 5, 15 % trimming (67 candidate thresholds); the homoskedastic sup-F is timed as well.
 
-Run: ``python benchmarks/bench_threshold_cross_section.py``. Prints ratios, asserts nothing.
+* **intelcap**: the call a user writes, ``ThresholdRegression(...).fit(bootstrap=1000)``. It
+  does more than the test: the threshold estimate, the LR profile, the coefficients and their
+  covariance, eta^2 (about 10-15 ms of the total).
+* **peer**: the same replications computed with every replication at once in plain numpy
+  (:func:`peer_all_at_once`, 45 lines): the residuals of all replications as a (B, n) array, the
+  cumulative scores and robust middle matrices as (B, n, k) and (B, n, k, k) arrays, and one
+  stacked ``numpy.linalg.solve`` over the (B, G) small systems. It returns the statistic, the
+  replications and the p-value; it matches intelcap's replications to 1e-7 (checked below).
+* **floor**: what any computation of the same replications must at least do
+  (:func:`floor_pass`): draw the B x n normal multipliers and form, in one pass, the B x n
+  products of the squared bootstrap residuals with the k(k+1)/2 distinct regressor
+  cross-products and with the k regressors, the inputs whose cumulative sums every candidate's
+  statistic is built from. It is a lower bound (it stops before the statistic), not a slower
+  implementation.
+
+Threads: BLAS threads are set with threadpoolctl, at 1 thread and at all cores, for every side
+alike. Each pair times peer, intelcap and floor back to back (order alternating) on the same
+machine state; ratios are per pair, printed as min / median / max over the pairs.
+
+Run: ``python benchmarks/bench_threshold_cross_section.py [pairs]``. Prints ratios; asserts only
+that the peer computes the same replications.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import time
-from functools import partial
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from intelcap.estimation.threshold import ThresholdRegression, _sup_stats
+from intelcap.datasets import hansen2000
+from intelcap.estimation.threshold import ThresholdRegression
 
-
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+XCOLS = ["LogGDP1960", "LogInvGDP", "LogPopGwth", "LogSchool"]
+REPS = 1000
+TRIM = 0.15
 
 
-def _simulate(n: int, k: int, seed: int = 1):
-    rng = np.random.default_rng(seed)
-    q = rng.uniform(0, 1, n)
-    x = rng.standard_normal((n, k - 1))
-    y = 1 + x.sum(axis=1) + 0.5 * (q > 0.5) * (1 + x[:, 0]) + rng.standard_normal(n)
-    return y, x, q
-
-
-def naive_profile(y, x, q):
-    xc = np.column_stack([np.ones(len(y)), x])
-    k = xc.shape[1]
-    qs = np.sort(np.unique(q))
-    out = []
-    for g in qs:
-        lo = q <= g
-        if lo.sum() < k + 2 or (~lo).sum() < k + 2:
-            continue
-        s = 0.0
-        for m in (lo, ~lo):
-            b = np.linalg.lstsq(xc[m], y[m], rcond=None)[0]
-            s += float(((y[m] - xc[m] @ b) ** 2).sum())
-        out.append(s)
-    return np.array(out)
-
-
-def one_at_a_time_bootstrap(y, x, q, reps, het, seed=0, trim=0.15):
-    order = np.argsort(q, kind="stable")
-    xs = np.column_stack([np.ones(len(y)), x])[order]
-    ys, qs = y[order], q[order]
-    n = len(ys)
-    xtx_inv = np.linalg.inv(xs.T @ xs)
-    e0 = ys - xs @ (xtx_inv @ xs.T @ ys)
-    xx = xs[:, :, None] * xs[:, None, :]
-    m_cum = np.cumsum(xx, axis=0)
-    ends = np.flatnonzero(np.r_[qs[1:] != qs[:-1], True])
-    n1 = ends + 1
-    ends = ends[(n1 >= np.floor(n * trim)) & (n1 <= np.floor(n * (1 - trim)))]
-    m1 = m_cum[ends]
-    ainv = None if het else np.linalg.inv(m1 - m1 @ xtx_inv @ m1)
-    rng = np.random.default_rng(seed)
-    out = np.empty(reps)
-    p = xs @ xtx_inv
-    for b in range(reps):
-        u = rng.standard_normal((1, n))
-        ystar = u * e0 if het else u
-        estar = ystar - (ystar @ xs) @ p.T
-        out[b] = _sup_stats(estar, xs, xtx_inv, xx, m1, ainv, ends, het)[0][0]
-    return out
-
-
-def double_loop_bootstrap(y, x, q, reps, seed=0, trim=0.15):
-    """Robust bootstrap with a loop over replications and, inside, over candidates (the loop
-    structure of Hansen's published programs), cross-products updated cumulatively."""
-    order = np.argsort(q, kind="stable")
-    xs = np.column_stack([np.ones(len(y)), x])[order]
-    ys, qs = y[order], q[order]
+def peer_all_at_once(y, x, q, reps, seed, het=True, trim=TRIM):
+    """Fixed-regressor bootstrap of the sup-LM (het) or sup-F with all replications at once."""
+    o = np.argsort(q, kind="stable")
+    q, y = q[o], y[o]
+    xs = np.column_stack([np.ones(len(y)), x[o]])
     n, k = xs.shape
-    xtx_inv = np.linalg.inv(xs.T @ xs)
-    e0 = ys - xs @ (xtx_inv @ xs.T @ ys)
-    ends = np.flatnonzero(np.r_[qs[1:] != qs[:-1], True])
+    mi = np.linalg.inv(xs.T @ xs)
+    e0 = y - xs @ (mi @ (xs.T @ y))
+    ends = np.flatnonzero(np.r_[q[1:] != q[:-1], True])
     n1 = ends + 1
     ends = ends[(n1 >= np.floor(n * trim)) & (n1 <= np.floor(n * (1 - trim)))]
-    rng = np.random.default_rng(seed)
-    out = np.empty(reps)
-    for b in range(reps):
-        ystar = rng.standard_normal(n) * e0
-        e = ystar - xs @ (xtx_inv @ (xs.T @ ystar))
-        xe = xs * e[:, None]
-        vi = xe.T @ xe
-        cxe = np.cumsum(xe, axis=0)
-        mm = np.zeros((k, k))
-        vv = np.zeros((k, k))
-        start, best = 0, 0.0
-        for end in ends:
-            mm += xs[start:end + 1].T @ xs[start:end + 1]
-            vv += xe[start:end + 1].T @ xe[start:end + 1]
-            r = mm @ xtx_inv
-            v = vv - r @ vv - vv @ r.T + r @ vi @ r.T
-            best = max(best, float(cxe[end] @ np.linalg.solve(v, cxe[end])))
-            start = end + 1
-        out[b] = best
-    return out
+    xx = xs[:, :, None] * xs[:, None, :]
+    m = np.cumsum(xx, axis=0)[ends]  # G x k x k
+    r = m @ mi
+
+    def sup(e):  # e: B x n residuals under the null -> sup statistic, B
+        c = np.cumsum(e[:, :, None] * xs, axis=1)[:, ends]  # B x G x k
+        if het:
+            w = np.cumsum((e**2)[:, :, None, None] * xx, axis=1)
+            wn, w = w[:, -1][:, None], w[:, ends]
+            v = w - r @ w - w @ np.swapaxes(r, -1, -2) + r @ wn @ np.swapaxes(r, -1, -2)
+            return np.einsum("bgk,bgk->bg", c, np.linalg.solve(v, c[..., None])[..., 0]).max(1)
+        a = m - m @ mi @ m
+        s = np.einsum("bgk,bgk->bg", c, np.linalg.solve(a[None], c[..., None])[..., 0])
+        return (n * s / ((e**2).sum(axis=1)[:, None] - s)).max(1)
+
+    stat = float(sup(e0[None])[0])
+    u = np.random.default_rng(seed).standard_normal((reps, n))
+    ystar = u * e0 if het else u
+    estar = ystar - (ystar @ xs) @ mi @ xs.T
+    boot = sup(estar)
+    return stat, boot, float(np.mean(boot >= stat))
 
 
-def floor_pass(n, k, reps, seed=0):
+def floor_pass(n, k, reps, seed):
+    """The B x n draws and one pass forming the moment products every statistic needs."""
     rng = np.random.default_rng(seed)
     x = np.ones((n, k))
-    u = rng.standard_normal((reps, n))
-    return u @ x
+    iu = np.triu_indices(k)
+    xx = x[:, iu[0]] * x[:, iu[1]]
+    e = rng.standard_normal((n, reps))
+    e2 = e * e
+    return xx[:, :, None] * e2[:, None, :], x[:, :, None] * e[:, None, :]
 
 
-def main() -> None:
-    print("ThresholdRegression benchmark: best of several runs; ratio = peer time / intelcap "
-          "time (> 1: intelcap faster)")
-    for n, k, reps in ((96, 5, 1000), (2000, 5, 300)):
-        y, x, q = _simulate(n, k)
-        model = ThresholdRegression(y, x, q)
-        t_ours = _best(partial(model.fit, bootstrap=0, progress=False), repeat=5)
-        t_naive = _best(partial(naive_profile, y, x, q), repeat=1)
-        print(f"n={n} k={k}: LR profile + estimates: intelcap {t_ours * 1e3:.1f} ms; "
-              f"peer OLS per candidate {t_naive * 1e3:.1f} ms; ratio {t_naive / t_ours:.1f}")
-        t_floor = _best(partial(floor_pass, n, k, reps), repeat=5)
-        for het in (False, True):
-            t_boot = _best(partial(model.fit, bootstrap=reps, boot_het=het, seed=1,
-                                   progress=False), repeat=3) - t_ours
-            t_loop = _best(partial(one_at_a_time_bootstrap, y, x, q, reps, het), repeat=2)
-            label = "robust sup-LM" if het else "sup-F"
-            print(f"  {label} bootstrap, B={reps}: intelcap {t_boot * 1e3:.1f} ms; peer one "
-                  f"replication at a time {t_loop * 1e3:.1f} ms (ratio {t_loop / t_boot:.1f}); "
-                  f"floor one B x n pass {t_floor * 1e3:.1f} ms (intelcap / floor "
-                  f"{t_boot / t_floor:.1f})")
-            if het:
-                few = 20
-                t_dbl = _best(partial(double_loop_bootstrap, y, x, q, few), repeat=1) * reps / few
-                print(f"  {label} bootstrap, B={reps}: peer double loop over replications and "
-                      f"candidates (Hansen's program structure, timed on {few} reps, scaled) "
-                      f"{t_dbl * 1e3:.0f} ms (ratio {t_dbl / t_boot:.1f})")
+def _paired(fns: dict, pairs: int) -> dict[str, np.ndarray]:
+    names = list(fns)
+    out = {nm: np.empty(pairs) for nm in names}
+    for i in range(pairs):
+        order = names if i % 2 == 0 else names[::-1]
+        for nm in order:
+            t = time.perf_counter()
+            fns[nm]()
+            out[nm][i] = time.perf_counter() - t
+    return out
+
+
+def _fmt(r: np.ndarray) -> str:
+    return f"{r.min():.2f} / {np.median(r):.2f} / {r.max():.2f}"
+
+
+def main(pairs: int = 9) -> None:
+    df = hansen2000.load()
+    y, x, q = (df["GDPGwth"].to_numpy(), df[XCOLS].to_numpy(), df["GDP1960"].to_numpy())
+    n, k = len(y), len(XCOLS) + 1
+    model = ThresholdRegression(y, x, q)
+    cores = os.cpu_count() or 1
+    print(f"Hansen (2000) test of no threshold, n={n}, k={k}, B={REPS}, {pairs} pairs; "
+          "ratios min / median / max over pairs")
+    for het in (True, False):
+        label = "robust sup-LM" if het else "homoskedastic sup-F"
+        ours = model.fit(bootstrap=REPS, boot_het=het, seed=1, progress=False).test
+        stat, boot, pval = peer_all_at_once(y, x, q, REPS, 1, het=het)
+        np.testing.assert_allclose(boot, ours.replications, rtol=1e-7)
+        assert abs(stat - ours.stat) < 1e-7 * stat and pval == ours.pval
+        for threads in sorted({1, cores}):
+            with threadpool_limits(limits=threads, user_api="blas"):
+                t = _paired({
+                    "intelcap": lambda het=het: model.fit(bootstrap=REPS, boot_het=het, seed=1,
+                                                          progress=False),
+                    "peer": lambda het=het: peer_all_at_once(y, x, q, REPS, 1, het=het),
+                    "floor": lambda: floor_pass(n, k, REPS, 1),
+                }, pairs)
+            print(f"  {label}, {threads} BLAS thread(s): intelcap median "
+                  f"{np.median(t['intelcap']) * 1e3:.0f} ms")
+            print(f"    peer (all replications at once, numpy) / intelcap: "
+                  f"{_fmt(t['peer'] / t['intelcap'])}  (> 1: intelcap faster)")
+            print(f"    intelcap / floor (draws + one moment pass):          "
+                  f"{_fmt(t['intelcap'] / t['floor'])}")
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 9)

@@ -361,15 +361,6 @@ XFAIL: dict[tuple[str, str], str] = {
     ("PSTR", "clustered-one-way-debiased"): _NO_DEBIASED,
     ("PSTR", "kernel-dk-debiased"): _NO_DEBIASED,
     ("PSTR", "robust-plain"): "PSTR accepts only cov_type 'clustered' and 'unadjusted'",
-    ("ThresholdRegression", "unadjusted-plain"): "threshold unadjusted s2 is SSR/(n-2k) always "
-                                                 "(registry default SSR/n)",
-    ("ThresholdRegression", "unadjusted-debiased"): _NO_DEBIASED,
-    ("ThresholdRegression", "robust-debiased"): _NO_DEBIASED,
-    ("ThresholdRegression", "clustered-one-way-debiased"): _NO_DEBIASED,
-    ("ThresholdRegression", "clustered-two-way-debiased"): _NO_DEBIASED,
-    ("ThresholdRegression", "HC0-plain"): _NO_HC, ("ThresholdRegression", "HC1-plain"): _NO_HC,
-    ("ThresholdRegression", "HC2-plain"): _NO_HC, ("ThresholdRegression", "HC3-plain"): _NO_HC,
-    ("ThresholdRegression", "clustered-one-way-plain"): _NO_CLUSTERS,
 }
 
 

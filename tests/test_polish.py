@@ -260,7 +260,7 @@ def test_result_objects_have_a_readable_repr(rng, tiny):
     assert "120 observations" in repr(thr) and "'y'" in repr(thr)
     ols = OLS.from_formula("y ~ x", d).fit()
     _assert_short_repr(ols, "OLSResults")
-    _assert_short_repr(thr.test, "InvalidTestStatistic")
+    _assert_short_repr(thr.test, "ThresholdTest")
     res = pim(pd.Series([100.0] * 8, index=pd.RangeIndex(2000, 2008, name="year")), rate=0.33)
     _assert_short_repr(res, "PIMResult")
     _assert_short_repr(res.capital_services(rate=0.04), "CapitalServices")

@@ -49,6 +49,14 @@ def _printed_atol(values) -> np.ndarray:
     return np.array(out)
 
 
+def _ci(res, level=0.95, het=None) -> tuple[float, float]:
+    """The threshold interval as (lower, upper); threshold_ci is a one-row DataFrame."""
+    frame = res.threshold_ci(level, het=het)
+    assert list(frame.columns) == ["threshold", "lower", "upper"]
+    assert list(frame.index) == ["gamma1"] and frame.iloc[0, 0] == res.threshold
+    return tuple(frame.iloc[0, 1:].tolist())
+
+
 def _check_printed(res1, printed: list[str]) -> None:
     res2 = np.array([float(v) for v in printed])
     assert np.all(np.abs(np.asarray(res1) - res2) <= _printed_atol(printed)), (
@@ -83,9 +91,9 @@ class TestHansen2000FirstSplit:
     def test_threshold_and_ci(self, first_split):
         assert first_split.threshold == 863
         # thrreg output.tex: 0.9 [594, 1794], 0.95 [594, 1794], 0.99 [539, 4802]
-        assert first_split.threshold_ci(0.90) == (594, 1794)
-        assert first_split.threshold_ci(0.95) == (594, 1794)
-        assert first_split.threshold_ci(0.99) == (539, 4802)
+        assert _ci(first_split, 0.90) == (594, 1794)
+        assert _ci(first_split, 0.95) == (594, 1794)
+        assert _ci(first_split, 0.99) == (539, 4802)
 
     def test_ssr(self, first_split):
         # "Sum of Squared Errors": joint 8.024881, regime 1 0.6742722, regime 2 7.350609,
@@ -142,9 +150,9 @@ class TestHansen2000SecondSplit:
     def test_threshold_and_ci(self, second_split):
         assert second_split.nobs == 78
         assert second_split.threshold == 45
-        assert second_split.threshold_ci(0.90) == (29, 57)
-        assert second_split.threshold_ci(0.95) == (19, 57)
-        assert second_split.threshold_ci(0.99) == (14, 62)
+        assert _ci(second_split, 0.90) == (29, 57)
+        assert _ci(second_split, 0.95) == (19, 57)
+        assert _ci(second_split, 0.99) == (14, 62)
 
     def test_ssr_and_se(self, second_split):
         assert_allclose(second_split.ssr, 6.198249, rtol=1e-6)
@@ -203,8 +211,11 @@ def test_lm_statistics_of_every_split(growth, subset, qvar, stat, qmax):
     skip = "skip" if np.floor(0.15 * len(d)) < 5 else "raise"
     model = ThresholdRegression(d["GDPGwth"], d[XCOLS], d[qvar])
     res = model.fit(bootstrap=0, undersized=skip, progress=False)
-    assert not res.test.valid and "bootstrap=0" in res.test.reason
+    # bootstrap=0 keeps the statistic, with no p-value and 0 replications
+    assert np.isnan(res.test.pval) and res.test.reps == 0
+    assert_allclose(res.test.stat, stat, rtol=1e-6)
     test = model.fit(bootstrap=5, seed=1, undersized=skip, progress=False).test
+    assert test.reps == 5 and 0 <= test.pval <= 1
     assert_allclose(test.stat, stat, rtol=1e-6)
     assert test.threshold == qmax
 
@@ -244,8 +255,10 @@ def test_homoskedastic_sup_f_equals_brute_force(growth):
     y = growth["GDPGwth"].to_numpy()
     x = np.column_stack([np.ones(len(growth)), growth[XCOLS].to_numpy()])
     q = growth["GDP1960"].to_numpy()
-    res = ThresholdRegression(y, x[:, 1:], q).fit(het=False, bootstrap=20, seed=3,
-                                                   progress=False)
+    # Hansen's conventional SEs use the pooled sigma^2 = S/(n - 2k): the registry's
+    # "unadjusted" with debiased=True
+    res = ThresholdRegression(y, x[:, 1:], q).fit(het=False, debiased=True, bootstrap=20,
+                                                   seed=3, progress=False)
     qs = np.sort(q)
     n = len(q)
     cand = np.unique(qs)
@@ -271,8 +284,8 @@ def test_quadratic_eta_and_homoskedastic_ci(growth):
     assert rq.eta_method == "quadratic" and rk.eta_method == "kernel"
     assert rq.threshold == rk.threshold == 863
     assert rq.eta2 != rk.eta2
-    assert rq.threshold_ci(0.95, het=False) == rk.threshold_ci(0.95, het=False) == (594, 1794)
-    lo, hi = rq.threshold_ci(0.95)
+    assert _ci(rq, 0.95, het=False) == _ci(rk, 0.95, het=False) == (594, 1794)
+    lo, hi = _ci(rq, 0.95)
     assert lo <= 594 and hi >= 1794
 
 
@@ -287,9 +300,10 @@ def test_same_seed_same_pvalue(growth, het, monkeypatch):
     assert a.pval == b.pval
     np.testing.assert_array_equal(a.replications, b.replications)
     # blocks of replications are a memory detail: one replication per block gives the same draws
-    import intelcap.estimation.threshold as mod
+    import intelcap.estimation._threshold_inference as mod
 
     monkeypatch.setattr(mod, "_CHUNK_ELEMENTS", 1)
+    monkeypatch.setattr(mod, "_MIN_CHUNK", 1)
     c = model.fit(bootstrap=200, boot_het=het, seed=7, progress=False).test
     # (the robust V(g) is a difference of cumulative sums: block size moves the last digits)
     np.testing.assert_allclose(c.replications, a.replications, rtol=1e-7)
@@ -339,7 +353,7 @@ def test_coverage_of_the_threshold_confidence_interval():
         res = ThresholdRegression(y, x, q).fit(bootstrap=0, progress=False)
         g0 = q[q <= 0.5].max()  # the true split, as a value of q
         for j, het in enumerate((False, True)):
-            lo, hi = res.threshold_ci(0.95, het=het)
+            lo, hi = _ci(res, 0.95, het=het)
             cover[j] += lo <= g0 <= hi
     cover /= 200
     assert 0.90 <= cover[0] <= 0.995
@@ -406,7 +420,8 @@ def test_numpy_input_and_plot(growth):
                               growth["GDP1960"].to_numpy()).fit(bootstrap=0, progress=False)
     assert res.params.index[1] == "x1[q<=g]"
     assert res.threshold == 863
-    fig, ax = res.plot()
+    ax = res.plot()
+    fig = ax.figure
     assert len(ax.lines) == 2
     assert_allclose(ax.lines[1].get_ydata()[0], lr_critical_value(0.95))
     import matplotlib.pyplot as plt
@@ -491,8 +506,8 @@ def test_property_affine_map_of_q(scale, shift):
     assert_allclose(res.threshold, scale * _PROP_FIT.threshold + shift, rtol=1e-9, atol=1e-9)
     assert_allclose(res.ssr, _PROP_FIT.ssr, rtol=1e-10)
     for het in (False, True):
-        assert res.threshold_ci(0.95, het=het) == pytest.approx(
-            tuple(scale * g + shift for g in _PROP_FIT.threshold_ci(0.95, het=het)),
+        assert _ci(res, 0.95, het=het) == pytest.approx(
+            tuple(scale * g + shift for g in _ci(_PROP_FIT, 0.95, het=het)),
             rel=1e-9, abs=1e-9)
 
 

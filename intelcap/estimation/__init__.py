@@ -70,6 +70,9 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
         TransitionGrid,
     )
     from intelcap.estimation.threshold import (
+        IVThresholdRegression,
+        IVThresholdResults,
+        MultipleThresholdResults,
         ThresholdBootstrap,
         ThresholdRegression,
         ThresholdRegressionResults,
@@ -91,7 +94,8 @@ _WHERE: dict[str, str] = {
     **dict.fromkeys(("InvalidTestStatistic", "Results", "TestStatistic", "compare"), "results"),
     **dict.fromkeys(("PanelSmoothTransition", "PanelSmoothTransitionResults", "SmoothTransition",
                      "SmoothTransitionResults", "TransitionGrid"), "smooth_transition"),
-    **dict.fromkeys(("ThresholdBootstrap", "ThresholdRegression", "ThresholdRegressionResults"),
+    **dict.fromkeys(("IVThresholdRegression", "IVThresholdResults", "MultipleThresholdResults",
+                     "ThresholdBootstrap", "ThresholdRegression", "ThresholdRegressionResults"),
                     "threshold"),
 }
 
@@ -99,10 +103,13 @@ __all__ = [
     "AckerbergCavesFrazer",
     "CESSolowRegression",
     "CESSolowResults",
+    "IVThresholdRegression",
+    "IVThresholdResults",
     "InvalidTestStatistic",
     "KmentaResults",
     "LevinsohnPetrin",
     "LinearModelResults",
+    "MultipleThresholdResults",
     "NLS",
     "NLSResults",
     "OLS",

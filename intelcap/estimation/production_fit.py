@@ -117,7 +117,7 @@ class KmentaResults(Results):
 
 def kmenta(data: pd.DataFrame, output: str = "Y", inputs: Sequence[str] = ("K", "L"), *,
            constant_returns: bool = False, cov_type: str = "unadjusted",
-           **fit_options: Any) -> KmentaResults:
+           debiased: bool = False, **fit_options: Any) -> KmentaResults:
     """Kmenta (1967) approximation of a two-input CES, with delta-method standard errors.
 
     For :math:`Y = A(\\delta x_1^\\rho + (1-\\delta) x_2^\\rho)^{\\nu/\\rho}` the
@@ -147,9 +147,11 @@ def kmenta(data: pd.DataFrame, output: str = "Y", inputs: Sequence[str] = ("K", 
         :math:`x_1, x_2`; ``delta_<x1>`` is the weight of the first.
     constant_returns : bool
         Impose :math:`\\nu = 1`.
-    cov_type, fit_options
-        Covariance of the linear regression (:meth:`intelcap.estimation.linear.OLS.fit`);
-        the parameters' covariance is its delta-method transform.
+    cov_type, debiased, fit_options
+        Covariance of the linear regression (:meth:`intelcap.estimation.linear.OLS.fit`, names
+        and ``debiased`` as in :mod:`intelcap.estimation.covariance`; ``debiased=True`` gives
+        the classical OLS covariance with :math:`s^2 = SSR/(n-k)`); the parameters'
+        covariance is its delta-method transform.
 
     Returns
     -------
@@ -180,7 +182,7 @@ def kmenta(data: pd.DataFrame, output: str = "Y", inputs: Sequence[str] = ("K", 
         exog = pd.DataFrame(dict(zip(names, [1.0, lk, ll, (lk - ll) ** 2], strict=True)),
                             index=data.index)
         dep = pd.Series(ly, index=data.index, name=f"ln_{output}")
-    ols = OLS(dep, exog).fit(cov_type, **fit_options)
+    ols = OLS(dep, exog).fit(cov_type, debiased=debiased, **fit_options)
     b = ols.params.to_numpy()
     dname = f"delta_{x1}"
     if constant_returns:

@@ -38,10 +38,25 @@ of Hansen 2000, section 5):
   sup-F, :math:`F_n = \sup_\gamma n (S_0 - S_n(\gamma)) / S_n(\gamma)` with :math:`y^* \sim
   N(0, 1)`, and the heteroskedasticity-robust sup-LM (White-corrected Wald/LM statistic) with
   :math:`y^*_i = e_{0i} u_i`, :math:`u_i \sim N(0, 1)`, its robust covariance recomputed in
-  every replication. Replications are evaluated together, as arrays of shape ``(B, n)``.
-* **Regime coefficients** with conventional (pooled :math:`\hat\sigma^2 = S_n/(n-2k)`) or White
-  (HC0) standard errors, and Hansen's (2000, sec. 3.5) confidence intervals for the slopes that
-  take the threshold's uncertainty into account (union over the first-step confidence set).
+  every replication. Blocks of replications are evaluated together (see
+  :mod:`~intelcap.estimation._threshold_inference`).
+* **Regime coefficients** with any covariance of the registry
+  :mod:`intelcap.estimation.covariance` (``"robust"`` is White's HC0, Hansen's choice;
+  Hansen's conventional errors with the pooled :math:`\hat\sigma^2 = S_n/(n-2k)` are
+  ``"unadjusted"`` with ``debiased=True``), and Hansen's (2000, sec. 3.5) confidence intervals
+  for the slopes that take the threshold's uncertainty into account.
+
+Beyond Hansen's model: regressors that do not switch regime and different regressor sets per
+regime (``nonswitching``, ``lower``, ``upper``); several thresholds on one variable
+(:meth:`ThresholdRegression.fit_sequential`, :mod:`~intelcap.estimation._threshold_multi`);
+endogenous regressors (:class:`IVThresholdRegression`, Caner and Hansen 2004,
+:mod:`~intelcap.estimation._threshold_iv`); ``from_formula``.
+
+The code is split by responsibility: this module holds the model (its input boundary and
+``fit``, which chains the steps), :mod:`~intelcap.estimation._threshold_design` the regime
+structure, the candidate splits and the concentrated least-squares profile,
+:mod:`~intelcap.estimation._threshold_inference` :math:`\hat\eta^2` and the bootstrap test, and
+:mod:`~intelcap.estimation._threshold_results` the results.
 
 References
 ----------
@@ -49,37 +64,50 @@ Hansen, B. E. (1996). Inference when a nuisance parameter is not identified unde
 hypothesis. *Econometrica* 64(2), 413-430.
 
 Hansen, B. E. (2000). Sample splitting and threshold estimation. *Econometrica* 68(3), 575-603.
+
+Caner, M. and Hansen, B. E. (2004). Instrumental variable estimation of a threshold model.
+*Econometric Theory* 20(5), 813-843.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from intelcap._validation import as_generator, check_choice, progress_bar
-from intelcap.estimation._threshold_common import lr_confidence_set, lr_critical_value
-from intelcap.estimation.results import InvalidTestStatistic, Results, TestStatistic
+from intelcap._validation import (
+    check_choice,
+    check_finite,
+    handle_missing,
+    require_aligned,
+)
+from intelcap.estimation._threshold_design import (
+    RegimeDesign,
+    candidate_ends,
+    candidate_moments,
+    regime_design,
+    ssr_profile,
+)
+from intelcap.estimation._threshold_inference import ThresholdTest, bootstrap_test, eta_squared
+from intelcap.estimation._threshold_iv import IVThresholdRegression, IVThresholdResults
+from intelcap.estimation._threshold_multi import MultipleThresholdResults, fit_sequential
+from intelcap.estimation._threshold_results import ThresholdRegressionResults
+from intelcap.estimation.covariance import canonical_cov_type, covariance
 from intelcap.exceptions import (
     DataError,
     IntelcapTypeError,
-    IntelcapWarning,
     MissingDataError,
     SpecificationError,
 )
 
-__all__ = ["ThresholdBootstrap", "ThresholdRegression", "ThresholdRegressionResults"]
+__all__ = ["IVThresholdRegression", "IVThresholdResults", "MultipleThresholdResults",
+           "ThresholdBootstrap", "ThresholdRegression", "ThresholdRegressionResults",
+           "ThresholdTest"]
 
 _GRIDS = ("all", "trimmed")
 _ETAS = ("kernel", "quadratic")
-_COV_TYPES = ("robust", "unadjusted")
-_REGIMES = ("lower", "upper")
-_CHUNK_ELEMENTS = 300_000  # array elements per bootstrap block (cache and memory bound)
 
 
 @dataclass(frozen=True)
@@ -114,84 +142,264 @@ class ThresholdBootstrap:
 
 
 # ---------------------------------------------------------------------------------------------
-# numerical kernels (arrays sorted by q)
+# the input boundary
 # ---------------------------------------------------------------------------------------------
-def _solve_quadforms(a: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """c' a^{-1} c for stacks of small systems; NaN where a matrix is singular."""
+def _as_frame(obj: Any, what: str, prefix: str) -> pd.DataFrame:
+    """One argument as a DataFrame with string column names (numpy input gets default names)."""
+    if isinstance(obj, pd.DataFrame):
+        out = obj
+    elif isinstance(obj, pd.Series):
+        out = obj.to_frame(prefix if obj.name is None else obj.name)
+    else:
+        try:
+            arr = np.asarray(obj, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise IntelcapTypeError(f"{what} must be numeric array-like: {err}") from None
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise DataError(f"{what} must be one- or two-dimensional, got {arr.ndim} dimensions")
+        names = ([f"{prefix}{j + 1}" for j in range(arr.shape[1])] if prefix == "x"
+                 else [prefix] * arr.shape[1])
+        out = pd.DataFrame(arr, columns=names)
+    out = out.set_axis([str(c) for c in out.columns], axis=1)
     try:
-        sol = np.linalg.solve(a, c[..., None])[..., 0]
-        return np.einsum("...k,...k->...", c, sol)
-    except np.linalg.LinAlgError:
-        out = np.full(a.shape[:-2], np.nan)
-        flat_a = a.reshape(-1, *a.shape[-2:])
-        flat_c = c.reshape(-1, c.shape[-1])
-        flat_o = out.reshape(-1)
-        for i in range(flat_a.shape[0]):
-            try:
-                flat_o[i] = flat_c[i] @ np.linalg.solve(flat_a[i], flat_c[i])
-            except np.linalg.LinAlgError:
-                pass
-        return out
+        return out.astype(float)
+    except (TypeError, ValueError) as err:
+        raise IntelcapTypeError(f"{what} must be numeric: {err}") from None
 
 
-def _regular(m: np.ndarray, scale: np.ndarray, tol: float = 1e-10) -> np.ndarray:
-    """True where the (column-scaled) cross-product matrices have full rank."""
-    ms = m / np.outer(scale, scale)
-    ev = np.linalg.eigvalsh(ms)
-    return ev[..., 0] > tol * np.maximum(ev[..., -1], np.finfo(float).tiny)
+@dataclass(frozen=True)
+class _Data:
+    """The model's data after the boundary: arrays in the caller's row order."""
+
+    y: np.ndarray
+    x: np.ndarray
+    q: np.ndarray
+    index: pd.Index
+    pandas: bool
 
 
-def _ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Coefficients, residuals and (X'X)^{-1} of one regression."""
-    xtx_inv = np.linalg.inv(x.T @ x)
-    b = np.linalg.lstsq(x, y, rcond=None)[0]
-    return b, y - x @ b, xtx_inv
+def _boundary(dependent: Any, exog: Any, threshold: Any, constant: bool,
+              missing: str) -> tuple[_Data, str, list[str], str]:
+    """Validate the three inputs with the shared checks of :mod:`intelcap._validation`."""
+    frames = {"dependent": _as_frame(dependent, "dependent", "y"),
+              "exog": _as_frame(exog, "exog", "x"),
+              "threshold": _as_frame(threshold, "threshold", "q")}
+    for what in ("dependent", "threshold"):
+        if frames[what].shape[1] != 1:
+            raise DataError(f"{what} must be one variable, got {frames[what].shape[1]} columns")
+    sizes = {k: f.shape[0] for k, f in frames.items()}
+    if len(set(sizes.values())) != 1:
+        raise DataError(f"dependent, exog and threshold differ in length: {sizes}")
+    given = {k: v for k, v in zip(frames, (dependent, exog, threshold), strict=True)}
+    index = require_aligned(given)
+    pandas = index is not None
+    index = pd.RangeIndex(sizes["dependent"]) if index is None else index
+    yname = frames["dependent"].columns[0]
+    qname = frames["threshold"].columns[0]
+    xnames = list(frames["exog"].columns)
+    if len(set(xnames)) != len(xnames):
+        raise DataError(f"exog has duplicate column names: {xnames}")
+    if constant and "const" in xnames:
+        raise SpecificationError("exog already has a column named 'const'; pass "
+                                 "constant=False or rename it")
+    qcol = frames["threshold"].iloc[:, 0].to_numpy()
+    if np.all(np.isnan(qcol)):
+        raise MissingDataError(f"threshold variable {qname!r} is all missing ({qcol.size} rows)")
+    # one frame with unique labels, so that the shared checks name the user's columns
+    labels = [yname, *xnames, qname]
+    seen: dict[str, int] = {}
+    for j, lab in enumerate(labels):
+        seen[lab] = seen.get(lab, 0) + 1
+        if seen[lab] > 1:
+            role = "dependent" if j == 0 else "threshold" if j == len(labels) - 1 else "exog"
+            labels[j] = f"{lab} ({role})"
+    arr = np.column_stack([f.to_numpy() for f in frames.values()])
+    data = pd.DataFrame(arr, index=index, columns=labels)
+    inf = np.isinf(arr)
+    if inf.any():
+        col = int(np.argwhere(inf)[0][1])
+        check_finite(arr[:, col], f"column {labels[col]!r}", index)
+    data = handle_missing(data, labels, missing)
+    vals = data.to_numpy()
+    return (_Data(vals[:, 0], vals[:, 1:-1], vals[:, -1], data.index, pandas), yname, xnames,
+            qname)
 
 
-def _regime_cov(x: np.ndarray, e: np.ndarray, xtx_inv: np.ndarray, robust: bool,
-                s2: float) -> np.ndarray:
-    if robust:
-        xe = x * e[:, None]
-        return xtx_inv @ (xe.T @ xe) @ xtx_inv
-    return xtx_inv * s2
+# ---------------------------------------------------------------------------------------------
+# fit options and the sorted data every step shares
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _FitOptions:
+    trim: float
+    grid: Any
+    het: bool
+    eta: str
+    cov_type: str
+    debiased: bool
+    bootstrap: ThresholdBootstrap
+    boot_het: bool
+    undersized: str
+    clusters: Any = None
 
 
-def _quadratic_fit(q: np.ndarray, r: np.ndarray, g: float) -> tuple[float, float, float,
-                                                                   np.ndarray]:
-    """Least-squares quadratic r = a + b q + c q^2: its value and slope at ``g``, ``c`` and the
-    fitted values. Computed on the standardised q, so that the result does not depend on the
-    location and units of q through rounding."""
-    mu, sd = q.mean(), q.std()
-    z, zg = (q - mu) / sd, (g - mu) / sd
-    a, b, c = np.linalg.lstsq(np.column_stack([np.ones_like(z), z, z**2]), r, rcond=None)[0]
-    return (float(a + b * zg + c * zg**2), float((b + 2 * c * zg) / sd), float(c / sd**2),
-            a + b * z + c * z**2)
+def _fit_options(trim: float, grid: Any, het: bool, eta: str, cov_type: str | None,
+                 debiased: bool, bootstrap: Any, boot_het: bool | None,
+                 undersized: str, clusters: Any = None, nobs: int = 0) -> _FitOptions:
+    if not isinstance(het, bool):
+        raise IntelcapTypeError(f"het must be True or False, got {het!r}")
+    if not isinstance(debiased, bool):
+        raise IntelcapTypeError(f"debiased must be True or False, got {debiased!r}")
+    check_choice("eta", eta, _ETAS)
+    check_choice("undersized", undersized, ("raise", "skip"))
+    cov_type = canonical_cov_type(("robust" if het else "unadjusted") if cov_type is None
+                                  else cov_type)
+    if cov_type == "kernel":
+        raise SpecificationError("cov_type='kernel' needs time information that a "
+                                 "cross-section threshold regression does not have")
+    if (cov_type == "clustered") != (clusters is not None):
+        raise SpecificationError("clusters= goes with cov_type='clustered' (and it needs them)")
+    if clusters is not None:
+        clusters = clusters.to_numpy() if isinstance(clusters, (pd.Series, pd.DataFrame)) \
+            else np.asarray(clusters)
+        if clusters.shape[0] != nobs:
+            raise DataError(f"clusters has {clusters.shape[0]} rows, the model {nobs}")
+    if bootstrap is None:
+        bootstrap = ThresholdBootstrap(0)
+    elif not isinstance(bootstrap, ThresholdBootstrap):
+        bootstrap = ThresholdBootstrap(bootstrap)
+    if boot_het is None:
+        boot_het = het if bootstrap.het is None else bootstrap.het
+    if not isinstance(trim, (int, float, np.floating)) or not 0 <= trim < 0.5:
+        raise SpecificationError(f"trim must be in [0, 0.5), got {trim!r}")
+    return _FitOptions(float(trim), grid, het, eta, cov_type, debiased, bootstrap,
+                       bool(boot_het), undersized, clusters)
 
 
-def _kernel_eta(q: np.ndarray, r1: np.ndarray, r2: np.ndarray, ghat: float) -> tuple[float,
-                                                                                     float]:
-    """Hansen's (2000) kernel estimates of E[r1 | q = ghat] and E[r2 | q = ghat].
+@dataclass(frozen=True)
+class _Sorted:
+    """The data sorted by q (ties in the caller's order), with the null model's fit."""
 
-    Epanechnikov kernel; the bandwidth is the plug-in rule of Hansen's program: a pilot
-    bandwidth 2.344 sd(q) n^(-1/5) for the density of q and its derivative at ghat, then
-    h = s^2 / (4 f (m_2 + (m_1 + 2 m_2 ghat) f'/f)^2), with m the quadratic fit of r1 on q and
-    s^2 its residual variance. This is the rule that reproduces Hansen's published intervals;
-    note that it is not equivariant to the units of q (rescaling q changes h by more than the
-    scale), whereas the quadratic estimate is.
-    """
-    n = q.shape[0]
-    h0 = 2.344 * np.sqrt(np.mean((q - q.mean()) ** 2)) / n ** 0.2
-    u = (ghat - q) / h0
-    inside = u**2 <= 1
-    f = np.mean((1 - u**2) * inside) * 0.75 / h0
-    df = np.mean(u * inside) * 1.5 / h0**2
-    _, slope, curv, fitted = _quadratic_fit(q, r1, ghat)
-    eps = r1 - fitted
-    s2 = eps @ eps / (n - 3)
-    h = s2 / (4 * f * (curv + slope * df / f) ** 2)
-    u2 = ((ghat - q) / h) ** 2
-    kh = (1 - u2) * 0.75 / h * (u2 <= 1)
-    return float(np.mean(kh * r1)), float(np.mean(kh * r2))
+    order: np.ndarray
+    y: np.ndarray
+    u: np.ndarray  # the distinct regressors
+    q: np.ndarray
+    ends: np.ndarray  # last position of each block of tied q
+    m_cum: np.ndarray  # cumulative U_i U_i'
+    e0: np.ndarray  # residuals of the model without threshold
+    s0: float
+
+
+def _sorted_data(model: ThresholdRegression) -> _Sorted:
+    order = np.argsort(model._q, kind="stable")
+    y, u, q = model._y[order], model._x[order], model._q[order]
+    base = u[:, list(model.design.base)]
+    if base.shape[1]:
+        e0 = y - base @ np.linalg.lstsq(base, y, rcond=None)[0]
+    else:
+        e0 = y.copy()
+    n = y.shape[0]
+    if np.sqrt(e0 @ e0) <= 1e-12 * np.sqrt(n) * max(np.abs(y).max(), np.finfo(float).tiny):
+        raise DataError(
+            f"dependent {model.dependent_name!r} is fitted exactly by the regressors "
+            f"{model.exog_names} (constant, or a linear combination of them): the residual "
+            "sum of squares is zero to rounding, so there is no threshold to estimate or test")
+    m_cum = np.cumsum(u[:, :, None] * u[:, None, :], axis=0)
+    return _Sorted(order, y, u, q, candidate_ends(q), m_cum, e0, float(e0 @ e0))
+
+
+# ---------------------------------------------------------------------------------------------
+# the candidate thresholds
+# ---------------------------------------------------------------------------------------------
+def _test_candidates(s: _Sorted, design: RegimeDesign, opt: _FitOptions,
+                     qname: str) -> np.ndarray:
+    """Split ends of the test of no threshold: ``trim`` of the observations at each end."""
+    n = s.y.shape[0]
+    k = design.min_regime_obs
+    n1 = s.ends + 1
+    ends = s.ends[(n1 >= np.floor(n * opt.trim)) & (n1 <= np.floor(n * (1 - opt.trim)))]
+    if ends.size == 0:
+        raise SpecificationError(
+            f"trim={opt.trim:g} leaves no candidate threshold in {qname!r} "
+            f"({s.ends.size} distinct values, n={n}); lower trim")
+    small = min(ends[0] + 1, n - ends[-1] - 1)
+    if small < k:
+        if opt.undersized == "raise":
+            raise SpecificationError(
+                f"trim={opt.trim:g} leaves a regime with {small} observation(s) split on "
+                f"{qname!r}, fewer than the {k} regressors; raise trim (n={n}) or pass "
+                "undersized='skip' to leave out such splits as Hansen's programs do")
+        ends = ends[(ends + 1 >= k) & (n - ends - 1 >= k)]
+        if ends.size == 0:
+            raise SpecificationError(
+                f"no candidate split on {qname!r} leaves {k} observations in each regime "
+                f"(n={n})")
+    return ends
+
+
+def _estimation_candidates(s: _Sorted, design: RegimeDesign, opt: _FitOptions,
+                           test_ends: np.ndarray, qname: str) -> tuple[np.ndarray, str]:
+    """Split ends of the estimation grid and a label for the summary."""
+    n = s.y.shape[0]
+    k = design.min_regime_obs
+    if isinstance(opt.grid, str):
+        check_choice("grid", opt.grid, _GRIDS)
+        if opt.grid == "trimmed":
+            return test_ends, f"trimmed ({opt.trim:g} each end)"
+        n1 = s.ends + 1
+        ends = s.ends[(n1 >= k + 2) & (n - n1 >= k + 2)]
+        if ends.size == 0:
+            raise SpecificationError(
+                f"no candidate threshold in {qname!r} leaves {k + 2} observations in each "
+                f"regime (n={n}, {s.ends.size} distinct values)")
+        return ends, "all distinct values (>= k+2 obs per regime)"
+    cand = np.unique(np.asarray(opt.grid, dtype=float).ravel())
+    if cand.size == 0 or not np.isfinite(cand).all():
+        raise SpecificationError("grid must hold finite candidate thresholds")
+    n1c = np.searchsorted(s.q, cand, side="right")
+    bad = (n1c < k) | (n - n1c < k)
+    if bad.any():
+        g = cand[np.argmax(bad)]
+        m = int(n1c[np.argmax(bad)])
+        raise SpecificationError(
+            f"grid value {g!r} leaves regimes of {m} and {n - m} observations; each needs at "
+            f"least the {k} regressors")
+    return np.unique(n1c - 1), f"user grid ({cand.size} values)"
+
+
+# ---------------------------------------------------------------------------------------------
+# estimation at a given threshold
+# ---------------------------------------------------------------------------------------------
+def _regime_matrix(u: np.ndarray, design: RegimeDesign, lower: np.ndarray) -> np.ndarray:
+    """The design at a split: [x_L 1(lower), x_H 1(upper), z]."""
+    lo = u[:, list(design.lower)] * lower[:, None]
+    hi = u[:, list(design.upper)] * (~lower)[:, None]
+    return np.column_stack([lo, hi, u[:, list(design.common)]])
+
+
+@dataclass(frozen=True)
+class _AtThreshold:
+    params: np.ndarray
+    resid: np.ndarray
+    cov: Any  # CovarianceEstimate
+    regime_ssr: tuple[float, float]
+    effect: np.ndarray  # x_L'b_L - x_H'b_H, the jump at the threshold
+
+
+def _estimate_at(s: _Sorted, design: RegimeDesign, ghat: float, opt: _FitOptions,
+                 names: list[str]) -> _AtThreshold:
+    lower = s.q <= ghat
+    xg = _regime_matrix(s.u, design, lower)
+    b = np.linalg.lstsq(xg, s.y, rcond=None)[0]
+    e = s.y - xg @ b
+    clusters = None if opt.clusters is None else opt.clusters[s.order]
+    est = covariance(xg, e, opt.cov_type, debiased=opt.debiased, clusters=clusters,
+                     names=names)
+    kl, kh = len(design.lower), len(design.upper)
+    effect = (s.u[:, list(design.lower)] @ b[:kl] - s.u[:, list(design.upper)] @ b[kl:kl + kh])
+    return _AtThreshold(b, e, est, (float(e[lower] @ e[lower]), float(e[~lower] @ e[~lower])),
+                        effect)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,19 +410,28 @@ class ThresholdRegression:
 
     .. math::
 
-        y_i = x_i'\beta_1 1(q_i \le \gamma) + x_i'\beta_2 1(q_i > \gamma) + e_i
+        y_i = x_{L,i}'\beta_1 1(q_i \le \gamma) + x_{H,i}'\beta_2 1(q_i > \gamma)
+              + z_i'\delta + e_i
+
+    By default every regressor switches (:math:`x_L = x_H = x`, no :math:`z`), Hansen's model.
 
     Parameters
     ----------
     dependent : Series, 1-d array or one-column DataFrame
         The dependent variable :math:`y`.
     exog : DataFrame, Series or 2-d array
-        The regressors :math:`x` (every one switches regime). Without a constant column when
-        ``constant=True`` (the default), which prepends one named ``const``.
+        The regressors. Without a constant column when ``constant=True`` (the default), which
+        prepends one named ``const``.
     threshold : Series or 1-d array
-        The threshold variable :math:`q`.
+        The threshold variable :math:`q` (it may also be one of the regressors).
     constant : bool
         Add an intercept (Hansen's programs always do).
+    nonswitching : list of str, optional
+        Regressors (names, ``"const"`` included) with one coefficient in both regimes
+        (:math:`z`).
+    lower, upper : list of str, optional
+        Regressors of the lower / upper regime when the two sets differ (as tsDyn's SETAR with
+        ``mL``/``mH`` lags). Default: every regressor not in ``nonswitching``.
     missing : {"raise", "drop"}
         What to do with rows where any variable is missing: raise :class:`MissingDataError`
         naming the column and row, or drop the rows.
@@ -222,7 +439,10 @@ class ThresholdRegression:
     Notes
     -----
     pandas inputs must share one index (they are never aligned silently). numpy inputs are named
-    ``y``, ``x1``, ... and ``q``. Results are labelled pandas objects in either case.
+    ``y``, ``x1``, ... and ``q``. Results are labelled pandas objects in either case. With
+    nonswitching or regime-specific regressors, the test of no threshold compares with the
+    model on the base regressors (``nonswitching`` and those in both regimes), which is the
+    model without the threshold terms.
 
     Examples
     --------
@@ -232,106 +452,99 @@ class ThresholdRegression:
     >>> from intelcap.datasets import hansen2000
     >>> df = hansen2000.load()
     >>> x = df[["LogGDP1960", "LogInvGDP", "LogPopGwth", "LogSchool"]]
-    >>> res = ThresholdRegression(df["GDPGwth"], x, df["GDP1960"]).fit(bootstrap=None)
-    >>> float(res.threshold), res.threshold_ci(0.95)
-    (863.0, (594.0, 1794.0))
+    >>> res = ThresholdRegression(df["GDPGwth"], x, df["GDP1960"]).fit(bootstrap=0)
+    >>> res.threshold_ci(0.95).loc["gamma1"].tolist()
+    [863.0, 594.0, 1794.0]
     """
 
     def __init__(self, dependent: Any, exog: Any, threshold: Any, *, constant: bool = True,
+                 nonswitching: Any = None, lower: Any = None, upper: Any = None,
                  missing: str = "raise") -> None:
         check_choice("missing", missing, ("raise", "drop"))
         self.constant = bool(constant)
         self.missing = missing
-        y, ynames, yidx = self._as_frame(dependent, "dependent", "y")
-        x, xnames, xidx = self._as_frame(exog, "exog", "x")
-        q, qnames, qidx = self._as_frame(threshold, "threshold", "q")
-        if y.shape[1] != 1:
-            raise DataError(f"dependent must be one variable, got {y.shape[1]} columns")
-        if q.shape[1] != 1:
-            raise DataError(f"threshold must be one variable, got {q.shape[1]} columns")
-        sizes = {"dependent": y.shape[0], "exog": x.shape[0], "threshold": q.shape[0]}
-        if len(set(sizes.values())) != 1:
-            raise DataError(f"dependent, exog and threshold differ in length: {sizes}")
-        pandas_idx = [(n, i) for n, i in (("dependent", yidx), ("exog", xidx),
-                                          ("threshold", qidx)) if i is not None]
-        for name, idx in pandas_idx[1:]:
-            if not idx.equals(pandas_idx[0][1]):
-                raise DataError(
-                    f"index of {name!r} differs from index of {pandas_idx[0][0]!r}; align them "
-                    "explicitly (for example with .loc) before passing them")
-        index = pandas_idx[0][1] if pandas_idx else pd.RangeIndex(y.shape[0])
-        self.dependent_name = str(ynames[0])
-        self.threshold_name = str(qnames[0])
-        self._exog_names = [str(c) for c in xnames]
-        if len(set(self._exog_names)) != len(self._exog_names):
-            raise DataError(f"exog has duplicate column names: {self._exog_names}")
-        if self.constant and "const" in self._exog_names:
-            raise SpecificationError("exog already has a column named 'const'; pass "
-                                     "constant=False or rename it")
-        self._pandas = bool(pandas_idx)
-        self._orig_dependent, self._orig_exog, self._orig_threshold = dependent, exog, threshold
-
-        qcol = q[:, 0].astype(float)
-        if np.all(np.isnan(qcol)):
-            raise MissingDataError(
-                f"threshold variable {self.threshold_name!r} is all missing ({qcol.size} rows)")
-        data = np.column_stack([y, x, q]).astype(float)
-        names = [self.dependent_name, *self._exog_names, self.threshold_name]
-        if np.isinf(data).any():
-            col, row = np.argwhere(np.isinf(data))[0][::-1]
-            raise DataError(f"column {names[col]!r} has an infinite value at row "
-                            f"{index[row]!r}")
-        bad = np.isnan(data)
-        if bad.any():
-            if missing == "raise":
-                row, col = np.argwhere(bad)[0]
-                raise MissingDataError(
-                    f"column {names[col]!r} has {int(bad[:, col].sum())} missing value(s), "
-                    f"first at row {index[row]!r}; pass missing='drop' to drop incomplete rows")
-            keep = ~bad.any(axis=1)
-            data, index = data[keep], index[keep]
-        self.index = index
-        self._y = data[:, 0]
-        xx = data[:, 1:-1]
-        if self.constant:
-            xx = np.column_stack([np.ones(xx.shape[0]), xx])
-        self._x = xx
-        self._q = data[:, -1]
+        data, yname, xnames, qname = _boundary(dependent, exog, threshold, self.constant,
+                                               missing)
+        self.dependent_name, self.threshold_name = yname, qname
+        self._exog_names = xnames
+        self._pandas = data.pandas
+        self.index = data.index
+        self._y, self._q = data.y, data.q
+        self._x = (np.column_stack([np.ones(data.y.shape[0]), data.x]) if self.constant
+                   else data.x)
         self.exog_names = (["const"] if self.constant else []) + self._exog_names
+        self._spec = (nonswitching, lower, upper)
+        self.design = regime_design(self.exog_names, lower, upper, nonswitching)
         n, k = self._x.shape
         if k == 0:
             raise SpecificationError("no regressors: pass exog or constant=True")
         if np.ptp(self._q) == 0:
             raise SpecificationError(
                 f"threshold variable {self.threshold_name!r} is constant (every value is "
-                f"{self._q[0]!r}); it cannot split the sample")
-        if n < 2 * k + 2:
+                f"{float(self._q[0])!r}); it cannot split the sample")
+        if n < self.design.n_params + 2:
             raise SpecificationError(
-                f"{n} observations are too few for a threshold regression with {k} regressors "
-                f"per regime (need at least {2 * k + 2})")
-        if np.linalg.matrix_rank(self._x) < k:
+                f"{n} observations are too few for a threshold regression with "
+                f"{self.design.n_params} coefficients (need at least "
+                f"{self.design.n_params + 2})")
+        rank = np.linalg.matrix_rank(self._x)
+        if rank < k:
             raise SpecificationError(
-                f"the regressors {self.exog_names} are collinear (rank "
-                f"{np.linalg.matrix_rank(self._x)} < {k})")
+                f"the regressors {self.exog_names} are collinear (rank {rank} < {k})")
 
-    @staticmethod
-    def _as_frame(obj: Any, what: str, prefix: str) -> tuple[np.ndarray, list, pd.Index | None]:
-        if isinstance(obj, pd.DataFrame):
-            arr = obj.to_numpy(dtype=float, na_value=np.nan)
-            return arr, list(obj.columns), obj.index
-        if isinstance(obj, pd.Series):
-            name = obj.name if obj.name is not None else prefix
-            return obj.to_numpy(dtype=float, na_value=np.nan)[:, None], [name], obj.index
+    @classmethod
+    def from_formula(cls, formula: str, data: pd.DataFrame, *, threshold: str,
+                     restricted: bool = True, **kwargs: Any) -> ThresholdRegression:
+        """Build the model from a Wilkinson formula (formulaic), e.g. ``"y ~ x1 + x2"``.
+
+        ``threshold`` names the column of ``data`` holding :math:`q`. An intercept is included
+        unless the formula says ``- 1`` or ``+ 0`` (it is then named ``const``, as with
+        ``constant=True``). The formula is checked as in :meth:`OLS.from_formula
+        <intelcap.estimation.linear.OLS.from_formula>` (``restricted``). Other keyword
+        arguments (``nonswitching``, ``lower``, ``upper``, ``missing``) go to the constructor.
+
+        Examples
+        --------
+        >>> from intelcap.datasets import hansen2000
+        >>> df = hansen2000.load()
+        >>> f = "GDPGwth ~ LogGDP1960 + LogInvGDP + LogPopGwth + LogSchool"
+        >>> res = ThresholdRegression.from_formula(f, df, threshold="GDP1960").fit(bootstrap=0)
+        >>> float(res.threshold)
+        863.0
+        """
+        from formulaic import model_matrix
+        from formulaic.errors import FormulaicError
+
+        from intelcap._expressions import check_formula
+
+        if not isinstance(data, pd.DataFrame):
+            raise IntelcapTypeError("data must be a pandas DataFrame")
+        if not isinstance(threshold, str) or threshold not in data.columns:
+            raise SpecificationError(f"threshold={threshold!r} must name a column of data")
+        if "constant" in kwargs:
+            raise SpecificationError("from_formula takes the intercept from the formula "
+                                     "('- 1' removes it), not from constant=")
+        if not isinstance(formula, str) or "~" not in formula:
+            raise SpecificationError(f"formula {formula!r} needs a dependent: 'y ~ x1 + x2'")
+        if restricted:
+            check_formula(formula, data.columns)
         try:
-            arr = np.asarray(obj, dtype=float)
-        except (TypeError, ValueError) as err:
-            raise IntelcapTypeError(f"{what} must be numeric array-like: {err}") from None
-        if arr.ndim == 1:
-            return arr[:, None], [prefix if prefix != "x" else "x1"], None
-        if arr.ndim != 2:
-            raise DataError(f"{what} must be one- or two-dimensional, got {arr.ndim} dimensions")
-        names = [f"{prefix}{j + 1}" for j in range(arr.shape[1])] if prefix == "x" else [prefix]
-        return arr, names, None
+            mm = model_matrix(formula, data, na_action="ignore")
+        except (FormulaicError, NameError, KeyError, TypeError, ValueError,
+                SyntaxError) as exc:
+            raise SpecificationError(f"cannot build the design of {formula!r}: {exc}") from None
+        lhs, rhs = mm.lhs, mm.rhs
+        if lhs.shape[1] != 1:
+            raise SpecificationError(f"formula {formula!r} must have exactly one dependent")
+        cols = [str(c) for c in rhs.columns]
+        x = pd.DataFrame(np.asarray(rhs, dtype=float), index=data.index, columns=cols)
+        has_const = "Intercept" in cols
+        x = x.drop(columns="Intercept") if has_const else x
+        y = pd.Series(np.asarray(lhs, dtype=float)[:, 0], index=data.index,
+                      name=str(lhs.columns[0]))
+        model = cls(y, x, data[threshold], constant=has_const, **kwargs)
+        model.formula = formula
+        return model
 
     @property
     def nobs(self) -> int:
@@ -342,6 +555,12 @@ class ThresholdRegression:
         return (f"ThresholdRegression(dependent={self.dependent_name!r}, "
                 f"exog={self.exog_names}, threshold={self.threshold_name!r}, nobs={self.nobs})")
 
+    def _param_names(self) -> list[str]:
+        d, qn = self.design, self.threshold_name
+        return ([f"{d.names[j]}[{qn}<=g]" for j in d.lower]
+                + [f"{d.names[j]}[{qn}>g]" for j in d.upper]
+                + [d.names[j] for j in d.common])
+
     # -- fitting -----------------------------------------------------------------------------
     def fit(
         self,
@@ -351,13 +570,25 @@ class ThresholdRegression:
         het: bool = True,
         eta: str = "kernel",
         cov_type: str | None = None,
+        debiased: bool = False,
         bootstrap: int | ThresholdBootstrap | None = 1000,
         boot_het: bool | None = None,
         seed: int | np.random.Generator | None = None,
         progress: bool = True,
         undersized: str = "raise",
+        clusters: Any = None,
     ) -> ThresholdRegressionResults:
         r"""Estimate the threshold, the regime coefficients and test for a threshold.
+
+        The steps, each a function of this module or of the two engine modules: validate the
+        options (:func:`_fit_options`); sort by :math:`q` and fit the model without threshold
+        (:func:`_sorted_data`); choose the candidate splits (:func:`_test_candidates`,
+        :func:`_estimation_candidates`); the concentrated least-squares profile and its minimum
+        (:func:`~intelcap.estimation._threshold_design.ssr_profile`); the regime coefficients
+        at the estimate (:func:`_estimate_at`); :math:`\hat\eta^2`
+        (:func:`~intelcap.estimation._threshold_inference.eta_squared`); the test of no
+        threshold (:func:`~intelcap.estimation._threshold_inference.bootstrap_test`); the
+        results.
 
         Parameters
         ----------
@@ -381,11 +612,19 @@ class ThresholdRegression:
             Epanechnikov kernel with the plug-in bandwidth of Hansen's program (his default; it
             reproduces his published intervals but depends on the units of :math:`q`), or a
             quadratic regression on :math:`q` (equivariant to affine maps of :math:`q`).
-        cov_type : {"robust", "unadjusted"} or None
-            Standard errors of the regime coefficients: White (HC0) or conventional with the
-            pooled :math:`\hat\sigma^2 = S_n(\hat\gamma)/(n - 2k)`. ``None``: robust if ``het``.
+        cov_type : str or None
+            Covariance of the coefficients, from the registry
+            :mod:`intelcap.estimation.covariance` (``"robust"`` = White's HC0, ``"HC1"`` ...
+            ``"HC3"``, ``"unadjusted"``, ``"clustered"`` with ``clusters``). ``None``:
+            ``"robust"`` if ``het`` else ``"unadjusted"``. Hansen's conventional standard
+            errors use the pooled
+            :math:`\hat\sigma^2 = S_n(\hat\gamma)/(n - 2k)`: ``cov_type="unadjusted",
+            debiased=True``.
+        debiased : bool
+            The registry's small-sample factor (and t reference distribution).
         bootstrap : int, ThresholdBootstrap or None
-            Replications of the fixed-regressor bootstrap (``0``/``None``: no test).
+            Replications of the fixed-regressor bootstrap. ``0``/``None``: the statistic is
+            computed, its p-value is NaN.
         boot_het : bool or None
             Statistic of the test: robust sup-LM (``True``) or homoskedastic sup-F
             (``False``). ``None``: as ``het`` (or as the :class:`ThresholdBootstrap`).
@@ -398,190 +637,122 @@ class ThresholdRegression:
             observations than regressors (small samples): raise :class:`SpecificationError`
             (default), or leave those splits out of the test (Hansen's programs give them a
             zero statistic, which is the same thing for a sup statistic).
+        clusters : array-like, Series or DataFrame, optional
+            Cluster labels (one or two columns, one row per observation used) for
+            ``cov_type="clustered"``.
 
         Returns
         -------
         ThresholdRegressionResults
         """
-        if not isinstance(het, bool):
-            raise IntelcapTypeError(f"het must be True or False, got {het!r}")
-        check_choice("eta", eta, _ETAS)
-        check_choice("undersized", undersized, ("raise", "skip"))
-        cov_type = ("robust" if het else "unadjusted") if cov_type is None else cov_type
-        check_choice("cov_type", cov_type, _COV_TYPES)
-        if bootstrap is None:
-            bootstrap = ThresholdBootstrap(0)
-        elif not isinstance(bootstrap, ThresholdBootstrap):
-            bootstrap = ThresholdBootstrap(bootstrap)
-        if boot_het is None:
-            boot_het = het if bootstrap.het is None else bootstrap.het
-        if not isinstance(trim, (int, float, np.floating)) or not 0 <= trim < 0.5:
-            raise SpecificationError(f"trim must be in [0, 0.5), got {trim!r}")
+        opt = _fit_options(trim, grid, het, eta, cov_type, debiased, bootstrap, boot_het,
+                           undersized, clusters, self.nobs)
+        design, qname = self.design, self.threshold_name
+        s = _sorted_data(self)
+        test_ends = _test_candidates(s, design, opt, qname)
+        est_ends, grid_label = _estimation_candidates(s, design, opt, test_ends, qname)
 
-        order = np.argsort(self._q, kind="stable")
-        y, x, q = self._y[order], self._x[order], self._q[order]
-        n, k = x.shape
-        scale = np.sqrt((x**2).sum(axis=0))
-
-        # one pass: cumulative cross-products at the end of each block of tied q values
-        ends = np.flatnonzero(np.r_[q[1:] != q[:-1], True])
-        n1_all = ends + 1
-        test_ok = (n1_all >= np.floor(n * trim)) & (n1_all <= np.floor(n * (1 - trim)))
-        test_ends = ends[test_ok]
-        if test_ends.size == 0:
+        # concentrated least squares: S_n(gamma) over the grid and its minimum
+        mom = candidate_moments(s.u, design, est_ends, s.m_cum)
+        profile = ssr_profile(s.u, s.e0, s.s0, design, mom)
+        if not np.isfinite(profile).any():
             raise SpecificationError(
-                f"trim={trim} leaves no candidate threshold in {self.threshold_name!r} "
-                f"({ends.size} distinct values, n={n}); lower trim")
-        small = min(test_ends[0] + 1, n - test_ends[-1] - 1)
-        if small < k:
-            if undersized == "raise":
-                raise SpecificationError(
-                    f"trim={trim} leaves a regime with {small} observation(s) split on "
-                    f"{self.threshold_name!r}, fewer than the {k} regressors; raise trim "
-                    f"(n={n}) or pass undersized='skip' to leave out such splits as "
-                    "Hansen's programs do")
-            test_ends = test_ends[(test_ends + 1 >= k) & (n - test_ends - 1 >= k)]
-            if test_ends.size == 0:
-                raise SpecificationError(
-                    f"no candidate split on {self.threshold_name!r} leaves {k} observations "
-                    f"in each regime (n={n})")
+                f"every candidate split on {qname!r} leaves a regime whose regressors are "
+                "collinear")
+        gamma = s.q[est_ends]
+        ghat = float(gamma[int(np.nanargmin(profile))])
 
-        if isinstance(grid, str):
-            check_choice("grid", grid, _GRIDS)
-            if grid == "all":
-                est_ends = ends[(n1_all >= k + 2) & (n - n1_all >= k + 2)]
-                grid_label = "all distinct values (>= k+2 obs per regime)"
-            else:
-                est_ends = test_ends
-                grid_label = f"trimmed ({trim:g} each end)"
-            if est_ends.size == 0:
-                raise SpecificationError(
-                    f"no candidate threshold in {self.threshold_name!r} leaves {k + 2} "
-                    f"observations in each regime (n={n}, {ends.size} distinct values)")
-        else:
-            cand = np.unique(np.asarray(grid, dtype=float).ravel())
-            if cand.size == 0 or not np.isfinite(cand).all():
-                raise SpecificationError("grid must hold finite candidate thresholds")
-            n1c = np.searchsorted(q, cand, side="right")
-            bad = (n1c < k) | (n - n1c < k)
-            if bad.any():
-                g = cand[np.argmax(bad)]
-                m = int(n1c[np.argmax(bad)])
-                raise SpecificationError(
-                    f"grid value {g!r} leaves regimes of {m} and {n - m} observations; each "
-                    f"needs at least the {k} regressors")
-            est_ends = np.unique(n1c - 1)
-            grid_label = f"user grid ({cand.size} values)"
+        names = self._param_names()
+        at = _estimate_at(s, design, ghat, opt, names)
+        eta2, eta_used = eta_squared(s.q, at.effect, at.resid, ghat, opt.eta)
+        test_mom = mom if np.array_equal(test_ends, est_ends) else candidate_moments(
+            s.u, design, test_ends, s.m_cum)
+        test = bootstrap_test(
+            s.u, s.u[:, list(design.base)], s.e0, design, test_mom, s.q,
+            reps=opt.bootstrap.reps, het=opt.boot_het, seed=seed, progress=progress,
+            qname=qname, trim=opt.trim)
+        return self._results(s, opt, at, ghat, gamma, profile, eta2, eta_used, test,
+                             grid_label, est_ends, names)
 
-        xtx_inv = np.linalg.inv(x.T @ x)
-        b0 = np.linalg.lstsq(x, y, rcond=None)[0]
-        e0 = y - x @ b0
-        # degenerate: the linear model already fits y to rounding (constant y, or y a linear
-        # combination of the regressors); every LR would be a ratio of rounding errors
-        if np.sqrt(e0 @ e0) <= 1e-12 * np.sqrt(n) * max(np.abs(y).max(), np.finfo(float).tiny):
-            raise DataError(
-                f"dependent {self.dependent_name!r} is fitted exactly by the regressors "
-                f"{self.exog_names} (constant, or a linear combination of them): the residual "
-                "sum of squares is zero to rounding, so there is no threshold to estimate or "
-                "test")
-        s0 = float(e0 @ e0)
-        xx = x[:, :, None] * x[:, None, :]
-        m_cum = np.cumsum(xx, axis=0)
-        c_cum = np.cumsum(x * e0[:, None], axis=0)
+    def fit_sequential(self, n_thresholds: int = 2, *, refine: bool = True,
+                       seed: int | np.random.Generator | None = None,
+                       **fit_kwargs: Any) -> MultipleThresholdResults:
+        r"""Several thresholds on the threshold variable, estimated and tested sequentially.
 
-        # SSR profile S(g) = S0 - C' (M - M Mi M)^{-1} C at the estimation candidates
-        m1 = m_cum[est_ends]
-        valid = _regular(m1, scale) & _regular(m_cum[-1] - m1, scale)
-        a = m1 - m1 @ xtx_inv @ m1
-        ssr_prof = np.full(est_ends.size, np.nan)
-        ssr_prof[valid] = s0 - _solve_quadforms(a[valid], c_cum[est_ends][valid])
-        if not np.isfinite(ssr_prof).any():
-            raise SpecificationError(
-                f"every candidate split on {self.threshold_name!r} leaves a regime whose "
-                "regressors are collinear")
-        gamma = q[est_ends]
-        r = int(np.nanargmin(ssr_prof))
-        ghat = float(gamma[r])
+        Hansen's (2000, sec. 5) sample splitting with Bai's (1997) sequential estimation and
+        refinement: the first threshold from :meth:`fit`; each further one is the split of a
+        segment between the thresholds found so far that reduces the SSR most, each segment
+        tested for a threshold with the fixed-regressor bootstrap; then every threshold is
+        re-estimated between its neighbours, which also gives its LR confidence interval. See
+        :mod:`intelcap.estimation._threshold_multi`.
 
-        # regime fits at the estimate
-        lower = q <= ghat
-        b1, e1, mi1 = _ols(x[lower], y[lower])
-        b2, e2, mi2 = _ols(x[~lower], y[~lower])
-        ssr1, ssr2 = float(e1 @ e1), float(e2 @ e2)
-        ssr = ssr1 + ssr2
-        s2_pool = ssr / (n - 2 * k)
-        robust = cov_type == "robust"
-        cov = np.zeros((2 * k, 2 * k))
-        cov[:k, :k] = _regime_cov(x[lower], e1, mi1, robust, s2_pool)
-        cov[k:, k:] = _regime_cov(x[~lower], e2, mi2, robust, s2_pool)
-        e_sorted = np.where(lower, y - x @ b1, y - x @ b2)
+        Parameters
+        ----------
+        n_thresholds : int
+            Number of thresholds :math:`m` (regimes :math:`m+1`). Read the per-segment tests
+            (``.tests``) to choose it: a further threshold is supported when the test in the
+            segment that holds it rejects.
+        refine : bool
+            Re-estimate each threshold given its neighbours (Bai's repartition).
+        seed : int or Generator, optional
+            Seed of all the bootstraps (one generator, used in order).
+        **fit_kwargs
+            Options of :meth:`fit` (``trim``, ``het``, ``bootstrap``, ``cov_type``, ...), used
+            for every segment. ``undersized`` defaults to ``"skip"`` within segments.
 
-        # heteroskedasticity correction eta^2 (Hansen 2000, sec. 3.4)
-        sig2 = ssr / n
-        r1 = (x @ (b1 - b2)) ** 2
-        r2 = r1 * e_sorted**2
-        eta_used = eta
-        g1, g2 = _quadratic_fit(q, r1, ghat)[0], _quadratic_fit(q, r2, ghat)[0]
-        if eta == "kernel":
-            with np.errstate(all="ignore"):
-                kg1, kg2 = _kernel_eta(q, r1, r2, ghat)
-            if np.isfinite(kg1) and np.isfinite(kg2) and kg1 > 0 and kg2 > 0:
-                g1, g2 = kg1, kg2
-            else:
-                eta_used = "quadratic"
-                warnings.warn("the kernel estimate of eta^2 failed (no observation within the "
-                              "plug-in bandwidth); the quadratic estimate is used instead",
-                              IntelcapWarning, stacklevel=2)
-        if not (g1 > 0 and g2 > 0 and np.isfinite(g2 / g1)):
-            eta_used = "none"
-            warnings.warn("eta^2 could not be estimated (non-positive conditional moments); "
-                          "the heteroskedasticity-corrected LR equals the homoskedastic one",
-                          IntelcapWarning, stacklevel=2)
-            eta2 = 1.0
-        else:
-            eta2 = (g2 / g1) / sig2
+        Returns
+        -------
+        MultipleThresholdResults
 
-        # test of no threshold
-        test = _threshold_test(
-            x, e0, xtx_inv, xx, m_cum, test_ends, q, bootstrap.reps, boot_het, seed,
-            progress, self.threshold_name, trim)
+        Examples
+        --------
+        >>> from intelcap.datasets import hansen2000
+        >>> df = hansen2000.load()
+        >>> x = df[["LogGDP1960", "LogInvGDP", "LogPopGwth", "LogSchool"]]
+        >>> res = ThresholdRegression(df["GDPGwth"], x, df["GDP1960"]).fit_sequential(
+        ...     2, bootstrap=0, progress=False)
+        >>> res.thresholds.index.tolist()
+        ['gamma1', 'gamma2']
+        """
+        return fit_sequential(self, n_thresholds, refine=refine, seed=seed, **fit_kwargs)
 
-        # back to the caller's order
+    def _results(self, s: _Sorted, opt: _FitOptions, at: _AtThreshold, ghat: float,
+                 gamma: np.ndarray, profile: np.ndarray, eta2: float, eta_used: str,
+                 test: ThresholdTest, grid_label: str, est_ends: np.ndarray,
+                 names: list[str]) -> ThresholdRegressionResults:
+        n = s.y.shape[0]
         inv = np.empty(n, dtype=int)
-        inv[order] = np.arange(n)
-        resid = e_sorted[inv]
-        lower_orig = lower[inv]
-
-        names = ([f"{c}[{self.threshold_name}<=g]" for c in self.exog_names]
-                 + [f"{c}[{self.threshold_name}>g]" for c in self.exog_names])
-        params = pd.Series(np.r_[b1, b2], index=names, name="parameter")
+        inv[s.order] = np.arange(n)
+        resid = at.resid[inv]
+        lower = s.q <= ghat
         return ThresholdRegressionResults(
-            params=params,
-            cov=cov,
+            params=pd.Series(at.params, index=names, name="parameter"),
+            cov=at.cov.cov,
             nobs=n,
-            df_resid=n - 2 * k,
+            df_resid=n - len(names),
             resids=pd.Series(resid, index=self.index, name="residual"),
             fitted_values=pd.Series(self._y - resid, index=self.index, name="fitted_values"),
-            ssr=ssr,
+            ssr=float(at.resid @ at.resid),
             model_name="Threshold Regression",
             dependent=self.dependent_name,
-            cov_type=cov_type,
-            distribution="normal",
+            cov_type=opt.cov_type,
+            distribution=at.cov.distribution,
             model=self,
             threshold=ghat,
             gamma=gamma,
-            ssr_profile=ssr_prof,
-            ssr_linear=s0,
-            regime_ssr=(ssr1, ssr2),
+            ssr_profile=profile,
+            ssr_linear=s.s0,
+            regime_ssr=at.regime_ssr,
             regime_nobs=(int(lower.sum()), int((~lower).sum())),
-            lower_mask=pd.Series(lower_orig, index=self.index, name="lower"),
+            lower_mask=pd.Series(lower[inv], index=self.index, name="lower"),
             eta2=float(eta2),
             eta=eta_used,
-            het=het,
+            het=opt.het,
             test=test,
-            trim=float(trim),
+            trim=opt.trim,
             grid=grid_label,
-            sorted_data=(x, y, q, est_ends, m_cum),
+            cov_description=at.cov.description,
+            sorted_data=(s.u, s.y, s.q, est_ends, s.m_cum),
         )
 
     def subsample(self, mask: Any, threshold: Any = None) -> ThresholdRegression:
@@ -620,6 +791,9 @@ class ThresholdRegression:
             pd.DataFrame(xcols[m], index=idx, columns=self._exog_names),
             pd.Series(qsub, index=idx, name=qname),
             constant=self.constant,
+            nonswitching=self._spec[0],
+            lower=self._spec[1],
+            upper=self._spec[2],
             missing=self.missing,
         )
 
@@ -636,353 +810,3 @@ def _as_mask(mask: Any, index: pd.Index, what: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# the test of no threshold (fixed-regressor bootstrap, Hansen 1996)
-# ---------------------------------------------------------------------------------------------
-def _sup_stats(e: np.ndarray, x: np.ndarray, xtx_inv: np.ndarray, xx: np.ndarray,
-               m1: np.ndarray, ainv: np.ndarray | None, ends: np.ndarray,
-               het: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Sup statistics over the candidates for a block of residual vectors ``e`` (B x n).
-
-    Homoskedastic: F(g) = n s(g) / (e'e - s(g)), s(g) = C' A^{-1} C, A = M - M Mi M.
-    Robust: LM(g) = C' V(g)^{-1} C with V = W - R W - W R' + R W_n R', R = M Mi,
-    W(g) = sum_{q_i<=g} x_i x_i' e_i^2 (Hansen's thr_test_het).
-    Returns the sup statistic (B,) and, for the first row, the whole sequence.
-    """
-    n = x.shape[0]
-    c = np.cumsum(e[:, :, None] * x[None], axis=1)[:, ends]  # B x G x k
-    if not het:
-        cg = np.ascontiguousarray(np.swapaxes(c, 0, 1))  # G x B x k: one product per g
-        s = (np.matmul(cg, ainv) * cg).sum(axis=-1).T
-        ee = np.einsum("bi,bi->b", e, e)
-        stat = n * s / (ee[:, None] - s)
-    else:
-        k = x.shape[1]
-        iu = np.triu_indices(k)
-        full = np.zeros((k, k), dtype=int)
-        full[iu] = np.arange(iu[0].size)
-        full = np.maximum(full, full.T).ravel()  # position of (i, j) among the unique pairs
-        wu = (e**2)[:, :, None] * xx.reshape(n, k * k)[:, iu[0] * k + iu[1]][None]
-        np.cumsum(wu, axis=1, out=wu)
-        w = wu[:, ends][..., full].reshape(*c.shape, k)  # B x G x k x k
-        wn = wu[:, -1][:, full].reshape(-1, 1, k, k)
-        rmat = m1 @ xtx_inv  # G x k x k
-        rw = np.matmul(rmat[None], w)
-        v = w - rw
-        v -= np.swapaxes(rw, -1, -2)
-        v += np.matmul(np.matmul(rmat[None], wn), np.swapaxes(rmat, -1, -2)[None])
-        stat = _solve_quadforms(v, c)
-    stat = np.where(np.isfinite(stat), stat, 0.0)  # singular candidates count as 0 (Hansen)
-    return stat.max(axis=1), stat[0]
-
-
-def _threshold_test(x, e0, xtx_inv, xx, m_cum, ends, q, reps, het, seed, progress, qname,
-                    trim) -> TestStatistic:
-    n, k = x.shape
-    m1 = m_cum[ends]
-    ainv = None
-    if not het:
-        a = m1 - m1 @ xtx_inv @ m1
-        ainv = np.full_like(a, np.nan)
-        ok = _regular(m1, np.sqrt(np.diag(m_cum[-1]))) & _regular(
-            m_cum[-1] - m1, np.sqrt(np.diag(m_cum[-1])))
-        ainv[ok] = np.linalg.inv(a[ok])
-    stat, seq = _sup_stats(e0[None], x, xtx_inv, xx, m1, ainv, ends, het)
-    stat = float(stat[0])
-    name = "sup-LM (robust)" if het else "sup-F"
-    null = "no threshold (linear model)"
-    if reps == 0:
-        return InvalidTestStatistic(
-            f"{name} = {stat:.4f}: no p-value because bootstrap=0", name=name, null=null)
-    rng = as_generator(seed)
-    per = n * k * k if het else n * k
-    chunk = int(max(1, min(reps, _CHUNK_ELEMENTS // per)))
-    boot = np.empty(reps)
-    done = 0
-    bar = progress_bar(total=reps, desc="threshold bootstrap", progress=progress)
-    try:
-        p_mat = x @ xtx_inv
-        while done < reps:
-            b = min(chunk, reps - done)
-            u = rng.standard_normal((b, n))
-            ystar = u * e0[None] if het else u
-            estar = ystar - (ystar @ x) @ p_mat.T
-            boot[done:done + b] = _sup_stats(estar, x, xtx_inv, xx, m1, ainv, ends, het)[0]
-            done += b
-            bar.update(b)
-    finally:
-        bar.close()
-    pval = float(np.mean(boot >= stat))
-    crit = {lvl: float(np.quantile(boot, 1 - lvl)) for lvl in (0.10, 0.05, 0.01)}
-    ts = TestStatistic(
-        stat, pval, null=null, dist_name="fixed-regressor bootstrap (Hansen 1996)",
-        critical_values=crit, replications=boot, seed=seed, name=name)
-    ts.sequence = pd.Series(seq, index=pd.Index(q[ends], name=qname), name=name)
-    ts.threshold = float(q[ends][int(np.argmax(seq))])
-    ts.trim = trim
-    return ts
-
-
-# ---------------------------------------------------------------------------------------------
-# results
-# ---------------------------------------------------------------------------------------------
-class ThresholdRegressionResults(Results):
-    """Results of :meth:`ThresholdRegression.fit` (immutable).
-
-    Besides the common vocabulary (``params``, ``std_errors``, ``cov``, ``conf_int``, ``ssr``,
-    ``resids``, ...) it carries the threshold estimate, its LR profile and confidence sets,
-    the test of no threshold and Hansen's slope confidence intervals.
-    """
-
-    def __init__(self, params: pd.Series, cov: np.ndarray, *, model: ThresholdRegression,
-                 threshold: float, gamma: np.ndarray, ssr_profile: np.ndarray,
-                 ssr_linear: float, regime_ssr: tuple[float, float],
-                 regime_nobs: tuple[int, int], lower_mask: pd.Series, eta2: float, eta: str,
-                 het: bool, test: TestStatistic, trim: float, grid: str,
-                 sorted_data: tuple, **kwargs: Any) -> None:
-        super().__init__(params, cov, **kwargs)
-        self.model = model
-        self._threshold = threshold
-        self._gamma = gamma
-        self._ssr_profile = ssr_profile
-        self._ssr_linear = ssr_linear
-        self._regime_ssr = regime_ssr
-        self._regime_nobs = regime_nobs
-        self._lower = lower_mask
-        self._eta2 = eta2
-        self.eta_method = eta
-        self.het = het
-        self._test = test
-        self.trim = trim
-        self.grid = grid
-        self._sorted = sorted_data
-
-    # -- threshold -----------------------------------------------------------------------------
-    @property
-    def threshold(self) -> float:
-        """Least-squares estimate :math:`\\hat\\gamma` (a value of the threshold variable)."""
-        return self._threshold
-
-    @property
-    def threshold_name(self) -> str:
-        """Name of the threshold variable :math:`q`."""
-        return self.model.threshold_name
-
-    @property
-    def eta2(self) -> float:
-        """Heteroskedasticity scale :math:`\\hat\\eta^2` (Hansen 2000, eq. 21)."""
-        return self._eta2
-
-    def lr_profile(self, het: bool | None = None) -> pd.Series:
-        """:math:`LR_n(\\gamma)` over the candidate thresholds (divided by eta^2 if ``het``)."""
-        het = self.het if het is None else het
-        smin = np.nanmin(self._ssr_profile)
-        lr = self.nobs * (self._ssr_profile - smin) / smin
-        if het:
-            lr = lr / self._eta2
-        return pd.Series(lr, index=pd.Index(self._gamma, name=self.threshold_name),
-                         name="LR")
-
-    @cached_property
-    def lr(self) -> pd.Series:
-        """The LR profile used for the confidence set (heteroskedasticity-corrected if het)."""
-        return self.lr_profile()
-
-    @property
-    def ssr_profile(self) -> pd.Series:
-        """:math:`S_n(\\gamma)` over the candidate thresholds."""
-        return pd.Series(self._ssr_profile,
-                         index=pd.Index(self._gamma, name=self.threshold_name), name="SSR")
-
-    def threshold_ci(self, level: float = 0.95, het: bool | None = None) -> tuple[float, float]:
-        """Confidence interval for the threshold by inverting the LR (Hansen 2000, sec. 3.3-3.4).
-
-        Returned as ``(lower, upper)``: the smallest and largest candidate with
-        :math:`LR_n(\\gamma) \\le c(a)`, as Hansen's programs report it.
-        """
-        lr = self.lr_profile(het)
-        ok = np.isfinite(lr.to_numpy())
-        return lr_confidence_set(lr.index.to_numpy()[ok], lr.to_numpy()[ok], level)
-
-    # -- regimes -------------------------------------------------------------------------------
-    @property
-    def test(self) -> TestStatistic:
-        """Test of no threshold (bootstrap p-value, 10/5/1 % critical values, replications)."""
-        return self._test
-
-    @property
-    def ssr_linear(self) -> float:
-        """SSR of the regression without threshold, :math:`S_0`."""
-        return self._ssr_linear
-
-    @property
-    def regime_ssr(self) -> pd.Series:
-        """SSR of each regime."""
-        return pd.Series(self._regime_ssr, index=list(_REGIMES), name="ssr")
-
-    @property
-    def regime_nobs(self) -> pd.Series:
-        """Observations in each regime."""
-        return pd.Series(self._regime_nobs, index=list(_REGIMES), name="nobs")
-
-    @property
-    def regimes(self) -> pd.Series:
-        """Regime of each observation (``"lower"``: q <= threshold), on the caller's index."""
-        return pd.Series(np.where(self._lower.to_numpy(), "lower", "upper"),
-                         index=self._lower.index, name="regime")
-
-    def regime_params(self, regime: str) -> pd.Series:
-        """Coefficients of one regime, indexed by the regressor names."""
-        check_choice("regime", regime, _REGIMES)
-        k = len(self.model.exog_names)
-        p = self.params.iloc[:k] if regime == "lower" else self.params.iloc[k:]
-        return pd.Series(p.to_numpy(), index=self.model.exog_names, name=regime)
-
-    def regime_std_errors(self, regime: str) -> pd.Series:
-        """Standard errors of one regime's coefficients (``cov_type`` of the fit)."""
-        check_choice("regime", regime, _REGIMES)
-        k = len(self.model.exog_names)
-        s = self.std_errors.iloc[:k] if regime == "lower" else self.std_errors.iloc[k:]
-        return pd.Series(s.to_numpy(), index=self.model.exog_names, name=regime)
-
-    def split(self, regime: str, threshold: Any = None) -> ThresholdRegression:
-        """Model of one regime's subsample, to split it again (Hansen 2000, sec. 5).
-
-        Parameters
-        ----------
-        regime : {"lower", "upper"}
-            ``"lower"``: observations with q <= threshold.
-        threshold : Series or array, optional
-            Threshold variable of the new split (a Series on the original data's index, or an
-            array of length ``nobs``); default the current one.
-
-        Examples
-        --------
-        Hansen (2000): the high-income countries split again at a literacy rate of 45%.
-
-        >>> from intelcap.datasets import hansen2000
-        >>> df = hansen2000.load()
-        >>> x = df[["LogGDP1960", "LogInvGDP", "LogPopGwth", "LogSchool"]]
-        >>> first = ThresholdRegression(df["GDPGwth"], x, df["GDP1960"]).fit(bootstrap=None)
-        >>> second = first.split("upper", df["Literacy"]).fit(bootstrap=None)
-        >>> float(second.threshold)
-        45.0
-        """
-        check_choice("regime", regime, _REGIMES)
-        mask = self._lower.to_numpy()
-        return self.model.subsample(mask if regime == "lower" else ~mask, threshold)
-
-    # -- slope confidence intervals (Hansen 2000, sec. 3.5) -------------------------------------
-    def slope_conf_int(self, level: float = 0.95, first_step: float = 0.8,
-                       critical: float | None = None) -> pd.DataFrame:
-        r"""Confidence intervals for the regime coefficients that allow for the threshold's
-        uncertainty (Hansen 2000, sec. 3.5, Theorem 4).
-
-        The interval is the union over :math:`\gamma \in \hat\Gamma(\rho)` (the LR confidence
-        set at ``first_step`` = :math:`\rho`, Hansen uses 0.8) of the conventional intervals
-        :math:`\hat\beta(\gamma) \pm z\,s(\hat\beta(\gamma))`, joined with the interval at
-        :math:`\hat\gamma`. Standard errors follow the fit's ``cov_type`` (regime-wise
-        :math:`\hat\sigma^2_j = S_j/(n_j-k)` for ``"unadjusted"`` away from :math:`\hat\gamma`,
-        as in Hansen's program). The regressions at every :math:`\gamma` are solved from the
-        cumulative cross-products together, not refitted one by one.
-
-        Parameters
-        ----------
-        level : float
-            Confidence level of the second step.
-        first_step : float
-            Level of the first-step confidence set for the threshold.
-        critical : float, optional
-            The normal critical value; default :math:`\Phi^{-1}((1+a)/2)`. Hansen's program
-            rounds it up to two decimals (1.65, 1.96, 2.58); pass that to reproduce his tables.
-        """
-        if not 0 < level < 1 or not 0 < first_step < 1:
-            raise SpecificationError("level and first_step must lie in (0, 1)")
-        z = float(stats.norm.ppf(0.5 + level / 2)) if critical is None else float(critical)
-        params, se = self.params.to_numpy(), self.std_errors.to_numpy()
-        lo, hi = params - z * se, params + z * se
-        x, y, q, ends, m_cum = self._sorted
-        n, k = x.shape
-        lr = self.lr.to_numpy()
-        sel = np.flatnonzero(np.isfinite(lr) & (lr < lr_critical_value(first_step)))
-        robust = self.cov_type == "robust"
-        for lower in (True, False):
-            e_idx = ends[sel]
-            m = m_cum[e_idx] if lower else m_cum[-1] - m_cum[e_idx]
-            xy_cum = np.cumsum(x * y[:, None], axis=0)
-            v = xy_cum[e_idx] if lower else xy_cum[-1] - xy_cum[e_idx]
-            scale = np.sqrt(np.diag(m_cum[-1]))
-            ok = _regular(m, scale)
-            if not ok.any():
-                continue
-            m, v, e_idx = m[ok], v[ok], e_idx[ok]
-            minv = np.linalg.inv(m)
-            b = np.einsum("gkl,gl->gk", minv, v)
-            inreg = (np.arange(n)[None, :] <= e_idx[:, None])
-            if not lower:
-                inreg = ~inreg
-            e = (y[None, :] - b @ x.T) * inreg
-            if robust:
-                meat = np.einsum("gi,ik,il->gkl", e**2, x, x)
-                cov = minv @ meat @ minv
-            else:
-                nj = inreg.sum(axis=1)
-                cov = minv * ((e**2).sum(axis=1) / (nj - k))[:, None, None]
-            s = np.sqrt(np.clip(np.diagonal(cov, axis1=-2, axis2=-1), 0, None))
-            cols = slice(0, k) if lower else slice(k, 2 * k)
-            lo[cols] = np.minimum(lo[cols], (b - z * s).min(axis=0))
-            hi[cols] = np.maximum(hi[cols], (b + z * s).max(axis=0))
-        return pd.DataFrame({"lower": lo, "upper": hi}, index=self.params.index)
-
-    # -- presentation ----------------------------------------------------------------------------
-    def plot(self, level: float = 0.95, het: bool | None = None, ax: Any = None):
-        """Plot :math:`LR_n(\\gamma)` with the critical value :math:`c(a)` (Hansen 2000, Fig. 1).
-
-        Returns the matplotlib ``(figure, axes)``.
-        """
-        from intelcap._optional import import_optional
-
-        plt = import_optional("matplotlib.pyplot", "plot", "plot()")
-
-        lr = self.lr_profile(het)
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 3.5))
-        else:
-            fig = ax.figure
-        ax.plot(lr.index.to_numpy(), lr.to_numpy(), color="C0", label=r"$LR_n(\gamma)$")
-        cv = lr_critical_value(level)
-        ax.axhline(cv, color="C3", linestyle="--", label=f"{level:.0%} critical value")
-        ax.set_xlabel(f"threshold variable: {self.threshold_name}")
-        ax.set_ylabel("likelihood ratio")
-        used = self.het if het is None else het
-        ax.set_title("Confidence interval construction for the threshold"
-                     + (" (heteroskedasticity-corrected)" if used else ""))
-        ax.legend(loc="best")
-        return fig, ax
-
-    def _summary_header(self) -> list[tuple[str, object]]:
-        lo, hi = self.threshold_ci(0.95)
-        return [
-            ("Dep. variable", self.dependent),
-            ("Threshold variable", self.threshold_name),
-            ("Threshold estimate", self.threshold),
-            ("95% CI (" + ("het.-corrected" if self.het else "homoskedastic") + ")",
-             f"[{lo:g}, {hi:g}]"),
-            ("No. observations", self.nobs),
-            ("Obs. lower / upper", f"{self._regime_nobs[0]} / {self._regime_nobs[1]}"),
-            ("SSR", self.ssr),
-            ("SSR lower / upper", f"{self._regime_ssr[0]:.6g} / {self._regime_ssr[1]:.6g}"),
-            ("SSR without threshold", self.ssr_linear),
-            ("Covariance", self.cov_type),
-            ("Test of no threshold", self.test.name or "-"),
-            ("Statistic", self.test.stat),
-            ("Bootstrap p-value", self.test.pval),
-        ]
-
-    def _summary_notes(self) -> list[str]:
-        notes = [f"Grid: {self.grid}; test trimming {self.trim:g}.",
-                 f"eta^2 = {self.eta2:.4f} ({self.eta_method})."]
-        if self.test.valid and self.test.reps:
-            notes.append(f"Bootstrap: {self.test.reps} replications, seed {self.test.seed!r}.")
-        elif not self.test.valid:
-            notes.append(getattr(self.test, "reason", ""))
-        return notes
