@@ -361,16 +361,6 @@ XFAIL: dict[tuple[str, str], str] = {
     ("PSTR", "clustered-one-way-debiased"): _NO_DEBIASED,
     ("PSTR", "kernel-dk-debiased"): _NO_DEBIASED,
     ("PSTR", "robust-plain"): "PSTR accepts only cov_type 'clustered' and 'unadjusted'",
-    ("PanelThreshold", "unadjusted-plain"): "panel threshold unadjusted s2 is e'e/(n-N-k) "
-                                            "always (registry default e'e/(n-N))",
-    ("PanelThreshold", "robust-plain"): "White without the n/(n-N) factor for the absorbed "
-                                        "effects (Hansen's program); registry/linearmodels "
-                                        "apply it",
-    ("PanelThreshold", "clustered-one-way-plain"): "cov_type='clustered' is not accepted yet",
-    ("PanelThreshold", "unadjusted-debiased"): _NO_DEBIASED,
-    ("PanelThreshold", "robust-debiased"): _NO_DEBIASED,
-    ("PanelThreshold", "clustered-one-way-debiased"): _NO_DEBIASED,
-    ("PanelThreshold", "kernel-dk-debiased"): _NO_DEBIASED,
 }
 
 
