@@ -15,9 +15,8 @@ entity effects a within transformation absorbed), every panel covariance. The li
 wrapper (``fit_panel``/``cobb_douglas``) is compared with a direct linearmodels fit, p-values
 included (issue 14 item 4).
 
-Estimators whose public API on this branch does not yet follow the registry (NLS, LSTR, PSTR,
-threshold and panel threshold are being moved onto it by other work) carry strict xfails naming
-the difference; they flip when that work lands.
+Every estimator in the matrix computes its covariance through the registry, so every case is
+expected to pass (no xfails).
 
 Data: seeded simulations (seed 20261130), small enough that the whole matrix runs in seconds.
 Tolerance rtol 1e-10 for the linear estimators, 1e-7 for the nonlinear ones (their Gauss-Newton
@@ -240,7 +239,7 @@ def _pstr(cov_type, debiased, opts):
     idx = pd.MultiIndex.from_arrays([ent, PANEL["time"].to_numpy()], names=["i", "t"])
     mod = PanelSmoothTransition(pd.Series(y, index=idx), pd.DataFrame({"x": x}, index=idx),
                                 pd.Series(q, index=idx, name="q"))
-    kw = {k: v for k, v in opts.items() if k in ("bandwidth", "time")}
+    kw = {k: v for k, v in opts.items() if k == "bandwidth"}  # time: the index's second level
     res = mod.fit(start={"gamma": 10.0, "c": 0.5}, cov_type=cov_type, **_deb(debiased), **kw)
     p = res.params.to_numpy()
     gam, c, s = res.gamma, float(np.ravel(res.c)[0]), res.scale
@@ -330,50 +329,6 @@ SUPPORTED = {
     "fit_diffusion": [("unadjusted", True, "")],
 }
 
-# What fails on this branch, and why (the estimator's own covariance code, or an option its API
-# does not take yet). Strict: when the estimator adopts the registry these must be removed.
-_NO_DEBIASED = "fit() takes no debiased= option yet (not on the covariance registry)"
-_NO_HC = "cov_type='HC0'..'HC3' are not accepted yet"
-_NO_CLUSTERS = "fit() takes no clusters= yet (no clustered covariance)"
-XFAIL: dict[tuple[str, str], str] = {
-    ("nls", "unadjusted-plain"): "NLS's unadjusted s2 is SSR/(n-p) whatever debiased (the "
-                                 "registry's debiased=True); registry default SSR/n",
-    ("nls", "robust-plain"): "NLS's robust defaults to HC1 (hc='HC1'); registry robust is HC0",
-    ("nls", "HC0-plain"): _NO_HC, ("nls", "HC1-plain"): _NO_HC, ("nls", "HC2-plain"): _NO_HC,
-    ("nls", "HC3-plain"): _NO_HC,
-    ("nls", "clustered-one-way-plain"): "NLS applies Stata's cluster factor by default "
-                                        "(debiased=True default); registry default is none",
-    ("nls", "clustered-two-way-debiased"): "NLS clusters one way only (a 2-column clusters "
-                                           "is refused)",
-    ("LSTR", "unadjusted-plain"): "LSTR's unadjusted s2 is SSR/(n-p) always (registry default "
-                                  "SSR/n)",
-    ("LSTR", "unadjusted-debiased"): _NO_DEBIASED, ("LSTR", "robust-debiased"): _NO_DEBIASED,
-    ("LSTR", "robust-plain"): "LSTR's robust is HC1 (pinv(J'J) sandwich times n/(n-p)); "
-                              "registry robust is HC0",
-    ("LSTR", "HC0-plain"): _NO_HC, ("LSTR", "HC1-plain"): _NO_HC, ("LSTR", "HC2-plain"): _NO_HC,
-    ("LSTR", "HC3-plain"): _NO_HC,
-    ("LSTR", "clustered-one-way-plain"): _NO_CLUSTERS,
-    ("LSTR", "clustered-one-way-debiased"): _NO_CLUSTERS,
-    ("LSTR", "clustered-two-way-debiased"): _NO_CLUSTERS,
-    ("PSTR", "unadjusted-plain"): "PSTR's unadjusted s2 is SSR/(NT-N-p) always (registry "
-                                  "default SSR/(NT-N))",
-    ("PSTR", "unadjusted-debiased"): _NO_DEBIASED, ("PSTR", "robust-debiased"): _NO_DEBIASED,
-    ("PSTR", "clustered-one-way-debiased"): _NO_DEBIASED,
-    ("PSTR", "kernel-dk-debiased"): _NO_DEBIASED,
-    ("PSTR", "robust-plain"): "PSTR accepts only cov_type 'clustered' and 'unadjusted'",
-    ("PanelThreshold", "unadjusted-plain"): "panel threshold unadjusted s2 is e'e/(n-N-k) "
-                                            "always (registry default e'e/(n-N))",
-    ("PanelThreshold", "robust-plain"): "White without the n/(n-N) factor for the absorbed "
-                                        "effects (Hansen's program); registry/linearmodels "
-                                        "apply it",
-    ("PanelThreshold", "clustered-one-way-plain"): "cov_type='clustered' is not accepted yet",
-    ("PanelThreshold", "unadjusted-debiased"): _NO_DEBIASED,
-    ("PanelThreshold", "robust-debiased"): _NO_DEBIASED,
-    ("PanelThreshold", "clustered-one-way-debiased"): _NO_DEBIASED,
-    ("PanelThreshold", "kernel-dk-debiased"): _NO_DEBIASED,
-}
-
-
 def _case_id(case: tuple[str, bool, str]) -> str:
     cov_type, debiased, opt = case
     return f"{cov_type}{'-' + opt if opt else ''}-{'debiased' if debiased else 'plain'}"
@@ -384,9 +339,7 @@ def _params():
     for est, cases in SUPPORTED.items():
         for case in cases:
             cid = f"{est}-{_case_id(case)}"
-            reason = XFAIL.get((est, _case_id(case)))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            out.append(pytest.param(est, *case, id=cid, marks=marks))
+            out.append(pytest.param(est, *case, id=cid))
     return out
 
 

@@ -83,7 +83,9 @@ def load_nist(name: str) -> NistProblem:
 def _fit(problem: NistProblem, start: int):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = nls(MODELS[problem.name], problem.data, problem.starts[start - 1])
+        # NIST certifies SDs with s^2 = RSS/(n - p): the registry's "unadjusted" with
+        # debiased=True (linearmodels' default, debiased=False, divides by n)
+        res = nls(MODELS[problem.name], problem.data, problem.starts[start - 1], debiased=True)
     warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     return res, warned
 

@@ -1,10 +1,12 @@
 """nls(): covariance estimators, convergence diagnostics, bad input, prediction, summaries.
 
-Oracles: for a model linear in its parameters NLS must equal OLS exactly (parameters and the
-unadjusted, HC1 and clustered covariances, checked against intelcap's OLS, itself checked against
-linearmodels in test_linear.py); the Jacobian compiled from sympy is checked against finite
-differences; the failure modes (evaluation limit, plateau, singular Jacobian) are NIST problems and
-constructed models where the right answer is known not to be reached.
+Oracles: for a model linear in its parameters NLS must equal OLS exactly (parameters, and every
+covariance of the registry checked against statsmodels' OLS: ``nonrobust`` is ``"unadjusted"``
+with ``debiased=True``, HC0-HC3 by name, ``cluster`` with its default correction is
+``"clustered"`` with ``debiased=True`` (Stata's factor) and without it ``debiased=False``); the
+Jacobian compiled from sympy is checked against finite differences; the failure modes
+(evaluation limit, plateau, singular Jacobian) are NIST problems and constructed models
+where the right answer is known not to be reached.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from intelcap.estimation.linear import OLS
 from intelcap.estimation.nls import NLS, OptimizerConfig, nls
 from intelcap.exceptions import (
     ConvergenceWarning,
+    CovarianceWarning,
     DataError,
     ExpressionError,
     IntelcapError,
@@ -37,29 +40,67 @@ def linear_data(rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame({"y": y, "x": x, "z": z}, index=pd.RangeIndex(100, 100 + n, name="id"))
 
 
-@pytest.mark.parametrize("cov_type", ["unadjusted", "robust", "clustered"])
-def test_linear_model_equals_ols(linear_data: pd.DataFrame, cov_type: str) -> None:
-    """A model linear in its parameters: NLS = OLS (parameters, SEs) for every covariance."""
+#: (cov_type, debiased) of intelcap and the statsmodels fit that computes the same covariance
+COV_CASES = [
+    ("unadjusted", True), ("unadjusted", False), ("robust", False), ("robust", True),
+    ("HC0", False), ("HC1", False), ("HC2", False), ("HC3", False), ("clustered", True),
+    ("clustered", False),
+]
+
+
+def _statsmodels_se(y, exog, cov_type: str, debiased: bool, groups) -> np.ndarray:
+    """Standard errors of statsmodels' OLS for the covariance intelcap calls (cov_type,
+    debiased): linearmodels' semantics written out with statsmodels' names."""
+    import statsmodels.api as sm
+
+    mod = sm.OLS(np.asarray(y), np.asarray(exog))
+    n, k = np.shape(exog)
+    if cov_type == "unadjusted":
+        se = mod.fit().bse
+        return se if debiased else se * np.sqrt((n - k) / n)
+    if cov_type == "robust":
+        return mod.fit(cov_type="HC1" if debiased else "HC0").bse
+    if cov_type == "clustered":
+        return mod.fit(cov_type="cluster", cov_kwds={"groups": groups,
+                                                     "use_correction": debiased}).bse
+    return mod.fit(cov_type=cov_type).bse
+
+
+@pytest.mark.parametrize(("cov_type", "debiased"), COV_CASES)
+def test_linear_model_equals_ols(linear_data: pd.DataFrame, cov_type: str,
+                                 debiased: bool) -> None:
+    """A model linear in its parameters: NLS = OLS (parameters, SEs) for every covariance of the
+    registry, against statsmodels (an independent computation)."""
     groups = np.arange(len(linear_data)) % 17
     kw = {"clusters": groups} if cov_type == "clustered" else {}
     res = nls("y ~ a + b*x + c*z", linear_data, {"a": 0.0, "b": 0.0, "c": 0.0},
-              cov_type=cov_type, debiased=True, **kw)
+              cov_type=cov_type, debiased=debiased, **kw)
     exog = linear_data[["x", "z"]].assign(const=1.0)[["const", "x", "z"]]
-    ols = OLS(linear_data["y"], exog).fit(cov_type, debiased=True, **kw)
+    ols = OLS(linear_data["y"], exog).fit()
     np.testing.assert_allclose(res.params.to_numpy(), ols.params.to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(res.std_errors.to_numpy(), ols.std_errors.to_numpy(), rtol=1e-7)
+    np.testing.assert_allclose(res.std_errors.to_numpy(),
+                               _statsmodels_se(linear_data["y"], exog, cov_type, debiased,
+                                               groups), rtol=1e-7)
+    assert res.distribution == ("t" if debiased else "normal")
     assert res.converged
     assert res.resids.index.equals(linear_data.index)
     np.testing.assert_allclose(res.ssr, ols.ssr, rtol=1e-10)
     np.testing.assert_allclose(res.rsquared, ols.rsquared, rtol=1e-10)
+    assert res.cov_estimate.description in res.summary.as_text()
 
 
 def test_hc0_vs_hc1(linear_data: pd.DataFrame) -> None:
+    """"robust" is HC0; HC1 (= robust with debiased=True) is HC0 times n/(n-p); the old hc=
+    option is refused with a pointer to the new names."""
     start = {"a": 0.0, "b": 0.0, "c": 0.0}
-    hc0 = nls("y ~ a + b*x + c*z", linear_data, start, cov_type="robust", hc="HC0")
-    hc1 = nls("y ~ a + b*x + c*z", linear_data, start, cov_type="robust", hc="HC1")
+    hc0 = nls("y ~ a + b*x + c*z", linear_data, start, cov_type="robust")
+    hc1 = nls("y ~ a + b*x + c*z", linear_data, start, cov_type="HC1")
+    deb = nls("y ~ a + b*x + c*z", linear_data, start, cov_type="robust", debiased=True)
     n, p = len(linear_data), 3
     np.testing.assert_allclose(hc1.cov.to_numpy(), hc0.cov.to_numpy() * n / (n - p), rtol=1e-10)
+    np.testing.assert_allclose(deb.cov.to_numpy(), hc1.cov.to_numpy(), rtol=1e-12)
+    with pytest.raises(SpecificationError, match="cov_type='HC0' or 'HC1'"):
+        nls("y ~ a + b*x + c*z", linear_data, start, cov_type="robust", hc="HC0")
 
 
 def test_jacobian_matches_finite_differences(rng: np.random.Generator) -> None:
@@ -131,11 +172,64 @@ def test_singular_jacobian_is_not_convergence(rng: np.random.Generator) -> None:
     """y ~ a*b*x: only the product is identified, the Jacobian has rank 1 everywhere."""
     x = rng.uniform(1, 2, 30)
     df = pd.DataFrame({"x": x, "y": 3 * x + 0.01 * rng.normal(size=30)})
-    with pytest.warns(ConvergenceWarning, match="rank deficient"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         res = nls("y ~ a*b*x", df, {"a": 1.0, "b": 1.0})
+    text = [str(w.message) for w in caught]
+    assert any(issubclass(w.category, ConvergenceWarning) and "rank deficient" in str(w.message)
+               for w in caught), text
+    # no pseudo-inverse in silence: the covariance names what is not identified, SEs are NaN
+    assert any(issubclass(w.category, CovarianceWarning) and "['a', 'b']" in str(w.message)
+               for w in caught), text
+    assert res.std_errors.isna().all()
     assert not res.converged
     assert res.jacobian_rcond < 1e-13
     np.testing.assert_allclose(res.params["a"] * res.params["b"], 3.0, rtol=1e-2)
+
+
+def test_convergence_warning_states_reason_first(rng: np.random.Generator) -> None:
+    """The warning starts with its reason; the (long) formula comes last, truncated."""
+    x = rng.uniform(1, 2, 30)
+    df = pd.DataFrame({"x": x, "y": 3 * x + 0.01 * rng.normal(size=30)})
+    long_rhs = "a*b*x" + "".join(f" + 0*x**{k}" for k in range(2, 200))
+    with pytest.warns(ConvergenceWarning) as rec:
+        nls(f"y ~ {long_rhs}", df, {"a": 1.0, "b": 1.0})
+    msg = str(next(w.message for w in rec if issubclass(w.category, ConvergenceWarning)))
+    assert msg.startswith("NLS did not converge: the Jacobian is singular or rank deficient")
+    assert msg.index("Model: ") > msg.index("rank deficient")
+    assert len(msg.split("Model: ")[1]) <= 200 and msg.endswith("...")
+
+
+def test_predict_validates(linear_data: pd.DataFrame) -> None:
+    """predict() names the row where the model is undefined, the column with a bad value and
+    a missing parameter, instead of returning NaN or -inf in silence."""
+    res = nls("y ~ a + b*log(x)", linear_data, {"a": 0.0, "b": 1.0})
+    good = pd.DataFrame({"x": [1.0, 2.0]}, index=["r1", "r2"])
+    assert res.predict(good).index.tolist() == ["r1", "r2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's log warning is not let through either
+        with pytest.raises(DataError, match="first at row 'r2'"):
+            res.predict(pd.DataFrame({"x": [1.0, -1.0]}, index=["r1", "r2"]))
+        with pytest.raises(DataError, match="first at row 'r1'"):
+            res.predict(pd.DataFrame({"x": [0.0, 2.0]}, index=["r1", "r2"]))  # log 0 = -inf
+    with pytest.raises(DataError, match="'x' has 1 non-finite value"):
+        res.predict(pd.DataFrame({"x": [1.0, np.nan]}))
+    with pytest.raises(DataError, match="lacks column"):
+        res.predict(pd.DataFrame({"z": [1.0]}))
+    with pytest.raises(ParameterError, match="lacks"):
+        res.model.predict({"a": 1.0}, good)
+
+
+def test_plot_fitted_against_actual(linear_data: pd.DataFrame) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    res = nls("y ~ a + b*x + c*z", linear_data, {"a": 0.0, "b": 0.0, "c": 0.0})
+    ax = res.plot()
+    assert isinstance(ax, matplotlib.axes.Axes)
+    xs, ys = ax.lines[0].get_data()
+    np.testing.assert_allclose(xs, linear_data["y"].to_numpy())
+    np.testing.assert_allclose(ys, res.fitted_values.to_numpy())
 
 
 def test_parameter_without_effect_is_not_convergence(rng: np.random.Generator) -> None:
@@ -223,10 +317,12 @@ def test_same_model_compiled_once(linear_data: pd.DataFrame) -> None:
 # ---------------------------------------------------------------------------------------------
 # tall data (n >= 20,000): Levenberg-Marquardt on the cross-product, diagnostics from J'J
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("cov_type", ["unadjusted", "robust", "clustered"])
-def test_tall_linear_model_equals_ols(rng: np.random.Generator, cov_type: str) -> None:
-    """Tall data take the cross-product path (optimiser, diagnostics and covariance from J'J);
-    a model linear in its parameters must still equal OLS (QR-based), rel 1e-8."""
+@pytest.mark.parametrize(("cov_type", "debiased"),
+                         [("unadjusted", True), ("robust", False), ("clustered", True)])
+def test_tall_linear_model_equals_ols(rng: np.random.Generator, cov_type: str,
+                                      debiased: bool) -> None:
+    """Tall data take the cross-product path (optimiser, diagnostics and bread from J'J);
+    a model linear in its parameters must still equal OLS (statsmodels, QR-based), rel 1e-8."""
     n = 30_000
     x = rng.uniform(1, 5, n)
     z = rng.normal(size=n)
@@ -235,12 +331,14 @@ def test_tall_linear_model_equals_ols(rng: np.random.Generator, cov_type: str) -
     groups = np.arange(n) % 97
     kw = {"clusters": groups} if cov_type == "clustered" else {}
     res = nls("y ~ a + b*x + c*z", df, {"a": 0.0, "b": 0.0, "c": 0.0}, cov_type=cov_type,
-              debiased=True, **kw)
-    ols = OLS(df["y"], df[["x", "z"]].assign(const=1.0)[["const", "x", "z"]]).fit(
-        cov_type, debiased=True, **kw)
+              debiased=debiased, **kw)
+    exog = df[["x", "z"]].assign(const=1.0)[["const", "x", "z"]]
+    ols = OLS(df["y"], exog).fit()
     assert res.converged
     np.testing.assert_allclose(res.params.to_numpy(), ols.params.to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(res.std_errors.to_numpy(), ols.std_errors.to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(res.std_errors.to_numpy(),
+                               _statsmodels_se(df["y"], exog, cov_type, debiased, groups),
+                               rtol=1e-8)
     np.testing.assert_allclose(res.fitted_values.to_numpy(), ols.fitted_values.to_numpy(),
                                rtol=1e-10, atol=1e-12)
 
@@ -277,7 +375,10 @@ def test_tall_ill_conditioned_falls_back_to_qr(rng: np.random.Generator) -> None
     y = 1.0 + x + w + rng.normal(size=n)
     df = pd.DataFrame({"y": y, "x": x, "w": w})
     res = nls("y ~ a + b*x + c*w", df, {"a": 0.0, "b": 0.0, "c": 0.0}, debiased=True)
-    ols = OLS(df["y"], df[["x", "w"]].assign(const=1.0)[["const", "x", "w"]]).fit(debiased=True)
+    exog = df[["x", "w"]].assign(const=1.0)[["const", "x", "w"]]
+    ols = OLS(df["y"], exog).fit()
     assert res.jacobian_rcond < 1e-4
     np.testing.assert_allclose(res.params.to_numpy(), ols.params.to_numpy(), rtol=1e-6)
-    np.testing.assert_allclose(res.std_errors.to_numpy(), ols.std_errors.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(res.std_errors.to_numpy(),
+                               _statsmodels_se(df["y"], exog, "unadjusted", True, None),
+                               rtol=1e-6)

@@ -89,8 +89,18 @@ def hansen_model(invest) -> PanelThreshold:
 
 @pytest.fixture(scope="module")
 def fits(hansen_model) -> dict[int, PanelThresholdResults]:
+    """Hansen's program prints the classical covariance s^2 (Z'Z)^{-1}, s^2 = e'e/(n(T-1) - n -
+    k): the registry's ``"unadjusted"`` with ``debiased=True`` (the entity effects absorbed)."""
     return {k: hansen_model.fit(n_thresholds=k, convention="hansen", bootstrap=0,
-                                progress=False) for k in (1, 2, 3)}
+                                cov_type="unadjusted", debiased=True, progress=False)
+            for k in (1, 2, 3)}
+
+
+@pytest.fixture(scope="module")
+def white_fits(hansen_model) -> dict[int, PanelThresholdResults]:
+    """Hansen's program's White s.e. carry no small-sample factor: the registry's ``"HC0"``."""
+    return {k: hansen_model.fit(n_thresholds=k, convention="hansen", bootstrap=0,
+                                cov_type="HC0", progress=False) for k in (1, 2, 3)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,16 +144,17 @@ def test_hansen_f_statistics(fits):
 
 
 @pytest.mark.parametrize("k,table", [(1, COEF_SINGLE), (2, COEF_DOUBLE), (3, COEF_TRIPLE)])
-def test_hansen_coefficients_and_standard_errors(fits, k, table):
+def test_hansen_coefficients_and_standard_errors(fits, white_fits, k, table):
     """thresh.out: regime-independent and regime-dependent coefficients, OLS s.e. (e'e/(n(T-1)
-    - n - k)) and White s.e.; rel 1e-6 (8 printed significant digits)."""
+    - n - k): ``cov_type="unadjusted", debiased=True``) and White s.e. (``"HC0"``); rel 1e-6
+    (8 printed significant digits)."""
     res = fits[k]
     ref = np.asarray(table)
     assert list(res.params.index[:5]) == EXOG
     assert_allclose(res.params.to_numpy(), ref[:, 0], rtol=1e-6)
-    assert_allclose(res.std_errors_unadjusted.to_numpy(), ref[:, 1], rtol=1e-6)
-    assert_allclose(res.std_errors_robust.to_numpy(), ref[:, 2], rtol=1e-6)
-    assert_allclose(res.std_errors.to_numpy(), ref[:, 1], rtol=1e-6)  # default unadjusted
+    assert_allclose(res.std_errors.to_numpy(), ref[:, 1], rtol=1e-6)
+    assert_allclose(white_fits[k].std_errors.to_numpy(), ref[:, 2], rtol=1e-6)
+    assert_allclose(white_fits[k].params.to_numpy(), ref[:, 0], rtol=1e-6)
 
 
 def test_hansen_program_with_20_quantiles(hansen_model):
@@ -152,7 +163,9 @@ def test_hansen_program_with_20_quantiles(hansen_model):
     public repository arlionn/Threshold_Panel (Matlab port of THRESH_P, commit e267ac0).
     Thresholds and CIs as printed; SSR and LR to the 6 printed decimals; coefficients and
     standard errors to half a unit of the 6th decimal."""
-    res = hansen_model.fit(3, grid=20, bootstrap=0, progress=False)
+    res = hansen_model.fit(3, grid=20, bootstrap=0, progress=False, cov_type="unadjusted",
+                           debiased=True)
+    white = hansen_model.fit(3, grid=20, bootstrap=0, progress=False, cov_type="HC0")
     assert_allclose(res.ssr_sequence.to_numpy(),
                     [16.591220, 16.538484, 16.513086, 16.509401], atol=5e-7)
     assert_allclose(res.thresholds.to_numpy(), [0.02392, 0.12898, 0.51453], rtol=1e-9)
@@ -168,14 +181,19 @@ def test_hansen_program_with_20_quantiles(hansen_model):
               (0.053323, 0.011690, 0.030873)]
     ref = np.asarray(triple)
     assert_allclose(res.params.to_numpy(), ref[:, 0], atol=5e-7)
-    assert_allclose(res.std_errors_unadjusted.to_numpy(), ref[:, 1], atol=5e-7)
-    assert_allclose(res.std_errors_robust.to_numpy(), ref[:, 2], atol=5e-7)
+    assert_allclose(res.std_errors.to_numpy(), ref[:, 1], atol=5e-7)
+    assert_allclose(white.std_errors.to_numpy(), ref[:, 2], atol=5e-7)
 
 
-def test_robust_cov_type_selects_white(hansen_model):
+def test_robust_is_white_with_linearmodels_factor(hansen_model):
+    """"robust" is HC0 with linearmodels' n/(n - d) for the d absorbed entity effects: Hansen's
+    White s.e. (thresh.out, no factor) times sqrt(n/(n - N)); the summary names it."""
     res = hansen_model.fit(1, bootstrap=0, cov_type="robust", progress=False)
-    assert_allclose(res.std_errors.to_numpy(), np.asarray(COEF_SINGLE)[:, 2], rtol=1e-6)
+    n, n_ent = 7345, 565
+    assert_allclose(res.std_errors.to_numpy(),
+                    np.asarray(COEF_SINGLE)[:, 2] * np.sqrt(n / (n - n_ent)), rtol=1e-6)
     assert res.cov_type == "robust"
+    assert "HC0 (robust)" in res.summary.as_text()
 
 
 def test_bootstrap_significance_and_reproducibility(hansen_model):
@@ -218,12 +236,15 @@ def test_summary_and_plot(fits):
     assert "gamma2" in text and "c1_regime3" in text
     assert r"c1\_regime1" in res.summary.as_latex()
     assert "<table" in res.summary.as_html()
-    axes = res.plot()
-    assert len(axes) == 3
+    from matplotlib.axes import Axes
+
+    ax = res.plot()
+    assert isinstance(ax, Axes)
+    assert len(ax.get_lines()) == 4  # single, double, refined first, critical value
 
 
 # ---------------------------------------------------------------------------------------------
-# Stata xthreg (Wang 2015), "xthreg" convention
+# Stata xthreg (Wang 2015), "xthreg-like" convention
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def xthreg_data() -> pd.DataFrame:
@@ -241,27 +262,78 @@ def test_xthreg_rss_and_f_at_wang_threshold(xthreg_model):
     """Wang (2015, pp. 130-131): at the threshold 0.0154, RSS 17.7818 and F 35.20 (all 14
     demeaned years kept, F = (RSS0 - RSS1) / (RSS1 / (NT - T))). Tolerances: half a unit of the
     last printed digit."""
-    res = xthreg_model.fit(1, convention="xthreg", thresholds=[0.0154], progress=False)
+    res = xthreg_model.fit(1, convention="xthreg-like", thresholds=[0.0154], progress=False)
     assert res.nobs == 7910
     assert res.sigma_df == 7910 - 14
     assert res.ssr == pytest.approx(17.7818, abs=5e-5)
     assert res.f_tests["single"].stat == pytest.approx(35.20, abs=5e-3)
 
 
-@pytest.mark.parametrize("grid", [300, 400])
-def test_xthreg_grid_search_finds_wang_threshold(xthreg_model, grid):
-    """Wang (2015, pp. 130-131): the grid search returns 0.0154 with RSS 17.7818 and F 35.20,
-    with xthreg's default grid(300) and with grid(400). The exhaustive optimum is 0.0157
-    (RSS 17.78165), which xthreg's grid misses; the "xthreg" grid (positions strictly inside
-    [trim, 1 - trim], inferred: the Mata source is not available) misses it the same way.
-    Tolerances: half a unit of the last printed digit."""
-    res = xthreg_model.fit(1, convention="xthreg", grid=grid, bootstrap=0, progress=False)
-    assert round(res.thresholds.iloc[0], 4) == 0.0154
-    assert res.ssr == pytest.approx(17.7818, abs=5e-5)
-    assert res.f_tests["single"].stat == pytest.approx(35.20, abs=5e-3)
-    exhaustive = xthreg_model.fit(1, convention="exhaustive", trim=0.01, bootstrap=0,
-                                  progress=False)
-    assert round(exhaustive.thresholds.iloc[0], 4) == 0.0157
+# Wang (2015, pp. 130-131): `xthreg i q1 q2 q3 d1 qd1, rx(c1) qx(d1) thnum(3) grid(400)
+# trim(0.01 0.01 0.05) bs(300 300 300)`; values printed to 4 decimals (F to 2)
+WANG = {"Th-1": 0.0154, "Th-1 CI": (0.0141, 0.0167), "Th-21": 0.0154, "Th-22": 0.5418,
+        "Th-22 CI": (0.5268, 0.5473), "Th-3": 0.4778, "Th-3 CI": (0.4755, 0.4823),
+        "single RSS": 17.7818, "single F": 35.20, "double RSS": 17.7258, "double F": 24.97,
+        "triple RSS": 17.7119, "triple F": 6.20}
+
+
+@pytest.fixture(scope="module")
+def wang_fits(xthreg_model) -> dict[int, PanelThresholdResults]:
+    return {k: xthreg_model.fit(k, convention="xthreg-like", grid=400, trim=(0.01, 0.01, 0.05),
+                                bootstrap=0, progress=False) for k in (1, 2, 3)}
+
+
+def _ours(fits: dict[int, PanelThresholdResults], key: str) -> float | tuple[float, float]:
+    """intelcap's counterpart of one entry of Wang's output, rounded as he prints it."""
+    one, two, three = fits[1], fits[2], fits[3]
+    g22 = float(two.thresholds.iloc[-1]) if two.thresholds.iloc[0] < 0.1 else float(
+        two.thresholds.iloc[0])
+    g3 = float(next(g for g in three.thresholds if round(g, 4) not in
+                    {round(float(x), 4) for x in two.thresholds}))
+
+    def ci(res: PanelThresholdResults, g: float) -> tuple[float, float]:
+        tab = res.threshold_ci()
+        row = tab.loc[(tab["threshold"] - g).abs().idxmin()]
+        return round(float(row["lower"]), 4), round(float(row["upper"]), 4)
+
+    values = {
+        "Th-1": round(float(one.thresholds.iloc[0]), 4), "Th-1 CI": ci(one, one.thresholds.iloc[0]),
+        "Th-21": round(float(two.thresholds.iloc[0]), 4), "Th-22": round(g22, 4),
+        "Th-22 CI": ci(two, g22), "Th-3": round(g3, 4), "Th-3 CI": ci(three, g3),
+        "single RSS": round(one.ssr, 4), "single F": round(one.f_tests["single"].stat, 2),
+        "double RSS": round(two.ssr, 4), "double F": round(two.f_tests["double"].stat, 2),
+        "triple RSS": round(three.ssr, 4), "triple F": round(three.f_tests["triple"].stat, 2),
+    }
+    return values[key]
+
+
+@pytest.mark.parametrize("key", ["Th-1", "Th-21", "single RSS", "single F"])
+def test_xthreg_like_reproduces_wang_single_threshold(wang_fits, key):
+    """What the "xthreg-like" convention reproduces of Wang's (2015, pp. 130-131) output: the
+    single threshold 0.0154 (the refined first threshold Th-21 too), its RSS 17.7818 and F
+    35.20, to the printed digits. The grid rule is inferred (xthreg builds its grid in compiled
+    Mata we could not read) and was picked because it gives 0.0154 rather than 0.0157."""
+    assert _ours(wang_fits, key) == WANG[key]
+
+
+@pytest.mark.parametrize("key", [
+    pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=(
+        f"Wang (2015, pp. 130-131) prints {k} = {WANG[k]}; the xthreg-like grid rule does not "
+        "reproduce it: xthreg's grid (compiled Mata) is unknown, and no rule tried (quantile "
+        "position families x the nine Hyndman-Fan definitions, over unique values or all "
+        "observations; LR sets as min/max or as the connected component) reproduces the "
+        "second and third thresholds; Wang's CI bound 0.5268 is not even a value of q")))
+    for k in ("Th-1 CI", "Th-22", "Th-22 CI", "Th-3", "Th-3 CI", "double RSS", "double F",
+              "triple RSS", "triple F")])
+def test_xthreg_like_does_not_reproduce_wang_beyond_single(wang_fits, key):
+    """Strict xfails: each number of Wang's thnum(3) output that the convention misses (today:
+    Th-1 CI [0.0144, 0.0178], Th-22 0.5394, Th-3 0.9141, F 25.71 / 7.93)."""
+    assert _ours(wang_fits, key) == WANG[key]
+
+
+def test_xthreg_name_points_to_xthreg_like(xthreg_model):
+    with pytest.raises(SpecificationError, match="xthreg-like"):
+        xthreg_model.fit(1, convention="xthreg", bootstrap=0, progress=False)
 
 
 def test_xthreg_coefficients_match_fixed_effects_regression(xthreg_model, xthreg_data):
@@ -271,12 +343,15 @@ def test_xthreg_coefficients_match_fixed_effects_regression(xthreg_model, xthreg
     estimator) on the same regime split (`irecode`: regime 1 is q <= 0.0154); rel 1e-8."""
     from linearmodels.panel import PanelOLS
 
-    res = xthreg_model.fit(1, convention="xthreg", thresholds=[0.0154], progress=False)
+    res = xthreg_model.fit(1, convention="xthreg-like", thresholds=[0.0154], progress=False)
     d = xthreg_data
     low = (d["d1"] <= 0.0154).astype(float)
     exog = d[["q1", "q2", "q3", "d1", "qd1"]].assign(c1_regime1=d["c1"] * low,
                                                     c1_regime2=d["c1"] * (1 - low))
-    ref = PanelOLS(d["i"], exog, entity_effects=True).fit(cov_type="unadjusted")
+    # PanelOLS debiases by default; intelcap (the registry) does not: say it on both sides
+    res = xthreg_model.fit(1, convention="xthreg-like", thresholds=[0.0154], progress=False,
+                           debiased=True)
+    ref = PanelOLS(d["i"], exog, entity_effects=True).fit(cov_type="unadjusted", debiased=True)
     assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), rtol=1e-8)
     assert_allclose(res.std_errors.to_numpy(), ref.std_errors.to_numpy(), rtol=1e-8)
     assert res.ssr == pytest.approx(float(ref.resid_ss), rel=1e-10)
@@ -323,7 +398,7 @@ def _direct_profile(df, values, strict, drop_last, rcols):
     return np.asarray(out)
 
 
-@pytest.mark.parametrize("convention", ["hansen", "xthreg", "exhaustive"])
+@pytest.mark.parametrize("convention", ["hansen", "xthreg-like", "exhaustive"])
 @pytest.mark.parametrize("unbalanced", [False, True])
 @pytest.mark.parametrize("k2", [1, 2])
 def test_fast_profile_equals_direct_least_squares(rng, convention, unbalanced, k2):
@@ -346,11 +421,12 @@ def test_unbalanced_within_estimator_matches_panelols(rng):
 
     df = _simulate(rng, 40, 6, unbalanced=True)
     model = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[["r0"]])
-    res = model.fit(2, convention="exhaustive", trim=0.1, bootstrap=0, progress=False)
+    res = model.fit(2, convention="exhaustive", trim=0.1, bootstrap=0, progress=False,
+                    debiased=True)
     g1, g2 = res.thresholds
     reg = np.searchsorted([g1, g2], df["q"].to_numpy(), side="left")
     exog = df[["x"]].assign(**{f"r0_regime{j + 1}": df["r0"] * (reg == j) for j in range(3)})
-    ref = PanelOLS(df["y"], exog, entity_effects=True).fit(cov_type="unadjusted")
+    ref = PanelOLS(df["y"], exog, entity_effects=True).fit(cov_type="unadjusted", debiased=True)
     assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), rtol=1e-8)
     assert_allclose(res.std_errors.to_numpy(), ref.std_errors.to_numpy(), rtol=1e-8)
 
@@ -491,7 +567,7 @@ def _engine_panel(rng, convention: str, strict: bool):
 
 
 @pytest.mark.parametrize("scheme", ["entity", "wild"])
-@pytest.mark.parametrize("convention", ["hansen", "xthreg"])
+@pytest.mark.parametrize("convention", ["hansen", "xthreg-like"])
 def test_resampler_equals_explicit_bootstrap_samples(rng, convention, scheme):
     """The one-pass bootstrap statistics equal those of explicitly built samples: y* = yp +
     whole-entity residual vectors drawn within groups of equal T_i ("entity"), or y* = yp +
@@ -541,7 +617,7 @@ def test_wild_cluster_bootstrap_seeded_and_powerful(rng):
         PanelBootstrap(scheme="pairs")
 
 
-@pytest.mark.parametrize("convention", ["hansen", "xthreg"])
+@pytest.mark.parametrize("convention", ["hansen", "xthreg-like"])
 def test_cross_products_and_batched_profile_equal_direct(rng, convention):
     """``Grid.cross`` (entity prefix sums) equals D(g)'M_W D(f) from explicitly built D(f),
     and the batched profile with per-column fixed thresholds equals ``ssr_profile`` column by
@@ -568,3 +644,108 @@ def test_cross_products_and_batched_profile_equal_direct(rng, convention):
         assert_allclose(base[col], want_base[0], rtol=1e-10)
         ok = ~np.isin(np.arange(17), fixed_idx[col])  # singular where g is a fixed threshold
         assert_allclose(ssr[ok, col], want[ok, 0], rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# covariance registry, bootstrap p-value rule, formulas
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cov_type,lm_opts,ours", [
+    ("unadjusted", {}, {}),
+    ("robust", {}, {}),
+    ("clustered", {"cluster_entity": True}, {"cluster_entity": True}),
+    ("clustered", {"cluster_time": True}, {"by_time": True}),
+    ("kernel", {"bandwidth": 2}, {"bandwidth": 2}),
+], ids=["unadjusted", "robust", "cluster-entity", "cluster-time", "driscoll-kraay"])
+@pytest.mark.parametrize("debiased", [False, True])
+def test_slope_covariance_equals_linearmodels_panelols(xthreg_model, xthreg_data, cov_type,
+                                                       lm_opts, ours, debiased):
+    """At given thresholds the slopes are a fixed-effects regression, so every covariance must
+    equal linearmodels' ``PanelOLS(entity_effects=True)`` on the regime-split regressors, with
+    the same ``cov_type``/``debiased`` (rtol 1e-8); clustering by entity nests the effects.
+    linearmodels applies the clustered G/(G-1) factor through ``group_debias``: with
+    ``debiased`` both, Stata's factor, which is what the registry's ``debiased`` means."""
+    from linearmodels.panel import PanelOLS
+
+    d = xthreg_data
+    kw = dict(ours)
+    if kw.pop("by_time", False):
+        kw["clusters"] = pd.Series(d.index.get_level_values(1), index=d.index)
+    res = xthreg_model.fit(1, convention="xthreg-like", thresholds=[0.0154], progress=False,
+                           cov_type=cov_type, debiased=debiased, **kw)
+    low = (d["d1"] <= 0.0154).to_numpy()
+    x = d[["q1", "q2", "q3", "d1", "qd1"]].assign(c1_regime1=d["c1"] * low,
+                                                  c1_regime2=d["c1"] * ~low)
+    if cov_type == "clustered":
+        lm_opts = {**lm_opts, "group_debias": debiased}
+    ref = PanelOLS(d["i"], x, entity_effects=True).fit(cov_type=cov_type, debiased=debiased,
+                                                       **lm_opts)
+    assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), rtol=1e-8)
+    assert_allclose(res.cov.to_numpy(), ref.cov.to_numpy(), rtol=1e-8)
+
+
+def test_bootstrap_pvalue_rule_and_no_bootstrap(rng):
+    """p-value = share of replications >= F, with the count stored; bootstrap=0 keeps F."""
+    df = _simulate(rng, 30, 5, effect=0.3)
+    model = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[["r0"]])
+    res = model.fit(2, convention="exhaustive", trim=0.1, bootstrap=49, seed=3, progress=False)
+    none = model.fit(2, convention="exhaustive", trim=0.1, bootstrap=0, progress=False)
+    for name in ("single", "double"):
+        t = res.f_tests[name]
+        assert t.reps == 49
+        assert t.pval == np.mean(t.replications >= t.stat)
+        assert none.f_tests[name].stat == pytest.approx(t.stat, rel=1e-12)
+        assert np.isnan(none.f_tests[name].pval)
+
+
+def test_from_formula_equals_direct_construction(xthreg_data):
+    d = xthreg_data
+    a = PanelThreshold.from_formula("i ~ q1 + I(q1**2) + d1", d, threshold="d1", regime="c1")
+    direct = PanelThreshold(d["i"], d[["q1"]].assign(q1sq=d["q1"] ** 2, d1=d["d1"]), d["d1"],
+                            regime_exog=d["c1"])
+    ra = a.fit(1, convention="xthreg-like", bootstrap=0, progress=False)
+    rb = direct.fit(1, convention="xthreg-like", bootstrap=0, progress=False)
+    assert_allclose(ra.params.to_numpy(), rb.params.to_numpy(), rtol=1e-12)
+    assert ra.thresholds.iloc[0] == rb.thresholds.iloc[0]
+    with_one = PanelThreshold.from_formula("i ~ 1 + q1 + I(q1**2) + d1", d, threshold="d1",
+                                           regime="c1")
+    assert with_one.exog_names == a.exog_names  # the entity effects absorb any intercept
+    with pytest.raises(SpecificationError, match="threshold"):
+        PanelThreshold.from_formula("i ~ q1", d, threshold="nope", regime="c1")
+    with pytest.raises(IntelcapError):
+        PanelThreshold.from_formula("i ~ q1 + __import__('os')", d, threshold="d1", regime="c1")
+
+
+def test_psd_quadform_is_exact_for_collinear_regressors(rng):
+    """b'A^+b by rank-revealing elimination equals the SSR reduction of least squares on D
+    (``lstsq``) when D's columns are collinear or zero: no pinv fallback, no NaN turned to 0."""
+    from intelcap.estimation._panel_threshold_engine import psd_quadform
+
+    y = rng.normal(size=(50, 4))
+    d_full = rng.normal(size=(50, 3))
+    cases = [d_full, np.column_stack([d_full[:, :2], d_full[:, 0] - 2 * d_full[:, 1]]),
+             np.column_stack([d_full[:, :2], np.zeros(50)]), np.zeros((50, 1)), d_full[:, :1]]
+    for d in cases:
+        fitted = d @ np.linalg.lstsq(d, y, rcond=None)[0]
+        want = np.einsum("nm,nm->m", fitted, fitted)
+        got = psd_quadform((d.T @ d)[None], (d.T @ y)[None])[0]
+        assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_bootstrap_identical_serial_threaded_and_blocked(rng):
+    """Worker threads (as many as BLAS may use) and blocks only split the replications: the
+    statistics equal a serial run under threadpoolctl's limit of one thread (to rtol 1e-13:
+    BLAS may sum a block's last columns in another order) and so do the p-values."""
+    from threadpoolctl import threadpool_limits
+
+    df = _simulate(rng, 60, 6, effect=0.5)
+    model = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[["r0"]])
+    kw = dict(convention="xthreg-like", grid=40, seed=5, progress=False)
+    free = model.fit(2, bootstrap=128, **kw)
+    with threadpool_limits(limits=1):
+        serial = model.fit(2, bootstrap=128, **kw)
+    blocked = model.fit(2, bootstrap=PanelBootstrap(reps=128, block=50), **kw)
+    for name in ("single", "double"):
+        for other in (free, blocked):
+            assert_allclose(other.f_tests[name].replications,
+                            serial.f_tests[name].replications, rtol=1e-13)
+            assert other.f_tests[name].pval == serial.f_tests[name].pval

@@ -88,8 +88,11 @@ def test_pstr_linearity_tests_match_r_package(pstr_model):
 def test_pstr_linear_fixed_effects_match_r_package(pstr_model):
     """R PSTR README, EstPSTR(use=pstr) (linear panel with fixed effects): estimates and
     (cluster-robust) standard errors of the four firm variables and two time dummies, and the
-    residual standard deviation 0.04375 (sqrt(SSR/NT))."""
-    res = pstr_model.linear_fit()
+    residual standard deviation 0.04375 (sqrt(SSR/NT)). The package's clustered covariance has
+    no small-sample factor at all: in the registry's (linearmodels') terms
+    cov_type="clustered" by entity with debiased=False (the default; entity effects nested in
+    the clusters use no degrees of freedom, as in linearmodels' PanelOLS)."""
+    res = pstr_model.linear_fit("clustered", debiased=False)
     published = {
         "dt_75": (-0.007759, 0.002306), "dt_87": (0.0004091, 0.0030080),
         "vala": (0.008334, 0.001259), "debta": (-0.016380, 0.005725),
@@ -267,7 +270,7 @@ def test_plot_and_summary(rng):
 
 
 def test_logistic_transition_derivatives():
-    from intelcap.estimation.smooth_transition import _logistic_parts
+    from intelcap.estimation.smooth_transition.transition import _logistic_parts
 
     q = np.linspace(-2, 3, 11)
     c = np.array([-0.5, 1.0])
@@ -390,3 +393,120 @@ def test_lstr_estimate_equivariant_to_rescaling_q(rng):
     assert r2.gamma == pytest.approx(r1.gamma, rel=1e-5)
     assert r2.c[0] == pytest.approx(7.0 * r1.c[0], rel=1e-5)
     assert r2.ssr == pytest.approx(r1.ssr, rel=1e-9)
+
+
+# -- covariances: the registry, against independent computations -----------------------------
+
+def _lstr_as_nls(data: pd.DataFrame, res: SmoothTransitionResults, scale: float):
+    """The LSTR1 of _simulate_lstr written as an NLS formula (start: LSTR's estimates)."""
+    formula = f"y ~ a0 + a1*x + (g0 + g1*x)/(1 + exp(-gamma*(q - c)/{scale!r}))"
+    names = {"a0": "b0.const", "a1": "b0.x", "g0": "b1.const", "g1": "b1.x", "gamma": "gamma",
+             "c": "c"}
+    start = {k: float(res.params[v]) for k, v in names.items()}
+    return formula, start, names
+
+
+@pytest.mark.parametrize(("cov_type", "debiased"), [
+    ("unadjusted", False), ("unadjusted", True), ("robust", False), ("HC1", False),
+    ("HC3", False), ("clustered", True), ("kernel", False)])
+def test_lstr_covariance_equals_nls(rng, cov_type, debiased):
+    """LSTR and NLS (whose covariances test_nls.py checks against statsmodels) compute every
+    covariance of the registry from the same Jacobian: the same model written as a formula
+    gives the same estimates (rtol 1e-6) and standard errors (rtol 1e-5)."""
+    from intelcap.estimation.nls import nls
+
+    data = _simulate_lstr(rng, n=300)
+    kw = {"clusters": np.arange(300) % 23} if cov_type == "clustered" else {}
+    mod = SmoothTransition.from_frame(data, "y", ["const", "x"], "q")
+    res = mod.fit(grid=TransitionGrid(n_gamma=6, n_c=8), cov_type=cov_type, debiased=debiased,
+                  **kw)
+    assert res.converged, res.convergence_reason
+    formula, start, names = _lstr_as_nls(data, res, mod.scale)
+    ref = nls(formula, data, start, cov_type=cov_type, debiased=debiased, **kw)
+    assert ref.converged
+    for k, v in names.items():
+        assert res.params[v] == pytest.approx(ref.params[k], rel=1e-6, abs=1e-9), v
+        assert res.std_errors[v] == pytest.approx(ref.std_errors[k], rel=1e-5), v
+    assert res.distribution == ("t" if debiased else "normal")
+    assert res.cov_estimate.description in res.summary.as_text()
+
+
+@pytest.mark.parametrize(("cov_type", "debiased", "lm_kw"), [
+    ("unadjusted", False, {}), ("unadjusted", True, {}), ("robust", False, {}),
+    ("robust", True, {}), ("kernel", False, {}), ("kernel", True, {}),
+    ("clustered", False, {"cluster_entity": True}),
+    ("clustered", True, {"cluster_entity": True, "group_debias": True})])
+def test_pstr_linear_fit_covariance_equals_linearmodels(rng, cov_type, debiased, lm_kw):
+    """The fixed-effects null model against linearmodels' PanelOLS(entity_effects=True), every
+    covariance (rtol 1e-8). Clustered by entity: the nested effects use no degrees of freedom;
+    debiased is Stata's G/(G-1)(n-1)/(n-k), linearmodels' debiased=True with group_debias."""
+    from linearmodels.panel import PanelOLS
+
+    data = _simulate_pstr(rng, n_ent=60, n_t=6)
+    mod = PanelSmoothTransition.from_frame(data, "y", ["x1", "x2"], "q")
+    res = mod.linear_fit(cov_type, debiased=debiased)
+    ref = PanelOLS(data["y"], data[["x1", "x2"]], entity_effects=True).fit(
+        cov_type=cov_type, debiased=debiased, **lm_kw)
+    np.testing.assert_allclose(res.params, ref.params, rtol=1e-10)
+    np.testing.assert_allclose(res.std_errors, ref.std_errors, rtol=1e-8)
+    np.testing.assert_allclose(res.pvalues, ref.pvalues, rtol=1e-6, atol=1e-12)
+
+
+# -- converged never lies (the NIST test's rule, for LSTR and PSTR) -------------------------
+
+def test_lstr_converged_flag_never_lies():
+    """Starts far from the optimum and evaluation caps from 1 to none, over five seeds: a fit
+    reported converged equals the optimum that NLS certifies on the same model written as a
+    formula (rtol 1e-6); the others say why in a ConvergenceWarning. Some of each occur."""
+    from intelcap.estimation.nls import nls
+
+    lies, n_conv, n_fail = [], 0, 0
+    for seed in range(5):
+        data = _simulate_lstr(np.random.default_rng(500 + seed), n=250)
+        mod = SmoothTransition.from_frame(data, "y", ["const", "x"], "q")
+        best = mod.fit(grid=TransitionGrid(n_gamma=8, n_c=10))
+        formula, start, names = _lstr_as_nls(data, best, mod.scale)
+        cert = nls(formula, data, start)
+        assert cert.converged
+        truth = np.array([cert.params[k] for k in names])
+        for max_nfev in (1, 2, 3, 5, 8, None):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                res = mod.fit(start={"gamma": 0.3, "c": float(np.quantile(data["q"], 0.8))},
+                              max_nfev=max_nfev)
+            warned = any("did not converge" in str(w.message) for w in caught)
+            assert warned == (not res.converged)
+            got = np.array([res.params[v] for v in names.values()])
+            if res.converged:
+                n_conv += 1
+                if not np.allclose(got, truth, rtol=1e-6, atol=1e-9):
+                    lies.append((seed, max_nfev, res.params.to_dict()))
+            else:
+                n_fail += 1
+    assert not lies, f"reported converged at a wrong answer: {lies}"
+    assert n_conv >= 3 and n_fail >= 3
+
+
+def test_pstr_converged_flag_never_lies(rng):
+    """PSTR with evaluation caps: converged => the verified optimum of the default fit (rtol
+    1e-6); a capped fit that stopped early says so."""
+    data = _simulate_pstr(rng, n_ent=60, n_t=8)
+    mod = PanelSmoothTransition.from_frame(data, "y", ["x1", "x2"], "q")
+    ref = mod.fit(grid=TransitionGrid(n_gamma=10, n_c=12, gamma_range=(0.5, 20.0)))
+    assert ref.converged, ref.convergence_reason
+    lies, n_conv, n_fail = [], 0, 0
+    for start in ({"gamma": 1.0, "c": 1.5}, {"gamma": 15.0, "c": -0.5}):
+        for max_nfev in (1, 2, 3, 5, None):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                res = mod.fit(start=start, max_nfev=max_nfev)
+            warned = any("did not converge" in str(w.message) for w in caught)
+            assert warned == (not res.converged)
+            if res.converged:
+                n_conv += 1
+                if not np.allclose(res.params, ref.params, rtol=1e-6, atol=1e-9):
+                    lies.append((start, max_nfev, res.params.to_dict()))
+            else:
+                n_fail += 1
+    assert not lies, f"reported converged at a wrong answer: {lies}"
+    assert n_conv >= 1 and n_fail >= 1

@@ -28,8 +28,88 @@ and :math:`n_i` the number of kept rows of entity *i*.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Any
+
 import numpy as np
 from scipy import sparse
+
+from intelcap.estimation._within import Within
+
+# elements of the (rows x replications) block of bootstrap residuals handled at once: 2 MiB of
+# doubles, so a block stays in a core's cache while the sparse and dense products read it, and
+# the bootstrap's working memory does not grow with the panel (cost linear in n)
+_CHUNK = 2 ** 18
+_CHUNK_REPS = 300  # replications the chunks are sized for (PanelBootstrap's default block)
+
+_CONTROLLER: Any = None
+
+
+def _controller() -> Any:
+    """threadpoolctl's controller, built once per process (building one costs about 10 ms)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER
+
+
+def blas_threads() -> int:
+    """Threads BLAS may use now (threadpoolctl), at most the number of cores; 1 if unknown."""
+    import os
+
+    infos = [i for i in _controller().info() if i.get("user_api") == "blas"]
+    n = max((int(i.get("num_threads", 1)) for i in infos), default=1)
+    return max(1, min(n, os.cpu_count() or 1))
+
+
+@contextmanager
+def single_threaded_blas():
+    """Run the block with one BLAS thread (threadpoolctl).
+
+    The engine's products are skinny (a handful of columns against ``n`` rows) and
+    memory-bound: a second BLAS thread does not speed them up, and on a loaded machine it
+    slows them down (measured in ``benchmarks/bench_threshold.py``), so the engine chooses one.
+    """
+    with _controller().limit(limits=1, user_api="blas"):
+        yield
+
+
+class PanelPrep:
+    """Convention-independent preparation of one panel, done once per model.
+
+    The within transformation (:class:`~intelcap.estimation._within.Within`) of the dependent
+    and all regressors over all rows, the order of the threshold variable and its sorted
+    unique values, and the rows grouped by entity in *q* order (used by the ``D'D`` updates).
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Entity code of each row, non-decreasing (rows sorted by entity, then time).
+    y, x, r, q : ndarray
+        As in :class:`PanelArrays`.
+    """
+
+    def __init__(self, codes: np.ndarray, y: np.ndarray, x: np.ndarray, r: np.ndarray,
+                 q: np.ndarray) -> None:
+        self.within = Within(codes)
+        n = codes.shape[0]
+        self.codes = codes
+        self.starts = self.within.starts
+        self.T = self.within.counts
+        self.n_entities = self.within.n_entities
+        self.k1 = x.shape[1]
+        self.k2 = r.shape[1]
+        self.yxr_t = self.within.demean(np.column_stack([y, x, r]))
+        self.order = np.argsort(q, kind="stable")
+        self.q_sorted = q[self.order]
+        self.q_unique = np.unique(self.q_sorted)
+        self.pos = np.arange(n) - self.starts[codes]  # position of each row in its entity
+        # rows grouped by entity, in q order inside each entity: a stable sort of the q order
+        # by entity code (a radix sort on the small integer type, ~10x faster than lexsort)
+        codes_q = codes[self.order].astype(np.min_scalar_type(max(self.n_entities - 1, 0)))
+        self.ent_order = self.order[np.argsort(codes_q, kind="stable")]
 
 
 class PanelArrays:
@@ -44,16 +124,21 @@ class PanelArrays:
         (n, k2) and threshold variable (n,), untransformed.
     drop_last : bool
         Drop each entity's last demeaned period from the criterion (Hansen's program).
+    prep : PanelPrep, optional
+        The model's preparation of the same arrays (built here when not given).
     """
 
     def __init__(self, codes: np.ndarray, y: np.ndarray, x: np.ndarray, r: np.ndarray,
-                 q: np.ndarray, drop_last: bool) -> None:
+                 q: np.ndarray, drop_last: bool, prep: PanelPrep | None = None) -> None:
+        if prep is None:
+            prep = PanelPrep(codes, y, x, r, q)
+        self.prep = prep
         self.codes = codes
         n = codes.shape[0]
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        starts = prep.starts
         self.starts = starts
-        self.T = np.diff(np.r_[starts, n])
-        self.n_entities = starts.shape[0]
+        self.T = prep.T
+        self.n_entities = prep.n_entities
         self.Ti = np.repeat(self.T, self.T).astype(float)
         kept = np.ones(n, dtype=bool)
         if drop_last:
@@ -62,21 +147,23 @@ class PanelArrays:
         self.n_kept = int(kept.sum())
         self.q = q
         self.r = r
-        self.k1 = x.shape[1]
-        self.k2 = r.shape[1]
-        kf = kept.astype(float)
-        self.y_t = self.tr(y) * kf
-        self.w = self.tr(np.column_stack([x, r])) * kf[:, None]
-        self.order = np.argsort(q, kind="stable")
-        self.q_sorted = q[self.order]
+        self.k1 = prep.k1
+        self.k2 = prep.k2
+        if drop_last:
+            yxr = prep.yxr_t * kept[:, None]
+        else:
+            yxr = prep.yxr_t
+        self.y_t = yxr[:, 0]
+        self.w = yxr[:, 1:]
+        self.order = prep.order
+        self.q_sorted = prep.q_sorted
         self.r_sorted = r[self.order]
-        self.wtw_inv = np.linalg.inv(self.w.T @ self.w)
+        wtw = self.w.T @ self.w
+        self.wtw_inv = np.linalg.inv(wtw)
 
     def tr(self, v: np.ndarray) -> np.ndarray:
         """Within transformation over all rows of each entity."""
-        sums = np.add.reduceat(v, self.starts, axis=0)
-        means = sums / (self.T if v.ndim == 1 else self.T[:, None])
-        return v - np.repeat(means, self.T, axis=0)
+        return self.prep.within.demean(v)
 
     def mw(self, v: np.ndarray) -> np.ndarray:
         """Residual of kept vector(s) ``v`` on the within-transformed base regressors."""
@@ -107,13 +194,16 @@ class Grid:
         self._prefix = None
         self._cross: dict[int, np.ndarray] = {}
 
-    def segments(self) -> tuple[int, np.ndarray, sparse.csr_matrix]:
+    def segments(self) -> tuple[int, np.ndarray, sparse.csc_matrix]:
         """Sparse map from padded (position, entity) rows to segments of the q order.
 
         Segment *k* holds the rows between the *k*-th and *(k+1)*-th distinct positive prefix
         length of the grid, weighted by *r* (one block of columns per regime-dependent
         regressor). Returns ``(T_max, prefix_of, matrix)``: ``prefix_of[j]`` is the segment
-        whose cumulative sum is candidate *j*'s prefix (-1: empty prefix).
+        whose cumulative sum is candidate *j*'s prefix (-1: empty prefix). The matrix is stored
+        by columns (CSC): its product with the bootstrap residuals then reads their rows in
+        storage order, one streaming pass (by rows, CSR, it jumps between rows in q order and
+        costs about three times as much).
         """
         if self._segments is None:
             p = self.panel
@@ -124,7 +214,7 @@ class Grid:
             prefix_of = np.searchsorted(pos_counts, counts)
             prefix_of[counts == 0] = -1
             t_max = int(p.T.max())
-            pos = np.arange(n) - p.starts[p.codes]
+            pos = p.prep.pos
             seg_sorted = np.searchsorted(pos_counts, np.arange(n), side="right")
             seg = np.empty(n, dtype=np.int64)
             seg[p.order] = seg_sorted
@@ -132,7 +222,7 @@ class Grid:
             cols = np.tile((pos * p.n_entities + p.codes)[use], p.k2)
             rows = np.concatenate([seg[use] + a * n_seg for a in range(p.k2)])
             vals = np.concatenate([p.r[use, a] for a in range(p.k2)])
-            mat = sparse.csr_matrix((vals, (rows, cols)),
+            mat = sparse.csc_matrix((vals, (rows, cols)),
                                     shape=(p.k2 * n_seg, t_max * p.n_entities))
             self._segments = (t_max, prefix_of, mat)
         return self._segments
@@ -160,10 +250,7 @@ class Grid:
         n = p.q.shape[0]
         rank = np.empty(n, dtype=np.int64)
         rank[p.order] = np.arange(n)
-        # rows grouped by entity, in q order inside each entity: a stable sort of the q order
-        # by entity code (a radix sort on the small integer type, ~10x faster than lexsort)
-        codes_q = p.codes[p.order].astype(np.min_scalar_type(p.n_entities))
-        ent_order = p.order[np.argsort(codes_q, kind="stable")]
+        ent_order = p.prep.ent_order  # rows grouped by entity, in q order inside each
         r_e = p.r[ent_order]
         kept_e = p.kept[ent_order].astype(float)
         ti_e = p.Ti[ent_order]
@@ -288,20 +375,53 @@ class Grid:
         return self._gdiag
 
 
-def _inv_quadform(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``b' a^{-1} b`` for a (G, k, k) and b (G, k, m): shape (G, m); 0 where ``a`` is singular."""
+# a pivot below this share of its column's squared norm marks a column collinear with the
+# preceding ones (its residual norm is below 1e-6 of its norm)
+_RTOL = 1e-12
+
+
+def psd_quadform(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:math:`b'a^{+}b` for a batch of Gram matrices, by rank-revealing elimination.
+
+    ``a`` (M, k, k) holds positive semi-definite Gram matrices :math:`A = D'D` and ``b``
+    (M, k, ...) vectors :math:`D'y` in their column space, so :math:`b'A^{+}b` is the reduction
+    of the sum of squared residuals from regressing on the columns of ``D`` -- exactly, also
+    when they are collinear. Symmetric Gaussian elimination without row exchanges, vectorised
+    over the batch: a pivot at or below ``_RTOL`` times its column's squared norm (or a column
+    whose squared norm is at or below ``_RTOL`` times the largest in the batch, a regime
+    without variation) is a column in the span of the preceding ones; for a PSD matrix its
+    whole row and column are then zero, so skipping it is exact, not a fallback. No LAPACK
+    call per matrix (a batched ``eigh`` of 10^5 2 x 2 matrices costs ~100x more).
+    """
     k = a.shape[1]
-    if k == 1:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = b[:, 0, :] ** 2 / a[:, 0, 0, None]
-        return np.where(np.isfinite(out), out, 0.0)
-    out = np.zeros((a.shape[0], b.shape[2]))
-    det = np.linalg.det(a)
-    ok = np.abs(det) > 0
-    if ok.any():
-        sol = np.linalg.solve(a[ok], b[ok])
-        out[ok] = np.einsum("gkm,gkm->gm", b[ok], sol)
+    if k == 1:  # no elimination: b^2 / a where the regressor has variation
+        piv = a[:, 0, 0]
+        ok = piv > _RTOL * max(piv.max(), np.finfo(float).tiny)
+        inv = np.where(ok, 1.0 / np.where(ok, piv, 1.0), 0.0)
+        b0 = b[:, 0]
+        return b0 * b0 * inv.reshape((-1,) + (1,) * (b0.ndim - 1))
+    a = np.array(a, dtype=float)
+    b = np.array(b, dtype=float)
+    diag = np.einsum("mkk->mk", a).copy()
+    floor = _RTOL * np.maximum(diag.max(axis=0), np.finfo(float).tiny)  # (k,)
+    out = np.zeros(b.shape[:1] + b.shape[2:])
+    extra = (None,) * (b.ndim - 2)
+    for j in range(k):
+        piv = a[:, j, j]
+        ok = (piv > _RTOL * diag[:, j]) & (diag[:, j] > floor[j])
+        inv = np.where(ok, 1.0 / np.where(ok, piv, 1.0), 0.0)
+        bj = b[:, j]
+        out += bj * bj * inv[(slice(None), *extra)]
+        if j + 1 < k:
+            f = a[:, j + 1:, j] * inv[:, None]  # (M, k - j - 1)
+            a[:, j + 1:, j + 1:] -= f[:, :, None] * a[:, None, j, j + 1:]
+            b[:, j + 1:] -= f[(slice(None), slice(None), *extra)] * bj[:, None]
     return out
+
+
+def _inv_quadform(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``b' a^+ b`` for a (G, k, k) and b (G, k, m): shape (G, m) (see :func:`psd_quadform`)."""
+    return psd_quadform(a, b)
 
 
 def ssr_profile(grid: Grid, my: np.ndarray, c: np.ndarray, fixed: list[float]) -> tuple[
@@ -385,19 +505,8 @@ def ssr_profile_batch(grid: Grid, norm2: np.ndarray, c: np.ndarray, fixed_idx: n
     a = grid.gdiag()[:, None, :, :] - sum(proj[j][..., :, None] * gf[..., None, :, j]
                                           for j in range(kk))  # (G, m, k2, k2)
     b = c.transpose(0, 2, 1) - sum(proj[j] * cf[None, :, None, j] for j in range(kk))
-    if k2 == 1:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            drop = b[:, :, 0] ** 2 / a[:, :, 0, 0]
-    else:
-        g_, m_ = a.shape[:2]
-        fa = a.reshape(g_ * m_, k2, k2)
-        fb = b.reshape(g_ * m_, k2)
-        try:
-            sol = np.linalg.solve(fa, fb[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:  # a singular candidate (off the trimmed set)
-            sol = np.einsum("nkl,nl->nk", np.linalg.pinv(fa), fb)
-        drop = np.einsum("nk,nk->n", fb, sol).reshape(g_, m_)
-    drop = np.where(np.isfinite(drop), drop, 0.0)
+    g_, m_ = a.shape[:2]
+    drop = psd_quadform(a.reshape(g_ * m_, k2, k2), b.reshape(g_ * m_, k2)).reshape(g_, m_)
     return ssr_base[None, :] - drop, ssr_base
 
 
@@ -418,26 +527,25 @@ class EntityResampler:
     ``W'e*`` and ``y_p'e*`` are a dense product with the same gathered ``tr(e)`` plus entity
     sums, and ``e*'e*`` a sum of entity norms.
 
-    The remaining work over B x n numbers per block of B replications, all in :meth:`stats`:
+    The remaining work over B x n numbers per block of B replications, all in :meth:`stats`,
+    done chunk by chunk (about ``_CHUNK`` numbers: a range of entities in all periods), so that
+    each chunk is read from cache by the two products that follow its gather:
 
-    1. the gather ``e*`` = ``tr(e)`` of the drawn entities, (T_max * N, B) (one write);
-    2. the sparse product summing ``r * e*`` over each segment of the q order (one read);
+    1. the gather ``e*`` = ``tr(e)`` of the drawn entities (one write);
+    2. the sparse product summing ``r * e*`` over each segment of the q order (CSC: one
+       streaming read);
     3. the dense product ``[W, y_p]' e*`` (one read, p + 1 multiply-adds per number).
 
     Everything else (the prefix sums over the K segments, the threshold search over G x B
     candidates, the later stages' fixed thresholds via :meth:`Grid.cross`) works on G x B,
-    G x N or K x B arrays. On Hansen's data (n = 7910, G = K = 300, N = 565) the three passes
-    take about as long as one ``numpy.cumsum`` over the B x n matrix, and the fit's fixed costs
-    (sorting by q, the D'D updates, the final regression and its pandas results) another
-    ~8 ms, which is what separates a single-threshold fit from the benchmark's floor.
+    G x N or K x B arrays, so the cost is linear in n for a fixed grid and B.
     """
 
     def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray) -> None:
         p = grid.panel
         self.grid = grid
         self.p = p
-        n = p.q.shape[0]
-        pos = np.arange(n) - p.starts[p.codes]
+        pos = p.prep.pos
         self.ehat = p.tr(e)
         ent_mean = np.add.reduceat(e, p.starts) / p.T
         self.cyp = grid.cum(yp[:, None])[:, :, 0]  # (G, k2)
@@ -456,7 +564,36 @@ class EntityResampler:
         self.wy_pad_t[:, pos * p.n_entities + p.codes] = wy.T
         self.wy_sum = np.add.reduceat(wy, p.starts, axis=0)  # (N, p + 1)
         self.ent_mean = ent_mean
+        # without dropped rows e is a within-transformed residual: its entity means are zero
+        # (exactly, not up to rounding: the term is then skipped, not computed as ~1e-17)
+        self.zero_means = p.n_kept == p.q.shape[0]
         self.ent_ee = np.add.reduceat(e * e, p.starts)
+        self.cw2 = grid.cw().reshape(-1, p.w.shape[1])  # D(g)'W, (G * k2, p)
+        self._plans: dict[int, list] = {}
+
+    def chunks(self) -> list[tuple[int, int, Any, np.ndarray]]:
+        """Chunks ``(i0, i1, S, WY)``: the entities ``i0..i1-1`` in all periods, with their
+        columns of the segment matrix and of ``[W, y_p]'`` (period-major, as the gather
+        ``ehat_pad[:, sources]`` lays them out).
+
+        A chunk covers whole entities, so the drawn sources of an entity are read once for all
+        its periods. The chunking depends on the panel only (sized for ``_CHUNK_REPS``
+        replications): each replication's sums run in the same order however the replications
+        are split among blocks or threads (the same statistics, up to BLAS summing a block's
+        last columns in another order).
+        """
+        if not self._plans:
+            n_ent = self.p.n_entities
+            step = max(1, _CHUNK // (self.t_max * _CHUNK_REPS))
+            plan = []
+            for i0 in range(0, n_ent, step):
+                i1 = min(n_ent, i0 + step)
+                cols = (np.arange(self.t_max)[:, None] * n_ent
+                        + np.arange(i0, i1)[None, :]).ravel()
+                plan.append((i0, i1, self.seg_matrix[:, cols],
+                             np.ascontiguousarray(self.wy_pad_t[:, cols])))
+            self._plans[0] = plan
+        return self._plans[0]
 
     def draw(self, rng: np.random.Generator, reps: int) -> np.ndarray:
         """Source entity of every target entity, (reps, N), drawn within equal-length groups."""
@@ -473,10 +610,17 @@ class EntityResampler:
         p = self.p
         reps = src_ent.shape[0]
         npar = p.w.shape[1]
-        # the one pass over B x n: tr(e) of the drawn entities, (T_max * N, B), C order
-        e_star = np.take(self.ehat_pad, np.ascontiguousarray(src_ent.T), axis=1).reshape(-1, reps)
-        seg = self.seg_matrix @ e_star  # (k2 * K, B): sums of r * tr(e) by segment of q
-        dense = (self.wy_pad_t @ e_star).T + self.ent_mean[src_ent] @ self.wy_sum  # (B, p + 1)
+        src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
+        seg = np.zeros((self.seg_matrix.shape[0], reps))
+        dense = np.zeros((npar + 1, reps))
+        for i0, i1, smat, wy in self.chunks():
+            # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
+            e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
+            seg += smat @ e_star  # sums of r * tr(e) by segment of q
+            dense += wy @ e_star
+        dense = dense.T  # (B, p + 1)
+        if not self.zero_means:
+            dense += self.ent_mean[src_ent] @ self.wy_sum
         we, ype = dense[:, :npar], dense[:, npar]
         ee = self.ent_ee[src_ent].sum(axis=1)
         return self._finish(seg, we, ype, ee, reps)
@@ -486,16 +630,15 @@ class EntityResampler:
         """Assemble ``c`` and ``||M_W y*||^2`` from the segment sums and the small products."""
         p = self.p
         k2 = p.k2
-        c = np.zeros((self.grid.values.shape[0], k2, reps))
-        for a in range(k2):
-            pref = np.cumsum(seg[a * self.n_seg:(a + 1) * self.n_seg], axis=0)  # (K, B)
-            got = pref[np.maximum(self.prefix_of, 0)]  # (G, B)
-            got[self.prefix_of < 0] = 0.0
-            c[:, a, :] = got
-        wy = self.wyp[None, :] + we  # (B, p)
-        c += self.cyp[:, :, None] - (self.grid.cw() @ p.wtw_inv) @ wy.T
+        n_grid = self.grid.values.shape[0]
+        pref = np.cumsum(seg.reshape(k2, self.n_seg, reps), axis=1)  # (k2, K, B)
+        c = pref[:, np.maximum(self.prefix_of, 0), :].transpose(1, 0, 2)  # (G, k2, B)
+        c[self.prefix_of < 0] = 0.0
+        wy = self.wyp[None, :] + we  # (B, p): W'y*
+        coef = wy @ p.wtw_inv  # (B, p): (W'W)^{-1} W'y*
+        c += self.cyp[:, :, None] - (self.cw2 @ coef.T).reshape(n_grid, k2, reps)
         yy = self.ypyp + 2 * ype + ee
-        norm2 = yy - np.einsum("bp,pq,bq->b", wy, p.wtw_inv, wy)
+        norm2 = yy - np.einsum("bp,bp->b", coef, wy)
         return c, norm2
 
 
@@ -523,8 +666,11 @@ class WildClusterResampler(EntityResampler):
         p = self.p
         reps = signs.shape[0]
         npar = p.w.shape[1]
-        e_star = (self.ehat_pad[:, :, None] * signs.T[None, :, :]).reshape(-1, reps)
-        seg = self.seg_matrix @ e_star
+        signs_t = np.ascontiguousarray(signs.T)  # (N, B)
+        seg = np.zeros((self.seg_matrix.shape[0], reps))
+        for i0, i1, smat, _ in self.chunks():
+            e_star = (self.ehat_pad[:, i0:i1, None] * signs_t[None, i0:i1]).reshape(-1, reps)
+            seg += smat @ e_star
         dense = signs @ self.wy_ent  # (B, p + 1)
         return self._finish(seg, dense[:, :npar], dense[:, npar],
                             np.full(reps, self.ee_total), reps)

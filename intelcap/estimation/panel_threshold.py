@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -45,12 +45,21 @@ from intelcap.estimation._panel_threshold_engine import (
     EntityResampler,
     Grid,
     PanelArrays,
+    PanelPrep,
     WildClusterResampler,
     _inv_quadform,
+    blas_threads,
+    single_threaded_blas,
     ssr_profile,
     ssr_profile_batch,
 )
 from intelcap.estimation._threshold_common import lr_critical_value
+from intelcap.estimation.covariance import (
+    CovarianceEstimate,
+    canonical_cov_type,
+    check_cov_options,
+    covariance,
+)
 from intelcap.estimation.results import Results, TestStatistic
 from intelcap.exceptions import (
     DataError,
@@ -68,7 +77,6 @@ __all__ = [
     "PanelThresholdResults",
 ]
 
-_COV_TYPES = ("unadjusted", "robust")
 _TEST_NAMES = ("single", "double", "triple")
 _LEVELS = (0.10, 0.05, 0.01)
 
@@ -164,13 +172,15 @@ CONVENTIONS: dict[str, PanelThresholdConvention] = {
                "last demeaned period dropped, 400 quantile positions of the unique values, "
                "trims .01/.01/.05, sigma^2 = S/(n(T-1))",
     ),
-    "xthreg": PanelThresholdConvention(
-        name="xthreg", strict=False, drop_last=False, grid=300, trim=(0.01, 0.01, 0.01),
+    "xthreg-like": PanelThresholdConvention(
+        name="xthreg-like", strict=False, drop_last=False, grid=300, trim=(0.01, 0.01, 0.01),
         sigma_df="nt-t",
-        source="Stata xthreg (Wang 2015, Stata Journal 15(1)): regime 1(q <= g) as irecode(), "
-               "all demeaned periods kept, grid(300) and trim(0.01) defaults of xthreg.ado, "
-               "grid points strictly inside [trim, 1 - trim] of the unique values (inferred), "
-               "F with sigma^2 = RSS/(NT - T)",
+        source="like Stata xthreg (Wang 2015, Stata Journal 15(1)): regime 1(q <= g) as "
+               "irecode(), all demeaned periods kept, grid(300) and trim(0.01) defaults of "
+               "xthreg.ado, F with sigma^2 = RSS/(NT - T); the grid rule (points strictly inside "
+               "[trim, 1 - trim] of the unique values) is inferred, not xthreg's: it reproduces "
+               "Wang's single threshold, RSS and F, not his confidence interval nor his second "
+               "and third thresholds",
         positions="interior",
     ),
     "exhaustive": PanelThresholdConvention(
@@ -186,33 +196,37 @@ CONVENTIONS: dict[str, PanelThresholdConvention] = {
 # ---------------------------------------------------------------------------------------------
 # grids and candidate masks
 # ---------------------------------------------------------------------------------------------
-def _hansen_grid(q: np.ndarray, qn: int, trim: float) -> np.ndarray:
+def _hansen_grid(dd: np.ndarray, qn: int, trim: float) -> np.ndarray:
     """Hansen's ``qq1``: the unique values at quantile positions ``trim + j/qn`` (with repeats).
 
-    GAUSS: ``sq = seqa(trim, 1/qn, qn - 2*qn*trim + 1); qq1 = dd[floor(sq*rows(dd))]`` (1-based).
+    ``dd`` holds the sorted unique values of the threshold variable. GAUSS:
+    ``sq = seqa(trim, 1/qn, qn - 2*qn*trim + 1); qq1 = dd[floor(sq*rows(dd))]`` (1-based).
     """
-    dd = np.unique(q)
     npts = int(math.floor(qn - 2 * qn * trim + 1 + 1e-9))
     sq = trim + np.arange(npts) * (1.0 / qn)
     idx = np.floor(sq * dd.shape[0]).astype(np.int64) - 1
     return dd[np.clip(idx, 0, dd.shape[0] - 1)]
 
 
-def _interior_grid(q: np.ndarray, qn: int, trim: float) -> np.ndarray:
+def _interior_grid(dd: np.ndarray, qn: int, trim: float) -> np.ndarray:
     """``qn`` unique values at positions equally spaced strictly inside ``[trim, 1 - trim]``.
 
     Position :math:`p_j = trim + (1 - 2 trim) j/(qn + 1)`, :math:`j = 1, \\dots, qn`, and the
     value ``dd[floor(p_j * rows(dd))]`` (1-based, as in Hansen's ``qq1``) of the sorted unique
-    values ``dd``. This is the ``"xthreg"`` grid. xthreg builds its grid in compiled Mata that
-    is not in our reference corpus, so the rule is inferred, not read. On ``hansen1999.dta``,
+    values ``dd``. This is the ``"xthreg-like"`` grid. xthreg builds its grid in compiled Mata
+    that is not in our reference corpus, so the rule is inferred, not read. On ``hansen1999.dta``,
     of the position families tried (Hansen's ``trim + j/qn``; ``qn`` points from ``trim`` to
     ``1 - trim`` inclusive; ``trim + (1 - 2 trim) j/qn``; and this one), this is the only one
     under which every common quantile definition (the nine of Hyndman and Fan, and
     floor/ceil/round indexing of the sorted unique values) returns Wang's (2015, p. 130)
     threshold 0.0154 (RSS 17.7818, F 35.20), for both ``grid(300)`` and ``grid(400)``; the
     others mostly return 0.0157, the exhaustive optimum, which Wang's grid evidently misses.
+    It was chosen among about 48 variants for that reason alone, and it does *not* reproduce the
+    rest of Wang's ``thnum(3) grid(400)`` output (his CI [0.0141, 0.0167], his second and third
+    thresholds 0.5418 and 0.4778, F 24.97 and 6.20; the tests hold strict xfails for each): hence
+    the name "xthreg-like".
+    ``dd`` holds the sorted unique values of the threshold variable.
     """
-    dd = np.unique(q)
     sq = trim + (1.0 - 2.0 * trim) * np.arange(1, qn + 1) / (qn + 1.0)
     idx = np.floor(sq * dd.shape[0]).astype(np.int64) - 1
     return dd[np.clip(idx, 0, dd.shape[0] - 1)]
@@ -321,7 +335,7 @@ class PanelThreshold:
     >>> d = hansen1999.load("xthreg")
     >>> model = PanelThreshold(d["i"], d[["q1", "q2", "q3", "d1", "qd1"]], d["d1"],
     ...                        regime_exog=d["c1"])
-    >>> res = model.fit(1, convention="xthreg", bootstrap=0, progress=False)
+    >>> res = model.fit(1, convention="xthreg-like", bootstrap=0, progress=False)
     >>> round(float(res.thresholds.iloc[0]), 4), round(float(res.ssr), 4)
     (0.0154, 17.7818)
 
@@ -373,19 +387,27 @@ class PanelThreshold:
         if len(set(self.regime_names) | set(self.exog_names)) < (
                 len(self.regime_names) + len(self.exog_names)):
             raise SpecificationError("a variable appears in both exog and regime_exog (or twice)")
-        frame = pd.concat(
-            [y.rename(columns={y.columns[0]: "__y"}),
-             q.rename(columns={q.columns[0]: "__q"}),
-             r.add_prefix("__r_"),
-             *( [x.add_prefix("__x_")] if x is not None else [])],
-            axis=1,
-        )
-        cols = list(frame.columns)
-        frame = handle_missing(frame, cols, missing)
-        frame = frame.sort_index()
-        ent = frame.index.get_level_values(0)
-        counts = pd.Series(1, index=frame.index).groupby(level=0, sort=False).transform("size")
-        single = counts.to_numpy() < 2
+        parts = [y, q, r, *([x] if x is not None else [])]
+        cols = ["__y", "__q", *[f"__r_{c}" for c in r.columns],
+                *([f"__x_{c}" for c in x.columns] if x is not None else [])]
+        block = None
+        try:  # numeric columns: one block, no per-column pandas work
+            block = np.column_stack([part.to_numpy(dtype=float) for part in parts])
+            frame = pd.DataFrame(block, index=index, columns=cols)
+        except (TypeError, ValueError):
+            frame = pd.concat(
+                [y.rename(columns={y.columns[0]: "__y"}),
+                 q.rename(columns={q.columns[0]: "__q"}),
+                 r.add_prefix("__r_"),
+                 *([x.add_prefix("__x_")] if x is not None else [])],
+                axis=1,
+            )
+        if block is None or np.isnan(block).any():  # (a numeric block without NaN: nothing to do)
+            frame = handle_missing(frame, cols, missing)
+        if not frame.index.is_monotonic_increasing:
+            frame = frame.sort_index()
+        ent_codes = pd.factorize(frame.index.get_level_values(0), sort=False)[0]
+        single = np.bincount(ent_codes)[ent_codes] < 2
         if single.any():
             import warnings
 
@@ -396,7 +418,7 @@ class PanelThreshold:
                 stacklevel=2,
             )
             frame = frame.loc[~single]
-            ent = frame.index.get_level_values(0)
+            ent_codes = pd.factorize(frame.index.get_level_values(0), sort=False)[0]
         if frame.shape[0] == 0:
             raise DataError("no observations left after the missing-value policy")
         qarr = frame["__q"].to_numpy(dtype=float)
@@ -406,21 +428,26 @@ class PanelThreshold:
                 "the sample"
             )
         self._frame = frame
-        self._codes = pd.factorize(ent, sort=False)[0]
-        self._y = frame["__y"].to_numpy(dtype=float)
+        self._codes = ent_codes
+        values = frame.to_numpy(dtype=float)  # columns as in cols
+        k2 = r.shape[1]
+        self._y = values[:, 0].copy()
         self._q = qarr
-        self._r = frame[[f"__r_{c}" for c in r.columns]].to_numpy(dtype=float)
-        self._x = (frame[[f"__x_{c}" for c in x.columns]].to_numpy(dtype=float)
-                   if x is not None else np.empty((frame.shape[0], 0)))
+        self._r = values[:, 2:2 + k2].copy()
+        self._x = values[:, 2 + k2:].copy() if x is not None else np.empty((frame.shape[0], 0))
         for name, arr in (("dependent", self._y[:, None]), ("regime_exog", self._r),
                           ("exog", self._x), ("threshold", self._q[:, None])):
             bad = ~np.isfinite(arr)
             if bad.any():
                 pos = int(np.argwhere(bad)[0][0])
                 raise DataError(f"{name} has a non-finite value at row {frame.index[pos]!r}")
+        self._prep = PanelPrep(self._codes, self._y, self._x, self._r, self._q)
         self._check_within_variation()
         self.index = frame.index
         self.time_name = frame.index.names[1]
+        time_codes, periods = pd.factorize(frame.index.get_level_values(1), sort=True)
+        self._time_codes = time_codes
+        self._periods = periods.rename(self.time_name)
 
     def _check_within_variation(self) -> None:
         """Refuse regressors the entity effects absorb (constant within every entity) or that
@@ -431,9 +458,7 @@ class PanelThreshold:
         """
         both = np.column_stack([self._x, self._r])
         names = [*self.exog_names, *self.regime_names]
-        counts = np.bincount(self._codes).astype(float)
-        means = np.stack([np.bincount(self._codes, weights=col) for col in both.T], axis=1)
-        within = both - (means / counts[:, None])[self._codes]
+        within = self._prep.yxr_t[:, 1:]
         norms = np.linalg.norm(within, axis=0)
         scale = np.maximum(np.linalg.norm(both, axis=0), np.finfo(float).tiny)
         flat = np.flatnonzero(norms <= 1e-12 * scale)
@@ -442,11 +467,86 @@ class PanelThreshold:
                 f"column(s) {[names[j] for j in flat]} of exog/regime_exog do not vary within "
                 "any entity (a constant or a time-invariant variable): the entity fixed effects "
                 "absorb them, so their slopes are not identified; drop them")
-        rank = np.linalg.matrix_rank(within / norms)
+        # rank from the k x k R factor (same singular values, numpy's matrix_rank tolerance for
+        # the n x k matrix), without an SVD of the n x k matrix
+        sv = np.linalg.svd(np.linalg.qr(within / norms, mode="r"), compute_uv=False)
+        rank = int(np.sum(sv > sv.max() * max(within.shape) * np.finfo(float).eps))
         if rank < both.shape[1]:
             raise DataError(
                 f"exog and regime_exog columns {names} are collinear after removing entity "
                 f"means (rank {rank} < {both.shape[1]}); drop the redundant ones")
+
+    @classmethod
+    def from_formula(cls, formula: str, data: pd.DataFrame, *, threshold: str, regime: str,
+                     missing: str = "raise", restricted: bool = True) -> PanelThreshold:
+        """Build the model from Wilkinson formulas (formulaic).
+
+        Parameters
+        ----------
+        formula : str
+            ``"dependent ~ regime-independent terms"``, e.g. ``"i ~ q1 + I(q1**2) + d1"``
+            (``"i ~ 0"`` for none). No intercept: the entity effects absorb it (a ``1`` in the
+            formula is dropped).
+        data : DataFrame
+            Panel with an (entity, time) MultiIndex.
+        threshold : str
+            Column of ``data`` holding the threshold variable :math:`q_{it}`.
+        regime : str
+            Right-hand side of the regime-dependent regressors, e.g. ``"c1"`` or ``"c1 + c2"``.
+        missing : {"raise", "drop"}
+            As in the constructor.
+        restricted : bool
+            Check the formulas with :func:`intelcap._expressions.check_formula` first (only
+            column names, numbers, operators and whitelisted functions; no code can run), as
+            :meth:`intelcap.estimation.linear.OLS.from_formula`.
+
+        Examples
+        --------
+        >>> from intelcap.datasets import hansen1999
+        >>> d = hansen1999.load("xthreg")
+        >>> model = PanelThreshold.from_formula("i ~ q1 + q2 + q3 + d1 + qd1", d,
+        ...                                     threshold="d1", regime="c1")
+        >>> model.exog_names, model.regime_names
+        (['q1', 'q2', 'q3', 'd1', 'qd1'], ['c1'])
+        """
+        from formulaic import model_matrix
+        from formulaic.errors import FormulaicError
+
+        from intelcap._expressions import check_formula
+        from intelcap.estimation.linear import _formula_error
+
+        if not isinstance(data, pd.DataFrame):
+            raise IntelcapTypeError("data must be a pandas DataFrame with an (entity, time) "
+                                    "MultiIndex")
+        if not isinstance(formula, str) or "~" not in formula:
+            raise SpecificationError(f"formula {formula!r} needs a dependent: 'y ~ x1 + x2'")
+        if not isinstance(regime, str) or not regime.strip():
+            raise SpecificationError("regime must be a formula right-hand side such as 'c1'")
+        if not isinstance(threshold, str) or threshold not in data.columns:
+            raise SpecificationError(f"threshold must name a column of data, got {threshold!r}")
+        lhs, rhs = formula.split("~", 1)
+        if "~" in rhs or "~" in regime:
+            raise SpecificationError("one '~' in formula, none in regime")
+        full = f"{lhs} ~ {rhs} - 1"
+        reg = f"{regime} - 1"
+        if restricted:
+            check_formula(full, data.columns)
+            check_formula(reg, data.columns)
+        try:
+            mm = model_matrix(full, data, na_action="ignore")
+            rr = model_matrix(reg, data, na_action="ignore")
+        except FormulaicError as exc:
+            raise _formula_error(formula, exc) from None
+        if mm.lhs.shape[1] != 1:
+            raise SpecificationError(f"formula {formula!r} must have exactly one dependent")
+        y = pd.Series(np.asarray(mm.lhs, dtype=float)[:, 0], index=data.index,
+                      name=str(mm.lhs.columns[0]))
+        x = (pd.DataFrame(np.asarray(mm.rhs, dtype=float), index=data.index,
+                          columns=[str(c) for c in mm.rhs.columns])
+             if mm.rhs.shape[1] else None)
+        r = pd.DataFrame(np.asarray(rr, dtype=float), index=data.index,
+                         columns=[str(c) for c in rr.columns])
+        return cls(y, x, data[threshold], regime_exog=r, missing=missing)
 
     # -----------------------------------------------------------------------------------------
     def fit(
@@ -460,6 +560,11 @@ class PanelThreshold:
         seed: int | np.random.Generator | None = None,
         progress: bool = True,
         cov_type: str = "unadjusted",
+        debiased: bool = False,
+        cluster_entity: bool = False,
+        clusters: Any = None,
+        bandwidth: float | None = None,
+        time: Any = None,
         level: float = 0.95,
         thresholds: Sequence[float] | None = None,
     ) -> PanelThresholdResults:
@@ -470,17 +575,18 @@ class PanelThreshold:
         n_thresholds : {1, 2, 3}
             Number of thresholds. The *k*-th is estimated given the first *k-1*; with two or
             more, the first is re-estimated given the second (Hansen's refinement, sec. 5).
-        convention : {"hansen", "xthreg", "exhaustive"}
+        convention : {"hansen", "xthreg-like", "exhaustive"}
             ``"hansen"``: Hansen's own GAUSS program THRESH_P.PRG (strict indicator
             :math:`1(q<\\gamma)`, each entity's last demeaned period dropped, 400 quantile
             positions of the unique values of *q*, trims .01/.01/.05, :math:`\\hat\\sigma^2 =
             S/(n(T-1))`, later thresholds exclude ``grid*trim`` grid positions on each side of
-            those already fixed). ``"xthreg"``: Stata's xthreg (Wang 2015): indicator
+            those already fixed). ``"xthreg-like"``: like Stata's xthreg (Wang 2015): indicator
             :math:`1(q\\le\\gamma)` (``irecode``), all demeaned periods kept, ``grid(300)``,
             ``trim(0.01)``, F with :math:`\\hat\\sigma^2 = RSS/(NT-T)`, ``grid`` unique values at
             positions equally spaced strictly inside ``[trim, 1-trim]``. xthreg builds its grid
             in compiled Mata that we could not read: that rule is inferred from Wang's (2015)
-            published output, which it reproduces (see ``_interior_grid``). ``"exhaustive"``:
+            single-threshold output, which it reproduces; his confidence interval and his
+            second and third thresholds it does not (see ``_interior_grid``). ``"exhaustive"``:
             the paper's definition,
             :math:`1(q\\le\\gamma)`, all periods, every unique value leaving at least
             ``ceil(trim*n)`` observations in each regime, :math:`\\hat\\sigma^2 = S/(n(T-1))`.
@@ -494,10 +600,29 @@ class PanelThreshold:
             Seed of the bootstrap.
         progress : bool
             Show a progress bar.
-        cov_type : {"unadjusted", "robust"}
-            ``"unadjusted"``: :math:`s^2 (Z'Z)^{-1}` with :math:`s^2 = e'e/(n_{obs} - N - k)`;
-            ``"robust"``: White's :math:`(Z'Z)^{-1} \\sum z z' e^2 (Z'Z)^{-1}` (both as in
-            Hansen's program). Both are stored; ``cov_type`` picks the one in ``params``' table.
+        cov_type : str
+            Covariance of the slopes at the estimated thresholds, from
+            :mod:`intelcap.estimation.covariance` with linearmodels' names and semantics (the
+            within-transformed design as the Jacobian, the entity effects as absorbed degrees of
+            freedom, as in linearmodels' ``PanelOLS(entity_effects=True)``): ``"unadjusted"``,
+            ``"robust"``/``"HC0"``-``"HC3"``, ``"clustered"`` (by entity unless ``clusters=`` is
+            given; clustering by entity nests the effects, so they are not counted, as in
+            linearmodels) or ``"kernel"`` (Driscoll-Kraay over the panel's periods, or over
+            ``time=``). Hansen's
+            program prints ``cov_type="unadjusted", debiased=True`` (:math:`s^2 = e'e/(n_{obs}
+            - N - k)`) and White's ``"HC0"``.
+        debiased : bool
+            Small-sample factor and t reference distribution (default False, as linearmodels).
+        cluster_entity : bool
+            With ``cov_type="clustered"``: cluster by entity (linearmodels' keyword; also what
+            ``"clustered"`` does when no ``clusters`` are given).
+        clusters : Series or array, optional
+            With ``cov_type="clustered"``: cluster labels, one per row of the panel (aligned
+            to its index), or two columns for two-way clustering.
+        bandwidth : float, optional
+            With ``cov_type="kernel"``: the Bartlett bandwidth.
+        time : array-like, optional
+            With ``cov_type="kernel"``: the period of each row (default: the index's periods).
         level : float
             Confidence level of the threshold intervals in the summary.
         thresholds : sequence of float, optional
@@ -508,8 +633,12 @@ class PanelThreshold:
         -------
         PanelThresholdResults
         """
+        if convention == "xthreg":
+            raise SpecificationError(
+                "convention 'xthreg' is now called 'xthreg-like': its inferred grid reproduces "
+                "Wang's (2015) single threshold but not xthreg's other output")
         conv = CONVENTIONS[check_choice("convention", convention, tuple(CONVENTIONS))]
-        check_choice("cov_type", cov_type, _COV_TYPES)
+        cov = _CovSpec.build(self, cov_type, debiased, cluster_entity, clusters, bandwidth, time)
         if n_thresholds not in (1, 2, 3) or isinstance(n_thresholds, bool):
             raise SpecificationError(f"n_thresholds must be 1, 2 or 3, got {n_thresholds!r}")
         if trim is None:
@@ -534,18 +663,101 @@ class PanelThreshold:
             qn = None
         elif qn is not None and qn < 2:
             raise SpecificationError(f"grid must be >= 2, got {grid}")
-        return _Fitter(self, conv, n_thresholds, trims, qn, boot, seed, progress, cov_type,
-                       level, thresholds).run()
+        # threads, chosen here: the bootstrap's replications are split among as many worker
+        # threads as BLAS may use at the call (so threadpoolctl's threadpool_limits(1) makes
+        # the fit serial), and every product runs with one BLAS thread: they are skinny and
+        # memory-bound, and a multithreaded BLAS slowed them on a loaded machine
+        workers = blas_threads()
+        with single_threaded_blas():
+            return _Fitter(self, conv, n_thresholds, trims, qn, boot, seed, progress, cov,
+                           level, thresholds, workers).run()
 
 
 # ---------------------------------------------------------------------------------------------
 # fitting
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _CovSpec:
+    """The covariance asked of ``fit``, checked before any work (registry names)."""
+
+    cov_type: str
+    debiased: bool
+    clusters: np.ndarray | None  # codes per row of the model (one or two columns)
+    by_entity: bool
+    bandwidth: float | None
+    time: np.ndarray | None = None  # period codes per row for the kernel (None: the index's)
+
+    @classmethod
+    def build(cls, model: PanelThreshold, cov_type: str, debiased: bool, cluster_entity: bool,
+              clusters: Any, bandwidth: float | None, time: Any = None) -> _CovSpec:
+        if not isinstance(cluster_entity, (bool, np.bool_)):
+            raise IntelcapTypeError(f"cluster_entity must be True or False, got "
+                                    f"{cluster_entity!r}")
+        if cluster_entity and clusters is not None:
+            raise SpecificationError("give cluster_entity=True or clusters=, not both")
+        name = canonical_cov_type(cov_type)
+        if name == "clustered" and clusters is None:  # a fixed-effects panel: by entity
+            cluster_entity = True
+        given = model._codes if cluster_entity else clusters
+        name = check_cov_options(cov_type, debiased=debiased, clusters=given,
+                                 bandwidth=bandwidth, time=time)
+        tcodes = None
+        if time is not None:
+            tv = time.reindex(model.index).to_numpy() if isinstance(time, pd.Series) else \
+                np.asarray(time)
+            if tv.shape[0] != model.index.shape[0]:
+                raise DataError(f"time has {tv.shape[0]} rows, the panel {model.index.shape[0]}")
+            tcodes = pd.factorize(tv, sort=True)[0]
+        codes = None
+        if name == "clustered" and not cluster_entity:
+            if isinstance(clusters, (pd.Series, pd.DataFrame)):
+                aligned = clusters.reindex(model.index)
+                if aligned.isna().to_numpy().any():
+                    raise DataError("clusters has no label for some rows of the panel (its index "
+                                    "must cover the model's (entity, time) index)")
+                vals = aligned.to_numpy()
+            else:
+                vals = np.asarray(clusters)
+                if vals.shape[0] != model.index.shape[0]:
+                    raise DataError(f"clusters has {vals.shape[0]} rows, the panel "
+                                    f"{model.index.shape[0]}")
+            vals = vals.reshape(vals.shape[0], -1)
+            codes = np.column_stack([pd.factorize(col)[0] for col in vals.T])
+        elif name == "clustered":
+            codes = model._codes[:, None]
+        return cls(name, bool(debiased), codes, bool(cluster_entity), bandwidth, tcodes)
+
+    def estimate(self, z: np.ndarray, e: np.ndarray, p: PanelArrays, names: list[str],
+                 bread_matrix: np.ndarray | None, time_codes: np.ndarray
+                 ) -> CovarianceEstimate:
+        """Covariance of the slopes from the kept rows' within design ``z`` and residuals."""
+        kept = p.kept
+        clusters = None if self.clusters is None else self.clusters[kept]
+        if clusters is not None and clusters.shape[1] == 1:
+            clusters = clusters[:, 0]
+        periods = time_codes if self.time is None else self.time
+        time = periods[kept] if self.cov_type == "kernel" else None
+        # effects nested in the clusters are not counted (linearmodels' PanelOLS)
+        nested = self.by_entity or (clusters is not None and clusters.ndim == 1
+                                    and _nested(p.codes[kept], clusters))
+        extra = 0 if (self.cov_type == "clustered" and nested) else p.n_entities
+        return covariance(z, e, self.cov_type, debiased=self.debiased, clusters=clusters,
+                          time=time, bandwidth=self.bandwidth, extra_df=extra, names=names,
+                          bread_matrix=bread_matrix)
+
+
+def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
+    """Whether every ``inner`` group lies inside one ``outer`` group."""
+    pairs = np.unique(np.column_stack([inner, outer]), axis=0)
+    return pairs.shape[0] == np.unique(inner).shape[0]
+
+
+
 class _Fitter:
     def __init__(self, model: PanelThreshold, conv: PanelThresholdConvention, k: int,
                  trims: tuple[float, ...], qn: int | None, boot: PanelBootstrap, seed: Any,
-                 progress: bool, cov_type: str, level: float,
-                 given: Sequence[float] | None) -> None:
+                 progress: bool, cov_type: _CovSpec, level: float,
+                 given: Sequence[float] | None, workers: int = 1) -> None:
         self.m = model
         self.conv = conv
         self.k = k
@@ -557,24 +769,26 @@ class _Fitter:
         self.cov_type = cov_type
         self.level = level
         self.given = None if given is None else [float(g) for g in given]
+        self.workers = max(1, int(workers))
         if self.given is not None and len(self.given) != k:
             raise SpecificationError(
                 f"thresholds has {len(self.given)} value(s) but n_thresholds={k}")
-        p = PanelArrays(model._codes, model._y, model._x, model._r, model._q, conv.drop_last)
+        p = PanelArrays(model._codes, model._y, model._x, model._r, model._q, conv.drop_last,
+                        prep=model._prep)
         self.p = p
         n = model._q.shape[0]
         self.n_obs = n
         if conv.sigma_df == "nkept":
             self.den = p.n_kept
         elif conv.sigma_df == "nt-t":
-            self.den = n - int(pd.Index(model.index.get_level_values(1)).nunique())
+            self.den = n - model._periods.shape[0]
         else:
             self.den = n - p.n_entities
         if qn is None:
-            values = np.unique(model._q)
+            values = model._prep.q_unique
         else:
             make = _interior_grid if conv.positions == "interior" else _hansen_grid
-            values = make(model._q, qn, trims[0])
+            values = make(model._prep.q_unique, qn, trims[0])
         self.grid = Grid(p, values, conv.strict)
         self.stage = _Stage(conv, self.grid, n, qn)
         self.mask1 = self._first_mask()
@@ -701,7 +915,7 @@ class _Fitter:
             h0 = f"{i} threshold(s)" if i else "no threshold"
             if self.given is None and self.boot.reps > 0:
                 reps = self._bootstrap(null_thr, i + 1, rng)
-                pval = float(np.mean(reps > f))
+                pval = float(np.mean(reps >= f))  # share of replications >= F
                 srt = np.sort(reps)
                 crit = {a: float(srt[math.ceil((1 - a) * reps.shape[0] - 1e-9) - 1])
                         for a in _LEVELS}
@@ -730,34 +944,50 @@ class _Fitter:
         kind = EntityResampler if self.boot.scheme == "entity" else WildClusterResampler
         sampler = kind(self.grid, yp, e)
         gdiag = self.grid.gdiag()
+        self.grid.cw()  # cached before any worker thread reads it
+
+        def f_stats(draws: np.ndarray) -> np.ndarray:
+            """F statistics of the replications drawn in ``draws``."""
+            b = draws.shape[0]
+            c, norm2 = sampler.stats(draws)
+            s_prev = norm2  # no-threshold SSR
+            ssr = norm2[None, :] - _inv_quadform(gdiag, c)
+            ssr = np.where(self.mask1[:, None], ssr, np.inf)
+            fixed = np.argmin(ssr, axis=0)[:, None]
+            s_cur = ssr[fixed[:, 0], np.arange(b)]
+            for _stage in range(1, k_alt):
+                s_prev = s_cur
+                ssr, _ = ssr_profile_batch(self.grid, norm2, c, fixed)
+                mask = self.mask1[:, None] & self.stage.mask_batch(fixed, trim)
+                ssr = np.where(mask, ssr, np.inf)
+                jj = np.argmin(ssr, axis=0)
+                s_cur = ssr[jj, np.arange(b)]
+                fixed = np.column_stack([fixed, jj])
+            return (s_prev - s_cur) / (s_cur / self.den)
+
         out = []
         reps = self.boot.reps
+        workers = self.workers if reps >= 32 * self.workers else 1
+        pool = ThreadPoolExecutor(workers) if workers > 1 else None
         # no tqdm object at all without a bar: building a disabled one costs about 1 ms
         bar = (progress_bar(total=reps, desc=f"bootstrap F{k_alt}") if self.progress
                else None)
         try:
             for start in range(0, reps, self.boot.block):
                 b = min(self.boot.block, reps - start)
-                c, norm2 = sampler.stats(sampler.draw(rng, b))
-                s_prev = norm2  # no-threshold SSR
-                ssr = norm2[None, :] - _inv_quadform(gdiag, c)
-                ssr = np.where(self.mask1[:, None], ssr, np.inf)
-                fixed = np.argmin(ssr, axis=0)[:, None]
-                s_cur = ssr[fixed[:, 0], np.arange(b)]
-                for _stage in range(1, k_alt):
-                    s_prev = s_cur
-                    ssr, _ = ssr_profile_batch(self.grid, norm2, c, fixed)
-                    mask = self.mask1[:, None] & self.stage.mask_batch(fixed, trim)
-                    ssr = np.where(mask, ssr, np.inf)
-                    jj = np.argmin(ssr, axis=0)
-                    s_cur = ssr[jj, np.arange(b)]
-                    fixed = np.column_stack([fixed, jj])
-                out.append((s_prev - s_cur) / (s_cur / self.den))
+                draws = sampler.draw(rng, b)  # drawn first: the same draws for any workers
+                if pool is not None and b >= 2 * workers:
+                    parts = np.array_split(draws, workers)
+                    out.append(np.concatenate(list(pool.map(f_stats, parts))))
+                else:
+                    out.append(f_stats(draws))
                 if bar is not None:
                     bar.update(b)
         finally:
             if bar is not None:
                 bar.close()
+            if pool is not None:
+                pool.shutdown()
         return np.concatenate(out)
 
     # -- final model --------------------------------------------------------------------------
@@ -776,17 +1006,24 @@ class _Fitter:
         for j in range(len(thr) + 1):
             blocks.append(p.tr(m._r * (regime == j)[:, None]) * kf)
             names += [f"{r}_regime{j + 1}" for r in m.regime_names]
-        z = np.column_stack(blocks)
-        zz_inv = np.linalg.inv(z.T @ z)
-        beta = zz_inv @ (z.T @ p.y_t)
-        e = (p.y_t - z @ beta) * p.kept
+        z = np.column_stack(blocks)[p.kept]
+        yk = p.y_t[p.kept]
+        zz = z.T @ z
+        try:  # the normal equations by Cholesky (fast); a singular design goes to the registry
+            chol = np.linalg.cholesky(zz)
+            bread_matrix = np.linalg.inv(chol).T @ np.linalg.inv(chol)
+            beta = bread_matrix @ (z.T @ yk)
+        except np.linalg.LinAlgError:
+            bread_matrix = None
+            beta = np.linalg.lstsq(z, yk, rcond=None)[0]
+        ek = yk - z @ beta
+        e = np.zeros(p.kept.shape[0])
+        e[p.kept] = ek
         df_resid = p.n_kept - p.n_entities - z.shape[1]
-        cov_un = zz_inv * (e @ e) / df_resid
-        ze = z * e[:, None]
-        cov_rob = zz_inv @ (ze.T @ ze) @ zz_inv
+        est = self.cov_type.estimate(z, ek, p, names, bread_matrix, m._time_codes)
         params = pd.Series(beta, index=names, name="parameter")
         resid = pd.Series(np.where(p.kept, e, np.nan), index=m.index, name="residual")
-        shares = _regime_shares(m.index, regime, len(thr) + 1)
+        shares = _regime_shares(m._time_codes, m._periods, regime, len(thr) + 1)
         lr_profiles = {}
         for key, st in stages.items():
             lr_profiles[key] = pd.Series(st["lr"], index=pd.Index(self.grid.values,
@@ -797,25 +1034,24 @@ class _Fitter:
         for pos, idx in enumerate(order):
             ci_sources[pos] = ci_stage.get(int(idx))
         return PanelThresholdResults(
-            params, cov_un if self.cov_type == "unadjusted" else cov_rob,
-            cov_unadjusted=cov_un, cov_robust=cov_rob, nobs=p.n_kept, df_resid=df_resid,
-            resids=resid, ssr_value=float(e @ e), model=m, convention=self.conv,
+            params, est, nobs=p.n_kept, df_resid=df_resid,
+            resids=resid, ssr_value=float(ek @ ek), model=m, convention=self.conv,
             thresholds=thr, ssrs=ssrs, tests=tests, lr_profiles=lr_profiles,
             ci_sources=ci_sources, grid_values=self.grid.values, sigma_df=self.den,
-            shares=shares, cov_type=self.cov_type, level=self.level, trims=self.trims[: self.k],
+            shares=shares, level=self.level, trims=self.trims[: self.k],
             grid_size=self.qn, bootstrap=self.boot, seed=self.seed,
         )
 
 
-def _regime_shares(index: pd.MultiIndex, regime: np.ndarray, n_regimes: int) -> pd.DataFrame:
+def _regime_shares(time_codes: np.ndarray, periods: pd.Index, regime: np.ndarray,
+                   n_regimes: int) -> pd.DataFrame:
     """Share of entities in each regime by period (Hansen 1999, Table 4)."""
-    time = index.get_level_values(1)
-    codes, periods = pd.factorize(time, sort=True)
-    counts = np.bincount(codes)
+    counts = np.bincount(time_codes, minlength=periods.shape[0])
     return pd.DataFrame(
-        {f"regime{j + 1}": np.bincount(codes, weights=regime == j, minlength=counts.shape[0])
-         / counts for j in range(n_regimes)},
-        index=periods.rename(time.name),
+        {f"regime{j + 1}": np.bincount(time_codes, weights=regime == j,
+                                       minlength=periods.shape[0]) / counts
+         for j in range(n_regimes)},
+        index=periods,
     )
 
 
@@ -827,23 +1063,23 @@ class PanelThresholdResults(Results):
 
     Attributes beyond :class:`~intelcap.estimation.results.Results`: ``thresholds``,
     :meth:`threshold_ci`, ``f_tests`` (dict ``single``/``double``/``triple`` of
-    :class:`TestStatistic`), ``ssr_sequence`` (:math:`S_0, S_1, \\dots`), ``lr_profiles``,
-    ``regime_shares``, ``std_errors_unadjusted`` and ``std_errors_robust``.
+    :class:`TestStatistic`), ``ssr_sequence`` (:math:`S_0, S_1, \\dots`), ``lr_profiles`` and
+    ``regime_shares``. The slopes' covariance is the one ``fit`` was asked for
+    (``cov_type``, from :mod:`intelcap.estimation.covariance`).
     """
 
-    def __init__(self, params: pd.Series, cov: np.ndarray, *, cov_unadjusted: np.ndarray,
-                 cov_robust: np.ndarray, nobs: int, df_resid: float, resids: pd.Series,
+    _immutable = True
+
+    def __init__(self, params: pd.Series, covariance: CovarianceEstimate, *, nobs: int,
+                 df_resid: float, resids: pd.Series,
                  ssr_value: float, model: PanelThreshold, convention: PanelThresholdConvention,
                  thresholds: list[float], ssrs: list[float], tests: dict,
                  lr_profiles: dict, ci_sources: dict, grid_values: np.ndarray, sigma_df: int,
-                 shares: pd.DataFrame, cov_type: str, level: float, trims: tuple,
+                 shares: pd.DataFrame, level: float, trims: tuple,
                  grid_size: int | None, bootstrap: PanelBootstrap, seed: Any) -> None:
-        super().__init__(params, pd.DataFrame(cov), nobs=nobs, df_resid=df_resid, resids=resids,
+        super().__init__(params, None, nobs=nobs, df_resid=df_resid, resids=resids,
                          ssr=ssr_value, model_name="Panel Threshold (Hansen 1999)",
-                         dependent=model.dependent_name, cov_type=cov_type)
-        names = params.index
-        self._cov_un = pd.DataFrame(cov_unadjusted, index=names, columns=names)
-        self._cov_rob = pd.DataFrame(cov_robust, index=names, columns=names)
+                         dependent=model.dependent_name, covariance=covariance)
         self.convention = convention
         self._thresholds = list(thresholds)
         self._ssrs = list(ssrs)
@@ -889,18 +1125,6 @@ class PanelThresholdResults(Results):
         """Share of entities in each regime by period (Hansen 1999, Table 4)."""
         return self._shares.copy()
 
-    @cached_property
-    def std_errors_unadjusted(self) -> pd.Series:
-        """Conventional standard errors, :math:`s^2 = e'e/(n_{obs} - N - k)`."""
-        return pd.Series(np.sqrt(np.diag(self._cov_un.to_numpy())), index=self._params.index,
-                         name="std_error")
-
-    @cached_property
-    def std_errors_robust(self) -> pd.Series:
-        """White heteroskedasticity-robust standard errors (Hansen's program, no dof factor)."""
-        return pd.Series(np.sqrt(np.diag(self._cov_rob.to_numpy())), index=self._params.index,
-                         name="std_error")
-
     def threshold_ci(self, level: float = 0.95) -> pd.DataFrame:
         """LR confidence intervals of the thresholds (Hansen 1999, eq. 16).
 
@@ -925,30 +1149,38 @@ class PanelThresholdResults(Results):
                           "upper": float(vals.max())}
         return pd.DataFrame(rows).T[["threshold", "lower", "upper"]]
 
-    def plot(self, ax: Any = None, level: float = 0.95):
-        """LR(gamma) profile of each threshold with the critical value c(level)."""
+    def plot(self, ax: Any = None, level: float = 0.95) -> Any:
+        """LR(gamma) profile of each search stage with the critical value c(level).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw (a new figure when ``None``).
+        level : float
+            Level of the critical value line :math:`c(a) = -2\\ln(1-\\sqrt{a})`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One line per stage (single, double, refined first, triple).
+        """
         from intelcap._optional import import_optional
 
         plt = import_optional("matplotlib.pyplot", "plot", "plot()")
 
-        keys = [k for k in ("single", "double", "double_refined", "triple") if k in self._lr]
         if ax is None:
-            _, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.5), squeeze=False)
-            axes = axes[0]
-        else:
-            axes = np.atleast_1d(ax)
-            if axes.shape[0] != len(keys):
-                raise SpecificationError(f"plot needs {len(keys)} axes, got {axes.shape[0]}")
+            _, ax = plt.subplots(figsize=(6.0, 3.8))
         cv = lr_critical_value(level)
-        for a, key in zip(axes, keys, strict=True):
-            s = self._lr[key].dropna()
-            a.plot(s.index, s.to_numpy(), lw=1)
-            a.axhline(cv, color="k", ls="--", lw=0.8, label=f"c({level:.0%}) = {cv:.2f}")
-            a.set_xlabel(self.threshold_name)
-            a.set_ylabel("LR")
-            a.set_title(s.name)
-            a.legend(loc="best", fontsize=8)
-        return axes
+        for key in ("single", "double", "double_refined", "triple"):
+            if key in self._lr:
+                s = self._lr[key].dropna()
+                ax.plot(s.index, s.to_numpy(), lw=1, label=s.name)
+        ax.axhline(cv, color="k", ls="--", lw=0.8, label=f"c({level:.0%}) = {cv:.2f}")
+        ax.set_xlabel(self.threshold_name)
+        ax.set_ylabel("LR")
+        ax.set_title("Threshold LR profiles")
+        ax.legend(loc="best", fontsize=8)
+        return ax
 
     # -- summary ------------------------------------------------------------------------------
     def _summary_header(self) -> list[tuple[str, object]]:
@@ -960,7 +1192,7 @@ class PanelThresholdResults(Results):
             ("Threshold variable", self.threshold_name),
             ("Thresholds", len(self._thresholds)),
             ("SSR", self.ssr),
-            ("Covariance", self.cov_type),
+            ("Covariance", self.cov_description),
             ("Df residuals", self.df_resid),
             ("Trim", ", ".join(f"{t:g}" for t in self.trim)),
         ]
