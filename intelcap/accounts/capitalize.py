@@ -83,6 +83,7 @@ import numpy as np
 import pandas as pd
 
 from intelcap._summary import Summary, SummaryMixin
+from intelcap.accounts._keys import combine, isin, sorted_codes
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.ledger import (
     ENTRY_COLUMNS,
@@ -342,21 +343,86 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFra
 # locating the cells to change
 # ------------------------------------------------------------------------------------------
 class _Locator:
-    """Find, for producer cells, the table row on which a transaction's change is booked."""
+    """Find, for producer cells, the table row on which a transaction's change is booked.
+
+    Every look-up is an exact match of one ``int64`` per row (the codes of period, sector,
+    industry and product combined, :mod:`intelcap.accounts._keys`) or the first row of a group
+    in a presorted order: linear in the size of the table and the cells.
+    """
+
+    _COLS = ("period", "sector", "industry", "product")
 
     def __init__(self, t: pd.DataFrame) -> None:
         self.t = t
-        self.by_tx = {tx: g for tx, g in t.groupby("transaction", sort=False)}
-        self._s1 = {tx: set(g.loc[g["sector"] == "S1", "period"].tolist())
-                    for tx, g in self.by_tx.items()}
+        self.uniq: dict[str, pd.Index] = {}
+        self.code: dict[str, np.ndarray] = {}
+        for col in self._COLS:
+            self.code[col], self.uniq[col] = sorted_codes(t[col])
+        self.size = {col: len(u) + 1 for col, u in self.uniq.items()}  # +1: unknown values
+        self.obj = {col: np.asarray(u, dtype=object) for col, u in self.uniq.items()}
+        self.value = t["value"].to_numpy(dtype=float)
+        tx_codes, tx_uniq = pd.factorize(t["transaction"])
+        order = np.argsort(tx_codes, kind="stable")
+        bounds = np.searchsorted(tx_codes[order], np.arange(len(tx_uniq) + 1))
+        self.rows = {str(tx): order[bounds[k]:bounds[k + 1]] for k, tx in enumerate(tx_uniq)}
+        s1 = self._enc("sector", np.array(["S1"], dtype=object))[0]
+        self._s1 = {tx: np.unique(self.code["period"][r][self.code["sector"][r] == s1])
+                    for tx, r in self.rows.items()}
+        self._s1_code = s1
 
-    def sector_for(self, tx: str, periods: np.ndarray, sectors: np.ndarray) -> np.ndarray:
-        s1 = self._s1.get(tx, set())
-        if not s1:
-            return sectors
-        at_s1 = np.array([p in s1 for p in periods], dtype=bool)
-        return np.where(at_s1, "S1", sectors)
+    # -- codes ---------------------------------------------------------------------------
+    def _enc(self, col: str, values: Any) -> np.ndarray:
+        """Codes of ``values`` in the table's dictionary of ``col`` (unknown: one more)."""
+        local, uniq = pd.factorize(np.asarray(values, dtype=object)
+                                   if not isinstance(values, pd.Series) else values)
+        pos = self.uniq[col].get_indexer(pd.Index(uniq, dtype=self.uniq[col].dtype)
+                                         if len(uniq) else pd.Index([]))
+        pos = np.where(pos < 0, len(self.uniq[col]), pos).astype(np.int64)
+        return pos[local] if len(local) else np.zeros(0, dtype=np.int64)
 
+    def _key(self, codes: dict[str, np.ndarray], cols: tuple[str, ...]) -> np.ndarray:
+        return combine([codes[c] for c in cols], [self.size[c] for c in cols])
+
+    def _row_codes(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        return {c: self.code[c][rows] for c in self._COLS}
+
+    def _cell_codes(self, tx: str, cells: pd.DataFrame) -> tuple[dict[str, np.ndarray],
+                                                                  np.ndarray]:
+        codes = {c: self._enc(c, cells[c]) for c in ("period", "sector", "industry")}
+        at_s1 = isin(codes["period"], self._s1.get(tx, np.zeros(0, dtype=np.int64)))
+        codes["sector"] = np.where(at_s1, self._s1_code, codes["sector"])
+        return codes, at_s1
+
+    @staticmethod
+    def _exact(row_key: np.ndarray, cell_key: np.ndarray) -> np.ndarray:
+        """Position in the rows of each cell key (-1: none); row keys are unique."""
+        return pd.Index(row_key).get_indexer(cell_key) if len(row_key) else np.full(
+            len(cell_key), -1)
+
+    def _largest(self, rows: np.ndarray, row_key: np.ndarray, cell_key: np.ndarray,
+                 tiebreak: tuple[str, ...] = ("product",)) -> np.ndarray:
+        """Per cell, the position of the row of its group with the largest ``|value|`` (ties:
+        ``tiebreak`` columns in sorted order), -1 where the group has no row."""
+        if not len(rows):
+            return np.full(len(cell_key), -1)
+        sort_keys = [self.code[c][rows] for c in reversed(tiebreak)]
+        order = np.lexsort([*sort_keys, -np.abs(self.value[rows]), row_key])
+        k = row_key[order]
+        first = np.ones(len(k), dtype=bool)
+        first[1:] = k[1:] != k[:-1]
+        best = order[first]
+        at = pd.Index(k[first]).get_indexer(cell_key)
+        return np.where(at >= 0, best[np.maximum(at, 0)], -1)
+
+    @staticmethod
+    def _fill(pos: np.ndarray, new: np.ndarray) -> np.ndarray:
+        return np.where(pos >= 0, pos, new)
+
+    def _sector_values(self, cells: pd.DataFrame, at_s1: np.ndarray) -> np.ndarray:
+        sec = cells["sector"].to_numpy(dtype=object)
+        return np.where(at_s1, "S1", sec) if at_s1.any() else sec
+
+    # -- look-ups -------------------------------------------------------------------------
     def locate(self, tx: str, cells: pd.DataFrame, pref: np.ndarray | str, mode: str
                ) -> pd.DataFrame:
         """Return ``cells`` with a ``product`` (and possibly ``sector``) column to book on.
@@ -366,69 +432,89 @@ class _Locator:
         ``"strict"`` (pref or ``"_T"``; else ``found`` is False).
         """
         c = cells.copy()
-        c["sector"] = self.sector_for(tx, c["period"].to_numpy(), c["sector"].to_numpy())
-        c["pref"] = pref if isinstance(pref, str) else np.asarray(pref, dtype=object)
-        c["_row"] = np.arange(len(c))
-        rows = self.by_tx.get(tx)
-        if rows is None or len(rows) == 0:
-            c["product"] = c["pref"]
-            c["found"] = False
-            c["value_before"] = np.nan
-            return c.drop(columns="_row")
-        m = c.merge(rows[[*_CELL, "product", "value"]], on=_CELL, how="left")
-        prod = m["product"].to_numpy(dtype=object)
-        has = ~pd.isna(m["product"]).to_numpy()
-        score = np.where(prod == m["pref"].to_numpy(dtype=object), 0,
-                         np.where(prod == TOTAL, 1, 2))
-        if mode in ("add", "strict"):
-            score = np.where(score == 2, 9, score)
-        score = np.where(has, score, 10)
-        m["_score"] = score
-        m["_neg"] = -np.abs(m["value"].fillna(0.0).to_numpy())
-        m = m.sort_values(["_row", "_score", "_neg", "product"], kind="mergesort",
-                          na_position="last")
-        best = m.drop_duplicates("_row", keep="first").set_index("_row").reindex(c["_row"])
-        found = best["_score"].to_numpy() <= 2
-        c["product"] = np.where(found, best["product"].to_numpy(dtype=object),
-                                c["pref"].to_numpy(dtype=object))
+        codes, at_s1 = self._cell_codes(tx, c)
+        c["sector"] = self._sector_values(c, at_s1)
+        pref_obj = (np.full(len(c), pref, dtype=object) if isinstance(pref, str)
+                    else np.asarray(pref, dtype=object))
+        rows = self.rows.get(tx, np.zeros(0, dtype=np.int64))
+        if len(rows) == 0 or len(c) == 0:
+            c["product"] = pref_obj
+            c["found"] = np.zeros(len(c), dtype=bool)
+            c["value_before"] = np.full(len(c), np.nan)
+            return c
+        rc = self._row_codes(rows)
+        key4 = ("period", "sector", "industry", "product")
+        row4 = self._key(rc, key4)
+        codes["product"] = self._enc("product", pref_obj)
+        pos = self._exact(row4, self._key(codes, key4))
+        codes["product"] = np.full(len(c), self._enc("product", np.array([TOTAL]))[0])
+        pos = self._fill(pos, self._exact(row4, self._key(codes, key4)))
+        if mode == "pick":
+            key3 = ("period", "sector", "industry")
+            pos = self._fill(pos, self._largest(rows, self._key(rc, key3),
+                                                self._key(codes, key3)))
+        found = pos >= 0
+        row = rows[np.maximum(pos, 0)]
+        c["product"] = np.where(found, self.obj["product"][self.code["product"][row]],
+                                pref_obj)
         c["found"] = found
-        c["value_before"] = np.where(found, best["value"].to_numpy(dtype=float), np.nan)
-        return c.drop(columns="_row")
+        c["value_before"] = np.where(found, self.value[row], np.nan)
+        return c
 
     def has_rows(self, tx: str, cells: pd.DataFrame) -> np.ndarray:
-        rows = self.by_tx.get(tx)
-        if rows is None or len(rows) == 0:
+        rows = self.rows.get(tx, np.zeros(0, dtype=np.int64))
+        if len(rows) == 0:
             return np.zeros(len(cells), dtype=bool)
-        idx = pd.MultiIndex.from_frame(rows[_CELL]).unique()
-        return pd.MultiIndex.from_frame(cells[_CELL]).isin(idx)
+        key3 = ("period", "sector", "industry")
+        codes = {c: self._enc(c, cells[c]) for c in key3}
+        return isin(self._key(codes, key3), self._key(self._row_codes(rows), key3))
 
     def locate_p3(self, cells: pd.DataFrame) -> pd.DataFrame:
-        """Book non-market final consumption on the sector's P3 rows (see module notes)."""
+        """Book non-market final consumption on the sector's P3 rows (see module notes).
+
+        Among the P3 rows of the cell's period and sector, in this order of preference: the
+        cell's industry with its own product code, with ``"_T"``, with its largest product;
+        industry ``"_T"`` likewise; then (no row of either industry) any industry's row of the
+        cell's product, of ``"_T"``, the largest row (ties: industry, then product codes).
+        """
         c = cells.copy()
-        c["sector"] = self.sector_for("P3", c["period"].to_numpy(), c["sector"].to_numpy())
-        c["_row"] = np.arange(len(c))
-        rows = self.by_tx.get("P3")
-        if rows is None or len(rows) == 0:
+        codes, at_s1 = self._cell_codes("P3", c)
+        c["sector"] = self._sector_values(c, at_s1)
+        rows = self.rows.get("P3", np.zeros(0, dtype=np.int64))
+        if len(rows) == 0 or len(c) == 0:
             c["product"] = TOTAL
             c["industry"] = TOTAL
-            return c.drop(columns="_row")
-        m = c.merge(rows[["period", "sector", "industry", "product", "value"]],
-                    on=["period", "sector"], how="left", suffixes=("", "_row"))
-        has = ~pd.isna(m["industry_row"]).to_numpy()
-        ind = m["industry_row"].to_numpy(dtype=object)
-        own = m["industry"].to_numpy(dtype=object)
-        prod = m["product"].to_numpy(dtype=object)
-        s_ind = np.where(ind == own, 0, np.where(ind == TOTAL, 1, 2))
-        s_prod = np.where(prod == own, 0, np.where(prod == TOTAL, 1, 2))
-        m["_score"] = np.where(has, s_ind * 3 + s_prod, 99)
-        m["_neg"] = -np.abs(m["value"].fillna(0.0).to_numpy())
-        m = m.sort_values(["_row", "_score", "_neg", "industry_row", "product"],
-                          kind="mergesort", na_position="last")
-        best = m.drop_duplicates("_row", keep="first").set_index("_row").reindex(c["_row"])
-        found = best["_score"].to_numpy() < 99
-        c["industry"] = np.where(found, best["industry_row"].to_numpy(dtype=object), TOTAL)
-        c["product"] = np.where(found, best["product"].to_numpy(dtype=object), TOTAL)
-        return c.drop(columns="_row")
+            return c
+        rc = self._row_codes(rows)
+        total_i = self._enc("industry", np.array([TOTAL]))[0]
+        total_p = self._enc("product", np.array([TOTAL]))[0]
+        own_i = codes["industry"]
+        own_p = self._enc("product", c["industry"])
+        k4 = ("period", "sector", "industry", "product")
+        k3 = ("period", "sector", "industry")
+        row4 = self._key(rc, k4)
+        row3 = self._key(rc, k3)
+        n = len(c)
+        pos = np.full(n, -1)
+        for ind in (own_i, np.full(n, total_i)):
+            q = {**codes, "industry": ind}
+            for prod in (own_p, np.full(n, total_p)):
+                pos = self._fill(pos, self._exact(row4, self._key({**q, "product": prod}, k4)))
+            pos = self._fill(pos, self._largest(rows, row3, self._key(q, k3)))
+        # no row of the cell's industry nor of '_T': any industry's row
+        kp = ("period", "sector", "product")
+        tb = ("industry", "product")
+        rowp = self._key(rc, kp)
+        for prod in (own_p, np.full(n, total_p)):
+            pos = self._fill(pos, self._largest(rows, rowp, self._key(
+                {**codes, "product": prod}, kp), tb))
+        k2 = ("period", "sector")
+        pos = self._fill(pos, self._largest(rows, self._key(rc, k2), self._key(codes, k2), tb))
+        found = pos >= 0
+        row = rows[np.maximum(pos, 0)]
+        c["industry"] = np.where(found, self.obj["industry"][self.code["industry"][row]], TOTAL)
+        c["product"] = np.where(found, self.obj["product"][self.code["product"][row]], TOTAL)
+        return c
 
 
 # ------------------------------------------------------------------------------------------

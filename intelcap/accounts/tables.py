@@ -469,7 +469,14 @@ def sort_table(table: pd.DataFrame) -> pd.DataFrame:
     """Return ``table`` in canonical order (sorted by :data:`KEY`) with a fresh RangeIndex."""
     if len(table) == 0:
         return table.reset_index(drop=True)
-    out = table.sort_values(list(KEY), kind="mergesort")
+    from intelcap.accounts._keys import KeyCoder
+
+    # a stable argsort of one int64 per row (codes in the sorted order of each column's values,
+    # combined by mixed radix) gives the order of a stable sort by the key columns
+    key = KeyCoder([table], KEY).key(table)
+    if len(key) > 1 and (key[1:] >= key[:-1]).all():
+        return table.reset_index(drop=True)
+    out = table.take(np.argsort(key, kind="stable"))
     return out.reset_index(drop=True)
 
 
