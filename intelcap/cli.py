@@ -292,7 +292,9 @@ def _refuse_previous_output(tables: Path, policy: Any) -> None:
 # output files (the folder itself is claimed and published by intelcap._publish)
 # ------------------------------------------------------------------------------------------
 def _write_csv(frame: Any, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n")
+    from intelcap.accounts._csv import write_csv
+
+    write_csv(frame, path)
 
 
 # ------------------------------------------------------------------------------------------

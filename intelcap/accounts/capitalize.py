@@ -83,7 +83,7 @@ import numpy as np
 import pandas as pd
 
 from intelcap._summary import Summary, SummaryMixin
-from intelcap.accounts._keys import combine, isin, sorted_codes
+from intelcap.accounts._keys import KeyCoder, combine, isin, lookup, sorted_codes
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.ledger import (
     ENTRY_COLUMNS,
@@ -93,7 +93,7 @@ from intelcap.accounts.ledger import (
 )
 from intelcap.accounts.policy import CapitalizationPolicy
 from intelcap.accounts.supply_use import check_balance_preserved
-from intelcap.accounts.tables import TOTAL, table_unit, validate_table
+from intelcap.accounts.tables import KEY, TOTAL, table_unit, validate_table
 from intelcap.exceptions import (
     AccountingIdentityError,
     DataError,
@@ -396,8 +396,7 @@ class _Locator:
     @staticmethod
     def _exact(row_key: np.ndarray, cell_key: np.ndarray) -> np.ndarray:
         """Position in the rows of each cell key (-1: none); row keys are unique."""
-        return pd.Index(row_key).get_indexer(cell_key) if len(row_key) else np.full(
-            len(cell_key), -1)
+        return lookup(row_key, cell_key)
 
     def _largest(self, rows: np.ndarray, row_key: np.ndarray, cell_key: np.ndarray,
                  tiebreak: tuple[str, ...] = ("product",)) -> np.ndarray:
@@ -411,7 +410,7 @@ class _Locator:
         first = np.ones(len(k), dtype=bool)
         first[1:] = k[1:] != k[:-1]
         best = order[first]
-        at = pd.Index(k[first]).get_indexer(cell_key)
+        at = lookup(k[first], cell_key)
         return np.where(at >= 0, best[np.maximum(at, 0)], -1)
 
     @staticmethod
@@ -1069,12 +1068,16 @@ def capitalize(
     allentries = pd.concat(entries, ignore_index=True)
     allentries = allentries.loc[allentries["delta"] != 0.0]
     allentries = allentries.astype({"period": t["period"].dtype})
-    ledger = build_ledger(t, allentries)
+    # one integer coding of the key columns for the ledger's sums, look-ups and sort
+    known = {c: (loc.code[c], loc.uniq[c]) for c in loc._COLS}
+    known["transaction"] = sorted_codes(t["transaction"])
+    coder = KeyCoder([t, allentries], KEY, known=known)
+    ledger = build_ledger(t, allentries, _coder=coder)
     ledger["asset"] = pd.Series(np.where(ledger["transaction"].isin(
         ["P51G", "P51C"]).to_numpy(), policy.asset, ""), index=ledger.index, dtype="str")
-    revised = apply_ledger(t, ledger)
-    revised = validate_table(revised, source="adjusted tables")
-    check_ledger(t, revised, ledger)
+    revised = apply_ledger(t, ledger, _coder=coder)
+    check_ledger(t, revised, ledger, _coder=coder)
+    _check_additions(t, revised, ledger, coder)
     try:
         gdp1 = check_identity(revised, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
@@ -1090,6 +1093,47 @@ def capitalize(
                      capitalized=cap, policy=policy, tol=tol, rtol=rtol)
     adj._gdp_cache = {"before": gdp0, "after": gdp1}
     return adj
+
+
+def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFrame,
+                     coder: KeyCoder) -> None:
+    """Validate the adjusted tables through what the ledger changed (the rest of them is the
+    validated input): the new rows alone, every value finite, and no new row beside rows of
+    the input that it would double count (a product ``"_T"`` row beside product rows of the
+    same cell, an ``S1`` row beside sector rows of the same period and transaction)."""
+    where = "adjusted tables: "
+    vals = revised["value"].to_numpy()
+    if not np.isfinite(vals).all():
+        r = int(np.flatnonzero(~np.isfinite(vals))[0])
+        raise AccountingIdentityError(f"{where}non-finite value at ({_cell_text(revised.iloc[r])},"
+                                      f" transaction={revised['transaction'].iloc[r]!r})")
+    new = lookup(coder.key(t), coder.key(ledger)) < 0
+    if not new.any():
+        return
+    added = ledger.loc[new, list(KEY)].reset_index(drop=True)
+    added["value"] = ledger.loc[new, "after"].to_numpy(dtype=float)
+    added["unit"] = t["unit"].iloc[0]
+    added["price_basis"] = t["price_basis"].iloc[0]
+    validate_table(added, source="adjusted tables (new rows)")
+    cell = ["period", "sector", "industry", "transaction"]
+
+    def keys(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+        return combine([coder.codes(frame, c) for c in cols],
+                       [len(coder.uniques[c]) for c in cols])
+
+    t_total = (t["product"] == TOTAL).to_numpy()
+    a_total = (added["product"] == TOTAL).to_numpy()
+    t_s1 = (t["sector"] == "S1").to_numpy()
+    a_s1 = (added["sector"] == "S1").to_numpy()
+    tc, ac = keys(t, cell), keys(added, cell)
+    tp, ap = keys(t, ["period", "transaction"]), keys(added, ["period", "transaction"])
+    bad = ((a_total & isin(ac, tc)) | (~a_total & isin(ac, tc[t_total]))
+           | (a_s1 & isin(ap, tp[~t_s1])) | (~a_s1 & isin(ap, tp[t_s1])))
+    if bad.any():
+        r = added.iloc[int(np.flatnonzero(bad)[0])]
+        raise DataError(f"{where}new row ({_cell_text(r)}, transaction={r['transaction']!r}) "
+                        "would double count rows of the input ('_T' beside product rows, or "
+                        "S1 beside sector rows)")
 
 
 def end_of_period_prices(deflator: pd.Series) -> pd.Series:
@@ -1170,17 +1214,27 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
             per_index = f.index
     n_per, width = len(per_index), len(order)
     n_blk = len(blocks_v)
+    n = n_per * width * n_blk
+
+    def text(labels: Any, idx: np.ndarray) -> Any:
+        # string columns by taking from their few distinct labels (no per-row conversion)
+        return pd.array(np.asarray(labels, dtype=object), dtype="str").take(idx)
+
+    cell = np.tile(np.arange(width), n_per * n_blk)
+    blk = np.repeat(np.arange(n_blk), n_per * width)
+    zero = np.zeros(n, dtype=np.int64)
+    per = per_index.to_numpy()
+    period = np.tile(np.repeat(per, width), n_blk) if per.dtype != object else text(
+        per, np.tile(np.repeat(np.arange(n_per), width), n_blk))
     out = pd.DataFrame({
-        "period": np.tile(np.repeat(per_index.to_numpy(), width), n_blk),
-        "sector": np.tile(lab_sec, n_per * n_blk),
-        "industry": np.tile(lab_ind, n_per * n_blk),
-        "asset": policy.asset,
-        "measure": np.repeat(np.array(blocks_m, dtype=object), n_per * width),
-        "price_basis": np.repeat(np.array(blocks_b, dtype=object), n_per * width),
-        "value": np.concatenate(blocks_v),
-        "unit": unit,
+        "period": period,
+        "sector": text(lab_sec, cell),
+        "industry": text(lab_ind, cell),
+        "asset": text([policy.asset], zero),
+        "measure": text(blocks_m, blk),
+        "price_basis": text(blocks_b, blk),
+        "value": np.concatenate(blocks_v) if blocks_v else np.zeros(0),
+        "unit": text([unit], zero),
     })
-    for c in ("sector", "industry", "asset", "measure", "price_basis", "unit"):
-        out[c] = out[c].astype("str")
     return out.loc[:, list(CAPITAL_COLUMNS)]
 

@@ -240,11 +240,9 @@ def _read_plain_csv(path: Path, raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            table.to_csv(fh, index=False, lineterminator="\n")
+    from intelcap.accounts._csv import write_csv
 
-    _atomic_write(path, write)
+    _atomic_write(path, lambda tmp: write_csv(table, tmp))
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from intelcap.accounts._keys import KeyCoder, isin, union_sorted
+from intelcap.accounts._keys import KeyCoder, isin, lookup, union_sorted
 from intelcap.accounts.tables import COLUMNS, KEY, sort_table
 from intelcap.exceptions import AccountingIdentityError, DataError
 
@@ -39,7 +39,8 @@ def _join_unique(values: pd.Series) -> str:
     return "; ".join(seen)
 
 
-def build_ledger(table: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
+def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
+                 _coder: KeyCoder | None = None) -> pd.DataFrame:
     """Sum ledger entries by cell and attach the values before and after.
 
     Parameters
@@ -70,7 +71,7 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
         return out
     # one int64 per cell (codes in sorted order): group sums, look-ups and the key order of
     # the result without joins on five string columns
-    coder = KeyCoder([table, entries], key)
+    coder = _coder if _coder is not None else KeyCoder([table, entries], key)
     ek = coder.key(entries)
     grouped = pd.Series(entries["delta"].to_numpy(dtype=float)).groupby(ek, sort=True)
     delta = grouped.sum()
@@ -91,7 +92,7 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
         config_key[pos] = g["config_key"].agg(_join_unique).to_numpy(dtype=object)
     ledger["rule"] = rule
     ledger["config_key"] = config_key
-    at = pd.Index(coder.key(table)).get_indexer(cells)
+    at = lookup(coder.key(table), cells)
     before = np.where(at >= 0, table["value"].to_numpy(dtype=float)[np.maximum(at, 0)], 0.0)
     ledger["before"] = before
     ledger["after"] = ledger["before"] + ledger["delta"]
@@ -103,7 +104,8 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     return ledger.loc[:, list(LEDGER_COLUMNS)]
 
 
-def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
+                 _coder: KeyCoder | None = None) -> pd.DataFrame:
     """Return ``table`` with the ledger applied (``value`` set to ``after``; new cells added).
 
     The input is not modified; the result is in canonical order (:func:`sort_table`).
@@ -113,10 +115,10 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
         return sort_table(table.copy())
     unit = str(table["unit"].iloc[0])
     basis = str(table["price_basis"].iloc[0])
-    coder = KeyCoder([table, ledger], key)
+    coder = _coder if _coder is not None else KeyCoder([table, ledger], key)
     tkey = coder.key(table)
     lkey = coder.key(ledger)
-    pos = pd.Index(tkey).get_indexer(lkey)
+    pos = lookup(tkey, lkey)
     values = table["value"].to_numpy(dtype=float).copy()
     old = pos >= 0
     values[pos[old]] = ledger["after"].to_numpy(dtype=float)[old]
@@ -132,12 +134,16 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
         tkey = np.concatenate([tkey, lkey[~old]])
     # canonical order from the codes already computed (as sort_table would give)
     if len(tkey) > 1 and not (tkey[1:] >= tkey[:-1]).all():
-        out = out.take(np.argsort(tkey, kind="stable"))
-    return out.reset_index(drop=True)
+        order = np.argsort(tkey, kind="stable")
+        out, tkey = out.take(order), tkey[order]
+    out = out.reset_index(drop=True)
+    coder.remember(out, tkey)
+    return out
 
 
 def check_ledger(before: pd.DataFrame, after: pd.DataFrame, ledger: pd.DataFrame, *,
-                 atol: float = 1e-9, rtol: float = 1e-12) -> None:
+                 atol: float = 1e-9, rtol: float = 1e-12,
+                 _coder: KeyCoder | None = None) -> None:
     """Check that the ledger accounts for every change between two tables.
 
     For every cell of the union of the two tables, ``after - before`` (absent = 0) must equal
@@ -150,13 +156,13 @@ def check_ledger(before: pd.DataFrame, after: pd.DataFrame, ledger: pd.DataFrame
         Naming the first cell whose change the ledger does not explain, with both numbers.
     """
     key = list(KEY)
-    coder = KeyCoder([before, after, ledger], key)
+    coder = _coder if _coder is not None else KeyCoder([before, after, ledger], key)
     bk, ak = coder.key(before), coder.key(after)
     dk = coder.key(ledger) if len(ledger) else np.zeros(0, dtype=np.int64)
     cells = union_sorted(ak, bk)
 
     def on_cells(k: np.ndarray, v: np.ndarray) -> np.ndarray:
-        at = pd.Index(k).get_indexer(cells)
+        at = lookup(k, cells)
         return np.where(at >= 0, v[np.maximum(at, 0)], 0.0) if len(v) else np.zeros(len(cells))
 
     a = on_cells(ak, after["value"].to_numpy(dtype=float))
