@@ -32,10 +32,10 @@ __all__ = ["CONFIG_KEYS", "main"]
 #: are :data:`intelcap.accounts.policy.POLICY_KEYS`).
 CONFIG_KEYS: dict[str, dict[str, str]] = {
     "input": {
-        "tables": "path of the national-accounts table (long CSV, Excel or SDMX-CSV), "
-                  "relative to the config file; required",
-        "format": "format of the tables file: 'csv', 'excel' or 'sdmx-csv' (default: from "
-                  "the suffix)",
+        "tables": "path of the national-accounts table (long CSV, Parquet, Excel or "
+                  "SDMX-CSV), relative to the config file; required",
+        "format": "format of the tables file: 'csv', 'parquet', 'excel' or 'sdmx-csv' "
+                  "(default: from the suffix)",
         "spending": "optional CSV of API spending (columns period, sector, industry, value; "
                     "optional product, use, unit); default: the tables' P2 of policy.products",
         "spending_total": "optional CSV of the national total of API spending (columns "
@@ -51,7 +51,8 @@ CONFIG_KEYS: dict[str, dict[str, str]] = {
         "rtol": "relative tolerance used when tolerance is not given (default 1e-6)",
     },
     "output": {
-        "format": "format of the revised tables file: 'csv' (default), 'excel' or 'sdmx-csv'",
+        "format": "format of the revised tables file: 'csv' (default), 'parquet', 'excel' or "
+                  "'sdmx-csv'",
         "precision": "decimals every published number is rounded to (integer 0-12; default "
                      "6), declared in README.md and manifest.json",
         "ref_area": "REF_AREA code of sdmx_na_main.csv (default '_Z', not specified)",
@@ -59,7 +60,7 @@ CONFIG_KEYS: dict[str, dict[str, str]] = {
 }
 
 _OUTPUT_FILES = ("tables", "capital.csv", "ledger.csv", "revisions.csv")
-_FORMAT_SUFFIX = {"csv": ".csv", "excel": ".xlsx", "sdmx-csv": ".csv"}
+_FORMAT_SUFFIX = {"csv": ".csv", "excel": ".xlsx", "sdmx-csv": ".csv", "parquet": ".parquet"}
 
 
 class ConfigError(SpecificationError):
@@ -228,7 +229,7 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
                 name = "allocation" if key == "allocation_file" else key
                 raise ConfigError(f"input.{name}: file not found: {p}")
             out[key] = p.resolve()
-    fmts = ("csv", "excel", "sdmx-csv")
+    fmts = ("csv", "excel", "sdmx-csv", "parquet")
     for table in ("input", "output"):
         fmt = config.get(table, {}).get("format")
         if fmt is not None and fmt not in fmts:

@@ -20,7 +20,23 @@ import pandas as pd
 
 #: Frames with fewer rows are written by pandas itself (no gain below this size).
 FAST_ROWS = 50_000
-_SPECIAL = r'[,"\r\n]'
+
+
+def _quoted_chars() -> str:
+    """The characters that make Python's ``csv`` module (what ``to_csv`` uses) quote a field
+    under ``QUOTE_MINIMAL`` with ``\n`` line ends (a carriage return does in some Python
+    versions and not in others): asked of the module itself."""
+    import csv
+    import io
+
+    out = ',"\n'
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(["a\rb", "c"])
+    return out + ("\r" if buf.getvalue().startswith('"') else "")
+
+
+_CHARS = _quoted_chars()
+_SPECIAL = "[" + _CHARS.replace("\\", "\\\\") + "]"
 
 
 def _quote(arr: Any) -> Any:
@@ -102,6 +118,6 @@ def _columns(frame: pd.DataFrame) -> list[Any] | None:
 
 
 def _quote_name(name: str) -> str:
-    if any(ch in name for ch in ',"\r\n'):
+    if any(ch in name for ch in _CHARS):
         return '"' + name.replace('"', '""') + '"'
     return name
