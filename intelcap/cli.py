@@ -511,6 +511,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "debug", False):
         return int(args.func(args))
+    # anything outside the classes caught below still gives one line, never a traceback
+    # (the hook runs only when the exception leaves the process: exit status 1)
+    sys.excepthook = _internal_error_hook
     try:
         return int(args.func(args))
     except IntelcapError as err:
@@ -522,10 +525,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("intelcap: interrupted; nothing was written", file=sys.stderr)
         return 130
-    except Exception as err:  # a bug: say so in one line, without echoing data
-        print(f"intelcap: internal error ({type(err).__name__}); rerun with --debug for the "
-              "traceback and please report it", file=sys.stderr)
+    except _BUG_CLASSES as err:  # a bug: say so in one line, without echoing data
+        print(_internal_error_text(err), file=sys.stderr)
         return 1
+
+
+#: What a bug (not bad input: that is an IntelcapError or OSError) raises inside a command;
+#: reported in one line with exit status 1. Anything else reaches :func:`_internal_error_hook`.
+_BUG_CLASSES: tuple[type[BaseException], ...] = (
+    ArithmeticError, AssertionError, AttributeError, BufferError, EOFError, ImportError,
+    LookupError, MemoryError, NameError, ReferenceError, RuntimeError, SystemError,
+    TypeError, ValueError,
+)
+
+
+def _internal_error_text(err: BaseException) -> str:
+    return (f"intelcap: internal error ({type(err).__name__}); rerun with --debug for the "
+            "traceback and please report it")
+
+
+def _internal_error_hook(kind: type[BaseException], err: BaseException, tb: Any) -> None:
+    """``sys.excepthook`` of the ``intelcap`` command: one line naming the exception class
+    only (its message may quote input data), for exceptions :func:`main` does not catch."""
+    if issubclass(kind, KeyboardInterrupt):
+        print("intelcap: interrupted; nothing was written", file=sys.stderr)
+        return
+    print(_internal_error_text(err), file=sys.stderr)
 
 
 def _one_line(text: str) -> str:

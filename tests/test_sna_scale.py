@@ -130,3 +130,52 @@ def test_adjust_reads_parquet_and_writes_the_same_outputs(tmp_path):
     for f in ("tables.csv", "capital.csv", "ledger.csv", "revisions.csv", "satellite.csv",
               "sdmx_na_main.csv"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+
+
+# ------------------------------------------------------------------------------------------
+# issue 14 item 3: no `except Exception` on the adjust path; a bug is still one line, exit 1
+# ------------------------------------------------------------------------------------------
+def test_a_bug_is_one_line_with_status_1(tmp_path, monkeypatch, capsys):
+    import importlib
+
+    from intelcap.cli import main
+
+    cap_mod = importlib.import_module("intelcap.accounts.capitalize")
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("secret cell value 123.456")
+
+    monkeypatch.setattr(cap_mod, "capitalize", broken)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)   # main() installs its own
+    assert main(["adjust", "--out", str(tmp_path / "o"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0
+    assert "internal error (ZeroDivisionError)" in err and "123.456" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_last_resort_hook_prints_one_line_without_the_message(capsys):
+    from intelcap.cli import _internal_error_hook
+
+    class Odd(Exception):
+        pass
+
+    _internal_error_hook(Odd, Odd("row 7: secret"), None)
+    err = capsys.readouterr().err
+    assert err == ("intelcap: internal error (Odd); rerun with --debug for the traceback "
+                   "and please report it\n")
+
+
+def test_damaged_xlsx_members_are_data_errors(tmp_path):
+    """A zip whose workbook part is missing or is broken XML: a DataError naming the file."""
+    import zipfile
+
+    pytest.importorskip("openpyxl")
+    for name, members in (("nomember.xlsx", {"[Content_Types].xml": "<x/>"}),
+                          ("badxml.xlsx", {"[Content_Types].xml": "<Types", "xl/workbook.xml":
+                                           "<<<"})):
+        with zipfile.ZipFile(tmp_path / name, "w") as z:
+            for k, v in members.items():
+                z.writestr(k, v)
+        with pytest.raises(DataError, match=f"{name}: not a readable .xlsx workbook"):
+            read_table(tmp_path / name)

@@ -358,9 +358,10 @@ def _read_excel(path: Path, sheet: str = "data") -> pd.DataFrame:
 
     load_workbook = import_optional("openpyxl", "excel", "reading an Excel table").load_workbook
 
+    errors = _xlsx_errors()
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:  # zipfile, XML and openpyxl's own InvalidFileException
+    except errors as err:  # not a zip, a member missing, bad XML, openpyxl's own refusal
         raise DataError(f"{path.name}: not a readable .xlsx workbook ({type(err).__name__}); "
                         "save it again from Excel, or as CSV") from None
     try:
@@ -375,7 +376,7 @@ def _read_excel(path: Path, sheet: str = "data") -> pd.DataFrame:
                     if i == 0 or row is None or row[0] is None:
                         continue
                     meta[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
-        except Exception as err:  # a damaged sheet inside a readable zip
+        except errors as err:  # a damaged sheet inside a readable zip
             raise DataError(f"{path.name}: sheet {sheet!r} cannot be read "
                             f"({type(err).__name__}); save it again from Excel, or as CSV") \
                 from None
@@ -409,6 +410,31 @@ def _read_excel(path: Path, sheet: str = "data") -> pd.DataFrame:
     t = validate_table(raw, source=source, row_word="row").reset_index(drop=True)
     t.attrs["metadata"] = meta
     return t
+
+
+def _xlsx_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged .xlsx raises: the zip layer (``BadZipFile``, ``KeyError`` for a
+    missing member, ``EOFError``/``zlib.error`` for a truncated or corrupt stream), the XML
+    parsers (ElementTree's ``ParseError``; lxml's ``XMLSyntaxError`` when openpyxl uses
+    lxml), openpyxl's ``InvalidFileException`` and the ``ValueError``/``TypeError``/
+    ``IndexError``/``AttributeError`` its readers raise on well-formed XML of the wrong
+    shape."""
+    import xml.etree.ElementTree as ElementTree
+    import zlib
+
+    errors: list[type[BaseException]] = [
+        zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, EOFError, zlib.error,
+        ElementTree.ParseError, ValueError, TypeError, IndexError, AttributeError, OSError]
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    errors.append(InvalidFileException)
+    try:
+        from lxml.etree import LxmlError
+    except ImportError:
+        pass
+    else:
+        errors.append(LxmlError)
+    return tuple(errors)
 
 
 def _excel_code(v: Any) -> Any:
