@@ -715,8 +715,10 @@ class _QuarterlyCapital:
     """Capital measures of a quarterly run, benchmarked to the annual perpetual inventory."""
 
     def __init__(self, gross: np.ndarray, net: np.ndarray, productive: np.ndarray | None,
-                 cfc: np.ndarray) -> None:
+                 cfc: np.ndarray, price: np.ndarray | None = None) -> None:
         self.gross, self.net, self.productive, self.cfc = gross, net, productive, cfc
+        # CFC at current prices: the constant-price CFC at the quarter's asset price
+        self.cfc_current = cfc if price is None else cfc * price[:, None]
 
 
 def _pim_quarterly(invest: pd.DataFrame, policy: CapitalizationPolicy, progress: bool
@@ -732,17 +734,37 @@ def _pim_quarterly(invest: pd.DataFrame, policy: CapitalizationPolicy, progress:
     quarters keeps the ratio of the last complete year). The net stock follows
     :math:`K_q = K_{q-1} + I_q - D_q`, so its fourth-quarter value is the annual end-of-year
     stock; gross and productive stocks are those of the quarterly PIM.
+
+    With a deflator (a quarterly asset price index, :math:`P_q`, base ``deflator_base``
+    :math:`P_0`) the perpetual inventory runs at constant prices: quarterly investment is
+    deflated, :math:`I_q P_0 / P_q`, summed by year for the annual benchmark, and the CFC at
+    current prices is the constant-price CFC at the quarter's price, :math:`D_q P_q / P_0`
+    (quarterly deflation before aggregation, as IMF QNA Manual 2017 chapter 8 recommends;
+    with a price constant within the year the quarters' current-price CFC sums to the annual
+    run's).
     """
     from intelcap.accounts.pim import pim
 
-    if policy.deflator is not None or policy.vintages is not None:
-        what = policy._key("deflator" if policy.deflator is not None else "vintages")
+    if policy.vintages is not None:
         raise SpecificationError(
-            f"quarterly tables with {what} are not supported yet; run the annual tables, or "
-            "give current-price investment without a deflator")
+            f"quarterly tables with {policy._key('vintages')} are not supported: vintages are "
+            "annual investment before the first year, and splitting them into quarters needs "
+            "an assumption the engine will not make silently; use "
+            f"{policy._key('backcast')} = 'steady_state' (converted to quarters), or run the "
+            "annual tables")
     labels = list(invest.index)
     years = np.array([_quarter_index(p) // 4 for p in labels])
     x = invest.to_numpy(dtype=float)
+    price = None
+    if policy.deflator is not None:
+        d = policy.deflator
+        missing = [p for p in labels if p not in d.index]
+        if missing:
+            raise MissingDataError(f"{policy._key('deflator')} has no value for quarter "
+                                   f"{missing[0]!r} (quarterly tables need a quarterly asset "
+                                   "price index, periods labelled like the tables')")
+        price = d.reindex(labels).to_numpy(dtype=float) / policy.deflator_base
+        x = x / price[:, None]
     uy, pos = np.unique(years, return_inverse=True)
     annual = np.zeros((len(uy), x.shape[1]))
     np.add.at(annual, pos, x)
@@ -783,7 +805,8 @@ def _pim_quarterly(invest: pd.DataFrame, policy: CapitalizationPolicy, progress:
     net = np.cumsum(x - cfc, axis=0)
     productive = (np.asarray(res_q.productive, dtype=float)
                   if getattr(res_q, "productive", None) is not None else None)
-    return _QuarterlyCapital(np.asarray(res_q.gross, dtype=float), net, productive, cfc)
+    return _QuarterlyCapital(np.asarray(res_q.gross, dtype=float), net, productive, cfc,
+                             price)
 
 
 def _cfc_current(res: Any, policy: CapitalizationPolicy) -> np.ndarray:
