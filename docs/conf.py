@@ -73,6 +73,7 @@ SUBPACKAGES = {
     "prices": "Prices and index numbers",
     "welfare": "Welfare",
     "growth": "Growth with intelligent capital",
+    "scale": "Bureau scale: invoice microdata, streaming and Dask",
 }
 
 

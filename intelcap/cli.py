@@ -46,6 +46,16 @@ CONFIG_KEYS: dict[str, dict[str, str]] = {
                       "'use:5415'), 'employment:FILE' (ICT employment CSV: sector, industry, "
                       "value[, period]) or 'table:FILE' (any such indicator); the shares are "
                       "written in the ledger's config_key",
+        # --- scale (issue #18): invoice microdata and a Dask cluster ---------------------
+        "invoices": "optional invoice microdata instead of input.spending: a CSV or Parquet "
+                    "path, glob pattern or list of them (columns period, sector, industry, "
+                    "product, amount; one row per invoice), summed to the spending table "
+                    "(intelcap.scale.aggregate_invoices) in chunks of bounded memory",
+        "scheduler": "address of a running Dask scheduler (tcp://host:8786) whose workers "
+                     "sum input.invoices (they must see the same paths); --scheduler "
+                     "overrides it",
+        "scheduler_timeout": "seconds to wait for the scheduler (default 10)",
+        # --- end scale ----------------------------------------------------------------------
         "tolerance": "largest admissible gap between GDP by production, expenditure and "
                      "income, in the table's unit (default: relative, rtol x GDP)",
         "rtol": "relative tolerance used when tolerance is not given (default 1e-6)",
@@ -136,6 +146,13 @@ def _build_parser() -> argparse.ArgumentParser:
     adj.add_argument("config", nargs="?", metavar="CONFIG.toml",
                      help="configuration file (default: the bundled example's config.toml)")
     _output_arguments(adj, "adjust")
+    # --- scale (issue #18) -------------------------------------------------------------------
+    adj.add_argument("--scheduler", metavar="ADDRESS",
+                     help="sum the invoice microdata (input.invoices) on a running Dask cluster "
+                          "at this scheduler address, e.g. tcp://host:8786 (needs the 'dask' "
+                          "extra; overrides input.scheduler; waits input.scheduler_timeout "
+                          "seconds, default 10, for the scheduler)")
+    # --- end scale ---------------------------------------------------------------------------
     adj.set_defaults(func=_cmd_adjust)
     rel = sub.add_parser(
         "release",
@@ -219,6 +236,28 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
             inp = {**inp, "allocation_file": arg}
     elif "allocation" in inp:
         raise ConfigError("input.allocation needs input.spending_total")
+    # --- scale (issue #18) -------------------------------------------------------------------
+    if "invoices" in inp:
+        from intelcap.scale.invoices import invoice_paths
+
+        if "spending" in inp or "spending_total" in inp:
+            raise ConfigError("give one of input.invoices, input.spending and "
+                              "input.spending_total")
+        out["invoices"] = invoice_paths(inp["invoices"], base)
+    for key in ("scheduler", "scheduler_timeout"):
+        if key in inp and "invoices" not in inp:
+            raise ConfigError(f"input.{key} needs input.invoices (the scheduler sums invoice "
+                              "microdata)")
+    if "scheduler" in inp and (not isinstance(inp["scheduler"], str) or not inp["scheduler"]):
+        raise ConfigError(f"input.scheduler must be an address string such as "
+                          f"'tcp://host:8786', got {inp['scheduler']!r}")
+    out["scheduler"] = inp.get("scheduler")
+    wait = inp.get("scheduler_timeout", 10.0)
+    if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 < wait <= 3600:
+        raise ConfigError(f"input.scheduler_timeout = {wait!r} must be a number of seconds in "
+                          "(0, 3600]")
+    out["scheduler_timeout"] = float(wait)
+    # --- end scale ---------------------------------------------------------------------------
     for key in ("tables", "spending", "spending_total", "allocation_file"):
         if key in inp:
             if not isinstance(inp[key], str) or not inp[key]:
@@ -422,8 +461,16 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
     inputs = [cfg_path, cfg["tables"], *([cfg["spending"]] if "spending" in cfg else []),
               *([cfg[k] for k in ("spending_total", "allocation_file") if k in cfg]),
               *([cfg["deflator_file"]] if "deflator_file" in cfg else []),
-              *([cfg["vintages_file"]] if "vintages_file" in cfg else [])]
+              *([cfg["vintages_file"]] if "vintages_file" in cfg else []),
+              *cfg.get("invoices", [])]
     _refuse_previous_output(cfg["tables"], cfg["policy"])
+    # --- scale (issue #18) -------------------------------------------------------------------
+    scheduler = args.scheduler if args.scheduler is not None else cfg["scheduler"]
+    option = "--scheduler" if args.scheduler is not None else "input.scheduler"
+    if scheduler is not None and "invoices" not in cfg:
+        raise ConfigError(f"{option} needs input.invoices in the configuration (the Dask "
+                          "cluster sums invoice microdata)")
+    # --- end scale ---------------------------------------------------------------------------
 
     from intelcap.accounts.capitalize import capitalize
     from intelcap.accounts.io import read_table
@@ -436,6 +483,13 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
         spending = _read_spending(cfg["spending"]) if "spending" in cfg else None
         if "spending_total" in cfg:
             spending = _allocated(cfg, tables)
+        # --- scale (issue #18) ---------------------------------------------------------------
+        if "invoices" in cfg:
+            from intelcap.scale.invoices import spending_from_invoices
+
+            spending = spending_from_invoices(cfg["invoices"], scheduler=scheduler,
+                                              timeout=cfg["scheduler_timeout"], option=option)
+        # --- end scale -----------------------------------------------------------------------
         adj = capitalize(tables, spending, cfg["policy"], tol=cfg["tol"], rtol=cfg["rtol"])
         tmp = folder.tmp
         fmt = cfg["output_format"]

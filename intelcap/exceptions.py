@@ -13,6 +13,7 @@ import re
 __all__ = [
     "AccountingIdentityError",
     "ConvergenceWarning",
+    "CovarianceWarning",
     "DataError",
     "ExpressionError",
     "IntelcapError",
@@ -101,3 +102,8 @@ class IntelcapWarning(UserWarning):
 
 class ConvergenceWarning(IntelcapWarning):
     """An optimiser stopped without meeting its convergence criteria."""
+
+
+class CovarianceWarning(IntelcapWarning):
+    """A parameter covariance is partly undefined: a parameter is not identified or its
+    estimated variance is negative (its standard error is then NaN, never 0)."""

@@ -67,14 +67,16 @@ RSS = {"Norris": 26.6173985294224, "Pontius": 0.155761768796992e-05,
 
 
 def _nist_fit(name: str):
+    """NIST's certified SDs are the classical :math:`s^2 (X'X)^{-1}` with s2 = RSS/(n-k): the
+    registry's ``cov_type="unadjusted", debiased=True``."""
     data = nist_strd.load(name, kind="linear").data
     kind = CERTIFIED[name][0]
     if kind == "longley":
-        return OLS.from_formula("y ~ x1 + x2 + x3 + x4 + x5 + x6", data).fit()
+        return OLS.from_formula("y ~ x1 + x2 + x3 + x4 + x5 + x6", data).fit(debiased=True)
     if kind == "noint":
-        return OLS.from_formula("y ~ x - 1", data).fit()
+        return OLS.from_formula("y ~ x - 1", data).fit(debiased=True)
     powers = " + ".join(["x"] + [f"I(x**{k})" for k in range(2, kind + 1)])
-    return OLS.from_formula(f"y ~ {powers}", data).fit()
+    return OLS.from_formula(f"y ~ {powers}", data).fit(debiased=True)
 
 
 @pytest.mark.reference
@@ -132,8 +134,11 @@ def test_filip_defeats_normal_equations_not_intelcap() -> None:
     np.testing.assert_allclose(res_d.params.to_numpy(), cert, rtol=1e-6)
 
 
-def test_ols_robust_and_clustered_match_linearmodels(rng: np.random.Generator) -> None:
-    """HC1 robust and clustered covariances equal linearmodels' (same small-sample factors)."""
+@pytest.mark.parametrize("debiased", [True, False])
+def test_ols_robust_and_clustered_match_linearmodels(rng: np.random.Generator,
+                                                     debiased: bool) -> None:
+    """Robust and clustered covariances equal linearmodels' for the same ``debiased`` (HC1 and
+    Stata's cluster factor when True, HC0 and no factor when False)."""
     from linearmodels.iv import IV2SLS
 
     n = 300
@@ -142,14 +147,16 @@ def test_ols_robust_and_clustered_match_linearmodels(rng: np.random.Generator) -
     y = 1 + x @ [0.5, -0.2] + rng.normal(size=n) * (1 + np.abs(x[:, 0]))
     exog = pd.DataFrame({"const": 1.0, "x1": x[:, 0], "x2": x[:, 1]})
     dep = pd.Series(y, name="y")
-    ours = OLS(dep, exog).fit("robust")
-    ref = IV2SLS(dep, exog, None, None).fit(cov_type="robust", debiased=True)
+    ours = OLS(dep, exog).fit("robust", debiased=debiased)
+    ref = IV2SLS(dep, exog, None, None).fit(cov_type="robust", debiased=debiased)
     np.testing.assert_allclose(ours.params, ref.params, rtol=1e-10)
     np.testing.assert_allclose(ours.std_errors, ref.std_errors, rtol=1e-10)
-    ours_c = OLS(dep, exog).fit("clustered", clusters=g)
+    np.testing.assert_allclose(ours.pvalues, ref.pvalues, rtol=1e-9)
+    ours_c = OLS(dep, exog).fit("clustered", clusters=g, debiased=debiased)
     ref_c = IV2SLS(dep, exog, None, None).fit(cov_type="clustered", clusters=pd.Series(g),
-                                              debiased=True)
+                                              debiased=debiased)
     np.testing.assert_allclose(ours_c.std_errors, ref_c.std_errors, rtol=1e-10)
+    np.testing.assert_allclose(ours_c.pvalues, ref_c.pvalues, rtol=1e-9)
 
 
 def test_ols_bad_input() -> None:

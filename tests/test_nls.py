@@ -43,9 +43,9 @@ def test_linear_model_equals_ols(linear_data: pd.DataFrame, cov_type: str) -> No
     groups = np.arange(len(linear_data)) % 17
     kw = {"clusters": groups} if cov_type == "clustered" else {}
     res = nls("y ~ a + b*x + c*z", linear_data, {"a": 0.0, "b": 0.0, "c": 0.0},
-              cov_type=cov_type, **kw)
+              cov_type=cov_type, debiased=True, **kw)
     exog = linear_data[["x", "z"]].assign(const=1.0)[["const", "x", "z"]]
-    ols = OLS(linear_data["y"], exog).fit(cov_type, **kw)
+    ols = OLS(linear_data["y"], exog).fit(cov_type, debiased=True, **kw)
     np.testing.assert_allclose(res.params.to_numpy(), ols.params.to_numpy(), rtol=1e-9)
     np.testing.assert_allclose(res.std_errors.to_numpy(), ols.std_errors.to_numpy(), rtol=1e-7)
     assert res.converged
@@ -234,8 +234,10 @@ def test_tall_linear_model_equals_ols(rng: np.random.Generator, cov_type: str) -
     df = pd.DataFrame({"y": y, "x": x, "z": z})
     groups = np.arange(n) % 97
     kw = {"clusters": groups} if cov_type == "clustered" else {}
-    res = nls("y ~ a + b*x + c*z", df, {"a": 0.0, "b": 0.0, "c": 0.0}, cov_type=cov_type, **kw)
-    ols = OLS(df["y"], df[["x", "z"]].assign(const=1.0)[["const", "x", "z"]]).fit(cov_type, **kw)
+    res = nls("y ~ a + b*x + c*z", df, {"a": 0.0, "b": 0.0, "c": 0.0}, cov_type=cov_type,
+              debiased=True, **kw)
+    ols = OLS(df["y"], df[["x", "z"]].assign(const=1.0)[["const", "x", "z"]]).fit(
+        cov_type, debiased=True, **kw)
     assert res.converged
     np.testing.assert_allclose(res.params.to_numpy(), ols.params.to_numpy(), rtol=1e-9)
     np.testing.assert_allclose(res.std_errors.to_numpy(), ols.std_errors.to_numpy(), rtol=1e-8)
@@ -274,8 +276,8 @@ def test_tall_ill_conditioned_falls_back_to_qr(rng: np.random.Generator) -> None
     w = x + 1e-5 * rng.normal(size=n)
     y = 1.0 + x + w + rng.normal(size=n)
     df = pd.DataFrame({"y": y, "x": x, "w": w})
-    res = nls("y ~ a + b*x + c*w", df, {"a": 0.0, "b": 0.0, "c": 0.0})
-    ols = OLS(df["y"], df[["x", "w"]].assign(const=1.0)[["const", "x", "w"]]).fit()
+    res = nls("y ~ a + b*x + c*w", df, {"a": 0.0, "b": 0.0, "c": 0.0}, debiased=True)
+    ols = OLS(df["y"], df[["x", "w"]].assign(const=1.0)[["const", "x", "w"]]).fit(debiased=True)
     assert res.jacobian_rcond < 1e-4
     np.testing.assert_allclose(res.params.to_numpy(), ols.params.to_numpy(), rtol=1e-6)
     np.testing.assert_allclose(res.std_errors.to_numpy(), ols.std_errors.to_numpy(), rtol=1e-6)

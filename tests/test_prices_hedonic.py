@@ -160,14 +160,16 @@ def test_time_dummy_recovers_the_quality_adjusted_decline(models):
     assert res.params["score"] == pytest.approx(0.06, abs=0.01)
 
 
-@pytest.mark.parametrize("cov_type", ["unadjusted", "robust"])
-def test_time_dummy_matches_statsmodels_ols(models, cov_type):
+@pytest.mark.parametrize(("cov_type", "debiased", "sm_cov"), [
+    ("unadjusted", True, "nonrobust"), ("robust", True, "HC1"), ("robust", False, "HC0"),
+    ("HC3", False, "HC3")])
+def test_time_dummy_matches_statsmodels_ols(models, cov_type, debiased, sm_cov):
     sm = pytest.importorskip("statsmodels.api")
-    res1 = prices.hedonic_index(models, ["score", "ctx"], period="year", cov_type=cov_type)
+    res1 = prices.hedonic_index(models, ["score", "ctx"], period="year", cov_type=cov_type,
+                                debiased=debiased)
     d = pd.get_dummies(models["year"], prefix="y", drop_first=True, dtype=float)
     x = sm.add_constant(pd.concat([d, models[["score", "ctx"]]], axis=1))
-    res2 = sm.OLS(np.log(models["price"]), x).fit(
-        cov_type="nonrobust" if cov_type == "unadjusted" else "HC1")
+    res2 = sm.OLS(np.log(models["price"]), x).fit(cov_type=sm_cov)
     assert_allclose(res1.params.to_numpy(), res2.params.to_numpy(), rtol=1e-10)
     assert_allclose(res1.std_errors.to_numpy(), res2.bse.to_numpy(), rtol=1e-10)
     # delta method: se(index) = index * se(delta)
@@ -177,7 +179,8 @@ def test_time_dummy_matches_statsmodels_ols(models, cov_type):
 
 def test_imputation_index_matches_per_period_predictions(models):
     sm = pytest.importorskip("statsmodels.api")
-    res1 = prices.hedonic_index(models, ["score", "ctx"], period="year", method="imputation")
+    res1 = prices.hedonic_index(models, ["score", "ctx"], period="year", method="imputation",
+                                debiased=True)
     zbar = models[["score", "ctx"]].mean()
     x0 = np.r_[1.0, zbar.to_numpy()]
     preds, var = [], []

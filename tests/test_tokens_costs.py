@@ -33,21 +33,25 @@ def test_average_cost_exact_and_coverage():
     reps, hit = 200, np.zeros(2)
     for _ in range(reps):
         ac = 5e4 / q + 0.2 + rng.normal(0, 0.5, q.size)
-        ci = fit_average_cost(q, ac).conf_int()
+        ci = fit_average_cost(q, ac, debiased=True).conf_int()
         hit += (ci["lower"].to_numpy() <= [5e4, 0.2]) & ([5e4, 0.2] <= ci["upper"].to_numpy())
     assert np.all(np.abs(hit / reps - 0.95) < 3 * math.sqrt(0.95 * 0.05 / reps))
 
 
-def test_average_cost_robust_se_is_hc1():
+@pytest.mark.parametrize(("cov_type", "debiased", "factor"), [
+    ("robust", True, 50 / 48), ("HC1", False, 50 / 48), ("robust", False, 1.0)],
+    ids=["robust-debiased=HC1", "HC1", "robust=HC0"])
+def test_average_cost_robust_se(cov_type, debiased, factor):
     rng = np.random.default_rng(1)
     q = rng.uniform(1, 100, 50)
     ac = 10 / q + 1 + rng.normal(0, 0.1, 50) * q / 50
-    res = fit_average_cost(q, ac, cov_type="robust")
+    res = fit_average_cost(q, ac, cov_type=cov_type, debiased=debiased)
     X = np.column_stack([1 / q, np.ones(50)])
     e = res.resids.to_numpy()
     bread = np.linalg.inv(X.T @ X)
-    hc1 = 50 / 48 * bread @ (X.T * e**2) @ X @ bread
-    np.testing.assert_allclose(res.std_errors, np.sqrt(np.diag(hc1)), rtol=1e-10)
+    hc = factor * bread @ (X.T * e**2) @ X @ bread
+    np.testing.assert_allclose(res.std_errors, np.sqrt(np.diag(hc)), rtol=1e-10)
+    assert res.distribution == ("t" if debiased else "normal")
 
 
 def test_learning_curve_rate_and_band_coverage():
@@ -60,7 +64,7 @@ def test_learning_curve_rate_and_band_coverage():
     reps, hit_b, hit_pi = 200, 0, 0
     for _ in range(reps):
         c = 100 * n ** (-b) * np.exp(rng.normal(0, 0.1, n.size))
-        res = fit_learning_curve(n, c)
+        res = fit_learning_curve(n, c, debiased=True)  # exact small-sample t intervals
         lo, hi = res.conf_int().loc["b"]
         hit_b += lo <= b <= hi
         new = 100 * 2e4 ** (-b) * math.exp(rng.normal(0, 0.1))

@@ -33,19 +33,23 @@ Growth." *Quarterly Journal of Economics* 107(2), 407-437, Tables I and II.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from linearmodels.iv import IV2SLS
-from scipy import stats
 
 from intelcap._validation import check_columns, check_positive, handle_missing
 from intelcap.estimation.results import InvalidTestStatistic, Results, TestStatistic
-from intelcap.exceptions import DataError, IntelcapTypeError, SpecificationError
+from intelcap.exceptions import (
+    CovarianceWarning,
+    DataError,
+    IntelcapTypeError,
+    SpecificationError,
+)
 
-__all__ = ["SolowRegression", "SolowResults"]
+__all__ = ["CESSolowRegression", "CESSolowResults", "SolowRegression", "SolowResults"]
 
 _NGD = "ln(n+g+delta)"
 
@@ -118,8 +122,13 @@ class SolowResults(Results):
         # d a_j / d b_k = 1{j=k}/denom - b_j / denom^2
         jac = np.eye(b.size) / denom - np.outer(b, np.ones(b.size)) / denom**2
         cov = jac @ v @ jac.T
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
         idx = pd.Index(self.factors, name="factor")
+        var = np.diag(cov)
+        if np.any(var < 0):  # never a standard error of 0: NaN, named
+            warnings.warn(f"negative delta-method variance of the implied shares "
+                          f"{list(idx[var < 0])}; their standard errors are NaN",
+                          CovarianceWarning, stacklevel=2)
+        se = np.sqrt(np.where(var >= 0, var, np.nan))
         out = pd.DataFrame({"share": shares, "std_error": se}, index=idx)
         out.attrs["cov"] = pd.DataFrame(cov, index=idx, columns=idx)
         return out
@@ -262,6 +271,8 @@ class SolowRegression:
         return x
 
     def _ols(self, restricted: bool):
+        from linearmodels.iv import IV2SLS  # heavy (formulaic, scipy.stats): loaded when used
+
         return IV2SLS(self._ly, self._design(restricted), None, None).fit(
             cov_type="unadjusted", debiased=True)
 
@@ -278,6 +289,8 @@ class SolowRegression:
         if ssr_u <= 0:
             return InvalidTestStatistic("the unrestricted regression fits exactly (SSR = 0)",
                                         name="Restriction test")
+        from scipy import stats
+
         f = (ssr_r - ssr_u) / (ssr_u / df2)
         dist = stats.f(1, df2)
         return TestStatistic(
@@ -299,3 +312,157 @@ class SolowRegression:
             g_plus_delta=self.g_plus_delta,
             dependent=f"ln({self.dependent})",
         )
+
+
+class CESSolowResults(Results):
+    """Results of :class:`CESSolowRegression`: the structural ``A``, ``alpha``, ``sigma``.
+
+    ``params`` are the scale ``A`` (the CES ``A`` of the estimated form, see the class notes),
+    the capital share parameter ``alpha`` and the elasticity of substitution ``sigma`` (absent
+    when it was held fixed); their covariance is the delta method applied to the NLS covariance
+    of the CES parameters (``A``, ``delta_x1``, ``rho``): :math:`\\alpha = (\\delta-1)/\\delta`,
+    :math:`\\sigma = 1/(1+\\rho)`. ``nls_result`` is the underlying
+    :class:`~intelcap.estimation.nls.NLSResults` of :func:`fit_production`.
+    """
+
+    def __init__(self, params: pd.Series, cov: pd.DataFrame, nls_result, *, log: bool,
+                 sigma_fixed: float | None, dependent: str) -> None:
+        super().__init__(params, cov, nobs=nls_result.nobs, df_resid=nls_result.df_resid,
+                         resids=nls_result.resids, fitted_values=nls_result.fitted_values,
+                         ssr=nls_result.ssr, model_name="CES Solow regression (NLS)",
+                         dependent=dependent, cov_type=nls_result.cov_type,
+                         distribution=nls_result.distribution)
+        self.nls_result = nls_result
+        self.log = log
+        self.sigma_fixed = sigma_fixed
+
+    @property
+    def converged(self) -> bool:
+        """Whether the NLS fit met its convergence checks."""
+        return bool(self.nls_result.converged)
+
+    def _summary_notes(self) -> list[str]:
+        err = "multiplicative (ln y)" if self.log else "additive (y)"
+        fixed = (f"; sigma held at {self.sigma_fixed:g}" if self.sigma_fixed is not None else "")
+        return [*super()._summary_notes(),
+                f"Error {err}{fixed}; alpha = (delta-1)/delta and sigma = 1/(1+rho) from the "
+                "CES in x = (n+g+delta)/s, standard errors by the delta method."]
+
+
+class CESSolowRegression:
+    """Solow growth regression with CES technology (Masanjala and Papageorgiou 2004).
+
+    With :math:`Y = A[\\alpha K^{\\psi} + (1-\\alpha)(AL)^{\\psi}]^{1/\\psi}`,
+    :math:`\\psi = (\\sigma-1)/\\sigma`, the steady state :math:`sy = (n+g+\\delta)k` gives
+    income per worker
+
+    .. math::
+
+        \\ln y = \\ln A + \\frac{1}{\\psi}\\ln(1-\\alpha)
+        - \\frac{1}{\\psi}\\ln\\Big[1 - \\alpha\\Big(\\frac{s}{n+g+\\delta}\\Big)^{\\psi}\\Big],
+
+    nonlinear in :math:`(\\alpha, \\sigma)`; :math:`\\sigma = 1` is MRW's Cobb-Douglas
+    regression with the restriction imposed. It is a two-input CES with a constant first input,
+    :math:`y = \\gamma[\\delta\\cdot 1^{\\rho} + (1-\\delta)x^{\\rho}]^{1/\\rho}` in
+    :math:`x = (n+g+\\delta)/s`, with :math:`\\alpha = (\\delta-1)/\\delta` and
+    :math:`\\psi = -\\rho` (so :math:`\\sigma = 1/(1+\\rho)`), which is how it is estimated:
+    :func:`~intelcap.estimation.production_fit.fit_production` on
+    ``CES(("x1", "x2"), restrict_rho=False)`` with ``nu`` fixed at 1 and the constant column
+    ``x1 = 1`` (the Kmenta start stays identified in its constant-returns form). ``rho`` is not
+    restricted to be below one: the CES here is in :math:`x`, not in the factors.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per country.
+    dependent : str
+        Income per worker (levels).
+    saving : str
+        Investment share of output :math:`s`.
+    pop_growth : str
+        Growth rate of the working-age population :math:`n`.
+    g_plus_delta : float, default 0.05
+    percent : bool, default False
+        Saving and population growth in percent (as in the MRW appendix).
+    missing : {"raise", "drop"}
+
+    References
+    ----------
+    Masanjala, W. H. and C. Papageorgiou (2004). "The Solow model with CES technology:
+    nonlinearities and parameter heterogeneity." *Journal of Applied Econometrics* 19(2),
+    171-201. Sun, K., D. J. Henderson and S. C. Kumbhakar (2011). "Biases in approximating log
+    production." *Journal of Applied Econometrics* 26(4), 708-714.
+    """
+
+    def __init__(self, data: pd.DataFrame, dependent: str, saving: str, pop_growth: str, *,
+                 g_plus_delta: float = 0.05, percent: bool = False,
+                 missing: str = "raise") -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise IntelcapTypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        if not isinstance(saving, str):
+            raise IntelcapTypeError("saving must be one column name (the CES Solow regression "
+                                    f"has one accumulable factor), got {saving!r}")
+        if not np.isfinite(g_plus_delta):
+            raise SpecificationError(f"g_plus_delta must be finite, got {g_plus_delta!r}")
+        cols = [dependent, saving, pop_growth]
+        check_columns(data, cols, what="data")
+        data = handle_missing(data, cols, missing)
+        if len(data) <= 3:
+            raise DataError(f"{len(data)} observations are too few for 3 parameters")
+        index = data.index
+        scale = 100.0 if percent else 1.0
+        y = check_positive(data[dependent].to_numpy(dtype=float), f"column {dependent!r}", index)
+        s = check_positive(data[saving].to_numpy(dtype=float), f"column {saving!r}", index)
+        ngd = data[pop_growth].to_numpy(dtype=float) / scale + g_plus_delta
+        check_positive(ngd, f"n + g + delta (column {pop_growth!r} with g + delta = "
+                       f"{g_plus_delta})", index)
+        self.dependent = dependent
+        self.g_plus_delta = float(g_plus_delta)
+        self._frame = pd.DataFrame({"x1": 1.0, "x2": ngd / (s / scale), "Y": y}, index=index)
+
+    def fit(self, *, log: bool = True, sigma: float | None = None,
+            cov_type: str = "unadjusted", **options) -> CESSolowResults:
+        """Estimate by NLS.
+
+        Parameters
+        ----------
+        log : bool
+            ``True`` (default): :math:`\\ln y` on the right-hand side's log (multiplicative
+            error, as MRW); ``False``: :math:`y` in levels (additive error).
+        sigma : float, optional
+            Hold the elasticity of substitution fixed (``1``: Cobb-Douglas).
+        cov_type, options
+            Passed to :func:`~intelcap.estimation.production_fit.fit_production`.
+        """
+        from intelcap.estimation.production_fit import fit_production
+        from intelcap.production.forms import CES
+
+        fixed: dict[str, float] = {"nu": 1.0}
+        if sigma is not None:
+            if not (np.isfinite(sigma) and sigma > 0):
+                raise SpecificationError(f"sigma must be positive and finite, got {sigma!r}")
+            rho = 1.0 / sigma - 1.0
+            form = CES(("x1", "x2"), rho=0.0) if rho == 0 else CES(("x1", "x2"),
+                                                                   restrict_rho=False)
+            if rho != 0:
+                fixed["rho"] = rho
+        else:
+            form = CES(("x1", "x2"), restrict_rho=False)
+        res = fit_production(form, self._frame, "Y", log=log, fixed=fixed, cov_type=cov_type,
+                             **options)
+        p = res.params
+        d = float(p["delta_x1"])
+        names = ["A", "alpha"]
+        values = [float(p["A"]), (d - 1) / d]
+        jac_rows = [{"A": 1.0}, {"delta_x1": 1 / d**2}]
+        if "rho" in p.index:
+            r = float(p["rho"])
+            names.append("sigma")
+            values.append(1 / (1 + r))
+            jac_rows.append({"rho": -1 / (1 + r) ** 2})
+        jac = pd.DataFrame(jac_rows, index=names, columns=p.index).fillna(0.0)
+        cov = jac.to_numpy() @ res.cov.to_numpy() @ jac.to_numpy().T
+        params = pd.Series(values, index=names, name="parameter")
+        return CESSolowResults(params, pd.DataFrame(cov, index=names, columns=names), res,
+                               log=log, sigma_fixed=sigma,
+                               dependent=f"ln({self.dependent})" if log else self.dependent)

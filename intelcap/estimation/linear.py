@@ -78,6 +78,7 @@ import scipy.linalg as sla
 
 from intelcap._expressions import check_formula
 from intelcap._validation import check_choice, check_columns, check_positive, handle_missing
+from intelcap.estimation.covariance import check_cov_options, covariance
 from intelcap.estimation.results import Results
 from intelcap.exceptions import (
     DataError,
@@ -212,6 +213,7 @@ class OLS:
         formulas you wrote yourself, never for text from a file, a configuration or a user.
         """
         from formulaic import model_matrix
+        from formulaic.errors import FormulaicError
 
         if not isinstance(data, pd.DataFrame):
             raise IntelcapTypeError("data must be a pandas DataFrame")
@@ -221,8 +223,8 @@ class OLS:
             check_formula(formula, data.columns)
         try:
             mm = model_matrix(formula, data, na_action="ignore")
-        except Exception as exc:  # formulaic raises its own error types
-            raise SpecificationError(f"cannot build the design of {formula!r}: {exc}") from None
+        except FormulaicError as exc:
+            raise _formula_error(formula, exc) from None
         lhs, rhs = mm.lhs, mm.rhs
         if lhs.shape[1] != 1:
             raise SpecificationError(f"formula {formula!r} must have exactly one dependent")
@@ -261,14 +263,35 @@ class OLS:
                 f"the regressors are collinear (rank {rank} < {xs.shape[1]} columns); "
                 f"{bad} are linear combinations of the others; drop them")
 
-    def fit(self, cov_type: str = "unadjusted", *, clusters: Any = None, hc: str = "HC1",
-            debiased: bool = True) -> OLSResults:
-        """Estimate; ``cov_type`` is ``"unadjusted"``, ``"robust"`` (HC0/HC1) or ``"clustered"``.
+    def fit(self, cov_type: str = "unadjusted", *, debiased: bool = False, clusters: Any = None,
+            time: Any = None, bandwidth: float | None = None,
+            kernel: str | None = None) -> OLSResults:
+        """Estimate; the covariance comes from :mod:`intelcap.estimation.covariance`.
 
-        The unadjusted covariance is :math:`s^2 (X'X)^{-1}` with :math:`s^2 = \\mathrm{SSR}/(n-k)`.
+        Parameters
+        ----------
+        cov_type : str
+            ``"unadjusted"``, ``"robust"`` (HC0), ``"HC0"``-``"HC3"``, ``"clustered"`` (one- or
+            two-way) or ``"kernel"`` (Newey-West; Driscoll-Kraay with ``time``); see
+            :func:`intelcap.estimation.covariance.covariance` for each formula.
+        debiased : bool
+            Small-sample factor and t/F reference distributions (default False, as in
+            linearmodels). The classical OLS covariance :math:`s^2 (X'X)^{-1}` with
+            :math:`s^2 = \\mathrm{SSR}/(n-k)` and t p-values (statsmodels' ``nonrobust``,
+            NIST's certified standard deviations) is ``cov_type="unadjusted", debiased=True``;
+            Stata's ``robust`` is ``cov_type="robust", debiased=True`` (HC1).
+        clusters : array-like, Series or DataFrame, optional
+            Cluster labels for ``cov_type="clustered"`` (a Series is aligned on the data's
+            index); two columns for two-way clustering.
+        time, bandwidth, kernel
+            Options of ``cov_type="kernel"`` (``time``: the period of each row, a Series
+            aligned on the data's index, for Driscoll-Kraay).
+
+        The bread :math:`(X'X)^{-1}` is the one of the solve (from :math:`R^{-1}` of the scaled QR,
+        or the 40-digit inverse), handed to the registry.
         """
-        check_choice("cov_type", cov_type, ("unadjusted", "robust", "clustered"))
-        check_choice("hc", hc, ("HC0", "HC1"))
+        cov_name = check_cov_options(cov_type, clusters=clusters, time=time, bandwidth=bandwidth,
+                                     kernel=kernel, debiased=debiased)
         xs, norms, means, xc = self._design()
         self._check_rank(xs)
         n, k = xs.shape
@@ -316,39 +339,27 @@ class OLS:
             transform[c, :] -= means
             transform[c, c] = 1.0
         df_resid = n - k
-        s2 = ssr / df_resid
-        if cov_type == "unadjusted":
-            cov_c = s2 * bread
-        else:
-            score = xc * resid[:, None]
-            if cov_type == "robust":
-                meat = score.T @ score
-                factor = n / df_resid if hc == "HC1" else 1.0
-            else:
-                codes = _cluster_codes(clusters, self._index)
-                ng = int(codes.max()) + 1
-                sums = np.zeros((ng, k))
-                np.add.at(sums, codes, score)
-                meat = sums.T @ sums
-                factor = ng / (ng - 1) * (n - 1) / df_resid if debiased else 1.0
-            cov_c = factor * bread @ meat @ bread
-        cov = transform @ cov_c @ transform.T
+        if cov_name == "clustered":
+            clusters = _align_clusters(clusters, self._index)
+        if time is not None:
+            time = _align_clusters(time, self._index)
+        # the sandwich in the coordinates of the solve (centred design), then mapped back
+        est = covariance(xc, resid, cov_type, debiased=debiased, clusters=clusters, time=time,
+                         bandwidth=bandwidth, kernel=kernel, names=self.exog_names,
+                         bread_matrix=bread)
+        cov = transform @ est.cov @ transform.T
         names = self.exog_names
         fitted = pd.Series(self._y - resid, index=self._index, name="fitted_values")
-        res = OLSResults(
+        return OLSResults(
             pd.Series(beta, index=names, name="parameter"),
             pd.DataFrame(cov, index=names, columns=names),
             nobs=n, df_resid=df_resid,
             resids=pd.Series(resid, index=self._index, name="residual"),
             fitted_values=fitted, ssr=ssr, model_name="OLS", dependent=self.dependent,
-            cov_type=cov_type if cov_type != "robust" else f"robust ({hc})",
+            cov_type=est.cov_type, distribution=est.distribution,
+            cov_description=est.description, y=self._y, has_constant=self._const is not None,
+            condition_number=cond, error_bound=error_bound, extended_precision=extended,
         )
-        res._y = self._y
-        res.has_constant = self._const is not None
-        res.condition_number = cond
-        res.error_bound = error_bound
-        res.extended_precision = extended
-        return res
 
 
 def _solve_extended(xs: np.ndarray, y: np.ndarray, dps: int = 40
@@ -370,32 +381,56 @@ def _solve_extended(xs: np.ndarray, y: np.ndarray, dps: int = 40
     return beta, resid, float(ssr), inv_f
 
 
-def _cluster_codes(clusters: Any, index: pd.Index) -> np.ndarray:
-    if clusters is None:
-        raise SpecificationError("cov_type='clustered' needs clusters=<labels>")
-    if isinstance(clusters, pd.Series):
+def _align_clusters(clusters: Any, index: pd.Index) -> Any:
+    """Cluster labels (or periods) of the rows used: a Series or DataFrame is aligned on the
+    data's index (so rows dropped for missing values drop their labels too); arrays are taken
+    as given."""
+    if isinstance(clusters, (pd.Series, pd.DataFrame)):
         try:
-            values = clusters.loc[index].to_numpy()
+            return clusters.loc[index]
         except KeyError:
             raise DataError("clusters is not indexed like the data") from None
-    else:
-        values = np.asarray(clusters)
-        if values.shape[0] != len(index):
-            raise DataError(f"clusters has {values.shape[0]} labels for {len(index)} rows")
-    codes, uniq = pd.factorize(values)
-    if (codes < 0).any():
-        raise MissingDataError("clusters has missing labels")
-    if len(uniq) < 2:
-        raise SpecificationError("clustered covariance needs at least two clusters")
-    return codes
+    return clusters
+
+
+def _formula_error(formula: str, exc: Exception) -> SpecificationError:
+    """formulaic's error as a SpecificationError naming the term it could not build."""
+    import re
+
+    from formulaic.errors import FactorEvaluationError, FormulaParsingError
+
+    text = re.sub(r"\x1b\[[0-9;]*m|[\u29da\u29db]", "", str(exc)).strip()
+    if isinstance(exc, FactorEvaluationError):
+        term = re.search(r"`([^`]+)`", text)
+        reason = re.search(r"\[(\w+: .*)\]\s*$", text, re.S)
+        name = term.group(1) if term else "?"
+        why = reason.group(1) if reason else text
+        return SpecificationError(f"term {name!r} of {formula!r} cannot be evaluated: {why}")
+    if isinstance(exc, FormulaParsingError):
+        return SpecificationError(f"formula {formula!r} is not valid: {' '.join(text.split())}")
+    return SpecificationError(f"cannot build the design of {formula!r}: {text}")
 
 
 class OLSResults(Results):
-    """Results of :class:`OLS` (the common vocabulary plus R-squared)."""
+    """Results of :class:`OLS` (the common vocabulary plus R-squared).
 
-    _y: np.ndarray
-    has_constant: bool
-    condition_number: float
+    Besides the :class:`~intelcap.estimation.results.Results` arguments it takes the
+    dependent values ``y``, ``has_constant``, the ``condition_number`` of the scaled design,
+    the perturbation ``error_bound`` of the double-precision solve and ``extended_precision``
+    (whether the 40-digit path was used). Immutable.
+    """
+
+    _immutable = True
+
+    def __init__(self, params: pd.Series, cov: pd.DataFrame | None, *, y: np.ndarray,
+                 has_constant: bool, condition_number: float, error_bound: float,
+                 extended_precision: bool, **kwargs: Any) -> None:
+        super().__init__(params, cov, **kwargs)
+        self._y = np.asarray(y, dtype=float)
+        self.has_constant = bool(has_constant)
+        self.condition_number = float(condition_number)
+        self.error_bound = float(error_bound)
+        self.extended_precision = bool(extended_precision)
 
     @cached_property
     def rsquared(self) -> float:
@@ -437,13 +472,20 @@ class LinearModelResults(Results):
     ``.summary``, ``.wald_test``, ``.f_pooled``, ...); ``.estimator`` names the method.
     """
 
-    lm_result: Any
-    estimator: str
+    _immutable = True
+
+    def __init__(self, params: pd.Series, cov: pd.DataFrame | None, *, lm_result: Any,
+                 estimator: str, form: str | None = None, **kwargs: Any) -> None:
+        super().__init__(params, cov, **kwargs)
+        self.lm_result = lm_result
+        self.estimator = estimator
+        self.form = form
 
     @classmethod
     def from_linearmodels(cls, lm: Any, *, estimator: str, dependent: str,
                           cov_type: str = "unadjusted",
-                          names: Mapping[str, str] | None = None) -> LinearModelResults:
+                          names: Mapping[str, str] | None = None,
+                          form: str | None = None) -> LinearModelResults:
         """Wrap a linearmodels result in intelcap's results vocabulary.
 
         Parameters
@@ -458,6 +500,8 @@ class LinearModelResults(Results):
             Name of the covariance estimator, used when ``lm`` does not record one.
         names : mapping, optional
             New names for the parameters, ``{linearmodels name: intelcap name}``.
+        form : str, optional
+            The production form (``"cobb_douglas"``, ``"translog"``), kept as ``.form``.
 
         Returns
         -------
@@ -481,14 +525,14 @@ class LinearModelResults(Results):
         df_resid = float(getattr(lm, "df_resid", lm.nobs - len(params)))
         if df_resid.is_integer():
             df_resid = int(df_resid)
-        res = cls(params.rename("parameter"), cov, nobs=int(lm.nobs), df_resid=df_resid,
-                  resids=resids, fitted_values=fitted, ssr=float(lm.resid_ss),
-                  model_name=f"{_TITLES[estimator]} production function", dependent=dependent,
-                  cov_type=str(getattr(lm, "_cov_type", cov_type)),
-                  distribution="t" if debiased else "normal")
-        res.lm_result = lm
-        res.estimator = estimator
-        return res
+        lm_cov = str(getattr(lm, "_cov_type", cov_type))
+        return cls(params.rename("parameter"), cov, nobs=int(lm.nobs), df_resid=df_resid,
+                   resids=resids, fitted_values=fitted, ssr=float(lm.resid_ss),
+                   model_name=f"{_TITLES[estimator]} production function", dependent=dependent,
+                   cov_type=lm_cov, distribution="t" if debiased else "normal",
+                   cov_description=(f"{lm_cov} (linearmodels, "
+                                    f"{'debiased' if debiased else 'not debiased'})"),
+                   lm_result=lm, estimator=estimator, form=form)
 
     @property
     def rsquared(self) -> float:
@@ -560,6 +604,14 @@ def fit_panel(
     **cov_options
         Passed to linearmodels' ``fit`` (``cluster_entity=True``, ``debiased=True``, ...).
     """
+    return _fit_panel(formula, data, estimator, entity_effects=entity_effects,
+                      time_effects=time_effects, cov_type=cov_type, restricted=restricted,
+                      form=None, **cov_options)
+
+
+def _fit_panel(formula: str, data: pd.DataFrame, estimator: str, *, entity_effects: bool,
+               time_effects: bool, cov_type: str, restricted: bool, form: str | None,
+               **cov_options: Any) -> LinearModelResults:
     _check_panel(data)
     if restricted:
         check_formula(formula, [*data.columns, *(n for n in data.index.names if n)])
@@ -598,7 +650,7 @@ def fit_panel(
             raise DataError(f"the regressors of {formula!r} are collinear")
     dep = formula.split("~")[0].strip()
     return LinearModelResults.from_linearmodels(lm_res, estimator=estimator, dependent=dep,
-                                                cov_type=cov_type)
+                                                cov_type=cov_type, form=form)
 
 
 def _prepare(data: pd.DataFrame, output: str, inputs: Sequence[str],
@@ -683,10 +735,9 @@ def cobb_douglas(
     if estimator == "iv":
         formula += (" + [" + " + ".join(f"ln_{e}" for e in endog) + " ~ "
                     + " + ".join(f"z_ln_{z}" for z in instruments) + "]")
-    res = fit_panel(formula, logs, estimator, entity_effects=entity_effects,
-                    time_effects=time_effects, cov_type=cov_type, **cov_options)
-    res.form = "cobb_douglas"
-    return res
+    return _fit_panel(formula, logs, estimator, entity_effects=entity_effects,
+                      time_effects=time_effects, cov_type=cov_type, restricted=True,
+                      form="cobb_douglas", **cov_options)
 
 
 def translog(
@@ -732,7 +783,6 @@ def translog(
     terms += list(controls)
     const = "" if estimator == "within" else "1 + "
     formula = f"ln_{output} ~ {const}" + " + ".join(terms)
-    res = fit_panel(formula, logs, estimator, entity_effects=entity_effects,
-                    time_effects=time_effects, cov_type=cov_type, **cov_options)
-    res.form = "translog"
-    return res
+    return _fit_panel(formula, logs, estimator, entity_effects=entity_effects,
+                      time_effects=time_effects, cov_type=cov_type, restricted=True,
+                      form="translog", **cov_options)

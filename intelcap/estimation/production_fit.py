@@ -14,26 +14,30 @@ with ``log=False`` additive, :math:`Y_i = F(x_i;\\theta) + \\varepsilon_i`.
 
 Start values
 ------------
-NLS on these forms needs sensible starts; intelcap builds them from data in three steps, each
-overridden by ``start=`` (and by the form's known ``values``):
+NLS on these forms needs sensible starts. They come, in this order of precedence, from
+``start=``, from ``fixed=``, from the form's known ``values``, and, only for the parameters
+still missing, from the form's own rule,
+:meth:`~intelcap.production.core.ProductionFunction.start_values`:
 
-1. a log-linear Cobb-Douglas regression :math:`\\ln Y = a + \\sum_j b_j \\ln X_j` (by
-   :class:`~intelcap.estimation.linear.OLS`) gives ``A = exp(a)``, ``alpha_X = b_X``, the IC
-   elasticities ``theta_1 = theta_2 = b_Z``, and for a CES ``nu = sum b`` and
-   ``delta_X = b_X / nu``;
-2. for a two-input CES, the **Kmenta (1967) approximation**, the second-order expansion of
-   :math:`\\ln Y` in :math:`\\rho` around :math:`\\rho = 0`,
+* Cobb-Douglas and translog: their log-linear OLS (exact for a multiplicative error);
+* CES: for two inputs the **Kmenta (1967) approximation**, the second-order expansion of
+  :math:`\\ln Y` in :math:`\\rho` around :math:`\\rho = 0`,
 
-   .. math::
+  .. math::
 
-       \\ln Y \\approx \\ln A + \\nu\\delta \\ln K + \\nu(1-\\delta)\\ln L
-       + \\tfrac12 \\rho\\nu\\delta(1-\\delta) (\\ln K - \\ln L)^2 ,
+      \\ln Y \\approx \\ln A + \\nu\\delta \\ln K + \\nu(1-\\delta)\\ln L
+      + \\tfrac12 \\rho\\nu\\delta(1-\\delta) (\\ln K - \\ln L)^2 ,
 
-   is estimated by OLS (:func:`kmenta`) and its coefficients are solved for
-   :math:`(A, \\delta, \\nu, \\rho)`, the classic start-value device for CES NLS;
-3. for a transition (``tau``, ``gamma``), a profile grid: for ``tau`` at the 15, 30, 50, 70, 85%
-   quantiles of the threshold variable and a few slopes ``gamma``, the other parameters are
-   fitted with the transition held fixed, and the best pair starts the full fit.
+  estimated by OLS (:func:`kmenta`) and solved for :math:`(A, \\delta, \\nu, \\rho)`; with a
+  known ``nu`` its constant-returns form, which stays identified when an input is a constant
+  column; otherwise log-linear Cobb-Douglas slopes;
+* nested CES: Cobb-Douglas slopes for the weights and ``nu``;
+* intelligent-capital forms: the base form's rule plus rules of their own, and for a transition
+  (``tau``, ``gamma``) a profile grid: for ``tau`` at the 15, 30, 50, 70, 85% quantiles of the
+  threshold variable and a few slopes ``gamma``, the other parameters are fitted with the
+  transition held fixed, and the best pair starts the full fit;
+* a general expression (:func:`~intelcap.production.from_expression`) has no rule: pass its
+  starts in ``start=``.
 
 References
 ----------
@@ -57,14 +61,17 @@ from scipy import optimize
 from intelcap._validation import check_columns, check_positive, handle_missing
 from intelcap.estimation.linear import OLS, OLSResults
 from intelcap.estimation.nls import NLS, NLSResults, OptimizerConfig
+from intelcap.estimation.results import Results
 from intelcap.exceptions import (
     DataError,
     IntelcapTypeError,
+    IntelcapWarning,
     ParameterError,
     SpecificationError,
 )
+from intelcap.production.forms import kmenta_parameters
 
-__all__ = ["fit_production", "kmenta", "start_values"]
+__all__ = ["KmentaResults", "fit_production", "kmenta", "start_values"]
 
 #: Slopes of the logistic tried by the profile grid (in units of ln s).
 GRID_GAMMAS = (3.0, 10.0)
@@ -78,120 +85,170 @@ def _positive(data: pd.DataFrame, cols: Sequence[str]) -> None:
         check_positive(data[c], f"column {c!r}", data.index)
 
 
-def kmenta(data: pd.DataFrame, output: str = "Y", inputs: Sequence[str] = ("K", "L")
-           ) -> tuple[dict[str, float], OLSResults]:
-    """Kmenta (1967) approximation of a two-input CES: implied parameters and the OLS fit.
+class KmentaResults(Results):
+    """The Kmenta (1967) approximation of a two-input CES: CES parameters with standard errors.
+
+    ``params`` are ``A``, ``delta_<x1>``, ``rho`` and (without constant returns) ``nu``, the
+    exact functions of the coefficients of the linearised regression given in :func:`kmenta`;
+    their covariance is the **delta method** applied to that regression's covariance,
+    :math:`\\hat V_\\theta = G \\hat V_b G'` with :math:`G = \\partial\\theta/\\partial b'`
+    evaluated at the estimates. ``ols`` is the linearised regression itself
+    (:class:`~intelcap.estimation.linear.OLSResults`), ``jacobian`` the matrix :math:`G`, and
+    ``constant_returns`` whether :math:`\\nu = 1` was imposed.
+    """
+
+    def __init__(self, params: pd.Series, cov: pd.DataFrame, ols: OLSResults,
+                 jacobian: pd.DataFrame, constant_returns: bool) -> None:
+        super().__init__(params, cov, nobs=ols.nobs, df_resid=ols.df_resid,
+                         resids=ols.resids, fitted_values=ols.fitted_values, ssr=ols.ssr,
+                         model_name="Kmenta (1967) approximation of a CES",
+                         dependent=ols.dependent, cov_type=ols.cov_type,
+                         distribution=ols.distribution)
+        self.ols = ols
+        self.jacobian = jacobian
+        self.constant_returns = constant_returns
+
+    def _summary_notes(self) -> list[str]:
+        return [*super()._summary_notes(),
+                "CES parameters solved from the linearised regression; standard errors by the "
+                "delta method from its covariance" + (" (nu = 1 imposed)."
+                                                       if self.constant_returns else ".")]
+
+
+def kmenta(data: pd.DataFrame, output: str = "Y", inputs: Sequence[str] = ("K", "L"), *,
+           constant_returns: bool = False, cov_type: str = "unadjusted",
+           debiased: bool = False, **fit_options: Any) -> KmentaResults:
+    """Kmenta (1967) approximation of a two-input CES, with delta-method standard errors.
+
+    For :math:`Y = A(\\delta x_1^\\rho + (1-\\delta) x_2^\\rho)^{\\nu/\\rho}` the
+    second-order expansion in :math:`\\rho` around 0 is the linear regression
 
     .. math::
 
-        \\ln Y = b_0 + b_1 \\ln K + b_2 \\ln L + b_3 (\\ln K - \\ln L)^2 + e
+        \\ln Y = b_0 + b_1 \\ln x_1 + b_2 \\ln x_2 + b_3 (\\ln x_1 - \\ln x_2)^2 + e ,
 
-    gives :math:`\\nu = b_1 + b_2`, :math:`\\delta = b_1/\\nu`, :math:`A = e^{b_0}` and
-    :math:`\\rho = 2 b_3 / (\\nu\\delta(1-\\delta))` for
-    :math:`Y = A(\\delta K^\\rho + (1-\\delta) L^\\rho)^{\\nu/\\rho}`.
+    whose coefficients give :math:`\\nu = b_1 + b_2`, :math:`\\delta = b_1/\\nu`,
+    :math:`A = e^{b_0}` and :math:`\\rho = 2 b_3 / (\\nu\\delta(1-\\delta))`. With
+    ``constant_returns=True`` (:math:`\\nu = 1`) the regression is
+
+    .. math::
+
+        \\ln(Y/x_2) = b_0 + b_1 \\ln(x_1/x_2) + b_3 (\\ln x_1 - \\ln x_2)^2 + e ,
+
+    with :math:`\\delta = b_1` and :math:`\\rho = 2 b_3/(\\delta(1-\\delta))`; it needs no
+    variation in :math:`x_1` and :math:`x_2` separately, only in their ratio.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Columns ``output`` and the two ``inputs``, positive.
+    output : str
+    inputs : pair of str
+        :math:`x_1, x_2`; ``delta_<x1>`` is the weight of the first.
+    constant_returns : bool
+        Impose :math:`\\nu = 1`.
+    cov_type, debiased, fit_options
+        Covariance of the linear regression (:meth:`intelcap.estimation.linear.OLS.fit`, names
+        and ``debiased`` as in :mod:`intelcap.estimation.covariance`; ``debiased=True`` gives
+        the classical OLS covariance with :math:`s^2 = SSR/(n-k)`); the parameters'
+        covariance is its delta-method transform.
 
     Returns
     -------
-    params : dict
-        ``A``, ``delta_<K>``, ``rho``, ``nu`` (names as in :class:`intelcap.production.CES`).
-    ols : OLSResults
-        The Kmenta regression.
+    KmentaResults
+        ``params`` ``A``, ``delta_<x1>``, ``rho`` (, ``nu``) with delta-method standard
+        errors; the regression in ``ols``.
+
+    References
+    ----------
+    Kmenta, J. (1967). On estimation of the CES production function. *International Economic
+    Review* 8(2), 180-189.
     """
     inputs = tuple(inputs)
     if len(inputs) != 2:
         raise SpecificationError("the Kmenta approximation is for two inputs")
     check_columns(data, [output, *inputs], what="data")
     _positive(data, [output, *inputs])
-    lk, ll = np.log(data[inputs[0]].to_numpy(float)), np.log(data[inputs[1]].to_numpy(float))
-    exog = pd.DataFrame({"const": 1.0, f"ln_{inputs[0]}": lk, f"ln_{inputs[1]}": ll,
-                         "sq_diff": (lk - ll) ** 2}, index=data.index)
-    res = OLS(pd.Series(np.log(data[output].to_numpy(float)), index=data.index,
-                        name=f"ln_{output}"), exog).fit()
-    b0, b1, b2, b3 = res.params.to_numpy()
-    nu = b1 + b2
-    delta = b1 / nu if nu != 0 else 0.5
-    denom = nu * delta * (1 - delta)
-    rho = 2 * b3 / denom if denom != 0 else 0.0
-    return {"A": float(np.exp(b0)), f"delta_{inputs[0]}": float(delta), "rho": float(rho),
-            "nu": float(nu)}, res
+    x1, x2 = inputs
+    lk, ll = np.log(data[x1].to_numpy(float)), np.log(data[x2].to_numpy(float))
+    ly = np.log(data[output].to_numpy(float))
+    if constant_returns:
+        names = ["const", f"ln({x1}/{x2})", "sq_diff"]
+        exog = pd.DataFrame(dict(zip(names, [1.0, lk - ll, (lk - ll) ** 2], strict=True)),
+                            index=data.index)
+        dep = pd.Series(ly - ll, index=data.index, name=f"ln({output}/{x2})")
+    else:
+        names = ["const", f"ln_{x1}", f"ln_{x2}", "sq_diff"]
+        exog = pd.DataFrame(dict(zip(names, [1.0, lk, ll, (lk - ll) ** 2], strict=True)),
+                            index=data.index)
+        dep = pd.Series(ly, index=data.index, name=f"ln_{output}")
+    ols = OLS(dep, exog).fit(cov_type, debiased=debiased, **fit_options)
+    b = ols.params.to_numpy()
+    dname = f"delta_{x1}"
+    if constant_returns:
+        b0, b1, b3 = b
+        implied = kmenta_parameters({"b0": b0, "b1": b1, "b3": b3}, constant_returns=True)
+        d1 = b1 * (1 - b1)
+        jac = np.array([[np.exp(b0), 0.0, 0.0],
+                        [0.0, 1.0, 0.0],
+                        [0.0, -2 * b3 * (1 - 2 * b1) / d1**2, 2 / d1]])
+        pnames = ["A", dname, "rho"]
+    else:
+        b0, b1, b2, b3 = b
+        implied = kmenta_parameters({"b0": b0, "b1": b1, "b2": b2, "b3": b3})
+        nu = b1 + b2
+        jac = np.array([[np.exp(b0), 0.0, 0.0, 0.0],
+                        [0.0, b2 / nu**2, -b1 / nu**2, 0.0],
+                        [0.0, -2 * b3 / b1**2, -2 * b3 / b2**2, 2 * (1 / b1 + 1 / b2)],
+                        [0.0, 1.0, 1.0, 0.0]])
+        pnames = ["A", dname, "rho", "nu"]
+    values = [implied["A"], implied["delta"], implied["rho"], implied["nu"]][:len(pnames)]
+    if not np.all(np.isfinite(values)) or not np.all(np.isfinite(jac)):
+        raise DataError(
+            f"the Kmenta regression implies no CES: a coefficient that divides is zero "
+            f"(coefficients {dict(zip(names, np.round(b, 6).tolist(), strict=True))})")
+    params = pd.Series(values, index=pnames, name="parameter")
+    cov = jac @ ols.cov.to_numpy() @ jac.T
+    return KmentaResults(params, pd.DataFrame(cov, index=pnames, columns=pnames), ols,
+                         pd.DataFrame(jac, index=pnames, columns=names), constant_returns)
 
 
-def _threshold_name(pf: Any) -> str | None:
-    return getattr(pf, "threshold", None)
+def start_values(pf: Any, data: pd.DataFrame, output: str = "Y", *,
+                 start: Mapping[str, float] | None = None,
+                 fixed: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The start values :func:`fit_production` uses for the free parameters of ``pf``.
 
-
-def start_values(pf: Any, data: pd.DataFrame, output: str = "Y") -> dict[str, float]:
-    """Data-based start values for every parameter of ``pf`` (steps 1 and 2 of the module doc).
+    Precedence: ``start``, then ``fixed`` (those parameters are not free), then the form's
+    ``values``, then the form's rule :meth:`pf.start_values(data, y, known)
+    <intelcap.production.core.ProductionFunction.start_values>`, asked only when something is
+    still missing.
 
     Raises
     ------
     ParameterError
-        For a parameter with no rule and no known value (pass it in ``start=``).
+        Naming the parameters for which neither source gives a value (pass them in ``start=``).
     """
-    factors = [x for x in getattr(pf, "factors", pf.inputs) if x in data.columns]
-    logs = pd.DataFrame({"const": 1.0}, index=data.index)
-    for x in factors:
-        logs[f"ln_{x}"] = np.log(data[x].to_numpy(float))
-    y = pd.Series(np.log(data[output].to_numpy(float)), index=data.index, name="ln_Y")
-    try:
-        cd = OLS(y, logs).fit().params
-    except DataError:
-        cd = pd.Series({"const": float(y.mean())})
-    coef = {x: float(cd.get(f"ln_{x}", 0.0)) for x in factors}
-    out: dict[str, float] = {}
-    params = list(pf.parameters)
-    ic = getattr(pf, "ic", None)
-    deltas = [p for p in params if p.startswith("delta_")]
-    ces_inputs = [p[len("delta_"):] for p in deltas]
-    if "rho" in params and deltas:
-        # the CES inputs: those with a weight, plus the last one (weight 1 - sum of the others)
-        base = getattr(pf, "base", pf)
-        ces_inputs = [x for x in base.inputs if x in coef]
-    total = sum(coef[x] for x in ces_inputs) if ces_inputs else 0.0
-    for p in params:
-        if p == "A":
-            out[p] = float(np.exp(cd.get("const", 0.0)))
-        elif p.startswith("alpha_") and p[len("alpha_"):] in coef:
-            out[p] = coef[p[len("alpha_"):]]
-        elif p in ("theta_1", "theta_2") and ic in coef:
-            out[p] = coef[ic]
-        elif p == "nu" and ces_inputs:
-            out[p] = total
-        elif p.startswith("delta_") and total != 0:
-            out[p] = float(np.clip(coef.get(p[len("delta_"):], 0.5) / total, 0.02, 0.98))
-        elif p == "rho":
-            out[p] = 0.1
-        elif p == "kappa":
-            out[p] = 0.0
-        elif p == "phi":
-            out[p] = 1.0
-        elif p == "gamma":
-            out[p] = 5.0
-        elif p == "tau":
-            s = _threshold_name(pf)
-            if s is None or s not in data.columns:
-                raise ParameterError("no start rule for 'tau' without a threshold column; "
-                                     "pass start={'tau': ...}")
-            out[p] = float(np.median(data[s].to_numpy(float)))
-    if "rho" in params and len(ces_inputs) == 2 and output in data.columns:
-        km, _ = kmenta(data, output, ces_inputs)
-        rho = float(np.clip(km["rho"], -5.0, 0.9))
-        out["rho"] = rho if abs(rho) > 1e-3 else 1e-3
-        for k in ("A", "nu"):
-            if k in params and np.isfinite(km[k]) and km[k] > 0:
-                out[k] = km[k]
-        dk = f"delta_{ces_inputs[0]}"
-        if dk in params and 0 < km[dk] < 1:
-            out[dk] = km[dk]
-    missing = [p for p in params if p not in out and p not in pf.values]
+    st, _ = _starts(pf, data, output, dict(start or {}), dict(fixed or {}))
+    return st
+
+
+def _starts(pf: Any, data: pd.DataFrame, output: str, given: dict[str, float],
+            fixed: dict[str, float]) -> tuple[dict[str, float], str]:
+    free = [p for p in pf.parameters if p not in fixed]
+    st = {p: float(given[p]) if p in given else float(pf.values[p])
+          for p in free if p in given or p in pf.values}
+    method = "given (start=, the form's values)"
+    missing = [p for p in free if p not in st]
     if missing:
-        raise ParameterError(f"no start-value rule for parameter(s) {missing} of this form; "
-                             "pass them in start={...}")
-    return out
-
-
-def _transition_params(pf: Any) -> list[str]:
-    return [p for p in ("tau", "gamma") if p in pf.parameters]
+        rule = pf.start_values(data, data[output].to_numpy(float), {**fixed, **given})
+        method = getattr(rule, "method", "") or type(pf).__name__ + ".start_values"
+        st.update({p: float(rule[p]) for p in missing if p in rule})
+        still = [p for p in free if p not in st]
+        if still:
+            raise ParameterError(
+                f"no start value for parameter(s) {still}: the form's start rule ({method}) "
+                "gives none; pass them in start={...}")
+    return {p: st[p] for p in free}, method
 
 
 def _profile_start(model: NLS, start: dict[str, float], free: Sequence[str],
@@ -258,12 +315,15 @@ def fit_production(
     pf : ProductionFunction
         The form (its ``expr``, ``inputs``, ``parameters``, ``symbols`` and ``values``).
     data : DataFrame
-        Columns ``output`` and every input of ``pf`` (all positive).
+        Columns ``output`` and every input of ``pf`` (positive, except the form's ``signed``
+        inputs such as a time trend).
     output : str
         Column of output.
     start : mapping, optional
-        Start values (any subset; the rest from the form's ``values`` and from data, see the
-        module docstring).
+        Start values (any subset). The rest come from ``fixed``-free form ``values`` and, for
+        what is still missing, from the form's rule ``pf.start_values(data, y, known)`` (see
+        the module docstring); a form without a rule (a general expression) needs them all
+        here.
     log : bool
         Fit :math:`\\ln Y = \\ln F` (multiplicative error, default) or :math:`Y = F`.
     fixed : sequence or mapping, optional
@@ -282,8 +342,31 @@ def fit_production(
     Returns
     -------
     NLSResults
-        With, in addition, ``production_function`` (the form with the estimates as values),
-        ``start_values`` (the start used) and ``log``.
+        With, in addition, ``production_function`` (the form with the estimates as values;
+        ``None``, with ``production_function_error`` and an ``IntelcapWarning``, when an
+        estimate is outside the form's admissible range), ``start_values`` (the start used),
+        ``start_method`` (where it came from) and ``log``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameters that have no start value (neither given nor from the form's
+        rule).
+
+    Examples
+    --------
+    A one-input CES written as a two-input one with a constant column, nu held at 1 (the CES
+    Solow regression of Masanjala and Papageorgiou 2004):
+
+    >>> import pandas as pd
+    >>> from intelcap import datasets
+    >>> from intelcap.production import CES
+    >>> mrw = datasets.mrw1992.load().query("n == 1")
+    >>> df = pd.DataFrame({"x1": 1.0, "x2": (mrw.popgrowth + 5) / mrw.i_y, "Y": mrw.rgdpw85})
+    >>> res = fit_production(CES(("x1", "x2"), restrict_rho=False), df, fixed=("nu",),
+    ...                      log=False)
+    >>> round(float(res.params["delta_x1"]), 3), round(float(res.params["rho"]), 3)
+    (3.977, 0.197)
     """
     for attr in ("expr", "inputs", "parameters", "symbols", "values"):
         if not hasattr(pf, attr):
@@ -294,7 +377,8 @@ def fit_production(
     inputs = list(pf.inputs)
     check_columns(data, [output, *inputs], what="data")
     data = handle_missing(data, [output, *inputs], missing)
-    _positive(data, [output, *inputs])
+    signed = set(getattr(pf, "signed", ()))
+    _positive(data, [output, *[x for x in inputs if x not in signed]])
     if output in pf.parameters:
         raise SpecificationError(f"output column {output!r} clashes with a parameter name")
     # fixed parameters
@@ -337,41 +421,45 @@ def fit_production(
         rhs = sp.expand_log(sp.log(expr), force=True)
     else:
         lhs, rhs = y_sym, expr
-    # start values: data rules < form values < user start
-    auto = start_values(pf, data, output)
-    given = dict(start or {})
-    st = {p: float(given.get(p, pf.values.get(p, auto.get(p, np.nan)))) for p in free}
-    trans = [p for p in _transition_params(pf) if p in free and p not in given]
+    # start values: start= > fixed= > the form's values > the form's rule (for what is missing)
+    given = {str(k): float(v) for k, v in (start or {}).items()}
+    st, method = _starts(pf, data, output, given, fixed_values)
+    profile = dict(getattr(pf, "profile_parameters", {}) or {})
+    trans = {role: p for role, p in profile.items() if p in free and p not in given}
     cols = [output, *inputs]
     frame = data[cols]
     if bounds is None:
-        bounds = {p: (1e-12, None) for p in _transition_params(pf) if p in free}
+        # thresholds and slopes of a transition are positive (the form's own checks)
+        bounds = {p: (1e-12, None) for p in profile.values() if p in free}
     model = NLS((lhs, rhs), frame, st, bounds=bounds or None, missing=missing,
                 symbols={**sym, output: y_sym})
-    method = "data rules (log-linear Cobb-Douglas" + (", Kmenta" if "rho" in free else "") + ")"
     if grid and trans:
-        s_name = _threshold_name(pf)
-        s = data[s_name].to_numpy(float) if s_name in data.columns else None
-        taus = (np.quantile(s, GRID_QUANTILES) if s is not None and "tau" in trans
-                else [st.get("tau")])
-        gammas = GRID_GAMMAS if "gamma" in trans else [st.get("gamma")]
-        points = [{k: v for k, v in (("tau", float(t)), ("gamma", float(g))) if k in trans}
+        tau, gam = trans.get("threshold"), trans.get("slope")
+        s = data[pf.threshold].to_numpy(float)
+        taus = np.quantile(s, GRID_QUANTILES) if tau else [None]
+        gammas = GRID_GAMMAS if gam else [None]
+        points = [{k: float(v) for k, v in ((tau, t), (gam, g)) if k is not None}
                   for t in taus for g in gammas]
-        others = [p for p in free if p not in trans]
+        others = [p for p in free if p not in trans.values()]
         best, _ = _profile_start(model, st, others, points)
         st = {p: float(best[p]) for p in free}
         model = NLS((lhs, rhs), frame, st, bounds=bounds or None, missing=missing,
                     symbols={**sym, output: y_sym})
-        method += f" + profile grid over {trans}"
+        method += f" + profile grid over {list(trans.values())}"
     res = model.fit(cov_type, config=config, clusters=clusters, **options)
     res.model_name = "Nonlinear Least Squares (production function)"
     res.start_values = pd.Series(st, name="start")
     res.start_method = method
     res.log = log
     res.fixed = fixed_values
+    res.production_function = None
+    res.production_function_error = None
+    estimates = {**fixed_values, **res.params.to_dict()}
     try:
-        res.production_function = pf.with_values(**{**fixed_values, **res.params.to_dict()})
-    except Exception as exc:  # an estimate outside the form's admissible range
-        res.production_function = None
+        res.production_function = pf.with_values(**estimates)
+    except ParameterError as exc:  # an estimate outside the form's admissible range
         res.production_function_error = str(exc)
+        warnings.warn(
+            f"the estimates are outside the form's admissible range, so no fitted "
+            f"production_function is attached: {exc}", IntelcapWarning, stacklevel=2)
     return res

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -21,9 +21,12 @@ from scipy import stats
 
 from intelcap._summary import Summary, SummaryMixin, _fmt
 from intelcap._validation import check_choice
-from intelcap.exceptions import IntelcapValueError
+from intelcap.exceptions import IntelcapTypeError, IntelcapValueError, SpecificationError
 
-__all__ = ["InvalidTestStatistic", "Results", "TestStatistic", "compare"]
+if TYPE_CHECKING:
+    from intelcap.estimation.covariance import CovarianceEstimate
+
+__all__ = ["InvalidTestStatistic", "LinearTestStatistic", "Results", "TestStatistic", "compare"]
 
 
 class TestStatistic:
@@ -126,6 +129,21 @@ class InvalidTestStatistic(TestStatistic):
         return f"<InvalidTestStatistic {self.name}: {self.reason}>"
 
 
+class LinearTestStatistic(TestStatistic):
+    """A t test of one linear restriction :math:`r'\\beta = q` (from :meth:`Results.t_test`).
+
+    Besides the statistic and p-value it carries ``estimate`` (:math:`r'\\hat\\beta`),
+    ``value`` (:math:`q`) and ``std_error`` (:math:`\\sqrt{r' \\widehat V r}`).
+    """
+
+    def __init__(self, stat: float, pval: float, *, estimate: float, value: float,
+                 std_error: float, **kwargs: Any) -> None:
+        super().__init__(stat, pval, **kwargs)
+        self.estimate = float(estimate)
+        self.value = float(value)
+        self.std_error = float(std_error)
+
+
 def _count(value: float) -> float | int:
     """A degrees-of-freedom or count that is a whole number, as an int (prints as ``86``)."""
     if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
@@ -133,12 +151,27 @@ def _count(value: float) -> float | int:
     return value
 
 
-class Results(SummaryMixin):
+class _Constructed(type):
+    """Marks an instance as constructed once the outermost ``__init__`` has returned."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        obj = super().__call__(*args, **kwargs)
+        obj.__dict__["_constructed"] = True
+        return obj
+
+
+class Results(SummaryMixin, metaclass=_Constructed):
     """Base class of every estimator's results.
 
-    Subclasses pass labelled arrays to ``__init__`` and may override :meth:`_summary_header`,
-    :meth:`_summary_tables` and :meth:`plot`. Results are immutable once built; expensive members
-    are :func:`functools.cached_property`.
+    Subclasses pass labelled arrays to ``__init__`` and may override :meth:`_summary_header`
+    and :meth:`_summary_tables`; a subclass that draws its fit defines ``plot(ax=None, ...)``
+    returning a matplotlib ``Axes`` (the base class has no ``plot``). Expensive members are
+    :func:`functools.cached_property`.
+
+    Results are immutable once built: everything a subclass holds is set in its ``__init__``.
+    A subclass with ``_immutable = True`` refuses any attribute set or deleted after
+    construction (``AttributeError``). The base class keeps ``_immutable = False`` only until
+    the last estimators that attach attributes to a constructed result stop doing so.
 
     Parameters
     ----------
@@ -161,7 +194,25 @@ class Results(SummaryMixin):
         Name of the covariance estimator.
     distribution : {"t", "normal"}
         Reference distribution for p-values and confidence intervals. ``"t"`` uses ``df_resid``.
+    cov_description : str, optional
+        The line the summary prints as "Covariance" (default ``cov_type``).
+    covariance : CovarianceEstimate, optional
+        A covariance from :func:`intelcap.estimation.covariance.covariance`; it sets ``cov``
+        (pass ``None`` for ``cov``), ``cov_type``, ``distribution`` and ``cov_description``.
     """
+
+    _immutable: ClassVar[bool] = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._immutable and self.__dict__.get("_constructed", False):
+            raise AttributeError(f"{type(self).__name__} is immutable: cannot set {name!r} after "
+                                 "construction")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if self._immutable and self.__dict__.get("_constructed", False):
+            raise AttributeError(f"{type(self).__name__} is immutable: cannot delete {name!r}")
+        super().__delattr__(name)
 
     def __init__(
         self,
@@ -177,9 +228,18 @@ class Results(SummaryMixin):
         dependent: str = "y",
         cov_type: str = "unadjusted",
         distribution: str = "t",
+        cov_description: str | None = None,
+        covariance: CovarianceEstimate | None = None,
     ) -> None:
         if not isinstance(params, pd.Series):
             raise IntelcapValueError("params must be a labelled pandas Series")
+        if covariance is not None:
+            if cov is not None:
+                raise IntelcapValueError("pass the covariance as cov or as covariance, not both")
+            cov = covariance.cov
+            cov_type = covariance.cov_type
+            distribution = covariance.distribution
+            cov_description = covariance.description
         self._params = params.astype(float)
         if cov is not None:
             cov = pd.DataFrame(np.asarray(cov, dtype=float), index=params.index,
@@ -193,6 +253,7 @@ class Results(SummaryMixin):
         self.model_name = model_name
         self.dependent = dependent
         self.cov_type = cov_type
+        self.cov_description = cov_description if cov_description is not None else cov_type
         if distribution not in ("t", "normal"):
             raise IntelcapValueError("distribution must be 't' or 'normal'")
         self.distribution = distribution
@@ -291,16 +352,172 @@ class Results(SummaryMixin):
             raise NotImplementedError(f"{type(self).__name__} does not provide predictions")
         return self.fitted_values
 
-    def plot(self, *args: Any, **kwargs: Any):
-        """A picture of the fit, where one says more than the table."""
-        raise NotImplementedError(f"{type(self).__name__} has no plot")
+    # -- linear restrictions ------------------------------------------------------------------
+    def _restrictions(self, restriction: Any, value: Any) -> tuple[np.ndarray, np.ndarray,
+                                                                  list[str]]:
+        """The restriction matrix R (q x k), the values r (q) and a text for each row."""
+        names = [str(n) for n in self._params.index]
+        k = len(names)
+        if isinstance(restriction, str) or (
+                isinstance(restriction, Sequence) and not isinstance(restriction, str)
+                and len(restriction) > 0 and all(isinstance(x, str) for x in restriction)):
+            if value is not None:
+                raise SpecificationError("value is given inside the restriction text "
+                                         "('a + b = 1'); do not pass value= as well")
+            spec = [restriction] if isinstance(restriction, str) else list(restriction)
+            r, q = _parse_restrictions(spec, names)
+            texts = [t.strip() for item in spec for t in item.split(",") if t.strip()]
+            if len(texts) != r.shape[0]:
+                texts = [_row_text(row, v, names) for row, v in zip(r, q, strict=True)]
+            return r, q, texts
+        if isinstance(restriction, pd.DataFrame):
+            missing = [c for c in restriction.columns if str(c) not in names]
+            if missing:
+                raise SpecificationError(f"restriction columns {missing} are not parameters; "
+                                         f"the parameters are {names}")
+            frame = restriction.rename(columns=str).reindex(columns=names, fill_value=0.0)
+            r = frame.to_numpy(dtype=float)
+        elif isinstance(restriction, pd.Series):
+            r = restriction.rename(index=str).reindex(names, fill_value=0.0).to_numpy(
+                dtype=float)[None, :]
+        elif isinstance(restriction, (np.ndarray, list, tuple)):
+            r = np.asarray(restriction, dtype=float)
+            if r.ndim == 1:
+                r = r[None, :]
+        else:
+            raise IntelcapTypeError(
+                "restriction must be a matrix (array or DataFrame with the parameters as "
+                f"columns) or text such as 'a = b', got {type(restriction).__name__}")
+        if r.ndim != 2 or r.shape[1] != k or r.shape[0] == 0:
+            raise SpecificationError(f"restriction has shape {r.shape}; it needs one column "
+                                     f"per parameter ({k}: {names})")
+        if not np.all(np.isfinite(r)):
+            raise SpecificationError("restriction has non-finite entries")
+        if value is None:
+            q = np.zeros(r.shape[0])
+        else:
+            q = np.atleast_1d(np.asarray(value, dtype=float)).reshape(-1)
+            if q.shape[0] != r.shape[0]:
+                raise SpecificationError(f"value has {q.shape[0]} entries for {r.shape[0]} "
+                                         "restrictions")
+        return r, q, [_row_text(row, v, names) for row, v in zip(r, q, strict=True)]
+
+    def wald_test(self, restriction: Any, value: Any = None) -> TestStatistic:
+        r"""Wald test of the linear restrictions :math:`Reta = r`.
+
+        .. math::
+
+            W = (R\hateta - r)' (R \widehat V R')^{-1} (R\hateta - r)
+            \sim \chi^2(q),
+
+        with :math:`\widehat V` the results' covariance (its ``cov_type``). When the results use
+        the t reference distribution (``distribution == "t"``, e.g. ``debiased=True``), the
+        statistic is :math:`F = W/q` against :math:`F(q, 	ext{df\_resid})`, as statsmodels'
+        ``wald_test(use_f=True)``; otherwise :math:`W` against :math:`\chi^2(q)`, as
+        linearmodels' ``wald_test``.
+
+        Parameters
+        ----------
+        restriction : str, list of str, array-like (q x k), DataFrame or Series
+            Text such as ``"x1 = x2"``, ``"a + b = 1"`` or ``["a = 0", "b = 0"]`` (several
+            restrictions also separated by commas; names with other characters in backquotes,
+            ``"`period[2]` = 0"``); parsed by formulaic's linear-constraint parser, which
+            evaluates nothing. Or the matrix :math:`R`, one column per parameter (a DataFrame's
+            columns are matched to parameter names, missing ones count as 0).
+        value : array-like, optional
+            :math:`r` for a matrix restriction (default 0).
+
+        Returns
+        -------
+        TestStatistic
+            ``stat``, ``pval``, ``df`` (``q`` or ``(q, df_resid)``), ``dist_name``, ``null``.
+            An :class:`InvalidTestStatistic` when a restricted parameter has no covariance.
+
+        Raises
+        ------
+        SpecificationError
+            Unknown parameter names, nonlinear text, a matrix of the wrong shape, or
+            restrictions that are linearly dependent.
+        """
+        r, q, texts = self._restrictions(restriction, value)
+        null = ", ".join(texts)
+        diff = r @ self._params.to_numpy() - q
+        v = self.cov.to_numpy()
+        used = np.any(r != 0, axis=0)
+        if not np.all(np.isfinite(v[np.ix_(used, used)])):
+            bad = [n for n, u, d in zip(self._params.index, used, np.diag(v), strict=True)
+                   if u and not np.isfinite(d)]
+            return InvalidTestStatistic(f"no covariance for {bad}: the Wald test is not "
+                                        "defined", name="Wald test", null=null)
+        rvr = r[:, used] @ v[np.ix_(used, used)] @ r[:, used].T
+        if np.linalg.matrix_rank(r) < r.shape[0]:
+            raise SpecificationError(f"the restrictions {texts} are linearly dependent; drop "
+                                     "the redundant ones")
+        w, vecs = np.linalg.eigh((rvr + rvr.T) / 2)
+        if w.min() <= w.max() * r.shape[0] * np.finfo(float).eps or w.max() <= 0:
+            return InvalidTestStatistic(
+                f"the covariance of the restrictions {texts} is singular", name="Wald test",
+                null=null)
+        z = vecs.T @ diff
+        stat = float(np.sum(z * z / w))
+        nq = r.shape[0]
+        if self.distribution == "t" and np.isfinite(self._df_resid) and self._df_resid > 0:
+            f = stat / nq
+            return TestStatistic(f, float(stats.f(nq, self._df_resid).sf(f)), null=null,
+                                 dist_name=f"F({nq},{_count(self._df_resid)})",
+                                 df=(nq, self._df_resid), name="Wald test")
+        return TestStatistic(stat, float(stats.chi2(nq).sf(stat)), null=null,
+                             dist_name=f"chi2({nq})", df=nq, name="Wald test")
+
+    def t_test(self, restriction: Any, value: Any = None) -> LinearTestStatistic:
+        r"""t test of one linear restriction :math:`r'eta = q`, two-sided.
+
+        .. math::
+
+            t = rac{r'\hateta - q}{\sqrt{r' \widehat V r}}
+
+        against Student's t with ``df_resid`` degrees of freedom (``distribution == "t"``) or
+        the standard normal. Its square is the :meth:`wald_test` statistic of the same
+        restriction.
+
+        Parameters
+        ----------
+        restriction : str, array-like (k) or Series
+            One restriction, as text (``"x1 = x2"``, ``"a + b = 1"``) or its row :math:`r`.
+        value : float, optional
+            :math:`q` for a row restriction (default 0).
+
+        Returns
+        -------
+        LinearTestStatistic
+            ``stat`` (t), ``pval``, ``estimate`` (:math:`r'\hateta`), ``value`` and
+            ``std_error``; NaN statistic and p-value if a restricted parameter has no
+            covariance.
+        """
+        r, q, texts = self._restrictions(restriction, value)
+        if r.shape[0] != 1:
+            raise SpecificationError(f"t_test takes one restriction, got {r.shape[0]} ({texts});"
+                                     " use wald_test for a joint test")
+        row = r[0]
+        used = row != 0
+        v = self.cov.to_numpy()
+        est = float(row @ self._params.to_numpy())
+        var = float(row[used] @ v[np.ix_(used, used)] @ row[used])
+        se = float(np.sqrt(var)) if np.isfinite(var) and var > 0 else float("nan")
+        t = (est - q[0]) / se
+        dist = self._dist()
+        dist_name = (f"t({_count(self._df_resid)})" if dist.dist.name == "t" else "normal")
+        return LinearTestStatistic(t, float(2 * dist.sf(abs(t))), estimate=est, value=q[0],
+                                   std_error=se, null=texts[0], dist_name=dist_name,
+                                   df=self._df_resid if dist.dist.name == "t" else None,
+                                   name="t test")
 
     # -- summaries ----------------------------------------------------------------------------
     def _summary_header(self) -> list[tuple[str, object]]:
         return [
             ("Dep. variable", self.dependent),
             ("No. observations", self.nobs),
-            ("Covariance", self.cov_type),
+            ("Covariance", self.cov_description),
             ("Df residuals", _count(self.df_resid)),
             ("SSR", self.ssr),
             ("Df model", self.df_model),
@@ -343,6 +560,38 @@ class Results(SummaryMixin):
         return (f"<{type(self).__name__}: {self.model_name}, dependent {self.dependent!r}, "
                 f"{self.nobs} observations, {self.df_model} parameters, "
                 f"SSR {_fmt(self.ssr)}>")
+
+
+def _parse_restrictions(spec: list[str], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Linear restrictions from text by formulaic's constraint parser (nothing is evaluated)."""
+    from formulaic.errors import FormulaicError
+    from formulaic.utils.constraints import LinearConstraints
+
+    try:
+        lc = LinearConstraints.from_spec(spec, variable_names=names)
+    except KeyError as exc:
+        raise SpecificationError(f"restriction {spec} names {exc.args[0]!r}, which is not a "
+                                 f"parameter; the parameters are {names} (write names with "
+                                 "other characters in backquotes)") from None
+    except (FormulaicError, RuntimeError, ValueError) as exc:
+        raise SpecificationError(f"restriction {spec} is not a linear restriction of the "
+                                 f"parameters: {exc}") from None
+    r = np.asarray(lc.constraint_matrix, dtype=float)
+    q = np.asarray(lc.constraint_values, dtype=float).reshape(-1)
+    if r.shape[0] == 0:
+        raise SpecificationError(f"restriction {spec} holds no restriction")
+    return r, q
+
+
+def _row_text(row: np.ndarray, value: float, names: list[str]) -> str:
+    terms = []
+    for c, n in zip(row, names, strict=True):
+        if c == 0:
+            continue
+        coef = "" if c == 1 else "-" if c == -1 else f"{c:g}*"
+        terms.append(f"{coef}{n}")
+    lhs = " + ".join(terms).replace("+ -", "- ") or "0"
+    return f"{lhs} = {value:g}"
 
 
 def compare(results: Mapping[str, Results] | Sequence[Results], *, stars: bool = True,

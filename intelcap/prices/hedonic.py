@@ -59,13 +59,17 @@ __all__ = [
 ]
 
 
-def _ols(x: np.ndarray, y: np.ndarray, cov_type: str):
-    """Least squares through :class:`intelcap.estimation.linear.OLS` (QR; ``"robust"`` is HC1),
-    imported here so that ``import intelcap.prices`` stays light."""
+def _ols(x: np.ndarray, y: np.ndarray, cov: dict):
+    """Least squares through :class:`intelcap.estimation.linear.OLS` (QR; the covariance from
+    :mod:`intelcap.estimation.covariance`), imported here so that ``import intelcap.prices``
+    stays light."""
     from intelcap.estimation.linear import OLS
 
-    res = OLS(y, x).fit(cov_type)
-    return res.params.to_numpy(), res.cov.to_numpy(), np.asarray(res.resids, dtype=float)
+    return OLS(y, x).fit(**cov)
+
+
+_HEDONIC_COV = ("unadjusted", "homoskedastic", "robust", "heteroskedastic", "HC0", "HC1", "HC2",
+                "HC3", "clustered")
 
 
 def hedonic_index(
@@ -76,6 +80,8 @@ def hedonic_index(
     period: str = "period",
     method: str = "time_dummy",
     cov_type: str = "unadjusted",
+    debiased: bool = False,
+    clusters: str | Sequence | None = None,
     reference: pd.Series | None = None,
 ) -> HedonicIndexResults:
     """Hedonic price index of (for example) USD per million tokens on capability scores.
@@ -89,8 +95,16 @@ def hedonic_index(
         Columns of characteristics (benchmark scores, context length, ...), entered linearly;
         pass log-transformed columns for a log-log form. May be empty (time-dummy only).
     method : {"time_dummy", "imputation"}
-    cov_type : {"unadjusted", "robust"}
-        Homoskedastic or HC1 covariance.
+    cov_type : {"unadjusted", "robust", "HC0", "HC1", "HC2", "HC3", "clustered"}
+        Covariance of the regression(s), as defined in :mod:`intelcap.estimation.covariance`
+        (``"robust"`` is HC0; HC1 is ``"HC1"`` or ``"robust"`` with ``debiased=True``).
+    debiased : bool
+        Small-sample factor and t reference distribution (default False). The classical OLS
+        standard errors (statsmodels' ``nonrobust``) are ``cov_type="unadjusted",
+        debiased=True``.
+    clusters : str or array-like, optional
+        For ``cov_type="clustered"``: a column of ``data`` (for example the model family or the
+        provider) or one label per row.
     reference : Series, optional
         Characteristics bundle at which the imputation index is priced (default: pooled mean).
 
@@ -101,9 +115,23 @@ def hedonic_index(
         characteristics than models), naming the period and the characteristics.
     """
     check_choice("method", method, ("time_dummy", "imputation"))
-    check_choice("cov_type", cov_type, ("unadjusted", "robust"))
+    check_choice("cov_type", cov_type, _HEDONIC_COV)
     chars = list(characteristics)
     check_columns(data, [price, period, *chars], what="data")
+    groups = None
+    if clusters is not None:
+        if cov_type != "clustered":
+            raise SpecificationError(f"clusters= is only used with cov_type='clustered', not "
+                                     f"{cov_type!r}")
+        if isinstance(clusters, str):
+            check_columns(data, [clusters], what="data")
+            groups = data[clusters].to_numpy()
+        else:
+            groups = np.asarray(clusters)
+            if groups.shape[0] != len(data):
+                raise DataError(f"clusters has {groups.shape[0]} labels for {len(data)} rows")
+    elif cov_type == "clustered":
+        raise SpecificationError("cov_type='clustered' needs clusters=<column or labels>")
     pv = data[price].to_numpy(dtype=float)
     _check_values(data, price, pv, "price")
     z = data[chars].to_numpy(dtype=float) if chars else np.empty((len(data), 0))
@@ -129,7 +157,9 @@ def hedonic_index(
         d = (codes[:, None] == np.arange(1, t)[None, :]).astype(float)
         x = np.column_stack([np.ones(n), d, z])
         _check_rank(x, ["const", *[f"period[{p}]" for p in periods[1:]], *chars])
-        beta, cov, e = _ols(x, y, cov_type)
+        fit = _ols(x, y, {"cov_type": cov_type, "debiased": debiased, "clusters": groups})
+        beta, cov, e = (fit.params.to_numpy(), fit.cov.to_numpy(),
+                        np.asarray(fit.resids, dtype=float))
         names = ["const", *[f"period[{p}]" for p in periods[1:]], *chars]
         delta = np.r_[0.0, beta[1:t]]
         var = np.r_[0.0, np.diag(cov)[1:t]]
@@ -154,7 +184,10 @@ def hedonic_index(
                 )
             xj = np.column_stack([np.ones(nj), z[sel]])
             _check_rank(xj, ["const", *chars], per)
-            bj, cj, ej = _ols(xj, y[sel], cov_type)
+            fit = _ols(xj, y[sel], {"cov_type": cov_type, "debiased": debiased,
+                                    "clusters": None if groups is None else groups[sel]})
+            bj, cj, ej = (fit.params.to_numpy(), fit.cov.to_numpy(),
+                          np.asarray(fit.resids, dtype=float))
             resid[sel] = ej
             betas.append(bj)
             covs.append(cj)
@@ -184,7 +217,8 @@ def hedonic_index(
         index=idx, index_log_var=pd.Series(var, index=periods), method=method,
         characteristics=chars, nobs=n, df_resid=df, resids=resid, fitted_values=fitted,
         ssr=float(e @ e), model_name=f"Hedonic ({method.replace('_', '-')})",
-        dependent=f"ln {price}", cov_type=cov_type,
+        dependent=f"ln {price}", cov_type=fit.cov_type, distribution=fit.distribution,
+        cov_description=fit.cov_description,
     )
 
 

@@ -10,7 +10,13 @@ elasticities of substitution, factor shares) are exact and evaluated through cac
 steady state (:func:`solow_steady_state`).
 """
 
-from intelcap.production.core import ProductionFunction, from_expression, lambdify, latex
+from intelcap.production.core import (
+    ProductionFunction,
+    StartValues,
+    from_expression,
+    lambdify,
+    latex,
+)
 from intelcap.production.forms import CES, CobbDouglas, NestedCES, Translog
 from intelcap.production.intelligent import (
     IntelligentCapitalForm,
@@ -39,6 +45,7 @@ __all__ = [
     "MultiRegime",
     "NestedCES",
     "ProductionFunction",
+    "StartValues",
     "SteadyState",
     "Step",
     "Transition",

@@ -47,6 +47,7 @@ from intelcap.exceptions import (
 __all__ = [
     "Expit",
     "ProductionFunction",
+    "StartValues",
     "from_expression",
     "input_symbol",
     "lambdify",
@@ -237,6 +238,44 @@ def _check_values(arr: np.ndarray, name: str, index: pd.Index | None, positive: 
 ParamCheck = Callable[[Mapping[str, float]], None]
 
 
+class StartValues(dict):
+    """Data-based start values of a form's parameters (``name -> float``), with their rule.
+
+    Returned by :meth:`ProductionFunction.start_values`; ``method`` says in words which rule
+    produced them (shown by estimators as the start method).
+    """
+
+    def __init__(self, values: Mapping[str, float] | None = None, method: str = "") -> None:
+        super().__init__({k: float(v) for k, v in (values or {}).items()})
+        self.method = method
+
+
+def log_linear(y: Any, columns: Mapping[str, Any]) -> dict[str, float] | None:
+    """OLS coefficients of :math:`\\ln y` on a constant and the columns (already transformed).
+
+    Columns with no variation (a constant input, whose log is constant) are left out, and so get
+    no coefficient. Returns ``{"const": ..., name: ...}``, or ``None`` when the design is
+    rank-deficient (collinear columns) or has fewer rows than coefficients. A start-value helper:
+    least squares by a rank-revealing QR, no standard errors.
+    """
+    ly = np.log(np.asarray(y, dtype=float))
+    names, cols = [], [np.ones_like(ly)]
+    for k, v in columns.items():
+        v = np.broadcast_to(np.asarray(v, dtype=float), ly.shape)
+        if np.ptp(v) > 0:
+            names.append(k)
+            cols.append(v)
+    x = np.column_stack(cols)
+    if x.shape[0] <= x.shape[1] or not np.all(np.isfinite(x)) or not np.all(np.isfinite(ly)):
+        return None
+    q, r = np.linalg.qr(x)
+    d = np.abs(np.diag(r))
+    if d.min() <= d.max() * x.shape[0] * np.finfo(float).eps * 1e3:
+        return None
+    beta = np.linalg.solve(r, q.T @ ly)
+    return dict(zip(["const", *names], beta.tolist(), strict=True))
+
+
 def _describe(key: Any) -> str:
     names = {"Y": "output", "MP": "marginal product", "E": "elasticity",
              "MPs": "a marginal product", "Es": "an elasticity",
@@ -276,6 +315,9 @@ class ProductionFunction:
     display : sympy.Expr, optional
         A mathematically equal expression shown in LaTeX instead of ``expr`` (for example the
         textbook CES when ``expr`` is its numerically stable rewriting).
+    signed : sequence of str, optional
+        Inputs that may be zero or negative (a time trend :math:`t`); all others must be
+        positive. A signed input should have a real (not positive) symbol.
 
     Attributes
     ----------
@@ -313,6 +355,7 @@ class ProductionFunction:
         checks: Sequence[ParamCheck] = (),
         positive: bool = True,
         where: str | None = None,
+        signed: Sequence[str] = (),
     ) -> None:
         if isinstance(inputs, str):
             inputs = (inputs,)
@@ -370,6 +413,11 @@ class ProductionFunction:
         self._where = where
         self._checks: tuple[ParamCheck, ...] = tuple(checks)
         self._positive = positive
+        signed = (signed,) if isinstance(signed, str) else tuple(str(x) for x in signed)
+        unknown = [x for x in signed if x not in inputs]
+        if unknown:
+            raise SpecificationError(f"signed input(s) {unknown} are not inputs {list(inputs)}")
+        self.signed: tuple[str, ...] = signed
         self._cache: dict[Any, Any] = {}
         self._special: dict[Any, ProductionFunction] = {}
         self.values: dict[str, float] = {}
@@ -416,6 +464,33 @@ class ProductionFunction:
         new.values = self._merge_values(self.values, params)
         new._run_checks(new.values)
         return new
+
+    def start_values(self, data: pd.DataFrame, y: Any,
+                     known: Mapping[str, float] | None = None) -> StartValues:
+        """Data-based start values for estimating this form's parameters.
+
+        Each form brings its own rule (Cobb-Douglas and translog: their log-linear OLS; CES: the
+        Kmenta approximation; nested CES, the intelligent-capital forms: see their classes). A
+        general expression has none: this default returns no values, and an estimator asks for
+        them in ``start=``. Estimators call it only for the parameters that neither the user
+        (``start=``, ``fixed=``) nor the form's ``values`` give.
+
+        Parameters
+        ----------
+        data : DataFrame
+            The inputs (at least those of the form).
+        y : array-like
+            Output, positive, aligned with ``data``.
+        known : mapping, optional
+            Parameter values already decided (held fixed or started by the user); a rule uses
+            them where they matter (a CES rule with a known ``nu``).
+
+        Returns
+        -------
+        StartValues
+            ``name -> value`` for the parameters the rule can start (may be partial or empty).
+        """
+        return StartValues({}, method="none (a general expression: pass start=)")
 
     def _specialise(self, values: Mapping[str, float]) -> ProductionFunction | None:
         """Return an equivalent object for special values (CES limits) or ``None``."""
@@ -492,7 +567,8 @@ class ProductionFunction:
             arrays = []
             for x in inputs:
                 arr = _as_float(data[x].to_numpy(), f"column {x!r}")
-                _check_values(arr, f"column {x!r}", index, self._positive)
+                positive = self._positive and x not in self.signed
+                _check_values(arr, f"column {x!r}", index, positive)
                 arrays.append(arr)
             return _Data(arrays, index, (len(index),))
         if isinstance(data, pd.Series):
@@ -525,7 +601,8 @@ class ProductionFunction:
                 )
             arrays = []
             for x in inputs:
-                _check_values(raw[x], f"input {x!r}", index, self._positive)
+                _check_values(raw[x], f"input {x!r}", index,
+                              self._positive and x not in self.signed)
                 arrays.append(raw[x])
             return _Data(arrays, index, shape)
         raise IntelcapTypeError(
@@ -803,6 +880,7 @@ def from_expression(
     factors: Sequence[str] | None = None,
     name: str = "Y",
     positive: bool = True,
+    signed: Sequence[str] = (),
 ) -> ProductionFunction:
     """Build a :class:`ProductionFunction` from a user expression.
 
@@ -824,6 +902,8 @@ def from_expression(
         Output name (overridden by a left-hand side in ``expr``).
     positive : bool
         Require strictly positive inputs at evaluation (default; logs and powers are taken).
+    signed : sequence of str, optional
+        Inputs that may be zero or negative (a time trend); their symbols are real, not positive.
 
     Raises
     ------
@@ -846,7 +926,8 @@ def from_expression(
     dup = set(inputs) & set(pnames)
     if dup:
         raise SpecificationError(f"name(s) {sorted(dup)} declared both as inputs and parameters")
-    table = {x: input_symbol(x) for x in inputs}
+    signed = (signed,) if isinstance(signed, str) else tuple(signed)
+    table = {x: (sp.Symbol(x, real=True) if x in signed else input_symbol(x)) for x in inputs}
     table.update({p: parameter_symbol(p) for p in pnames})
     if isinstance(expr, str):
         text = expr
@@ -866,5 +947,5 @@ def from_expression(
         raise SpecificationError(f"parameter(s) {unused} do not appear in the expression")
     return ProductionFunction(
         parsed, inputs, pnames, pvalues, symbols=table, factors=factors, name=name,
-        positive=positive,
+        positive=positive, signed=signed,
     )

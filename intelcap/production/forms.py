@@ -22,15 +22,24 @@ translog          ``a_0``, ``a_<x>``, ``b_<x>_<y>`` for ``x <= y`` in input orde
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from intelcap._validation import check_choice
-from intelcap.exceptions import ParameterError, SpecificationError
-from intelcap.production.core import ProductionFunction, input_symbol, parameter_symbol
+from intelcap.exceptions import IntelcapWarning, ParameterError, SpecificationError
+from intelcap.production.core import (
+    ProductionFunction,
+    StartValues,
+    input_symbol,
+    log_linear,
+    parameter_symbol,
+)
 
 __all__ = ["CES", "CobbDouglas", "NestedCES", "Translog"]
 
@@ -89,16 +98,130 @@ def _rho_kind(rho: Number | None, name: str = "rho") -> str:
     return "general"
 
 
-def _rho_check(name: str):
+def _free_rho_kind(rho: Number | None, name: str = "rho") -> str:
+    """As :func:`_rho_kind` without the ``rho < 1`` restriction."""
+    if rho is None:
+        return "symbolic"
+    r = float(rho)
+    if math.isnan(r):
+        raise ParameterError(f"{name} is NaN")
+    if _is_zero(r):
+        return "cobb-douglas"
+    return "leontief" if r == -math.inf else "general"
+
+
+def _rho_check(name: str, restrict: bool = True):
+    """Check of a substitution parameter: ``rho >= 1`` raises, or (``restrict=False``) warns."""
+
     def check(values: Mapping[str, float]) -> None:
         r = values.get(name)
-        if r is not None and r >= 1:
+        if r is None or r < 1:
+            return
+        if restrict:
             raise ParameterError(
                 f"{name}={r} is not admissible: the CES substitution parameter must be < 1 "
-                "(rho -> 0 gives Cobb-Douglas, rho -> -inf Leontief)"
+                "(rho -> 0 gives Cobb-Douglas, rho -> -inf Leontief); restrict_rho=False "
+                "allows it"
             )
+        sigma = "infinite (perfect substitutes)" if r == 1 else f"{1 / (1 - r):.4g} (negative)"
+        warnings.warn(
+            f"{name}={r:.6g} >= 1: the elasticity of substitution 1/(1-{name}) is {sigma}; "
+            "the isoquants are not convex, the function is not quasi-concave and cost "
+            "minimisation would use a single input. The estimate describes the data, not a "
+            "technology firms could be choosing inputs on",
+            IntelcapWarning, stacklevel=4)
 
     return check
+
+
+def _time_symbol(name: str) -> sp.Symbol:
+    """The symbol of a time-trend input: real, not positive (t may be zero or negative)."""
+    return sp.Symbol(name, real=True)
+
+
+def _trend(technical_change: str | None, inputs: Sequence[str]) -> tuple[sp.Expr, str | None]:
+    """The factor :math:`e^{\\lambda t}` for ``technical_change="t"`` (``1`` without one)."""
+    if technical_change is None:
+        return sp.S.One, None
+    t = str(technical_change)
+    if not t.isidentifier():
+        raise SpecificationError(f"technical_change={technical_change!r} is not a valid name")
+    if t in inputs:
+        raise SpecificationError(
+            f"technical_change={t!r} is also a factor input; name a separate time column")
+    return sp.exp(parameter_symbol("lambda") * _time_symbol(t)), t
+
+
+# ------------------------------------------------------------------------ start-value rules
+
+
+def _log(data: pd.DataFrame, x: str) -> np.ndarray:
+    return np.log(np.asarray(data[x], dtype=float))
+
+
+def _cd_coefficients(data: pd.DataFrame, y: Any, inputs: Sequence[str],
+                     trend: str | None = None) -> dict[str, float] | None:
+    """Log-linear Cobb-Douglas OLS :math:`\\ln y = c + \\sum_j b_j \\ln x_j (+ \\lambda t)`."""
+    cols = {x: _log(data, x) for x in inputs}
+    if trend is not None:
+        cols[trend] = np.asarray(data[trend], dtype=float)
+    return log_linear(y, cols)
+
+
+def kmenta_parameters(b: Mapping[str, float], constant_returns: bool = False) -> dict[str, float]:
+    """CES parameters implied by Kmenta-regression coefficients (Kmenta 1967).
+
+    Unrestricted, :math:`\\ln Y = b_0 + b_1\\ln x_1 + b_2\\ln x_2 + b_3(\\ln x_1-\\ln x_2)^2`:
+    :math:`\\nu = b_1 + b_2`, :math:`\\delta = b_1/\\nu`, :math:`A = e^{b_0}`,
+    :math:`\\rho = 2b_3/(\\nu\\delta(1-\\delta))`. Constant returns
+    (:math:`\\nu = 1`), :math:`\\ln(Y/x_2) = b_0 + b_1\\ln(x_1/x_2) + b_3(\\ln x_1-\\ln x_2)^2`:
+    :math:`\\delta = b_1`, :math:`\\rho = 2b_3/(\\delta(1-\\delta))`. ``b`` holds ``b0``,
+    ``b1``, ``b2`` (unrestricted only) and ``b3``; returns ``A``, ``delta``, ``rho``, ``nu``
+    (NaN where a denominator is zero).
+    """
+    nu = 1.0 if constant_returns else b["b1"] + b["b2"]
+    delta = b["b1"] / nu if nu != 0 else math.nan
+    denom = nu * delta * (1 - delta)
+    rho = 2 * b["b3"] / denom if denom != 0 and math.isfinite(denom) else math.nan
+    return {"A": math.exp(b["b0"]), "delta": delta, "rho": rho, "nu": nu}
+
+
+def _kmenta_start(data: pd.DataFrame, y: np.ndarray, x1: str, x2: str,
+                  nu: float | None) -> dict[str, float] | None:
+    """Kmenta start for a two-input CES; with a known ``nu`` the constant-returns regression
+    of :math:`Y^{1/\\nu}` (identified even when one input is constant)."""
+    l1, l2 = _log(data, x1), _log(data, x2)
+    if nu is None:
+        c = log_linear(y, {"b1": l1, "b2": l2, "b3": (l1 - l2) ** 2})
+        if c is None or set(c) != {"const", "b1", "b2", "b3"}:
+            return None
+        out = kmenta_parameters({"b0": c["const"], **c})
+    else:
+        c = log_linear(y ** (1 / nu) / np.exp(l2), {"b1": l1 - l2, "b3": (l1 - l2) ** 2})
+        if c is None or set(c) != {"const", "b1", "b3"}:
+            return None
+        out = kmenta_parameters({"b0": c["const"], **c}, constant_returns=True)
+        out["A"] = out["A"] ** nu
+        out["nu"] = nu
+    return out if all(math.isfinite(v) for v in out.values()) else None
+
+
+def _ces_weight_starts(b: Mapping[str, float], members: Sequence[str],
+                       total: float) -> dict[str, float]:
+    """CES weights of ``members`` (all but the last are parameters) from Cobb-Douglas slopes.
+
+    Each weight is its slope over the total; an input without a slope (a constant column) takes
+    one minus the others. Weights are kept inside (0.02, 0.98) when every input has a slope;
+    with a constant input they are not bounded (they need not lie in (0, 1) then).
+    """
+    have = [x for x in members if x in b]
+    w = {x: b[x] / total for x in have}
+    lacking = [x for x in members if x not in b]
+    if len(lacking) == 1:
+        w[lacking[0]] = 1.0 - sum(w.values())
+    elif not lacking:
+        w = {x: float(np.clip(v, 0.02, 0.98)) for x, v in w.items()}
+    return {x: v for x, v in w.items() if x != members[-1]}
 
 
 def _ces_log(logs: Sequence[sp.Expr], weights: Sequence[sp.Expr], rho) -> sp.Expr:
@@ -216,7 +339,27 @@ class CobbDouglas(ProductionFunction):
         values = {f"alpha_{k}": v for k, v in given.items() if v is not None}
         if A is not None:
             values["A"] = A
+        self.constant_returns = bool(constant_returns)
         super().__init__(expr, inputs, ["A", *names], values, name=name)
+
+    def start_values(self, data: pd.DataFrame, y: Any,
+                     known: Mapping[str, float] | None = None) -> StartValues:
+        """The log-linear OLS :math:`\\ln Y = \\ln A + \\sum_i \\alpha_i \\ln x_i` (with constant
+        returns, :math:`\\ln(Y/x_n)` on :math:`\\ln(x_i/x_n)`): exact least squares for this form.
+        An input with no variation gets no value (it is not identified beside ``A``)."""
+        y = np.asarray(y, dtype=float)
+        if self.constant_returns:
+            last = _log(data, self.inputs[-1])
+            c = log_linear(y / np.exp(last),
+                           {x: _log(data, x) - last for x in self.inputs[:-1]})
+        else:
+            c = _cd_coefficients(data, y, self.inputs)
+        if c is None:
+            return StartValues({}, method="none (the log-linear regression is singular)")
+        out = {"A": math.exp(c["const"])}
+        out.update({f"alpha_{x}": c[x] for x in self.inputs if x in c
+                    and f"alpha_{x}" in self.parameters})
+        return StartValues(out, method="log-linear Cobb-Douglas OLS")
 
 
 class CES(ProductionFunction):
@@ -249,11 +392,31 @@ class CES(ProductionFunction):
         Substitution parameter, ``rho < 1``; ``0`` and ``-inf`` select the limit forms.
     nu : float, optional
         Returns to scale (default 1: constant returns). ``None`` leaves it without a value.
+    technical_change : str, optional
+        Name of a time column :math:`t`: output is multiplied by :math:`e^{\\lambda t}`
+        (Hicks-neutral technical change at rate ``lambda``, a parameter); ``t`` is an input but
+        not a factor, and may be zero or negative.
+    restrict_rho : bool
+        ``True`` (default) requires :math:`\\rho < 1`. ``False`` lets ``rho`` take any value
+        the data want: :math:`\\rho = 1` is perfect substitutes (linear isoquants) and
+        :math:`\\rho > 1` gives concave isoquants and a *negative* elasticity
+        :math:`\\sigma = 1/(1-\\rho)`, which no cost-minimising technology has; a value
+        :math:`\\ge 1` then raises an :class:`~intelcap.exceptions.IntelcapWarning` that says so.
 
     Raises
     ------
     ParameterError
-        ``rho >= 1``.
+        ``rho >= 1`` with ``restrict_rho=True``.
+
+    Notes
+    -----
+    :meth:`start_values`, the start rule for estimation, is the Kmenta (1967) approximation
+    for two inputs (see :func:`kmenta_parameters`), after removing a log-linear trend estimate
+    with ``technical_change``; with a known ``nu`` (fixed or given) it is the constant-returns
+    regression of :math:`Y^{1/\\nu}`, which stays identified when one input is a constant column
+    (the device that fits a one-input CES as a two-input one). Otherwise, and for more than two
+    inputs, weights and ``nu`` come from the log-linear Cobb-Douglas slopes and ``rho`` starts
+    at 0.1.
 
     References
     ----------
@@ -269,32 +432,44 @@ class CES(ProductionFunction):
         rho: Number | None = None,
         nu: Number | None = 1.0,
         *,
+        technical_change: str | None = None,
+        restrict_rho: bool = True,
         name: str = "Y",
     ) -> None:
         inputs = _inputs(inputs)
         if len(inputs) < 2:
             raise SpecificationError("a CES function needs at least two inputs")
-        kind = _rho_kind(rho)
+        kind = _rho_kind(rho) if restrict_rho else _free_rho_kind(rho)
         self.kind = kind
-        a, nu_s = parameter_symbol("A"), parameter_symbol("nu")
+        self.ces_inputs = inputs
+        self.technical_change = technical_change
+        self.restrict_rho = bool(restrict_rho)
+        trend, t_name = _trend(technical_change, inputs)
+        all_inputs = inputs if t_name is None else (*inputs, t_name)
+        lam = ["lambda"] if t_name is not None else []
+        a, nu_s = parameter_symbol("A") * trend, parameter_symbol("nu")
         xs = [input_symbol(x) for x in inputs]
+        symbols = {t_name: _time_symbol(t_name)} if t_name is not None else None
+        common = {"name": name, "factors": inputs, "signed": (t_name,) if t_name else (),
+                  "symbols": symbols}
         values: dict[str, float] = {}
         if A is not None:
             values["A"] = float(A)
         if nu is not None:
             values["nu"] = float(nu)
-        self._init_args = {"inputs": inputs, "name": name}
+        self._init_args = {"inputs": inputs, "name": name, "technical_change": technical_change,
+                           "restrict_rho": restrict_rho}
         if kind == "leontief":
             if weights:
                 raise SpecificationError("the Leontief limit (rho=-inf) has no weights")
             expr = a * sp.Min(*xs) ** nu_s
-            super().__init__(expr, inputs, ["A", "nu"], values, name=name)
+            super().__init__(expr, all_inputs, ["A", *lam, "nu"], values, **common)
             return
         ws, wvalues, wnames = _weights(inputs, "delta", weights, "CES weights")
         values.update(wvalues)
         if kind == "cobb-douglas":
             expr = a * sp.Mul(*[x ** (nu_s * w) for x, w in zip(xs, ws, strict=True)])
-            super().__init__(expr, inputs, ["A", *wnames, "nu"], values, name=name)
+            super().__init__(expr, all_inputs, ["A", *lam, *wnames, "nu"], values, **common)
             return
         rho_s = parameter_symbol("rho")
         if rho is not None:
@@ -302,8 +477,54 @@ class CES(ProductionFunction):
         logs = [sp.log(x) for x in xs]
         expr = a * sp.exp(nu_s * _ces_log(logs, ws, rho_s))
         display = a * _ces_display(xs, ws, rho_s, nu_s)
-        super().__init__(expr, inputs, ["A", *wnames, "rho", "nu"], values, name=name,
-                         display=display, checks=[_rho_check("rho")])
+        super().__init__(expr, all_inputs, ["A", *lam, *wnames, "rho", "nu"], values,
+                         display=display, checks=[_rho_check("rho", restrict_rho)], **common)
+
+    def start_values(self, data: pd.DataFrame, y: Any,
+                     known: Mapping[str, float] | None = None) -> StartValues:
+        """Kmenta (1967) start values (see the class notes)."""
+        known = dict(known or {})
+        y = np.asarray(y, dtype=float)
+        out: dict[str, float] = {}
+        inputs = list(self.ces_inputs)
+        t = self.technical_change
+        cd = _cd_coefficients(data, y, inputs, t)
+        if t is not None and "lambda" in self.parameters:
+            lam = known.get("lambda", (cd or {}).get(t))
+            if lam is None:
+                return StartValues({}, method="none (the log-linear trend regression is singular)")
+            out["lambda"] = lam
+            y = y * np.exp(-lam * np.asarray(data[t], dtype=float))
+            cd = _cd_coefficients(data, y, inputs)
+        nu = known.get("nu") if "nu" in self.parameters else 1.0
+        method = "log-linear Cobb-Douglas OLS"
+        km = None
+        if len(inputs) == 2 and "rho" in self.parameters:
+            km = _kmenta_start(data, y, inputs[0], inputs[1], nu)
+            if km is None and nu is None and "nu" in self.values:
+                # unrestricted Kmenta is singular (a constant input): use the form's nu
+                nu = self.values["nu"]
+                km = _kmenta_start(data, y, inputs[0], inputs[1], nu)
+        if km is not None:
+            hi = 0.9 if self.restrict_rho else 5.0
+            rho = float(np.clip(km["rho"], -5.0, hi))
+            out.update({"A": km["A"], f"delta_{inputs[0]}": km["delta"],
+                        "rho": rho if abs(rho) > 1e-3 else 1e-3, "nu": km["nu"]})
+            method = "Kmenta (1967) approximation" + (" (constant returns, known nu)"
+                                                      if nu is not None else "")
+        elif cd is not None:
+            b = {x: cd[x] for x in inputs if x in cd}
+            total = nu if nu is not None else (sum(b.values()) if len(b) == len(inputs)
+                                               else 1.0)
+            out["A"] = math.exp(cd["const"])
+            out["nu"] = total
+            out.update({f"delta_{x}": v for x, v in _ces_weight_starts(b, inputs, total).items()})
+            out["rho"] = 0.1
+        else:
+            return StartValues(out, method="none (the log-linear regression is singular)")
+        if t is not None:
+            method += " after a log-linear trend"
+        return StartValues({k: v for k, v in out.items() if k in self.parameters}, method=method)
 
     def _allows_infinite(self, name: str, value: float) -> bool:
         return name == "rho" and value == -math.inf
@@ -331,8 +552,7 @@ class CES(ProductionFunction):
             return None
         r = 0.0 if _is_zero(r) else r
         if r not in self._special:
-            self._special[r] = CES(self._init_args["inputs"], rho=r,
-                                   name=self._init_args["name"])
+            self._special[r] = CES(rho=r, **self._init_args)
         return self._special[r]
 
 
@@ -365,6 +585,20 @@ class NestedCES(ProductionFunction):
         Inner weights ``delta_<x>`` (last input of each nest: one minus the others).
     nest_weights : mapping nest -> float, optional
         Outer weights ``omega_<nest>`` (last nest: one minus the others).
+    technical_change : str, optional
+        Time column :math:`t`: output is multiplied by :math:`e^{\\lambda t}` (parameter
+        ``lambda``), as in :class:`CES`.
+    restrict_rho : bool
+        ``False`` allows substitution parameters :math:`\\ge 1` with a warning (see
+        :class:`CES`).
+
+    Notes
+    -----
+    :meth:`start_values`: the log-linear Cobb-Douglas slopes :math:`b_x` (after a log-linear
+    trend with ``technical_change``) give ``nu`` (their sum, unless known), the inner weights
+    :math:`b_x / \\sum_{i\\in g} b_i` and the outer weights
+    :math:`\\sum_{i\\in g} b_i / \\sum_i b_i`; every ``rho`` starts at 0.1 (near the Cobb-Douglas
+    point the slopes describe).
 
     References
     ----------
@@ -382,6 +616,8 @@ class NestedCES(ProductionFunction):
         nest_weights: Mapping[str, Number] | None = None,
         nu: Number | None = 1.0,
         *,
+        technical_change: str | None = None,
+        restrict_rho: bool = True,
         name: str = "Y",
     ) -> None:
         if isinstance(nests, Mapping):
@@ -402,7 +638,12 @@ class NestedCES(ProductionFunction):
         self.nests = groups
         self._init_args = {
             "nests": groups, "rho": rho, "nest_rho": dict(nest_rho), "name": name,
+            "technical_change": technical_change, "restrict_rho": restrict_rho,
         }
+        self.technical_change = technical_change
+        self.restrict_rho = bool(restrict_rho)
+        self.ces_inputs = inputs
+        rho_kind = _rho_kind if restrict_rho else _free_rho_kind
         values: dict[str, float] = {}
         params: list[str] = ["A"]
         checks = []
@@ -417,7 +658,7 @@ class NestedCES(ProductionFunction):
                 disp_g.append(xs[0])
                 continue
             r_given = nest_rho.get(g)
-            kind = _rho_kind(r_given, f"rho_{g}")
+            kind = rho_kind(r_given, f"rho_{g}")
             ws, wv, wn = ([], {}, [])
             if kind != "leontief":
                 ws, wv, wn = _weights(members, "delta",
@@ -430,12 +671,12 @@ class NestedCES(ProductionFunction):
             else:
                 r = parameter_symbol(f"rho_{g}")
                 params.append(f"rho_{g}")
-                checks.append(_rho_check(f"rho_{g}"))
+                checks.append(_rho_check(f"rho_{g}", restrict_rho))
                 if r_given is not None:
                     values[f"rho_{g}"] = float(r_given)
             logs_g.append(_ces_log([sp.log(x) for x in xs], ws, r))
             disp_g.append(_ces_display(xs, ws, r))
-        kind = _rho_kind(rho)
+        kind = rho_kind(rho)
         ow, owv, own = _weights(list(groups), "omega", nest_weights, "nest_weights")
         if kind == "leontief":
             ow, owv, own = [], {}, []
@@ -446,16 +687,54 @@ class NestedCES(ProductionFunction):
         else:
             r = parameter_symbol("rho")
             params.append("rho")
-            checks.append(_rho_check("rho"))
+            checks.append(_rho_check("rho", restrict_rho))
             if rho is not None:
                 values["rho"] = float(rho)
         params.append("nu")
         if nu is not None:
             values["nu"] = float(nu)
-        a, nu_s = parameter_symbol("A"), parameter_symbol("nu")
+        trend, t_name = _trend(technical_change, inputs)
+        if t_name is not None:
+            params.insert(1, "lambda")
+        a, nu_s = parameter_symbol("A") * trend, parameter_symbol("nu")
         expr = a * sp.exp(nu_s * _ces_log(logs_g, ow, r))
         display = a * _ces_display(disp_g, ow, r, nu_s)
-        super().__init__(expr, inputs, params, values, name=name, display=display, checks=checks)
+        super().__init__(expr, inputs if t_name is None else (*inputs, t_name), params, values,
+                         name=name, display=display, checks=checks, factors=inputs,
+                         signed=(t_name,) if t_name else (),
+                         symbols={t_name: _time_symbol(t_name)} if t_name else None)
+
+    def start_values(self, data: pd.DataFrame, y: Any,
+                     known: Mapping[str, float] | None = None) -> StartValues:
+        """Start values from log-linear Cobb-Douglas slopes (see the class notes)."""
+        known = dict(known or {})
+        y = np.asarray(y, dtype=float)
+        inputs = list(self.ces_inputs)
+        t = self.technical_change
+        cd = _cd_coefficients(data, y, inputs, t)
+        if cd is None:
+            return StartValues({}, method="none (the log-linear regression is singular)")
+        out: dict[str, float] = {"A": math.exp(cd["const"])}
+        if t is not None:
+            out["lambda"] = cd.get(t, 0.0)
+        b = {x: cd[x] for x in inputs if x in cd}
+        nu = known.get("nu")
+        total = nu if nu is not None else (sum(b.values()) if len(b) == len(inputs) else 1.0)
+        out["nu"] = total
+        nest_b: dict[str, float] = {}
+        for g, members in self.nests.items():
+            if len(members) > 1:
+                inner = {x: b[x] for x in members if x in b}
+                tot_g = sum(inner.values()) if len(inner) == len(members) else 1.0
+                out.update({f"delta_{x}": v for x, v in
+                            _ces_weight_starts(inner, members, tot_g).items()})
+            if all(x in b for x in members):
+                nest_b[g] = sum(b[x] for x in members)
+        out.update({f"omega_{g}": v for g, v in
+                    _ces_weight_starts(nest_b, list(self.nests), total).items()})
+        out.update({p: 0.1 for p in self._rho_names()})
+        method = "log-linear Cobb-Douglas OLS" + (" with a trend" if t is not None else "")
+        return StartValues({k: v for k, v in out.items() if k in self.parameters}, method=method)
 
     def _rho_names(self) -> list[str]:
         return [p for p in self.parameters if p == "rho" or p.startswith("rho_")]
@@ -479,7 +758,9 @@ class NestedCES(ProductionFunction):
                 else:
                     nest_rho[p[len("rho_"):]] = v
             self._special[key] = NestedCES(args["nests"], rho=rho, nest_rho=nest_rho,
-                                           name=args["name"])
+                                           name=args["name"],
+                                           technical_change=args["technical_change"],
+                                           restrict_rho=args["restrict_rho"])
         return self._special[key]
 
 
@@ -555,6 +836,22 @@ class Translog(ProductionFunction):
         self.log_output = ln_y
         super().__init__(sp.exp(ln_y), inputs, params, values, name=name,
                          display=sp.exp(ln_y))
+
+    def start_values(self, data: pd.DataFrame, y: Any,
+                     known: Mapping[str, float] | None = None) -> StartValues:
+        """The translog is linear in its parameters: its OLS in logs (exact least squares for a
+        multiplicative error). Parameters of inputs without variation get no value."""
+        logs = {x: _log(data, x) for x in self.inputs}
+        cols = {f"a_{x}": logs[x] for x in self.inputs}
+        for ii, x in enumerate(self.inputs):
+            for z in self.inputs[ii:]:
+                cols[f"b_{x}_{z}"] = 0.5 * logs[x] ** 2 if x == z else logs[x] * logs[z]
+        c = log_linear(y, cols)
+        if c is None:
+            return StartValues({}, method="none (the translog regression is singular)")
+        c["a_0"] = c.pop("const")
+        return StartValues({k: v for k, v in c.items() if k in self.parameters},
+                           method="translog OLS in logs")
 
     def _repr_latex_(self) -> str:
         from intelcap.production.core import latex

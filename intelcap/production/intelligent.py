@@ -28,10 +28,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import sympy as sp
 
 from intelcap.exceptions import SpecificationError
-from intelcap.production.core import ProductionFunction, input_symbol, latex, parameter_symbol
+from intelcap.production.core import (
+    ProductionFunction,
+    StartValues,
+    input_symbol,
+    latex,
+    log_linear,
+    parameter_symbol,
+)
 from intelcap.production.forms import CobbDouglas
 from intelcap.production.transitions import Transition, make_transition
 
@@ -76,6 +85,72 @@ class IntelligentCapitalForm(ProductionFunction):
 
     def _allows_infinite(self, name: str, value: float) -> bool:
         return name in self.base.parameters and self.base._allows_infinite(name, value)
+
+    @property
+    def profile_parameters(self) -> dict[str, str]:
+        """Transition parameters an estimator may profile over on a grid:
+        ``{"threshold": name}`` and, for a logistic, ``{"slope": name}`` (a single threshold
+        on a data column; empty otherwise)."""
+        out: dict[str, str] = {}
+        prefix = getattr(self.transition, "prefix", None)
+        if self.threshold is not None and prefix in self.parameters:
+            out["threshold"] = prefix
+        slope = getattr(self.transition, "slope", None)
+        if out and slope in self.parameters:
+            out["slope"] = slope
+        return out
+
+    def start_values(self, data: pd.DataFrame, y: Any,
+                     known: Mapping[str, float] | None = None) -> StartValues:
+        """Start values: the base form's own rule, the IC parameters, the transition's.
+
+        * threshold elasticity: the log-linear slope :math:`b_Z` of :math:`\\ln Y` on the
+          factors' logs starts :math:`\\theta_1 = \\theta_2 = b_Z`, and the base form's rule
+          is applied to :math:`Y / Z^{b_Z}`;
+        * capability jump: :math:`\\kappa = 0` (no jump) and the base rule on :math:`Y`;
+        * task substitute: :math:`\\phi = 1` and the base rule on :math:`Y`;
+        * transition: thresholds (``tau``, ``tau_r``) at the median (or the ``r/(R+1)``
+          quantiles) of the threshold variable, critical levels ``<x>_star`` at the median of
+          ``x``, slopes at 5 (in units of :math:`\\ln s`). Estimators refine thresholds by a
+          profile grid.
+        """
+        known = dict(known or {})
+        y = np.asarray(y, dtype=float)
+        out: dict[str, float] = {}
+        base_y = y
+        if self.kind == "threshold_elasticity":
+            cd = log_linear(y, {x: np.log(np.asarray(data[x], dtype=float))
+                                for x in self.factors})
+            b_z = (cd or {}).get(self.ic)
+            if b_z is not None:
+                out.update({"theta_1": b_z, "theta_2": b_z})
+                base_y = y / np.asarray(data[self.ic], dtype=float) ** b_z
+        elif self.kind == "capability_jump":
+            out["kappa"] = 0.0
+        elif self.kind == "task_substitute":
+            out["phi"] = 1.0
+        base = self.base.start_values(data, base_y,
+                                      {k: v for k, v in known.items()
+                                       if k in self.base.parameters})
+        out.update(base)
+        own = [p for p in self.parameters if p not in self.base.parameters and p not in out]
+        taus = sorted(p for p in own if p == "tau" or (p.startswith("tau_")
+                                                        and p[4:].isdigit()))
+        prefix = getattr(self.transition, "prefix", "tau")
+        if prefix in own and prefix not in taus:
+            taus = [prefix]
+        if taus and self.threshold is not None and self.threshold in data:
+            s = np.asarray(data[self.threshold], dtype=float)
+            qs = [0.5] if len(taus) == 1 else [(r + 1) / (len(taus) + 1)
+                                                for r in range(len(taus))]
+            out.update(zip(taus, np.quantile(s, qs).tolist(), strict=True))
+        for p in own:
+            if p.endswith("_star") and p[:-5] in data:
+                out[p] = float(np.median(np.asarray(data[p[:-5]], dtype=float)))
+            elif p in ("gamma", getattr(self.transition, "slope", "gamma")):
+                out[p] = 5.0
+        method = f"{base.method} for the base form; IC and transition rules"
+        return StartValues({k: v for k, v in out.items() if k in self.parameters}, method=method)
 
     def _specialise(self, values: Mapping[str, float]) -> ProductionFunction | None:
         base_special = self.base._specialise(

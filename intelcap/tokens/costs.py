@@ -17,8 +17,10 @@ progress ratio :math:`2^{-b}` and learning rate :math:`1 - 2^{-b}` per doubling 
 Fitted by OLS in logs (:func:`fit_learning_curve`), with confidence and prediction bands.
 
 Both return :class:`~intelcap.estimation.results.Results` subclasses (``params``,
-``std_errors``, ``conf_int``, ``predict``) with ``cov_type`` ``"unadjusted"`` or ``"robust"``
-(HC1: White's estimator with the :math:`n/(n-k)` small-sample factor).
+``std_errors``, ``conf_int``, ``predict``) with the covariances of
+:mod:`intelcap.estimation.covariance`: ``cov_type`` ``"unadjusted"``, ``"robust"`` (White's HC0),
+``"HC0"``-``"HC3"`` or ``"kernel"`` (Newey-West, rows in the order given), and ``debiased``
+(small-sample factor, t reference distribution; ``cov_type="robust", debiased=True`` is HC1).
 
 References
 ----------
@@ -32,7 +34,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from intelcap._validation import check_choice, check_finite, check_positive
 from intelcap.estimation.results import Results
@@ -42,23 +43,37 @@ __all__ = ["AverageCostResults", "LearningCurveResults", "fit_average_cost",
            "fit_learning_curve"]
 
 
-def _ols(X: np.ndarray, y: np.ndarray, cov_type: str) -> tuple[np.ndarray, np.ndarray,
-                                                                np.ndarray]:
+_COST_COV = ("unadjusted", "homoskedastic", "robust", "heteroskedastic", "HC0", "HC1", "HC2",
+             "HC3", "kernel")
+
+
+def _ols(X: np.ndarray, y: np.ndarray, cov_type: str, debiased: bool,
+         bandwidth: float | None) -> Any:
     """Least squares of ``y`` on ``X`` through :class:`intelcap.estimation.linear.OLS` (QR;
-    ``"robust"`` is HC1): coefficients, covariance and residuals as arrays."""
+    the covariance from :mod:`intelcap.estimation.covariance`)."""
     from intelcap.estimation.linear import OLS
 
+    check_choice("cov_type", cov_type, _COST_COV)
+    if bandwidth is not None and cov_type != "kernel":
+        raise IntelcapValueError(f"bandwidth= is only used with cov_type='kernel', not "
+                                 f"{cov_type!r}")
     n, k = X.shape
     if n <= k:
         raise DataError(f"{k} parameters need more than {k} observations, got {n}")
     if np.ptp(X, axis=0).max() == 0:  # the constant and the regressor are collinear
         raise DataError("the regressor has no variation (all quantities equal)")
-    res = OLS(y, X).fit(cov_type)
-    return res.params.to_numpy(), res.cov.to_numpy(), np.asarray(res.resids, dtype=float)
+    return OLS(y, X).fit(cov_type, debiased=debiased, bandwidth=bandwidth)
+
+
+def _cov_kwargs(fit: Any) -> dict[str, Any]:
+    return {"cov_type": fit.cov_type, "distribution": fit.distribution,
+            "cov_description": fit.cov_description}
 
 
 class _LinearCurveResults(Results):
     """Shared prediction machinery of the two curve fits (linear in transformed x)."""
+
+    _immutable = True
 
     def _design(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -68,15 +83,17 @@ class _LinearCurveResults(Results):
 
     def prediction_interval(self, x_new: Any, level: float = 0.95) -> pd.DataFrame:
         r"""Fitted curve at ``x_new`` with confidence (``mean_lower/upper``) and prediction
-        (``lower/upper``) bands: :math:`\hat z \pm t_{n-k} \sqrt{x' V x + s^2}` on the fitted
-        scale, transformed back."""
+        (``lower/upper``) bands: :math:`\hat z \pm q \sqrt{x' V x + s^2}` on the fitted
+        scale, transformed back, with :math:`q` the quantile of the results' reference
+        distribution (:math:`t_{n-k}` when debiased, else the normal) and
+        :math:`s^2 = \mathrm{SSR}/(n-k)`."""
         if not 0 < level < 1:
             raise IntelcapValueError(f"level must be in (0, 1), got {level}")
         xn = check_positive(x_new, "x_new")
         D = self._design(xn)
         z = D @ self.params.to_numpy()
         var_m = np.einsum("ij,jk,ik->i", D, self.cov.to_numpy(), D)
-        q = stats.t(self.df_resid).ppf(0.5 + level / 2)
+        q = self._dist().ppf(0.5 + level / 2)
         sm, sp = np.sqrt(var_m), np.sqrt(var_m + self.s2)
         idx = x_new.index if isinstance(x_new, pd.Series) else pd.Index(xn, name="x")
         b = self._back
@@ -103,8 +120,9 @@ class AverageCostResults(_LinearCurveResults):
         return float(f / (0.1 * c)) if c > 0 else float("nan")
 
 
-def fit_average_cost(quantity: Any, average_cost: Any, *,
-                     cov_type: str = "unadjusted") -> AverageCostResults:
+def fit_average_cost(quantity: Any, average_cost: Any, *, cov_type: str = "unadjusted",
+                     debiased: bool = False,
+                     bandwidth: float | None = None) -> AverageCostResults:
     r"""Fit the L-shaped average cost :math:`AC(Q) = F/Q + c` by OLS of AC on :math:`1/Q`.
 
     Parameters
@@ -113,24 +131,30 @@ def fit_average_cost(quantity: Any, average_cost: Any, *,
         Output (tokens), positive.
     average_cost : array-like or Series
         Average cost or price per token (per million tokens) at that output.
-    cov_type : {"unadjusted", "robust"}
-        Classical or HC1 heteroskedasticity-robust covariance.
+    cov_type : {"unadjusted", "robust", "HC0", "HC1", "HC2", "HC3", "kernel"}
+        Covariance (see :mod:`intelcap.estimation.covariance`); ``"kernel"`` is Newey-West
+        over the observations in the order given.
+    debiased : bool
+        Small-sample factor and t reference distribution (default False). The classical OLS
+        intervals are ``cov_type="unadjusted", debiased=True``.
+    bandwidth : float, optional
+        Bartlett bandwidth for ``cov_type="kernel"``.
     """
-    check_choice("cov_type", cov_type, ("unadjusted", "robust"))
     index = average_cost.index if isinstance(average_cost, pd.Series) else None
     q = check_positive(quantity, "quantity", index)
     ac = check_finite(average_cost, "average_cost", index)
     if q.shape != ac.shape:
         raise DataError(f"quantity and average_cost differ in length: {q.size} and {ac.size}")
     X = np.column_stack([1.0 / q, np.ones_like(q)])
-    beta, cov, e = _ols(X, ac, cov_type)
+    fit = _ols(X, ac, cov_type, debiased, bandwidth)
+    beta, cov, e = fit.params.to_numpy(), fit.cov.to_numpy(), fit.resids.to_numpy()
     idx = index if index is not None else pd.RangeIndex(q.size)
     return AverageCostResults(pd.Series(beta, index=["F", "c"]), cov, nobs=q.size,
                               df_resid=q.size - 2, resids=pd.Series(e, index=idx),
                               fitted_values=pd.Series(ac - e, index=idx),
                               model_name="L-shaped average cost AC = F/Q + c",
                               dependent=str(getattr(average_cost, "name", None) or "AC"),
-                              cov_type=cov_type)
+                              **_cov_kwargs(fit))
 
 
 class LearningCurveResults(_LinearCurveResults):
@@ -164,8 +188,9 @@ class LearningCurveResults(_LinearCurveResults):
                 f"{self.progress_ratio:.4f}"]
 
 
-def fit_learning_curve(cumulative: Any, unit_cost: Any, *,
-                       cov_type: str = "unadjusted") -> LearningCurveResults:
+def fit_learning_curve(cumulative: Any, unit_cost: Any, *, cov_type: str = "unadjusted",
+                       debiased: bool = False,
+                       bandwidth: float | None = None) -> LearningCurveResults:
     r"""Fit Wright's law :math:`c = c_1 N^{-b}` by OLS of :math:`\ln c` on :math:`\ln N`.
 
     Parameters
@@ -174,21 +199,21 @@ def fit_learning_curve(cumulative: Any, unit_cost: Any, *,
         Cumulative output :math:`N` (positive).
     unit_cost : array-like or Series
         Unit cost or price (positive).
-    cov_type : {"unadjusted", "robust"}
-        Classical or HC1 covariance.
+    cov_type, debiased, bandwidth
+        As in :func:`fit_average_cost`.
     """
-    check_choice("cov_type", cov_type, ("unadjusted", "robust"))
     index = unit_cost.index if isinstance(unit_cost, pd.Series) else None
     n = check_positive(cumulative, "cumulative", index)
     c = check_positive(unit_cost, "unit_cost", index)
     if n.shape != c.shape:
         raise DataError(f"cumulative and unit_cost differ in length: {n.size} and {c.size}")
     X = np.column_stack([np.ones_like(n), -np.log(n)])
-    beta, cov, e = _ols(X, np.log(c), cov_type)
+    fit = _ols(X, np.log(c), cov_type, debiased, bandwidth)
+    beta, cov, e = fit.params.to_numpy(), fit.cov.to_numpy(), fit.resids.to_numpy()
     idx = index if index is not None else pd.RangeIndex(n.size)
     return LearningCurveResults(pd.Series(beta, index=["log_c1", "b"]), cov, nobs=n.size,
                                 df_resid=n.size - 2, resids=pd.Series(e, index=idx),
                                 fitted_values=pd.Series(np.exp(np.log(c) - e), index=idx),
                                 model_name="Learning curve (Wright's law)",
                                 dependent=str(getattr(unit_cost, "name", None) or "ln cost"),
-                                cov_type=cov_type)
+                                **_cov_kwargs(fit))

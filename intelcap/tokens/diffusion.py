@@ -41,8 +41,14 @@ import pandas as pd
 from scipy import optimize, stats
 
 from intelcap._validation import check_choice, check_finite
+from intelcap.estimation.covariance import covariance
 from intelcap.estimation.results import Results
-from intelcap.exceptions import ConvergenceWarning, DataError, IntelcapValueError
+from intelcap.exceptions import (
+    ConvergenceWarning,
+    CovarianceWarning,
+    DataError,
+    IntelcapValueError,
+)
 
 __all__ = [
     "DIFFUSION_MODELS",
@@ -180,12 +186,14 @@ class DiffusionResults(Results):
 
     Beyond the common vocabulary: ``model`` (the :class:`DiffusionModel`), ``scale``
     (``"log"`` or ``"level"``), ``converged``, information criteria ``aic``, ``bic``, ``aicc``
-    and ``loglike``, :meth:`predict` and :meth:`prediction_interval`.
+    and ``loglike``, :meth:`predict` and :meth:`prediction_interval`. Immutable.
     """
+
+    _immutable = True
 
     def __init__(self, *, model: DiffusionModel, scale: str, t: np.ndarray, y: np.ndarray,
                  theta: np.ndarray, cov: np.ndarray, index: pd.Index | None, dependent: str,
-                 converged: bool, message: str) -> None:
+                 converged: bool, message: str, cov_description: str | None = None) -> None:
         params = pd.Series(theta, index=list(model.params), name="parameter")
         g = np.log(y) if scale == "log" else y
         ghat = np.log(model(t, theta)) if scale == "log" else model(t, theta)
@@ -194,7 +202,8 @@ class DiffusionResults(Results):
         fitted = pd.Series(model(t, theta), index=idx, name="fitted")
         super().__init__(params, cov, nobs=t.size, df_resid=t.size - theta.size, resids=resid,
                          fitted_values=fitted, model_name=f"Diffusion ({model.name}, {scale})",
-                         dependent=dependent, cov_type="unadjusted")
+                         dependent=dependent, cov_type="unadjusted",
+                         cov_description=cov_description)
         self.model = model
         self.scale = scale
         self.converged = converged
@@ -372,14 +381,21 @@ def fit_diffusion(t: Any, y: Any, model: str = "logistic", *, scale: str = "log"
     if best is None:
         raise IntelcapValueError(f"no start value gave a finite {model} fit; pass start=")
     theta = best.x
-    J = -jac(theta)
-    ssr = float(2 * best.cost)
-    df = ta.size - k
-    s2 = ssr / df
-    try:
-        cov = s2 * np.linalg.inv(J.T @ J)
-    except np.linalg.LinAlgError:
-        cov = np.full((k, k), np.nan)
+    # the classical s2 (J'J)^{-1}, s2 = SSR/(n-k), from the covariance registry (rank-revealing
+    # bread: a parameter the curve does not identify is named, its variance NaN)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        J = _jacobian(spec, ta, theta, log)
+    bad = [p for p, col in zip(spec.params, J.T, strict=True) if not np.all(np.isfinite(col))]
+    if bad:
+        import warnings
+
+        warnings.warn(f"the Jacobian of the {model} curve is not finite for {bad} at the "
+                      "estimate; the covariance is not available (NaN)", CovarianceWarning,
+                      stacklevel=2)
+        cov, cov_line = np.full((k, k), np.nan), "not available (Jacobian not finite)"
+    else:
+        est = covariance(J, resid(theta), "unadjusted", debiased=True, names=list(spec.params))
+        cov, cov_line = est.cov, est.description
     converged = bool(best.status > 0)
     if not converged:
         import warnings
@@ -388,7 +404,7 @@ def fit_diffusion(t: Any, y: Any, model: str = "logistic", *, scale: str = "log"
                       stacklevel=2)
     return DiffusionResults(model=spec, scale=scale, t=ta, y=ya, theta=theta, cov=cov,
                             index=index, dependent=name, converged=converged,
-                            message=str(best.message))
+                            message=str(best.message), cov_description=cov_line)
 
 
 def out_of_sample(t: Any, y: Any, model: str = "logistic", *, n_test: int = 1,
