@@ -179,3 +179,15 @@ def test_damaged_xlsx_members_are_data_errors(tmp_path):
                 z.writestr(k, v)
         with pytest.raises(DataError, match=f"{name}: not a readable .xlsx workbook"):
             read_table(tmp_path / name)
+
+
+def test_combined_keys_keep_the_order_past_int64():
+    """Radix products beyond 2^62 are re-ranked (order preserving), never overflowed."""
+    from intelcap.accounts._keys import combine
+
+    rng = np.random.default_rng(5)
+    cols = [rng.integers(0, 2 ** 31, 300) for _ in range(3)]
+    key = combine(cols, [2 ** 31] * 3)
+    expected = np.lexsort(cols[::-1])
+    np.testing.assert_array_equal(np.argsort(key, kind="stable"), expected)
+    assert len(np.unique(key)) == len({tuple(r) for r in np.stack(cols, axis=1).tolist()})
