@@ -12,6 +12,15 @@
     products) x 40 quarters in a fresh process: time (target < 30 s) against the floor of
     validating the input and checking its GDP identity, and peak resident memory (target
     < 2 GiB). ``--large`` runs only (c).
+(d) Issue 18: the whole ``intelcap adjust`` command (Parquet input, every output written as
+    CSV) on long tables of the example's shape with ``--rows N`` rows (synthetic, 30 years),
+    in paired runs against a floor run in a fresh process just before it: reading the same
+    Parquet file and one pandas groupby sum of the values by (period, sector, industry,
+    transaction) -- the least an adjustment must do, one pass over every row. Prints the
+    ratio adjust / floor as min / median / max over ``--pairs`` pairs (default 7), the
+    adjust wall and CPU times and the peak resident memory of the adjust process (targets
+    at 5 x 10^6 rows: < 30 s, < 2 GiB). ``python benchmarks/bench_adjust.py --rows 5000000
+    --pairs 3`` is the acceptance run (three pairs: each takes minutes).
 """
 
 from __future__ import annotations
@@ -102,7 +111,7 @@ def main() -> None:
               f"({verdict})")
 
 
-if __name__ == "__main__" and "--large" not in sys.argv:
+if __name__ == "__main__" and "--large" not in sys.argv and "--rows" not in sys.argv:
     main()
 
 
@@ -158,3 +167,85 @@ def large(n_industries: int = 1000, n_products: int = 10, reps: int = 1) -> None
 
 if __name__ == "__main__" and "--large" in sys.argv:  # pragma: no cover
     large()
+
+
+# ------------------------------------------------------------------------------------------
+# (d) issue 18: the whole command on N rows, paired against a read + groupby floor
+# ------------------------------------------------------------------------------------------
+_FLOOR = r"""
+import resource, sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+import pandas as pd
+t = pd.read_parquet({path!r})
+s = t.groupby(["period", "sector", "industry", "transaction"], sort=False)["value"].sum()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+print(time.perf_counter() - t0, time.process_time() - c0, peak, len(s))
+"""
+
+
+def _child(cmd: list[str]) -> tuple[float, float, float, str]:
+    """Wall time, CPU time (user + system) and peak RSS (GiB) of one child process."""
+    import os
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    out, err = proc.stdout.read(), proc.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024 ** 2, out
+
+
+def scale(rows: int, pairs: int = 7) -> None:
+    """The whole ``intelcap adjust`` on about ``rows`` rows, paired against the floor."""
+    import statistics
+
+    from make_synthetic import CONFIG, make_tables
+
+    periods = 30
+    n_ind = max(2, round(rows / (periods * 7.1)))   # about 7.1 rows per industry and year
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        table = make_tables(n_ind, periods)
+        n_rows = len(table)
+        table.to_parquet(tmp / "tables.parquet", index=False)
+        del table
+        (tmp / "config.toml").write_text(CONFIG.replace('"tables.csv"', '"tables.parquet"'))
+        floor_cmd = [sys.executable, "-c", _FLOOR.format(path=str(tmp / "tables.parquet"))]
+        adj_cmd = [*command(), "adjust", str(tmp / "config.toml"), "--out",
+                   str(tmp / "out"), "--overwrite", "--quiet"]
+        ratios, walls, cpus, peaks = [], [], [], []
+        for _ in range(pairs):
+            f_wall, _, _, _ = _child(floor_cmd)
+            a_wall, a_cpu, a_peak, _ = _child(adj_cmd)
+            ratios.append(a_wall / f_wall)
+            walls.append(a_wall)
+            cpus.append(a_cpu)
+            peaks.append(a_peak)
+    med = statistics.median
+    print(f"(d) intelcap adjust, {n_rows:,} rows ({n_ind:,} industries x {periods} years; "
+          f"Parquet in, CSV out), {pairs} pairs"
+          + (" (fewer than 7: each pair takes minutes at this size)" if pairs < 7 else ""))
+    print("    floor: read the Parquet file + one groupby sum by (period, sector, industry, "
+          "transaction), fresh process (start-up and imports counted on both sides)")
+    judged = n_rows >= 5_000_000
+    print(f"    ratio adjust / floor  min {min(ratios):6.1f}  median {med(ratios):6.1f}  "
+          f"max {max(ratios):6.1f}")
+    print(f"    adjust wall  min {min(walls):7.1f} s  median {med(walls):7.1f} s  max "
+          f"{max(walls):7.1f} s"
+          + (f"   (target < 30 s: {'met' if med(walls) < 30 else 'NOT met'}; the box is "
+             "shared, see CPU)" if judged else ""))
+    print(f"    adjust CPU   min {min(cpus):7.1f} s  median {med(cpus):7.1f} s  max "
+          f"{max(cpus):7.1f} s")
+    print(f"    adjust peak resident memory  max {max(peaks):6.2f} GiB"
+          + (f"   (target < 2 GiB: {'met' if max(peaks) < 2 else 'NOT met'})" if judged
+             else ""))
+
+
+if __name__ == "__main__" and "--rows" in sys.argv:  # pragma: no cover
+    _ap = argparse.ArgumentParser()
+    _ap.add_argument("--rows", type=int, required=True)
+    _ap.add_argument("--pairs", type=int, default=7)
+    _a = _ap.parse_args()
+    scale(_a.rows, _a.pairs)

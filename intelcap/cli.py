@@ -32,10 +32,10 @@ __all__ = ["CONFIG_KEYS", "main"]
 #: are :data:`intelcap.accounts.policy.POLICY_KEYS`).
 CONFIG_KEYS: dict[str, dict[str, str]] = {
     "input": {
-        "tables": "path of the national-accounts table (long CSV, Excel or SDMX-CSV), "
-                  "relative to the config file; required",
-        "format": "format of the tables file: 'csv', 'excel' or 'sdmx-csv' (default: from "
-                  "the suffix)",
+        "tables": "path of the national-accounts table (long CSV, Parquet, Excel or "
+                  "SDMX-CSV), relative to the config file; required",
+        "format": "format of the tables file: 'csv', 'parquet', 'excel' or 'sdmx-csv' "
+                  "(default: from the suffix)",
         "spending": "optional CSV of API spending (columns period, sector, industry, value; "
                     "optional product, use, unit); default: the tables' P2 of policy.products",
         "spending_total": "optional CSV of the national total of API spending (columns "
@@ -61,7 +61,8 @@ CONFIG_KEYS: dict[str, dict[str, str]] = {
         "rtol": "relative tolerance used when tolerance is not given (default 1e-6)",
     },
     "output": {
-        "format": "format of the revised tables file: 'csv' (default), 'excel' or 'sdmx-csv'",
+        "format": "format of the revised tables file: 'csv' (default), 'parquet', 'excel' or "
+                  "'sdmx-csv'",
         "precision": "decimals every published number is rounded to (integer 0-12; default "
                      "6), declared in README.md and manifest.json",
         "ref_area": "REF_AREA code of sdmx_na_main.csv (default '_Z', not specified)",
@@ -69,7 +70,7 @@ CONFIG_KEYS: dict[str, dict[str, str]] = {
 }
 
 _OUTPUT_FILES = ("tables", "capital.csv", "ledger.csv", "revisions.csv")
-_FORMAT_SUFFIX = {"csv": ".csv", "excel": ".xlsx", "sdmx-csv": ".csv"}
+_FORMAT_SUFFIX = {"csv": ".csv", "excel": ".xlsx", "sdmx-csv": ".csv", "parquet": ".parquet"}
 
 
 class ConfigError(SpecificationError):
@@ -267,7 +268,7 @@ def _validate_config(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
                 name = "allocation" if key == "allocation_file" else key
                 raise ConfigError(f"input.{name}: file not found: {p}")
             out[key] = p.resolve()
-    fmts = ("csv", "excel", "sdmx-csv")
+    fmts = ("csv", "excel", "sdmx-csv", "parquet")
     for table in ("input", "output"):
         fmt = config.get(table, {}).get("format")
         if fmt is not None and fmt not in fmts:
@@ -331,7 +332,9 @@ def _refuse_previous_output(tables: Path, policy: Any) -> None:
 # output files (the folder itself is claimed and published by intelcap._publish)
 # ------------------------------------------------------------------------------------------
 def _write_csv(frame: Any, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n")
+    from intelcap.accounts._csv import write_csv
+
+    write_csv(frame, path)
 
 
 # ------------------------------------------------------------------------------------------
@@ -562,6 +565,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "debug", False):
         return int(args.func(args))
+    # anything outside the classes caught below still gives one line, never a traceback
+    # (the hook runs only when the exception leaves the process: exit status 1)
+    sys.excepthook = _internal_error_hook
     try:
         return int(args.func(args))
     except IntelcapError as err:
@@ -573,10 +579,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("intelcap: interrupted; nothing was written", file=sys.stderr)
         return 130
-    except Exception as err:  # a bug: say so in one line, without echoing data
-        print(f"intelcap: internal error ({type(err).__name__}); rerun with --debug for the "
-              "traceback and please report it", file=sys.stderr)
+    except _BUG_CLASSES as err:  # a bug: say so in one line, without echoing data
+        print(_internal_error_text(err), file=sys.stderr)
         return 1
+
+
+#: What a bug (not bad input: that is an IntelcapError or OSError) raises inside a command;
+#: reported in one line with exit status 1. Anything else reaches :func:`_internal_error_hook`.
+_BUG_CLASSES: tuple[type[BaseException], ...] = (
+    ArithmeticError, AssertionError, AttributeError, BufferError, EOFError, ImportError,
+    LookupError, MemoryError, NameError, ReferenceError, RuntimeError, SystemError,
+    TypeError, ValueError,
+)
+
+
+def _internal_error_text(err: BaseException) -> str:
+    return (f"intelcap: internal error ({type(err).__name__}); rerun with --debug for the "
+            "traceback and please report it")
+
+
+def _internal_error_hook(kind: type[BaseException], err: BaseException, tb: Any) -> None:
+    """``sys.excepthook`` of the ``intelcap`` command: one line naming the exception class
+    only (its message may quote input data), for exceptions :func:`main` does not catch."""
+    if issubclass(kind, KeyboardInterrupt):
+        print("intelcap: interrupted; nothing was written", file=sys.stderr)
+        return
+    print(_internal_error_text(err), file=sys.stderr)
 
 
 def _one_line(text: str) -> str:

@@ -84,3 +84,50 @@ def test_annual_rate_converted_not_applied_per_quarter(annual):
     q = capitalize(split(annual), policy=pol, tol=1e-3).revisions["CFC_delta"]
     qy = q.groupby(q.index.str[:4].astype(int)).sum()
     np.testing.assert_allclose(qy.to_numpy(), a.to_numpy(), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("route", ["satellite", "own_account"])
+def test_quarterly_with_a_deflator_sums_to_the_annual_run(annual, route):
+    """Quarterly tables with a quarterly asset price index (issue 13 point 4): investment is
+    deflated quarter by quarter, the constant-price CFC benchmarked to the annual perpetual
+    inventory, and revalued at the quarter's price. With the price constant within each year
+    the quarters sum to the annual run with the annual deflator (1e-9), at current and at
+    constant prices."""
+    years = {2024: 100.0, 2025: 80.0, 2026: 70.0}
+    quarterly = {f"{y}Q{k}": v for y, v in years.items() for k in range(1, 5)}
+    kw = dict(share=0.5, rate=0.33, route=route, deflator_base=100.0)
+    a = capitalize(annual, policy=CapitalizationPolicy(deflator=years, **kw), tol=1e-3)
+    q = capitalize(split(annual), policy=CapitalizationPolicy(deflator=quarterly, **kw),
+                   tol=1e-3)
+    key = list(KEY)
+    ya = a.tables.set_index(key)["value"]
+    np.testing.assert_allclose(by_year(q.tables, key).reindex(ya.index).to_numpy(),
+                               ya.to_numpy(), rtol=0, atol=1e-9)
+    cols = ["period", "sector", "industry"]
+    for basis in ("current", "constant"):
+        for measure in ("cfc", "gfcf"):
+            ma = (a.capital["measure"] == measure) & (a.capital["price_basis"] == basis)
+            mq = (q.capital["measure"] == measure) & (q.capital["price_basis"] == basis)
+            want = a.capital.loc[ma].set_index(cols)["value"]
+            got = by_year(q.capital.loc[mq], cols).reindex(want.index)
+            np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=0, atol=1e-9,
+                                       err_msg=f"{measure} {basis}")
+
+
+def test_quarterly_deflator_revalues_each_quarter(annual):
+    """A price falling within the year: current-price CFC = constant-price CFC x P_q / P_0,
+    quarter by quarter, and a missing quarter of the deflator is named."""
+    quarterly = {f"{y}Q{k}": 100.0 * 0.97 ** (4 * (y - 2024) + k - 1)
+                 for y in (2024, 2025, 2026) for k in range(1, 5)}
+    pol = CapitalizationPolicy(share=0.5, rate=0.33, deflator=quarterly, deflator_base=100.0)
+    q = capitalize(split(annual), policy=pol, tol=1e-3)
+    cap = q.capital.loc[(q.capital["measure"] == "cfc") & (q.capital["sector"] == "S1")]
+    cur = cap.loc[cap["price_basis"] == "current"].set_index("period")["value"]
+    const = cap.loc[cap["price_basis"] == "constant"].set_index("period")["value"]
+    price = pd.Series(quarterly) / 100.0
+    np.testing.assert_allclose(cur.to_numpy(), (const * price.reindex(const.index)).to_numpy(),
+                               rtol=1e-12)
+    del quarterly["2025Q3"]
+    with pytest.raises(MissingDataError, match="no value for quarter '2025Q3'"):
+        capitalize(split(annual), policy=CapitalizationPolicy(
+            share=0.5, rate=0.33, deflator=quarterly, deflator_base=100.0), tol=1e-3)

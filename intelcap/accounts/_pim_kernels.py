@@ -28,6 +28,8 @@ error is below 2e-7 for coefficients of variation up to 0.5 and about 3e-6 (Weib
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from intelcap.accounts.profiles import (
@@ -149,8 +151,23 @@ def kernels(
     """Array ``(4, n_ages)``: gross, net, productive and CFC weights by periods since investment.
 
     The CFC weight is :math:`d(a) = n(a-1) - n(a)` with :math:`n(-1) = 1`: the value a vintage
-    loses in its ``a``-th period.
+    loses in its ``a``-th period. Profiles and retirement distributions are frozen dataclasses:
+    the kernels of the same parameters are computed once per process (a copy is returned).
     """
+    try:
+        return _kernels_cached(profile, retirement, n_ages, timing, discount_rate, life).copy()
+    except TypeError:  # an unhashable (user-defined) profile: no cache
+        return _kernels(profile, retirement, n_ages, timing, discount_rate, life)
+
+
+@functools.lru_cache(maxsize=64)
+def _kernels_cached(profile: AgeProfile, retirement: Retirement | None, n_ages: int,
+                    timing: str, discount_rate: float, life: float | None) -> np.ndarray:
+    return _kernels(profile, retirement, n_ages, timing, discount_rate, life)
+
+
+def _kernels(profile: AgeProfile, retirement: Retirement | None, n_ages: int, timing: str,
+             discount_rate: float, life: float | None) -> np.ndarray:
     surv, eff, price = cohort_profiles(profile, retirement, n_ages + 1, discount_rate, life)
     g = timing_weights(surv, timing)
     n = timing_weights(price, timing)

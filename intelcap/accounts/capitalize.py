@@ -83,6 +83,7 @@ import numpy as np
 import pandas as pd
 
 from intelcap._summary import Summary, SummaryMixin
+from intelcap.accounts._keys import KeyCoder, combine, isin, lookup, sorted_codes
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.ledger import (
     ENTRY_COLUMNS,
@@ -92,7 +93,7 @@ from intelcap.accounts.ledger import (
 )
 from intelcap.accounts.policy import CapitalizationPolicy
 from intelcap.accounts.supply_use import check_balance_preserved
-from intelcap.accounts.tables import TOTAL, table_unit, validate_table
+from intelcap.accounts.tables import KEY, TOTAL, table_unit, validate_table
 from intelcap.exceptions import (
     AccountingIdentityError,
     DataError,
@@ -342,21 +343,85 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFra
 # locating the cells to change
 # ------------------------------------------------------------------------------------------
 class _Locator:
-    """Find, for producer cells, the table row on which a transaction's change is booked."""
+    """Find, for producer cells, the table row on which a transaction's change is booked.
+
+    Every look-up is an exact match of one ``int64`` per row (the codes of period, sector,
+    industry and product combined, :mod:`intelcap.accounts._keys`) or the first row of a group
+    in a presorted order: linear in the size of the table and the cells.
+    """
+
+    _COLS = ("period", "sector", "industry", "product")
 
     def __init__(self, t: pd.DataFrame) -> None:
         self.t = t
-        self.by_tx = {tx: g for tx, g in t.groupby("transaction", sort=False)}
-        self._s1 = {tx: set(g.loc[g["sector"] == "S1", "period"].tolist())
-                    for tx, g in self.by_tx.items()}
+        self.uniq: dict[str, pd.Index] = {}
+        self.code: dict[str, np.ndarray] = {}
+        for col in self._COLS:
+            self.code[col], self.uniq[col] = sorted_codes(t[col])
+        self.size = {col: len(u) + 1 for col, u in self.uniq.items()}  # +1: unknown values
+        self.obj = {col: np.asarray(u, dtype=object) for col, u in self.uniq.items()}
+        self.value = t["value"].to_numpy(dtype=float)
+        tx_codes, tx_uniq = pd.factorize(t["transaction"])
+        order = np.argsort(tx_codes, kind="stable")
+        bounds = np.searchsorted(tx_codes[order], np.arange(len(tx_uniq) + 1))
+        self.rows = {str(tx): order[bounds[k]:bounds[k + 1]] for k, tx in enumerate(tx_uniq)}
+        s1 = self._enc("sector", np.array(["S1"], dtype=object))[0]
+        self._s1 = {tx: np.unique(self.code["period"][r][self.code["sector"][r] == s1])
+                    for tx, r in self.rows.items()}
+        self._s1_code = s1
 
-    def sector_for(self, tx: str, periods: np.ndarray, sectors: np.ndarray) -> np.ndarray:
-        s1 = self._s1.get(tx, set())
-        if not s1:
-            return sectors
-        at_s1 = np.array([p in s1 for p in periods], dtype=bool)
-        return np.where(at_s1, "S1", sectors)
+    # -- codes ---------------------------------------------------------------------------
+    def _enc(self, col: str, values: Any) -> np.ndarray:
+        """Codes of ``values`` in the table's dictionary of ``col`` (unknown: one more)."""
+        local, uniq = pd.factorize(np.asarray(values, dtype=object)
+                                   if not isinstance(values, pd.Series) else values)
+        pos = self.uniq[col].get_indexer(pd.Index(uniq, dtype=self.uniq[col].dtype)
+                                         if len(uniq) else pd.Index([]))
+        pos = np.where(pos < 0, len(self.uniq[col]), pos).astype(np.int64)
+        return pos[local] if len(local) else np.zeros(0, dtype=np.int64)
 
+    def _key(self, codes: dict[str, np.ndarray], cols: tuple[str, ...]) -> np.ndarray:
+        return combine([codes[c] for c in cols], [self.size[c] for c in cols])
+
+    def _row_codes(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        return {c: self.code[c][rows] for c in self._COLS}
+
+    def _cell_codes(self, tx: str, cells: pd.DataFrame) -> tuple[dict[str, np.ndarray],
+                                                                  np.ndarray]:
+        codes = {c: self._enc(c, cells[c]) for c in ("period", "sector", "industry")}
+        at_s1 = isin(codes["period"], self._s1.get(tx, np.zeros(0, dtype=np.int64)))
+        codes["sector"] = np.where(at_s1, self._s1_code, codes["sector"])
+        return codes, at_s1
+
+    @staticmethod
+    def _exact(row_key: np.ndarray, cell_key: np.ndarray) -> np.ndarray:
+        """Position in the rows of each cell key (-1: none); row keys are unique."""
+        return lookup(row_key, cell_key)
+
+    def _largest(self, rows: np.ndarray, row_key: np.ndarray, cell_key: np.ndarray,
+                 tiebreak: tuple[str, ...] = ("product",)) -> np.ndarray:
+        """Per cell, the position of the row of its group with the largest ``|value|`` (ties:
+        ``tiebreak`` columns in sorted order), -1 where the group has no row."""
+        if not len(rows):
+            return np.full(len(cell_key), -1)
+        sort_keys = [self.code[c][rows] for c in reversed(tiebreak)]
+        order = np.lexsort([*sort_keys, -np.abs(self.value[rows]), row_key])
+        k = row_key[order]
+        first = np.ones(len(k), dtype=bool)
+        first[1:] = k[1:] != k[:-1]
+        best = order[first]
+        at = lookup(k[first], cell_key)
+        return np.where(at >= 0, best[np.maximum(at, 0)], -1)
+
+    @staticmethod
+    def _fill(pos: np.ndarray, new: np.ndarray) -> np.ndarray:
+        return np.where(pos >= 0, pos, new)
+
+    def _sector_values(self, cells: pd.DataFrame, at_s1: np.ndarray) -> np.ndarray:
+        sec = cells["sector"].to_numpy(dtype=object)
+        return np.where(at_s1, "S1", sec) if at_s1.any() else sec
+
+    # -- look-ups -------------------------------------------------------------------------
     def locate(self, tx: str, cells: pd.DataFrame, pref: np.ndarray | str, mode: str
                ) -> pd.DataFrame:
         """Return ``cells`` with a ``product`` (and possibly ``sector``) column to book on.
@@ -366,69 +431,89 @@ class _Locator:
         ``"strict"`` (pref or ``"_T"``; else ``found`` is False).
         """
         c = cells.copy()
-        c["sector"] = self.sector_for(tx, c["period"].to_numpy(), c["sector"].to_numpy())
-        c["pref"] = pref if isinstance(pref, str) else np.asarray(pref, dtype=object)
-        c["_row"] = np.arange(len(c))
-        rows = self.by_tx.get(tx)
-        if rows is None or len(rows) == 0:
-            c["product"] = c["pref"]
-            c["found"] = False
-            c["value_before"] = np.nan
-            return c.drop(columns="_row")
-        m = c.merge(rows[[*_CELL, "product", "value"]], on=_CELL, how="left")
-        prod = m["product"].to_numpy(dtype=object)
-        has = ~pd.isna(m["product"]).to_numpy()
-        score = np.where(prod == m["pref"].to_numpy(dtype=object), 0,
-                         np.where(prod == TOTAL, 1, 2))
-        if mode in ("add", "strict"):
-            score = np.where(score == 2, 9, score)
-        score = np.where(has, score, 10)
-        m["_score"] = score
-        m["_neg"] = -np.abs(m["value"].fillna(0.0).to_numpy())
-        m = m.sort_values(["_row", "_score", "_neg", "product"], kind="mergesort",
-                          na_position="last")
-        best = m.drop_duplicates("_row", keep="first").set_index("_row").reindex(c["_row"])
-        found = best["_score"].to_numpy() <= 2
-        c["product"] = np.where(found, best["product"].to_numpy(dtype=object),
-                                c["pref"].to_numpy(dtype=object))
+        codes, at_s1 = self._cell_codes(tx, c)
+        c["sector"] = self._sector_values(c, at_s1)
+        pref_obj = (np.full(len(c), pref, dtype=object) if isinstance(pref, str)
+                    else np.asarray(pref, dtype=object))
+        rows = self.rows.get(tx, np.zeros(0, dtype=np.int64))
+        if len(rows) == 0 or len(c) == 0:
+            c["product"] = pref_obj
+            c["found"] = np.zeros(len(c), dtype=bool)
+            c["value_before"] = np.full(len(c), np.nan)
+            return c
+        rc = self._row_codes(rows)
+        key4 = ("period", "sector", "industry", "product")
+        row4 = self._key(rc, key4)
+        codes["product"] = self._enc("product", pref_obj)
+        pos = self._exact(row4, self._key(codes, key4))
+        codes["product"] = np.full(len(c), self._enc("product", np.array([TOTAL]))[0])
+        pos = self._fill(pos, self._exact(row4, self._key(codes, key4)))
+        if mode == "pick":
+            key3 = ("period", "sector", "industry")
+            pos = self._fill(pos, self._largest(rows, self._key(rc, key3),
+                                                self._key(codes, key3)))
+        found = pos >= 0
+        row = rows[np.maximum(pos, 0)]
+        c["product"] = np.where(found, self.obj["product"][self.code["product"][row]],
+                                pref_obj)
         c["found"] = found
-        c["value_before"] = np.where(found, best["value"].to_numpy(dtype=float), np.nan)
-        return c.drop(columns="_row")
+        c["value_before"] = np.where(found, self.value[row], np.nan)
+        return c
 
     def has_rows(self, tx: str, cells: pd.DataFrame) -> np.ndarray:
-        rows = self.by_tx.get(tx)
-        if rows is None or len(rows) == 0:
+        rows = self.rows.get(tx, np.zeros(0, dtype=np.int64))
+        if len(rows) == 0:
             return np.zeros(len(cells), dtype=bool)
-        idx = pd.MultiIndex.from_frame(rows[_CELL]).unique()
-        return pd.MultiIndex.from_frame(cells[_CELL]).isin(idx)
+        key3 = ("period", "sector", "industry")
+        codes = {c: self._enc(c, cells[c]) for c in key3}
+        return isin(self._key(codes, key3), self._key(self._row_codes(rows), key3))
 
     def locate_p3(self, cells: pd.DataFrame) -> pd.DataFrame:
-        """Book non-market final consumption on the sector's P3 rows (see module notes)."""
+        """Book non-market final consumption on the sector's P3 rows (see module notes).
+
+        Among the P3 rows of the cell's period and sector, in this order of preference: the
+        cell's industry with its own product code, with ``"_T"``, with its largest product;
+        industry ``"_T"`` likewise; then (no row of either industry) any industry's row of the
+        cell's product, of ``"_T"``, the largest row (ties: industry, then product codes).
+        """
         c = cells.copy()
-        c["sector"] = self.sector_for("P3", c["period"].to_numpy(), c["sector"].to_numpy())
-        c["_row"] = np.arange(len(c))
-        rows = self.by_tx.get("P3")
-        if rows is None or len(rows) == 0:
+        codes, at_s1 = self._cell_codes("P3", c)
+        c["sector"] = self._sector_values(c, at_s1)
+        rows = self.rows.get("P3", np.zeros(0, dtype=np.int64))
+        if len(rows) == 0 or len(c) == 0:
             c["product"] = TOTAL
             c["industry"] = TOTAL
-            return c.drop(columns="_row")
-        m = c.merge(rows[["period", "sector", "industry", "product", "value"]],
-                    on=["period", "sector"], how="left", suffixes=("", "_row"))
-        has = ~pd.isna(m["industry_row"]).to_numpy()
-        ind = m["industry_row"].to_numpy(dtype=object)
-        own = m["industry"].to_numpy(dtype=object)
-        prod = m["product"].to_numpy(dtype=object)
-        s_ind = np.where(ind == own, 0, np.where(ind == TOTAL, 1, 2))
-        s_prod = np.where(prod == own, 0, np.where(prod == TOTAL, 1, 2))
-        m["_score"] = np.where(has, s_ind * 3 + s_prod, 99)
-        m["_neg"] = -np.abs(m["value"].fillna(0.0).to_numpy())
-        m = m.sort_values(["_row", "_score", "_neg", "industry_row", "product"],
-                          kind="mergesort", na_position="last")
-        best = m.drop_duplicates("_row", keep="first").set_index("_row").reindex(c["_row"])
-        found = best["_score"].to_numpy() < 99
-        c["industry"] = np.where(found, best["industry_row"].to_numpy(dtype=object), TOTAL)
-        c["product"] = np.where(found, best["product"].to_numpy(dtype=object), TOTAL)
-        return c.drop(columns="_row")
+            return c
+        rc = self._row_codes(rows)
+        total_i = self._enc("industry", np.array([TOTAL]))[0]
+        total_p = self._enc("product", np.array([TOTAL]))[0]
+        own_i = codes["industry"]
+        own_p = self._enc("product", c["industry"])
+        k4 = ("period", "sector", "industry", "product")
+        k3 = ("period", "sector", "industry")
+        row4 = self._key(rc, k4)
+        row3 = self._key(rc, k3)
+        n = len(c)
+        pos = np.full(n, -1)
+        for ind in (own_i, np.full(n, total_i)):
+            q = {**codes, "industry": ind}
+            for prod in (own_p, np.full(n, total_p)):
+                pos = self._fill(pos, self._exact(row4, self._key({**q, "product": prod}, k4)))
+            pos = self._fill(pos, self._largest(rows, row3, self._key(q, k3)))
+        # no row of the cell's industry nor of '_T': any industry's row
+        kp = ("period", "sector", "product")
+        tb = ("industry", "product")
+        rowp = self._key(rc, kp)
+        for prod in (own_p, np.full(n, total_p)):
+            pos = self._fill(pos, self._largest(rows, rowp, self._key(
+                {**codes, "product": prod}, kp), tb))
+        k2 = ("period", "sector")
+        pos = self._fill(pos, self._largest(rows, self._key(rc, k2), self._key(codes, k2), tb))
+        found = pos >= 0
+        row = rows[np.maximum(pos, 0)]
+        c["industry"] = np.where(found, self.obj["industry"][self.code["industry"][row]], TOTAL)
+        c["product"] = np.where(found, self.obj["product"][self.code["product"][row]], TOTAL)
+        return c
 
 
 # ------------------------------------------------------------------------------------------
@@ -630,8 +715,10 @@ class _QuarterlyCapital:
     """Capital measures of a quarterly run, benchmarked to the annual perpetual inventory."""
 
     def __init__(self, gross: np.ndarray, net: np.ndarray, productive: np.ndarray | None,
-                 cfc: np.ndarray) -> None:
+                 cfc: np.ndarray, price: np.ndarray | None = None) -> None:
         self.gross, self.net, self.productive, self.cfc = gross, net, productive, cfc
+        # CFC at current prices: the constant-price CFC at the quarter's asset price
+        self.cfc_current = cfc if price is None else cfc * price[:, None]
 
 
 def _pim_quarterly(invest: pd.DataFrame, policy: CapitalizationPolicy, progress: bool
@@ -647,17 +734,37 @@ def _pim_quarterly(invest: pd.DataFrame, policy: CapitalizationPolicy, progress:
     quarters keeps the ratio of the last complete year). The net stock follows
     :math:`K_q = K_{q-1} + I_q - D_q`, so its fourth-quarter value is the annual end-of-year
     stock; gross and productive stocks are those of the quarterly PIM.
+
+    With a deflator (a quarterly asset price index, :math:`P_q`, base ``deflator_base``
+    :math:`P_0`) the perpetual inventory runs at constant prices: quarterly investment is
+    deflated, :math:`I_q P_0 / P_q`, summed by year for the annual benchmark, and the CFC at
+    current prices is the constant-price CFC at the quarter's price, :math:`D_q P_q / P_0`
+    (quarterly deflation before aggregation, as IMF QNA Manual 2017 chapter 8 recommends;
+    with a price constant within the year the quarters' current-price CFC sums to the annual
+    run's).
     """
     from intelcap.accounts.pim import pim
 
-    if policy.deflator is not None or policy.vintages is not None:
-        what = policy._key("deflator" if policy.deflator is not None else "vintages")
+    if policy.vintages is not None:
         raise SpecificationError(
-            f"quarterly tables with {what} are not supported yet; run the annual tables, or "
-            "give current-price investment without a deflator")
+            f"quarterly tables with {policy._key('vintages')} are not supported: vintages are "
+            "annual investment before the first year, and splitting them into quarters needs "
+            "an assumption the engine will not make silently; use "
+            f"{policy._key('backcast')} = 'steady_state' (converted to quarters), or run the "
+            "annual tables")
     labels = list(invest.index)
     years = np.array([_quarter_index(p) // 4 for p in labels])
     x = invest.to_numpy(dtype=float)
+    price = None
+    if policy.deflator is not None:
+        d = policy.deflator
+        missing = [p for p in labels if p not in d.index]
+        if missing:
+            raise MissingDataError(f"{policy._key('deflator')} has no value for quarter "
+                                   f"{missing[0]!r} (quarterly tables need a quarterly asset "
+                                   "price index, periods labelled like the tables')")
+        price = d.reindex(labels).to_numpy(dtype=float) / policy.deflator_base
+        x = x / price[:, None]
     uy, pos = np.unique(years, return_inverse=True)
     annual = np.zeros((len(uy), x.shape[1]))
     np.add.at(annual, pos, x)
@@ -698,7 +805,8 @@ def _pim_quarterly(invest: pd.DataFrame, policy: CapitalizationPolicy, progress:
     net = np.cumsum(x - cfc, axis=0)
     productive = (np.asarray(res_q.productive, dtype=float)
                   if getattr(res_q, "productive", None) is not None else None)
-    return _QuarterlyCapital(np.asarray(res_q.gross, dtype=float), net, productive, cfc)
+    return _QuarterlyCapital(np.asarray(res_q.gross, dtype=float), net, productive, cfc,
+                             price)
 
 
 def _cfc_current(res: Any, policy: CapitalizationPolicy) -> np.ndarray:
@@ -983,12 +1091,16 @@ def capitalize(
     allentries = pd.concat(entries, ignore_index=True)
     allentries = allentries.loc[allentries["delta"] != 0.0]
     allentries = allentries.astype({"period": t["period"].dtype})
-    ledger = build_ledger(t, allentries)
+    # one integer coding of the key columns for the ledger's sums, look-ups and sort
+    known = {c: (loc.code[c], loc.uniq[c]) for c in loc._COLS}
+    known["transaction"] = sorted_codes(t["transaction"])
+    coder = KeyCoder([t, allentries], KEY, known=known)
+    ledger = build_ledger(t, allentries, _coder=coder)
     ledger["asset"] = pd.Series(np.where(ledger["transaction"].isin(
         ["P51G", "P51C"]).to_numpy(), policy.asset, ""), index=ledger.index, dtype="str")
-    revised = apply_ledger(t, ledger)
-    revised = validate_table(revised, source="adjusted tables")
-    check_ledger(t, revised, ledger)
+    revised = apply_ledger(t, ledger, _coder=coder)
+    check_ledger(t, revised, ledger, _coder=coder)
+    _check_additions(t, revised, ledger, coder)
     try:
         gdp1 = check_identity(revised, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
@@ -1004,6 +1116,47 @@ def capitalize(
                      capitalized=cap, policy=policy, tol=tol, rtol=rtol)
     adj._gdp_cache = {"before": gdp0, "after": gdp1}
     return adj
+
+
+def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFrame,
+                     coder: KeyCoder) -> None:
+    """Validate the adjusted tables through what the ledger changed (the rest of them is the
+    validated input): the new rows alone, every value finite, and no new row beside rows of
+    the input that it would double count (a product ``"_T"`` row beside product rows of the
+    same cell, an ``S1`` row beside sector rows of the same period and transaction)."""
+    where = "adjusted tables: "
+    vals = revised["value"].to_numpy()
+    if not np.isfinite(vals).all():
+        r = int(np.flatnonzero(~np.isfinite(vals))[0])
+        raise AccountingIdentityError(f"{where}non-finite value at ({_cell_text(revised.iloc[r])},"
+                                      f" transaction={revised['transaction'].iloc[r]!r})")
+    new = lookup(coder.key(t), coder.key(ledger)) < 0
+    if not new.any():
+        return
+    added = ledger.loc[new, list(KEY)].reset_index(drop=True)
+    added["value"] = ledger.loc[new, "after"].to_numpy(dtype=float)
+    added["unit"] = t["unit"].iloc[0]
+    added["price_basis"] = t["price_basis"].iloc[0]
+    validate_table(added, source="adjusted tables (new rows)")
+    cell = ["period", "sector", "industry", "transaction"]
+
+    def keys(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+        return combine([coder.codes(frame, c) for c in cols],
+                       [len(coder.uniques[c]) for c in cols])
+
+    t_total = (t["product"] == TOTAL).to_numpy()
+    a_total = (added["product"] == TOTAL).to_numpy()
+    t_s1 = (t["sector"] == "S1").to_numpy()
+    a_s1 = (added["sector"] == "S1").to_numpy()
+    tc, ac = keys(t, cell), keys(added, cell)
+    tp, ap = keys(t, ["period", "transaction"]), keys(added, ["period", "transaction"])
+    bad = ((a_total & isin(ac, tc)) | (~a_total & isin(ac, tc[t_total]))
+           | (a_s1 & isin(ap, tp[~t_s1])) | (~a_s1 & isin(ap, tp[t_s1])))
+    if bad.any():
+        r = added.iloc[int(np.flatnonzero(bad)[0])]
+        raise DataError(f"{where}new row ({_cell_text(r)}, transaction={r['transaction']!r}) "
+                        "would double count rows of the input ('_T' beside product rows, or "
+                        "S1 beside sector rows)")
 
 
 def end_of_period_prices(deflator: pd.Series) -> pd.Series:
@@ -1084,17 +1237,27 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
             per_index = f.index
     n_per, width = len(per_index), len(order)
     n_blk = len(blocks_v)
+    n = n_per * width * n_blk
+
+    def text(labels: Any, idx: np.ndarray) -> Any:
+        # string columns by taking from their few distinct labels (no per-row conversion)
+        return pd.array(np.asarray(labels, dtype=object), dtype="str").take(idx)
+
+    cell = np.tile(np.arange(width), n_per * n_blk)
+    blk = np.repeat(np.arange(n_blk), n_per * width)
+    zero = np.zeros(n, dtype=np.int64)
+    per = per_index.to_numpy()
+    period = np.tile(np.repeat(per, width), n_blk) if per.dtype != object else text(
+        per, np.tile(np.repeat(np.arange(n_per), width), n_blk))
     out = pd.DataFrame({
-        "period": np.tile(np.repeat(per_index.to_numpy(), width), n_blk),
-        "sector": np.tile(lab_sec, n_per * n_blk),
-        "industry": np.tile(lab_ind, n_per * n_blk),
-        "asset": policy.asset,
-        "measure": np.repeat(np.array(blocks_m, dtype=object), n_per * width),
-        "price_basis": np.repeat(np.array(blocks_b, dtype=object), n_per * width),
-        "value": np.concatenate(blocks_v),
-        "unit": unit,
+        "period": period,
+        "sector": text(lab_sec, cell),
+        "industry": text(lab_ind, cell),
+        "asset": text([policy.asset], zero),
+        "measure": text(blocks_m, blk),
+        "price_basis": text(blocks_b, blk),
+        "value": np.concatenate(blocks_v) if blocks_v else np.zeros(0),
+        "unit": text([unit], zero),
     })
-    for c in ("sector", "industry", "asset", "measure", "price_basis", "unit"):
-        out[c] = out[c].astype("str")
     return out.loc[:, list(CAPITAL_COLUMNS)]
 

@@ -71,7 +71,7 @@ __all__ = ["FORMATS", "NA_ITEM_SECTORS", "read_table", "write_table"]
 
 Format = Literal["csv", "excel", "sdmx-csv"]
 #: File formats understood by :func:`read_table` and :func:`write_table`.
-FORMATS: tuple[str, ...] = ("csv", "excel", "sdmx-csv")
+FORMATS: tuple[str, ...] = ("csv", "excel", "sdmx-csv", "parquet")
 
 #: Eurostat ``na_item`` codes that carry a sector (nama_10_gdp): code -> (sector, transaction).
 #: Households' and NPISH final consumption together (``P31_S14_S15``) is recorded on ``S14``.
@@ -138,6 +138,8 @@ def _infer_format(path: Path, format: str | None) -> str:
         return "excel"
     if suffix in (".csv", ".txt"):
         return "csv"  # SDMX-CSV is recognised from its header when reading
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
     raise IntelcapValueError(f"cannot tell the format of {path.name!r} from its suffix; pass "
                              f"format= one of {FORMATS}")
 
@@ -240,11 +242,41 @@ def _read_plain_csv(path: Path, raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            table.to_csv(fh, index=False, lineterminator="\n")
+    from intelcap.accounts._csv import write_csv
 
-    _atomic_write(path, write)
+    _atomic_write(path, lambda tmp: write_csv(table, tmp))
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet
+# --------------------------------------------------------------------------------------------
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A long table from Parquet (columnar: text codes arrive Arrow-backed, values float)."""
+    from intelcap._optional import import_optional
+
+    pq = import_optional("pyarrow.parquet", "parquet", "reading a Parquet table")
+    import pyarrow as pa
+
+    try:
+        names = pq.read_schema(path).names
+    except (pa.ArrowInvalid, OSError) as err:
+        raise DataError(f"{path.name}: not a readable Parquet file ({type(err).__name__})") \
+            from None
+    _check_header([n for n in names if not n.startswith("__index_level_")], path.name)
+    try:
+        raw = pq.read_table(path, columns=list(COLUMNS)).to_pandas()
+    except (pa.ArrowInvalid, OSError) as err:
+        raise DataError(f"{path.name}: the Parquet file cannot be read "
+                        f"({type(err).__name__})") from None
+    raw.index = pd.RangeIndex(1, len(raw) + 1)  # row numbers in messages
+    return validate_table(raw, source=path.name, row_word="row").reset_index(drop=True)
+
+
+def _write_parquet(table: pd.DataFrame, path: Path) -> None:
+    from intelcap._optional import import_optional
+
+    import_optional("pyarrow", "parquet", "writing a Parquet table")
+    _atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False))
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,9 +358,10 @@ def _read_excel(path: Path, sheet: str = "data") -> pd.DataFrame:
 
     load_workbook = import_optional("openpyxl", "excel", "reading an Excel table").load_workbook
 
+    errors = _xlsx_errors()
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:  # zipfile, XML and openpyxl's own InvalidFileException
+    except errors as err:  # not a zip, a member missing, bad XML, openpyxl's own refusal
         raise DataError(f"{path.name}: not a readable .xlsx workbook ({type(err).__name__}); "
                         "save it again from Excel, or as CSV") from None
     try:
@@ -343,7 +376,7 @@ def _read_excel(path: Path, sheet: str = "data") -> pd.DataFrame:
                     if i == 0 or row is None or row[0] is None:
                         continue
                     meta[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
-        except Exception as err:  # a damaged sheet inside a readable zip
+        except errors as err:  # a damaged sheet inside a readable zip
             raise DataError(f"{path.name}: sheet {sheet!r} cannot be read "
                             f"({type(err).__name__}); save it again from Excel, or as CSV") \
                 from None
@@ -377,6 +410,31 @@ def _read_excel(path: Path, sheet: str = "data") -> pd.DataFrame:
     t = validate_table(raw, source=source, row_word="row").reset_index(drop=True)
     t.attrs["metadata"] = meta
     return t
+
+
+def _xlsx_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged .xlsx raises: the zip layer (``BadZipFile``, ``KeyError`` for a
+    missing member, ``EOFError``/``zlib.error`` for a truncated or corrupt stream), the XML
+    parsers (ElementTree's ``ParseError``; lxml's ``XMLSyntaxError`` when openpyxl uses
+    lxml), openpyxl's ``InvalidFileException`` and the ``ValueError``/``TypeError``/
+    ``IndexError``/``AttributeError`` its readers raise on well-formed XML of the wrong
+    shape."""
+    import xml.etree.ElementTree as ElementTree
+    import zlib
+
+    errors: list[type[BaseException]] = [
+        zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, EOFError, zlib.error,
+        ElementTree.ParseError, ValueError, TypeError, IndexError, AttributeError, OSError]
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    errors.append(InvalidFileException)
+    try:
+        from lxml.etree import LxmlError
+    except ImportError:
+        pass
+    else:
+        errors.append(LxmlError)
+    return tuple(errors)
 
 
 def _excel_code(v: Any) -> Any:
@@ -682,6 +740,10 @@ def read_table(
         if select is not None:
             raise IntelcapValueError("select= applies to SDMX-CSV files only")
         return _read_excel(path, sheet)
+    if fmt == "parquet":
+        if select is not None:
+            raise IntelcapValueError("select= applies to SDMX-CSV files only")
+        return _read_parquet(path)
     raw = _read_csv_text(path)
     if fmt == "sdmx-csv" or _is_sdmx(list(raw.columns)):
         if not _is_sdmx(list(raw.columns)):
@@ -732,6 +794,8 @@ def write_table(
     t = sort_table(validate_table(table))
     if fmt == "csv":
         _write_csv(t, path)
+    elif fmt == "parquet":
+        _write_parquet(t, path)
     elif fmt == "excel":
         own = {"unit": table_unit(t) or "", "price_basis": table_price_basis(t) or ""}
         for fixed, value in own.items():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from intelcap.accounts._keys import KeyCoder, isin, lookup, union_sorted
 from intelcap.accounts.tables import COLUMNS, KEY, sort_table
 from intelcap.exceptions import AccountingIdentityError, DataError
 
@@ -38,7 +39,8 @@ def _join_unique(values: pd.Series) -> str:
     return "; ".join(seen)
 
 
-def build_ledger(table: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
+def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
+                 _coder: KeyCoder | None = None) -> pd.DataFrame:
     """Sum ledger entries by cell and attach the values before and after.
 
     Parameters
@@ -67,28 +69,43 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
         for c in ("rule", "config_key", "asset"):
             out[c] = pd.Series([], dtype="str")
         return out
-    grouped = entries.groupby(key, sort=True)
-    ledger = grouped["delta"].sum().to_frame()
-    if entries.duplicated(key).any():
-        ledger["rule"] = grouped["rule"].agg(_join_unique)
-        ledger["config_key"] = grouped["config_key"].agg(_join_unique)
-    else:
-        first = entries.set_index(key)
-        ledger["rule"] = first["rule"].reindex(ledger.index)
-        ledger["config_key"] = first["config_key"].reindex(ledger.index)
-    before = table.set_index(key)["value"]
-    ledger["before"] = before.reindex(ledger.index)
-    ledger["before"] = ledger["before"].fillna(0.0)
+    # one int64 per cell (codes in sorted order): group sums, look-ups and the key order of
+    # the result without joins on five string columns
+    coder = _coder if _coder is not None else KeyCoder([table, entries], key)
+    ek = coder.key(entries)
+    grouped = pd.Series(entries["delta"].to_numpy(dtype=float)).groupby(ek, sort=True)
+    delta = grouped.sum()
+    cells = delta.index.to_numpy()
+    first = np.asarray(grouped.head(1).index)            # first entry of every cell ...
+    first = first[np.argsort(ek[first], kind="stable")]  # ... in key order
+    ledger = entries.iloc[first][key].reset_index(drop=True)
+    ledger["delta"] = delta.to_numpy()
+    rule = entries["rule"].to_numpy(dtype=object)[first]
+    config_key = entries["config_key"].to_numpy(dtype=object)[first]
+    counts = grouped.size().to_numpy()
+    if (counts > 1).any():
+        multi = isin(ek, cells[counts > 1])
+        sub = entries.loc[multi, ["rule", "config_key"]].reset_index(drop=True)
+        g = sub.groupby(ek[multi], sort=True)
+        pos = np.flatnonzero(counts > 1)
+        rule[pos] = g["rule"].agg(_join_unique).to_numpy(dtype=object)
+        config_key[pos] = g["config_key"].agg(_join_unique).to_numpy(dtype=object)
+    ledger["rule"] = rule
+    ledger["config_key"] = config_key
+    at = lookup(coder.key(table), cells)
+    before = np.where(at >= 0, table["value"].to_numpy(dtype=float)[np.maximum(at, 0)], 0.0)
+    ledger["before"] = before
     ledger["after"] = ledger["before"] + ledger["delta"]
     keep = ledger["delta"].to_numpy() != 0.0
-    ledger = ledger.loc[keep].reset_index()
+    ledger = ledger.loc[keep].reset_index(drop=True)
     ledger["rule"] = ledger["rule"].astype("str")
     ledger["config_key"] = ledger["config_key"].astype("str")
     ledger["asset"] = ""
     return ledger.loc[:, list(LEDGER_COLUMNS)]
 
 
-def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
+                 _coder: KeyCoder | None = None) -> pd.DataFrame:
     """Return ``table`` with the ledger applied (``value`` set to ``after``; new cells added).
 
     The input is not modified; the result is in canonical order (:func:`sort_table`).
@@ -98,9 +115,10 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
         return sort_table(table.copy())
     unit = str(table["unit"].iloc[0])
     basis = str(table["price_basis"].iloc[0])
-    idx = pd.MultiIndex.from_frame(table[key])
-    lidx = pd.MultiIndex.from_frame(ledger[key])
-    pos = idx.get_indexer(lidx)
+    coder = _coder if _coder is not None else KeyCoder([table, ledger], key)
+    tkey = coder.key(table)
+    lkey = coder.key(ledger)
+    pos = lookup(tkey, lkey)
     values = table["value"].to_numpy(dtype=float).copy()
     old = pos >= 0
     values[pos[old]] = ledger["after"].to_numpy(dtype=float)[old]
@@ -113,11 +131,19 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
         new["price_basis"] = basis
         new = new.astype({c: out[c].dtype for c in key})
         out = pd.concat([out, new.loc[:, list(COLUMNS)]], ignore_index=True)
-    return sort_table(out)
+        tkey = np.concatenate([tkey, lkey[~old]])
+    # canonical order from the codes already computed (as sort_table would give)
+    if len(tkey) > 1 and not (tkey[1:] >= tkey[:-1]).all():
+        order = np.argsort(tkey, kind="stable")
+        out, tkey = out.take(order), tkey[order]
+    out = out.reset_index(drop=True)
+    coder.remember(out, tkey)
+    return out
 
 
 def check_ledger(before: pd.DataFrame, after: pd.DataFrame, ledger: pd.DataFrame, *,
-                 atol: float = 1e-9, rtol: float = 1e-12) -> None:
+                 atol: float = 1e-9, rtol: float = 1e-12,
+                 _coder: KeyCoder | None = None) -> None:
     """Check that the ledger accounts for every change between two tables.
 
     For every cell of the union of the two tables, ``after - before`` (absent = 0) must equal
@@ -130,24 +156,34 @@ def check_ledger(before: pd.DataFrame, after: pd.DataFrame, ledger: pd.DataFrame
         Naming the first cell whose change the ledger does not explain, with both numbers.
     """
     key = list(KEY)
-    b = before.set_index(key)["value"]
-    a = after.set_index(key)["value"]
-    d = ledger.set_index(key)["delta"] if len(ledger) else pd.Series(dtype="float64")
-    cells = a.index.union(b.index)
-    change = a.reindex(cells).fillna(0.0) - b.reindex(cells).fillna(0.0)
-    booked = d.reindex(cells).fillna(0.0)
-    if len(d) and not d.index.isin(cells).all():
-        extra = d.index[~d.index.isin(cells)][0]
+    coder = _coder if _coder is not None else KeyCoder([before, after, ledger], key)
+    bk, ak = coder.key(before), coder.key(after)
+    dk = coder.key(ledger) if len(ledger) else np.zeros(0, dtype=np.int64)
+    cells = union_sorted(ak, bk)
+
+    def on_cells(k: np.ndarray, v: np.ndarray) -> np.ndarray:
+        at = lookup(k, cells)
+        return np.where(at >= 0, v[np.maximum(at, 0)], 0.0) if len(v) else np.zeros(len(cells))
+
+    a = on_cells(ak, after["value"].to_numpy(dtype=float))
+    b = on_cells(bk, before["value"].to_numpy(dtype=float))
+    booked = on_cells(dk, ledger["delta"].to_numpy(dtype=float) if len(ledger)
+                      else np.zeros(0))
+    change = a - b
+    if len(dk) and not isin(dk, cells).all():
+        r = int(np.flatnonzero(~isin(dk, cells))[0])
+        extra = ledger.iloc[r][key].tolist()
         raise AccountingIdentityError(f"ledger row {dict(zip(key, extra, strict=True))} is "
                                       "not a cell of the adjusted table")
-    scale = np.maximum(np.abs(a.reindex(cells).fillna(0.0).to_numpy()),
-                       np.abs(b.reindex(cells).fillna(0.0).to_numpy()))
-    gap = np.abs(change.to_numpy() - booked.to_numpy())
+    scale = np.maximum(np.abs(a), np.abs(b))
+    gap = np.abs(change - booked)
     bad = gap > atol + rtol * scale
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        cell = dict(zip(key, cells[pos], strict=True))
+        src, at = (after, ak) if isin(cells[pos:pos + 1], ak)[0] else (before, bk)
+        row = src.iloc[int(np.flatnonzero(at == cells[pos])[0])]
+        cell = {c: row[c] for c in key}
         raise AccountingIdentityError(
             f"the ledger does not explain the change of cell {cell}: table change "
-            f"{change.iloc[pos]!r}, ledger delta {booked.iloc[pos]!r} ({int(bad.sum())} "
+            f"{change[pos]!r}, ledger delta {booked[pos]!r} ({int(bad.sum())} "
             "cell(s) differ)")

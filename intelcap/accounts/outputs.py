@@ -178,13 +178,14 @@ def readme_text(adj: Any, files: Sequence[str], *, precision: int,
         key = "tables" if f.startswith("tables") else f
         lines.append(f"- `{f}`: {desc.get(key, '')}")
     lines += ["- `README.md`: this file", "", "## Codes", "", "Sectors (ESA 2010):", ""]
-    for s in sorted(set(t["sector"])):
+    for s in sorted(set(t["sector"].unique().tolist())):
         lines.append(f"- `{s}` {SECTORS.get(s, '')}")
     lines += ["", "Transactions (ESA 2010 / 2008 SNA):", ""]
-    for tx in sorted(set(t["transaction"])):
+    for tx in sorted(set(t["transaction"].unique().tolist())):
         tr = TRANSACTIONS.get(tx)
         lines.append(f"- `{tx}` {tr.name if tr else ''}")
-    lines += ["", "Products: " + ", ".join(f"`{p}`" for p in sorted(set(t["product"])))
+    lines += ["", "Products: " + ", ".join(f"`{p}`" for p in sorted(set(
+              t["product"].unique().tolist())))
               + " (`_T`: not broken down)",
               "", f"Asset: `{adj.policy.asset}` (INSTR_ASSET "
               f"`{adj.policy.asset[1:] if adj.policy.asset.startswith('AN') else adj.policy.asset}`"

@@ -214,7 +214,8 @@ def _normalise_period(period: pd.Series, where: str, table: pd.DataFrame, row_wo
     return pd.Series(text_u[codes], index=period.index, name=period.name).astype("str")
 
 
-def _normalise_str(col: str, s: pd.Series, where: str, table: pd.DataFrame, row_word: str
+def _normalise_str(col: str, s: pd.Series, where: str, table: pd.DataFrame, row_word: str,
+                   factors: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
                    ) -> pd.Series:
     if pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s):
         out = s.astype("int64").astype("str")
@@ -229,7 +230,7 @@ def _normalise_str(col: str, s: pd.Series, where: str, table: pd.DataFrame, row_
             raise DataError(f"{where}column {col!r} holds the non-text value {s[lab]!r} at "
                             f"{row_label(table, lab, row_word=row_word)}; codes are strings")
         out = s.astype(object).astype("str")
-    codes, uniques = pd.factorize(out)
+    codes, uniques = pd.factorize(out, sort=True)
     blank_unique = np.array([u.strip() == "" for u in np.asarray(uniques, dtype=object)],
                             dtype=bool)
     blank = blank_unique[codes] if blank_unique.any() else np.zeros(len(out), dtype=bool)
@@ -238,6 +239,8 @@ def _normalise_str(col: str, s: pd.Series, where: str, table: pd.DataFrame, row_
         raise MissingDataError(f"{where}empty {col!r} at {row_label(table, lab, row_word=row_word)}"
                                + ("; use '_T' for 'not broken down'"
                                   if col in ("industry", "product") else ""))
+    if factors is not None:
+        factors[col] = (codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object))
     return out
 
 
@@ -332,8 +335,13 @@ def validate_table(table: pd.DataFrame, *, source: str | None = None,
         )
 
     out = {"period": _normalise_period(t["period"], where, t, row_word)}
+    # every code column is factorized once; the checks below work on the distinct values and
+    # on integer codes (one pass over the rows per check, no string comparisons per row)
+    fac: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for col in _STR_COLUMNS:
-        out[col] = _normalise_str(col, t[col], where, t, row_word)
+        out[col] = _normalise_str(col, t[col], where, t, row_word, fac)
+    pcodes, puniq = pd.factorize(out["period"], sort=True)
+    fac["period"] = (pcodes.astype(np.int64, copy=False), np.asarray(puniq, dtype=object))
     raw_value = t["value"]
     t = pd.DataFrame({**out, "value": raw_value}, index=t.index).loc[:, list(COLUMNS)]
     t["value"] = _normalise_value(raw_value, where, t, row_word)
@@ -341,37 +349,47 @@ def validate_table(table: pd.DataFrame, *, source: str | None = None,
     # codes
     for col, valid in (("sector", SECTORS), ("transaction", TRANSACTIONS),
                        ("price_basis", PRICE_BASES)):
-        bad = ~t[col].isin(list(valid)).to_numpy()
-        if bad.any():
+        codes, uniq = fac[col]
+        ok_u = np.isin(uniq, np.array(list(valid), dtype=object))
+        if not ok_u.all():
+            bad = ~ok_u[codes]
             lab = t.index[np.flatnonzero(bad)[0]]
-            unknown = sorted(pd.unique(t[col].to_numpy()[bad]).tolist())
+            unknown = sorted(uniq[~ok_u].tolist())
             raise DataError(f"{where}unknown {col} code {t.at[lab, col]!r} at "
                             f"{row_label(t, lab, row_word=row_word)}; unknown codes: {unknown}; "
                             f"valid codes: {list(valid)}")
 
     # one unit, one price basis
     for col, plural in (("unit", "units"), ("price_basis", "price bases")):
-        vals = t[col].to_numpy()
-        if (vals != vals[0]).any():
-            lab = t.index[np.flatnonzero(vals != vals[0])[0]]
+        codes, _ = fac[col]
+        if (codes != codes[0]).any():
+            lab = t.index[np.flatnonzero(codes != codes[0])[0]]
             raise DataError(f"{where}mixed {plural}: {t.at[lab, col]!r} at "
-                            f"{row_label(t, lab, row_word=row_word)} but {vals[0]!r} at "
+                            f"{row_label(t, lab, row_word=row_word)} but {t[col].iloc[0]!r} at "
                             f"{row_label(t, t.index[0], row_word=row_word)}; a table has one "
                             f"{col.replace('_', ' ')} (convert first)")
 
-    # transaction recorded on an admissible sector
-    allowed = pd.MultiIndex.from_tuples(
-        [(code, s) for code, tx in TRANSACTIONS.items() for s in tx.sectors])
-    ok = pd.MultiIndex.from_arrays([t["transaction"], t["sector"]]).isin(allowed)
-    if not ok.all():
-        lab = t.index[np.flatnonzero(~ok)[0]]
+    # transaction recorded on an admissible sector (checked on the distinct pairs)
+    from intelcap.accounts._keys import combine, duplicated
+
+    tcodes, tuniq = fac["transaction"]
+    scodes, suniq = fac["sector"]
+    pair = combine([tcodes, scodes], [len(tuniq), len(suniq)])
+    pcode, pu = pd.factorize(pair)
+    pu = np.asarray(pu)
+    ok_u = np.array([suniq[v % len(suniq)] in TRANSACTIONS[tuniq[v // len(suniq)]].sectors
+                     for v in pu.tolist()], dtype=bool)
+    if not ok_u.all():
+        lab = t.index[np.flatnonzero(~ok_u[pcode])[0]]
         code = t.at[lab, "transaction"]
         raise DataError(f"{where}transaction {code!r} cannot be recorded on sector "
                         f"{t.at[lab, 'sector']!r} at {row_label(t, lab, row_word=row_word)}; "
                         f"admissible sectors: {list(TRANSACTIONS[code].sectors)}")
 
     # duplicate keys
-    dup = t.duplicated(list(KEY), keep=False).to_numpy()
+    sizes = {c: len(fac[c][1]) for c in KEY}
+    key = combine([fac[c][0] for c in KEY], [sizes[c] for c in KEY])
+    dup = duplicated(key)
     if dup.any():
         labs = t.index[dup]
         first = t.loc[labs[0], list(KEY)].tolist()
@@ -380,16 +398,24 @@ def validate_table(table: pd.DataFrame, *, source: str | None = None,
                         f"{[_py(x) for x in same[:5]]} ({int(dup.sum())} rows share a key "
                         "with another row)")
 
-    _check_totals_mixed(t, where, row_word)
+    _check_totals_mixed(t, where, row_word, fac)
     return t
 
 
-def _check_totals_mixed(t: pd.DataFrame, where: str, row_word: str) -> None:
+def _check_totals_mixed(t: pd.DataFrame, where: str, row_word: str,
+                        fac: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    from intelcap.accounts._keys import combine, group_sums
+
+    def group_size(cols: list[str], count: np.ndarray | None = None) -> np.ndarray:
+        return group_sums(combine([fac[c][0] for c in cols], [len(fac[c][1]) for c in cols]),
+                          count)
+
     # product "_T" beside product rows of the same (period, sector, industry, transaction)
     cell = ["period", "sector", "industry", "transaction"]
-    is_total = (t["product"] == TOTAL).to_numpy()
+    codes, uniq = fac["product"]
+    is_total = (uniq == TOTAL)[codes]
     if is_total.any():
-        size = t.groupby(cell, sort=False)["value"].transform("size").to_numpy()
+        size = group_size(cell)
         bad = is_total & (size > 1)
         if bad.any():
             lab = t.index[np.flatnonzero(bad)[0]]
@@ -399,11 +425,11 @@ def _check_totals_mixed(t: pd.DataFrame, where: str, row_word: str) -> None:
                 f"with product rows for the same cell {_key_text(key, cell)}; store either the "
                 "total or the breakdown by product, not both")
     # S1 total beside sector rows of the same (period, transaction)
-    is_s1 = (t["sector"] == "S1").to_numpy()
+    codes, uniq = fac["sector"]
+    is_s1 = (uniq == "S1")[codes]
     if is_s1.any():
         pt = ["period", "transaction"]
-        n_other = pd.Series(~is_s1, index=t.index).groupby(
-            [t["period"], t["transaction"]], sort=False).transform("sum").to_numpy()
+        n_other = group_size(pt, (~is_s1).astype(float))
         bad = is_s1 & (n_other > 0)
         if bad.any():
             lab = t.index[np.flatnonzero(bad)[0]]
@@ -469,7 +495,14 @@ def sort_table(table: pd.DataFrame) -> pd.DataFrame:
     """Return ``table`` in canonical order (sorted by :data:`KEY`) with a fresh RangeIndex."""
     if len(table) == 0:
         return table.reset_index(drop=True)
-    out = table.sort_values(list(KEY), kind="mergesort")
+    from intelcap.accounts._keys import KeyCoder
+
+    # a stable argsort of one int64 per row (codes in the sorted order of each column's values,
+    # combined by mixed radix) gives the order of a stable sort by the key columns
+    key = KeyCoder([table], KEY).key(table)
+    if len(key) > 1 and (key[1:] >= key[:-1]).all():
+        return table.reset_index(drop=True)
+    out = table.take(np.argsort(key, kind="stable"))
     return out.reset_index(drop=True)
 
 
