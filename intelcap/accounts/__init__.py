@@ -16,7 +16,7 @@ must start fast); the perpetual inventory loads scipy where a retirement distrib
 """
 
 from intelcap.accounts.bea import read_supply_use
-from intelcap.accounts.capitalize import Adjustment, capitalize
+from intelcap.accounts.capitalize import Adjustment, CompiledTables, capitalize
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.io import read_table, write_table
 from intelcap.accounts.ledger import LEDGER_COLUMNS, apply_ledger, build_ledger, check_ledger
@@ -63,6 +63,7 @@ __all__ = [
     "TOTAL",
     "TRANSACTIONS",
     "Adjustment",
+    "CompiledTables",
     "CapitalServices",
     "CapitalizationPolicy",
     "Geometric",

@@ -92,7 +92,7 @@ from intelcap.accounts.ledger import (
     check_ledger,
 )
 from intelcap.accounts.policy import CapitalizationPolicy
-from intelcap.accounts.supply_use import check_balance_preserved
+from intelcap.accounts.supply_use import _balance_before, check_balance_preserved
 from intelcap.accounts.tables import KEY, TOTAL, table_unit, validate_table
 from intelcap.exceptions import (
     AccountingIdentityError,
@@ -103,7 +103,8 @@ from intelcap.exceptions import (
     SpecificationError,
 )
 
-__all__ = ["CAPITAL_COLUMNS", "MARKET", "NON_MARKET", "Adjustment", "capitalize",
+__all__ = ["CAPITAL_COLUMNS", "MARKET", "NON_MARKET", "Adjustment", "CompiledTables",
+           "capitalize",
            "end_of_period_prices"]
 
 #: Market producer sectors (market rules); S14 only as a producer of market output.
@@ -342,6 +343,39 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFra
 # ------------------------------------------------------------------------------------------
 # locating the cells to change
 # ------------------------------------------------------------------------------------------
+class _Cells:
+    """Columns of producer cells as numpy arrays: a light frame for the look-ups (building
+    pandas frames of a few rows costs more than the look-ups themselves)."""
+
+    __slots__ = ("cols", "codes", "n")
+
+    def __init__(self, cols: Mapping[str, np.ndarray], codes: dict[str, np.ndarray] | None = None
+                 ) -> None:
+        self.cols = dict(cols)
+        self.n = len(next(iter(self.cols.values()))) if self.cols else 0
+        self.codes = codes if codes is not None else {}   # the locator's codes, by column
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, columns: list[str]) -> _Cells:
+        return cls({c: frame[c].to_numpy(dtype=object if c != "period" else None)
+                    for c in columns})
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, col: str) -> np.ndarray:
+        return self.cols[col]
+
+    def take(self, sel: np.ndarray) -> _Cells:
+        return _Cells({c: v[sel] for c, v in self.cols.items()},
+                      {c: v[sel] for c, v in self.codes.items()})
+
+    def with_cols(self, **cols: np.ndarray) -> _Cells:
+        out = _Cells({**self.cols, **cols}, {c: v for c, v in self.codes.items()
+                                              if c not in cols})
+        return out
+
+
 class _Locator:
     """Find, for producer cells, the table row on which a transaction's change is booked.
 
@@ -386,9 +420,13 @@ class _Locator:
     def _row_codes(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         return {c: self.code[c][rows] for c in self._COLS}
 
-    def _cell_codes(self, tx: str, cells: pd.DataFrame) -> tuple[dict[str, np.ndarray],
-                                                                  np.ndarray]:
-        codes = {c: self._enc(c, cells[c]) for c in ("period", "sector", "industry")}
+    def _codes_of(self, cells: _Cells, col: str) -> np.ndarray:
+        if col not in cells.codes:
+            cells.codes[col] = self._enc(col, cells[col])
+        return cells.codes[col]
+
+    def _cell_codes(self, tx: str, cells: _Cells) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        codes = {c: self._codes_of(cells, c) for c in ("period", "sector", "industry")}
         at_s1 = isin(codes["period"], self._s1.get(tx, np.zeros(0, dtype=np.int64)))
         codes["sector"] = np.where(at_s1, self._s1_code, codes["sector"])
         return codes, at_s1
@@ -417,36 +455,33 @@ class _Locator:
     def _fill(pos: np.ndarray, new: np.ndarray) -> np.ndarray:
         return np.where(pos >= 0, pos, new)
 
-    def _sector_values(self, cells: pd.DataFrame, at_s1: np.ndarray) -> np.ndarray:
-        sec = cells["sector"].to_numpy(dtype=object)
+    def _sector_values(self, cells: _Cells, at_s1: np.ndarray) -> np.ndarray:
+        sec = cells["sector"]
         return np.where(at_s1, "S1", sec) if at_s1.any() else sec
 
     # -- look-ups -------------------------------------------------------------------------
-    def locate(self, tx: str, cells: pd.DataFrame, pref: np.ndarray | str, mode: str
-               ) -> pd.DataFrame:
+    def locate(self, tx: str, cells: _Cells, pref: np.ndarray | str, mode: str) -> _Cells:
         """Return ``cells`` with a ``product`` (and possibly ``sector``) column to book on.
 
         ``mode``: ``"add"`` (pref product, else the ``"_T"`` row, else a new pref row),
         ``"pick"`` (pref, ``"_T"``, the largest product row, else a new pref row) or
         ``"strict"`` (pref or ``"_T"``; else ``found`` is False).
         """
-        c = cells.copy()
-        codes, at_s1 = self._cell_codes(tx, c)
-        c["sector"] = self._sector_values(c, at_s1)
-        pref_obj = (np.full(len(c), pref, dtype=object) if isinstance(pref, str)
+        codes, at_s1 = self._cell_codes(tx, cells)
+        n = len(cells)
+        sector = self._sector_values(cells, at_s1)
+        pref_obj = (np.full(n, pref, dtype=object) if isinstance(pref, str)
                     else np.asarray(pref, dtype=object))
         rows = self.rows.get(tx, np.zeros(0, dtype=np.int64))
-        if len(rows) == 0 or len(c) == 0:
-            c["product"] = pref_obj
-            c["found"] = np.zeros(len(c), dtype=bool)
-            c["value_before"] = np.full(len(c), np.nan)
-            return c
+        if len(rows) == 0 or n == 0:
+            return _Cells({**cells.cols, "sector": sector, "product": pref_obj,
+                           "found": np.zeros(n, dtype=bool), "value_before": np.full(n, np.nan)})
         rc = self._row_codes(rows)
         key4 = ("period", "sector", "industry", "product")
         row4 = self._key(rc, key4)
         codes["product"] = self._enc("product", pref_obj)
         pos = self._exact(row4, self._key(codes, key4))
-        codes["product"] = np.full(len(c), self._enc("product", np.array([TOTAL]))[0])
+        codes["product"] = np.full(n, self._enc("product", np.array([TOTAL]))[0])
         pos = self._fill(pos, self._exact(row4, self._key(codes, key4)))
         if mode == "pick":
             key3 = ("period", "sector", "industry")
@@ -454,21 +489,21 @@ class _Locator:
                                                 self._key(codes, key3)))
         found = pos >= 0
         row = rows[np.maximum(pos, 0)]
-        c["product"] = np.where(found, self.obj["product"][self.code["product"][row]],
-                                pref_obj)
-        c["found"] = found
-        c["value_before"] = np.where(found, self.value[row], np.nan)
-        return c
+        return _Cells({**cells.cols, "sector": sector,
+                       "product": np.where(found, self.obj["product"][self.code["product"][row]],
+                                           pref_obj),
+                       "found": found, "value_before": np.where(found, self.value[row], np.nan),
+                       "row": np.where(found, row, -1)})
 
-    def has_rows(self, tx: str, cells: pd.DataFrame) -> np.ndarray:
+    def has_rows(self, tx: str, cells: _Cells) -> np.ndarray:
         rows = self.rows.get(tx, np.zeros(0, dtype=np.int64))
         if len(rows) == 0:
             return np.zeros(len(cells), dtype=bool)
         key3 = ("period", "sector", "industry")
-        codes = {c: self._enc(c, cells[c]) for c in key3}
+        codes = {c: self._codes_of(cells, c) for c in key3}
         return isin(self._key(codes, key3), self._key(self._row_codes(rows), key3))
 
-    def locate_p3(self, cells: pd.DataFrame) -> pd.DataFrame:
+    def locate_p3(self, cells: _Cells) -> _Cells:
         """Book non-market final consumption on the sector's P3 rows (see module notes).
 
         Among the P3 rows of the cell's period and sector, in this order of preference: the
@@ -476,24 +511,23 @@ class _Locator:
         industry ``"_T"`` likewise; then (no row of either industry) any industry's row of the
         cell's product, of ``"_T"``, the largest row (ties: industry, then product codes).
         """
-        c = cells.copy()
-        codes, at_s1 = self._cell_codes("P3", c)
-        c["sector"] = self._sector_values(c, at_s1)
+        codes, at_s1 = self._cell_codes("P3", cells)
+        n = len(cells)
+        sector = self._sector_values(cells, at_s1)
         rows = self.rows.get("P3", np.zeros(0, dtype=np.int64))
-        if len(rows) == 0 or len(c) == 0:
-            c["product"] = TOTAL
-            c["industry"] = TOTAL
-            return c
+        if len(rows) == 0 or n == 0:
+            return _Cells({**cells.cols, "sector": sector,
+                           "product": np.full(n, TOTAL, dtype=object),
+                           "industry": np.full(n, TOTAL, dtype=object)})
         rc = self._row_codes(rows)
         total_i = self._enc("industry", np.array([TOTAL]))[0]
         total_p = self._enc("product", np.array([TOTAL]))[0]
         own_i = codes["industry"]
-        own_p = self._enc("product", c["industry"])
+        own_p = self._enc("product", cells["industry"])
         k4 = ("period", "sector", "industry", "product")
         k3 = ("period", "sector", "industry")
         row4 = self._key(rc, k4)
         row3 = self._key(rc, k3)
-        n = len(c)
         pos = np.full(n, -1)
         for ind in (own_i, np.full(n, total_i)):
             q = {**codes, "industry": ind}
@@ -511,9 +545,11 @@ class _Locator:
         pos = self._fill(pos, self._largest(rows, self._key(rc, k2), self._key(codes, k2), tb))
         found = pos >= 0
         row = rows[np.maximum(pos, 0)]
-        c["industry"] = np.where(found, self.obj["industry"][self.code["industry"][row]], TOTAL)
-        c["product"] = np.where(found, self.obj["product"][self.code["product"][row]], TOTAL)
-        return c
+        return _Cells({**cells.cols, "sector": sector,
+                       "industry": np.where(found, self.obj["industry"][self.code["industry"][row]],
+                                            TOTAL),
+                       "product": np.where(found, self.obj["product"][self.code["product"][row]],
+                                           TOTAL)})
 
 
 # ------------------------------------------------------------------------------------------
@@ -636,14 +672,16 @@ class Adjustment(SummaryMixin):
 # ------------------------------------------------------------------------------------------
 # the engine
 # ------------------------------------------------------------------------------------------
-def _entries(cells: pd.DataFrame, delta: np.ndarray, tx: str, rule: str | np.ndarray,
-             config_key: np.ndarray) -> pd.DataFrame:
-    out = cells.loc[:, ["period", "sector", "industry", "product"]].copy()
-    out["transaction"] = tx
+def _entries(cells: _Cells, delta: np.ndarray, tx: str, rule: str | np.ndarray,
+             config_key: np.ndarray) -> dict[str, np.ndarray]:
+    n = len(cells)
+    out = {c: cells[c] for c in ("period", "sector", "industry", "product")}
+    out["transaction"] = np.full(n, tx, dtype=object)
     out["delta"] = np.asarray(delta, dtype=float)
-    out["rule"] = rule
-    out["config_key"] = config_key
-    return out.loc[:, list(ENTRY_COLUMNS)]
+    out["rule"] = np.full(n, rule, dtype=object) if isinstance(rule, str) else np.asarray(
+        rule, dtype=object)
+    out["config_key"] = np.asarray(config_key, dtype=object)
+    return out
 
 
 def _long(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -859,8 +897,99 @@ def _refuse_household_purchases(t: pd.DataFrame, sp: pd.DataFrame) -> None:
                         "capitalized, on any route")
 
 
+class CompiledTables:
+    """A national-accounts table validated and indexed once, for many :func:`capitalize` runs.
+
+    :func:`capitalize` accepts it in place of the table: the validation, the GDP identity
+    check of the input, its product balances, the integer coding of its keys and the index
+    of its rows are computed once here and reused by every policy run on it (what a property
+    test or a sensitivity analysis over many policies needs). The table is treated as
+    immutable: do not modify :attr:`table`.
+
+    Parameters
+    ----------
+    tables : DataFrame
+        Long national-accounts table at current prices (validated here).
+
+    Examples
+    --------
+    >>> from intelcap.accounts import CapitalizationPolicy, read_table
+    >>> from intelcap.datasets import bundled_data_dir
+    >>> ct = CompiledTables(read_table(bundled_data_dir() / "example" / "tables.csv"))
+    >>> runs = [capitalize(ct, policy=CapitalizationPolicy(share=s, rate=0.33), tol=1e-3)
+    ...         for s in (0.25, 0.5)]
+    """
+
+    def __init__(self, tables: pd.DataFrame) -> None:
+        t = validate_table(tables, source="tables")
+        if len(t) == 0:
+            raise DataError("tables: the table is empty")
+        if t["price_basis"].iloc[0] != "current":
+            raise DataError(f"tables: capitalization works on current-price tables; this one "
+                            f"is {t['price_basis'].iloc[0]!r}")
+        self.table = t
+        self.unit = table_unit(t)
+        self.locator = _Locator(t)
+        self._memo: dict[Any, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<CompiledTables: {len(self.table)} rows, unit {self.unit!r}>"
+
+    def _cached(self, key: Any, make: Any) -> Any:
+        try:
+            hash(key)
+        except TypeError:
+            return make()
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def periods(self, declared: str = "auto") -> list[Any]:
+        """The table's periods in order (frequency checked against ``declared``)."""
+        return list(self._cached(("periods", declared), lambda: _periods(self.table,
+                                                                          declared)))
+
+    def gdp(self, tol: float | None, rtol: float) -> pd.DataFrame:
+        """GDP by approach of the input, checked (:func:`~intelcap.accounts.gdp.check_identity`)."""
+        return self._cached(("gdp", tol, rtol), lambda: check_identity(
+            self.table, tol, rtol=rtol, _validated=True))
+
+    @cached_property
+    def balance(self) -> Any:
+        """Product balances of the input (:func:`~intelcap.accounts.supply_use.product_balance`)
+        and the (period, product) lines that record a supply."""
+        return _balance_before(self.table)
+
+    @cached_property
+    def known_codes(self) -> dict[str, tuple[np.ndarray, pd.Index]]:
+        loc = self.locator
+        known = {c: (loc.code[c], loc.uniq[c]) for c in loc._COLS}
+        known["transaction"] = sorted_codes(self.table["transaction"])
+        return known
+
+    def refuse_recapitalization(self, policy: CapitalizationPolicy) -> None:
+        key = ("recap", policy.allow_recapitalization, policy.asset, tuple(policy.products),
+               policy.route, policy.own_account_product)
+
+        def check() -> None:
+            _refuse_recapitalization(self.table, policy)
+        self._cached(key, check)
+
+    def spending(self, policy: CapitalizationPolicy) -> pd.DataFrame:
+        """The tables' intermediate consumption of ``policy.products`` by ``policy.sectors``
+        (households' purchases refused)."""
+        if policy.uses is not None:
+            return _spending_from_table(self.table, policy)
+
+        def make() -> pd.DataFrame:
+            sp = _spending_from_table(self.table, policy)
+            _refuse_household_purchases(self.table, sp)
+            return sp
+        return self._cached(("spending", tuple(policy.products), tuple(policy.sectors)), make)
+
+
 def capitalize(
-    tables: pd.DataFrame,
+    tables: pd.DataFrame | CompiledTables,
     spending: pd.DataFrame | None = None,
     policy: CapitalizationPolicy | Mapping[str, Any] | None = None,
     *,
@@ -872,10 +1001,11 @@ def capitalize(
 
     Parameters
     ----------
-    tables : DataFrame
+    tables : DataFrame or CompiledTables
         Long national-accounts table at current prices (validated; never modified). It must
         balance: GDP by production, expenditure and income agree in every period within the
-        tolerance.
+        tolerance. A :class:`CompiledTables` built once from it saves the validation and
+        indexing when many policies are run on the same table.
     spending : DataFrame, optional
         API spending by ``period, sector, industry, value`` (optional ``product``, ``use`` and
         ``unit`` columns), non-negative, covering every period of the tables. ``None``: the
@@ -923,47 +1053,48 @@ def capitalize(
     if not isinstance(policy, CapitalizationPolicy):
         raise IntelcapTypeError(f"policy must be a CapitalizationPolicy, got "
                                 f"{type(policy).__name__}")
-    t = validate_table(tables, source="tables")
-    if len(t) == 0:
-        raise DataError("tables: the table is empty")
-    if t["price_basis"].iloc[0] != "current":
-        raise DataError(f"tables: capitalization works on current-price tables; this one is "
-                        f"{t['price_basis'].iloc[0]!r}")
-    periods = _periods(t, policy.frequency)
+    ct = tables if isinstance(tables, CompiledTables) else CompiledTables(tables)
+    t = ct.table
+    periods = ct.periods(policy.frequency)
     try:
-        gdp0 = check_identity(t, tol, rtol=rtol, _validated=True)
+        gdp0 = ct.gdp(tol, rtol)
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"input tables do not balance: {err}") from None
 
-    _refuse_recapitalization(t, policy)
-    sp = (_spending_from_table(t, policy) if spending is None
-          else _spending_from_frame(spending, t, periods, policy))
-    _refuse_household_purchases(t, sp)
+    ct.refuse_recapitalization(policy)
+    if spending is None:
+        sp = ct.spending(policy)
+    else:
+        sp = _spending_from_frame(spending, t, periods, policy)
+        _refuse_household_purchases(t, sp)
     cap = _capitalized(sp, policy)
-    unit = table_unit(t)
-    loc = _Locator(t)
-    entries: list[pd.DataFrame] = []
+    unit = ct.unit
+    loc = ct.locator
+    entries: list[dict[str, np.ndarray]] = []
     satellite = policy.route == "satellite"
     rule_tag = "satellite" if satellite else "own-account"
 
     # every route: the spending must be recorded as the producer's intermediate consumption
-    p2 = loc.locate("P2", cap[_CELL], cap["product"].to_numpy(dtype=object), "strict")
+    p2 = loc.locate("P2", _Cells.of(cap, _CELL), cap["product"].to_numpy(dtype=object),
+                    "strict")
     if not p2["found"].all():
-        r = int(np.flatnonzero(~p2["found"].to_numpy())[0])
+        r = int(np.flatnonzero(~p2["found"])[0])
         raise DataError(f"tables have no intermediate consumption row (P2, product "
                         f"{cap['product'].iloc[r]!r} or '_T') for "
                         f"({_cell_text(cap.iloc[r])}): capitalized spending must be a recorded "
                         "input of that producer")
     # several spending products may share one '_T' row: compare sums
-    chk = p2.assign(R=cap["R"].to_numpy()).groupby([*_CELL, "product"], sort=False).agg(
-        R=("R", "sum"), before=("value_before", "first"))
-    over = chk["R"].to_numpy() > chk["before"].to_numpy() * (1 + 1e-12) + 1e-12
+    # (one table row per cell and product: group by the row, in order of first appearance)
+    urow, first, inv_row = np.unique(p2["row"], return_index=True, return_inverse=True)
+    sum_r = np.bincount(inv_row, weights=cap["R"].to_numpy(dtype=float), minlength=len(urow))
+    before_r = p2["value_before"][first]
+    over = sum_r > before_r * (1 + 1e-12) + 1e-12
     if over.any():
-        i = int(np.flatnonzero(over)[0])
-        key = dict(zip([*_CELL, "product"], chk.index[i], strict=True))
-        key = {k: _py(v) for k, v in key.items()}
-        raise DataError(f"capitalized amount {_py(chk['R'].iloc[i])!r} exceeds the "
-                        f"intermediate consumption {_py(chk['before'].iloc[i])!r} of cell "
+        i = int(np.argmin(np.where(over, first, len(p2))))
+        r = int(first[i])
+        key = {k: _py(p2[k][r]) for k in (*_CELL, "product")}
+        raise DataError(f"capitalized amount {_py(sum_r[i])!r} exceeds the "
+                        f"intermediate consumption {_py(before_r[i])!r} of cell "
                         f"{key} (P2)")
     market_cap = cap["sector"].isin(list(MARKET)).to_numpy()
     # the value of the investment: the spending itself (satellite), or the sum of costs of
@@ -978,8 +1109,8 @@ def capitalize(
                                 f"{rule_tag}: P2 -R (API spending reclassified to GFCF)",
                                 cap["config_key"].to_numpy()))
         # GFCF of the same product: the product's supply-use balance is unchanged
-        entries.append(_entries(loc.locate("P51G", p2[[*_CELL]], p2["product"].to_numpy(
-            dtype=object), "add"), cap["R"].to_numpy(), "P51G",
+        entries.append(_entries(loc.locate("P51G", _Cells({c: p2[c] for c in _CELL}),
+                                           p2["product"], "add"), cap["R"].to_numpy(), "P51G",
             f"{rule_tag}: P51G +R on the product bought (asset {policy.asset})",
             cap["config_key"].to_numpy()))
 
@@ -1015,15 +1146,15 @@ def capitalize(
     market = cells["sector"].isin(list(MARKET)).to_numpy()
     inv = cells["I"].to_numpy()
     C = cells["C"].to_numpy()
-    base = cells[_CELL]
+    base = _Cells.of(cells, _CELL)
     has_p = loc.has_rows("P1", base) | loc.has_rows("P2", base)
     d_va = np.where(market, inv, C)
     if satellite:
         # non-market output = sum of costs: P1 +(CFC - R), booked on the producer's own product
         sel = has_p & ~market & ((C - inv) != 0)
         if sel.any():
-            p1 = loc.locate("P1", base.loc[sel], base.loc[sel, "industry"].to_numpy(
-                dtype=object), "pick")
+            sub = base.take(sel)
+            p1 = loc.locate("P1", sub, sub["industry"], "pick")
             entries.append(_entries(p1, (C - inv)[sel], "P1",
                                     f"{rule_tag}: P1 +(CFC - R) (non-market output = sum of "
                                     "costs)", keys_c[sel]))
@@ -1031,7 +1162,7 @@ def capitalize(
         # own-account output at the sum of costs, on the own-account product, and its GFCF
         sel = inv != 0
         if sel.any():
-            sub = base.loc[sel]
+            sub = base.take(sel)
             has_sel = has_p[sel]
             oa = loc.locate("P1", sub, policy.own_account_product, "add")
             rule_oa = (f"{rule_tag}: P1 +I (own-account output at the sum of costs: token "
@@ -1040,17 +1171,16 @@ def capitalize(
                        + (f", x (1 + net return {policy.net_return:g}) for market producers)"
                           if policy.net_return else ")"))
             if has_sel.any():
-                entries.append(_entries(oa.loc[has_sel], inv[sel][has_sel], "P1", rule_oa,
+                entries.append(_entries(oa.take(has_sel), inv[sel][has_sel], "P1", rule_oa,
                                         keys[sel][has_sel]))
-            gf = loc.locate("P51G", sub, np.where(has_sel, oa["product"].to_numpy(
-                dtype=object), TOTAL), "add")
+            gf = loc.locate("P51G", sub, np.where(has_sel, oa["product"], TOTAL), "add")
             entries.append(_entries(gf, inv[sel], "P51G",
                                     f"{rule_tag}: P51G +I (own-account GFCF, asset "
                                     f"{policy.asset})", keys[sel]))
         sel = has_p & ~market & ((C - inv) != 0)
         if sel.any():
-            p1 = loc.locate("P1", base.loc[sel], base.loc[sel, "industry"].to_numpy(
-                dtype=object), "pick")
+            sub = base.take(sel)
+            p1 = loc.locate("P1", sub, sub["industry"], "pick")
             entries.append(_entries(p1, (C - inv)[sel], "P1",
                                     f"{rule_tag}: P1 +(CFC - I) on the non-market product "
                                     "(output = sum of costs, I of it own-account GFCF)",
@@ -1058,7 +1188,7 @@ def capitalize(
     b1g_stored = loc.has_rows("B1G", base)
     sel = (b1g_stored | ~has_p) & (d_va != 0)
     if sel.any():
-        b1g = loc.locate("B1G", base.loc[sel], TOTAL, "pick")
+        b1g = loc.locate("B1G", base.take(sel), TOTAL, "pick")
         what = "R" if satellite else "I"
         entries.append(_entries(b1g, d_va[sel], "B1G",
                                 np.where(market[sel], f"{rule_tag}: B1G +{what} (market "
@@ -1076,24 +1206,24 @@ def capitalize(
     # consumption of fixed capital of the new asset
     selc = C != 0
     if selc.any():
-        p51c = loc.locate("P51C", base.loc[selc], TOTAL, "add")
+        p51c = loc.locate("P51C", base.take(selc), TOTAL, "add")
         entries.append(_entries(p51c, C[selc], "P51C",
                                 f"{rule_tag}: P51C +CFC of the capitalized stock (PIM; asset "
                                 f"{policy.asset})", keys_c[selc]))
     # non-market final consumption
     nm = ~market & ((C - inv) != 0)
     if nm.any():
-        p3 = loc.locate_p3(base.loc[nm])
+        p3 = loc.locate_p3(base.take(nm))
         entries.append(_entries(p3, (C - inv)[nm], "P3",
                                 f"{rule_tag}: P3 of the non-market producer +(CFC - "
                                 f"{'R' if satellite else 'I'})", keys_c[nm]))
 
-    allentries = pd.concat(entries, ignore_index=True)
-    allentries = allentries.loc[allentries["delta"] != 0.0]
+    cols = {c: np.concatenate([e[c] for e in entries]) for c in ENTRY_COLUMNS}
+    nz = cols["delta"] != 0.0
+    allentries = pd.DataFrame({c: v[nz] for c, v in cols.items()})
     allentries = allentries.astype({"period": t["period"].dtype})
     # one integer coding of the key columns for the ledger's sums, look-ups and sort
-    known = {c: (loc.code[c], loc.uniq[c]) for c in loc._COLS}
-    known["transaction"] = sorted_codes(t["transaction"])
+    known = ct.known_codes
     coder = KeyCoder([t, allentries], KEY, known=known)
     ledger = build_ledger(t, allentries, _coder=coder)
     ledger["asset"] = pd.Series(np.where(ledger["transaction"].isin(
@@ -1107,7 +1237,8 @@ def capitalize(
         raise AccountingIdentityError(f"adjusted tables break the GDP identity (not written): "
                                       f"{err}") from None
     try:
-        check_balance_preserved(t, revised, tol, rtol=max(rtol, 1e-9))
+        check_balance_preserved(t, revised, tol, rtol=max(rtol, 1e-9),
+                                _before=ct.balance)
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"adjusted tables break a product balance (not "
                                       f"written): {err}") from None

@@ -126,8 +126,16 @@ def check_product_balance(table: pd.DataFrame, tol: float | None = None, *,
     return bal
 
 
+def _balance_before(before: pd.DataFrame) -> tuple[pd.DataFrame, pd.MultiIndex]:
+    """Product balances of a table and its (period, product) lines that record a supply."""
+    has_supply = before.loc[before["transaction"].isin(SUPPLY_ITEMS), ["period", "product"]]
+    return product_balance(before), pd.MultiIndex.from_frame(has_supply.drop_duplicates())
+
+
 def check_balance_preserved(before: pd.DataFrame, after: pd.DataFrame, tol: float | None = None,
-                            *, rtol: float = 1e-9) -> pd.DataFrame:
+                            *, rtol: float = 1e-9,
+                            _before: tuple[pd.DataFrame, pd.MultiIndex] | None = None
+                            ) -> pd.DataFrame:
     """Check that a revision changed no product's supply-use gap, period by period.
 
     Checked for every (period, product) whose supply the input records (a ``P1``, ``P7`` or
@@ -140,7 +148,7 @@ def check_balance_preserved(before: pd.DataFrame, after: pd.DataFrame, tol: floa
     AccountingIdentityError
         Naming the first period and product whose balance the revision changed.
     """
-    b = product_balance(before)
+    b, supplied = _before if _before is not None else _balance_before(before)
     a = product_balance(after)
     idx = a.index.union(b.index)
     bg = b["gap"].reindex(idx).fillna(0.0).to_numpy()
@@ -154,8 +162,7 @@ def check_balance_preserved(before: pd.DataFrame, after: pd.DataFrame, tol: floa
         change = ag - bg
     bsup = b["supply"].reindex(idx).fillna(0.0).to_numpy()
     buse = b["use"].reindex(idx).fillna(0.0).to_numpy()
-    has_supply = before.loc[before["transaction"].isin(SUPPLY_ITEMS), ["period", "product"]]
-    recorded = idx.isin(pd.MultiIndex.from_frame(has_supply.drop_duplicates()))
+    recorded = idx.isin(supplied)
     balanced = np.abs(bg) <= _allowed(np.maximum(np.abs(bsup), np.abs(buse)), tol, rtol)
     checked = (recorded | balanced) & (idx.get_level_values("product").to_numpy() != TOTAL)
     bad = checked & (~np.isfinite(change) | (np.abs(change) > _allowed(level, tol, rtol)))
