@@ -92,8 +92,16 @@ from intelcap.accounts.ledger import (
     check_ledger,
 )
 from intelcap.accounts.policy import CapitalizationPolicy
-from intelcap.accounts.supply_use import _balance_before, check_balance_preserved
-from intelcap.accounts.tables import KEY, TOTAL, table_unit, validate_table
+from intelcap.accounts.supply_use import SUPPLY_ITEMS, USE_ITEMS, _balance_before
+from intelcap.accounts.supply_use import _allowed as _allowed_gap
+from intelcap.accounts.tables import (
+    KEY,
+    SECTORS,
+    TOTAL,
+    TRANSACTIONS,
+    table_unit,
+    validate_table,
+)
 from intelcap.exceptions import (
     AccountingIdentityError,
     DataError,
@@ -1236,12 +1244,7 @@ def capitalize(
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"adjusted tables break the GDP identity (not written): "
                                       f"{err}") from None
-    try:
-        check_balance_preserved(t, revised, tol, rtol=max(rtol, 1e-9),
-                                _before=ct.balance)
-    except AccountingIdentityError as err:
-        raise AccountingIdentityError(f"adjusted tables break a product balance (not "
-                                      f"written): {err}") from None
+    _check_balance_by_ledger(ledger, ct.balance, tol, max(rtol, 1e-9))
     capital = _capital_table(res, invest_all, policy, unit, periods)
     adj = Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
                      capitalized=cap, policy=policy, tol=tol, rtol=rtol)
@@ -1264,30 +1267,91 @@ def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFram
     new = lookup(coder.key(t), coder.key(ledger)) < 0
     if not new.any():
         return
-    added = ledger.loc[new, list(KEY)].reset_index(drop=True)
-    added["value"] = ledger.loc[new, "after"].to_numpy(dtype=float)
-    added["unit"] = t["unit"].iloc[0]
-    added["price_basis"] = t["price_basis"].iloc[0]
-    validate_table(added, source="adjusted tables (new rows)")
     cell = ["period", "sector", "industry", "transaction"]
 
-    def keys(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
-        return combine([coder.codes(frame, c) for c in cols],
-                       [len(coder.uniques[c]) for c in cols])
+    def keys(frame: pd.DataFrame, cols: list[str], rows: np.ndarray | None = None
+             ) -> np.ndarray:
+        codes = [coder.codes(frame, c) for c in cols]
+        if rows is not None:
+            codes = [c[rows] for c in codes]
+        return combine(codes, [len(coder.uniques[c]) for c in cols])
 
+    col = {c: ledger[c].to_numpy(dtype=object)[new] for c in ("sector", "industry", "product",
+                                                               "transaction")}
     t_total = (t["product"] == TOTAL).to_numpy()
-    a_total = (added["product"] == TOTAL).to_numpy()
+    a_total = col["product"] == TOTAL
     t_s1 = (t["sector"] == "S1").to_numpy()
-    a_s1 = (added["sector"] == "S1").to_numpy()
-    tc, ac = keys(t, cell), keys(added, cell)
-    tp, ap = keys(t, ["period", "transaction"]), keys(added, ["period", "transaction"])
+    a_s1 = col["sector"] == "S1"
+    tc, ac = keys(t, cell), keys(ledger, cell, new)
+    tp, ap = keys(t, ["period", "transaction"]), keys(ledger, ["period", "transaction"], new)
+    # the new rows alone are a valid table (codes, sectors of transactions, no '_T' beside
+    # product rows nor S1 beside sectors among them): checked on their distinct values, with
+    # validate_table called only to word an error
+    distinct = {c: set(v.tolist()) for c, v in col.items()}
+    plausible = (all(isinstance(v, str) and v.strip() for vs in distinct.values() for v in vs)
+                 and distinct["sector"] <= set(SECTORS)
+                 and distinct["transaction"] <= set(TRANSACTIONS)
+                 and all(sec in TRANSACTIONS[tx].sectors for tx, sec in set(zip(
+                     col["transaction"].tolist(), col["sector"].tolist(), strict=True)))
+                 and not (a_total & isin(ac, ac[~a_total])).any()
+                 and not (a_s1 & isin(ap, ap[~a_s1])).any())
+    if not plausible:
+        added = ledger.loc[new, list(KEY)].reset_index(drop=True)
+        added["value"] = ledger.loc[new, "after"].to_numpy(dtype=float)
+        added["unit"] = t["unit"].iloc[0]
+        added["price_basis"] = t["price_basis"].iloc[0]
+        validate_table(added, source="adjusted tables (new rows)")
     bad = ((a_total & isin(ac, tc)) | (~a_total & isin(ac, tc[t_total]))
            | (a_s1 & isin(ap, tp[~t_s1])) | (~a_s1 & isin(ap, tp[t_s1])))
     if bad.any():
-        r = added.iloc[int(np.flatnonzero(bad)[0])]
+        r = ledger.loc[new].iloc[int(np.flatnonzero(bad)[0])]
         raise DataError(f"{where}new row ({_cell_text(r)}, transaction={r['transaction']!r}) "
                         "would double count rows of the input ('_T' beside product rows, or "
                         "S1 beside sector rows)")
+
+
+def _check_balance_by_ledger(ledger: pd.DataFrame, before: tuple[pd.DataFrame, pd.MultiIndex],
+                             tol: float | None, rtol: float) -> None:
+    """:func:`~intelcap.accounts.supply_use.check_balance_preserved` computed from the
+    ledger (which :func:`~intelcap.accounts.ledger.check_ledger` has shown to be the change
+    of every cell): the change of each (period, product) line's supply and uses is the sum
+    of the ledger deltas of its supply and use items, so only the changed lines are summed."""
+    b, supplied = before
+    tx = ledger["transaction"].to_numpy(dtype=object)
+    sup = np.isin(tx, np.array(SUPPLY_ITEMS, dtype=object))
+    use = np.isin(tx, np.array(USE_ITEMS, dtype=object))
+    sel = sup | use
+    if not sel.any():
+        return
+    delta = ledger["delta"].to_numpy(dtype=float)[sel]
+    ch = pd.DataFrame({"period": ledger["period"].to_numpy()[sel],
+                       "product": ledger["product"].to_numpy(dtype=object)[sel],
+                       "supply": np.where(sup[sel], delta, 0.0),
+                       "use": np.where(use[sel], delta, 0.0)}).groupby(
+        ["period", "product"], sort=True)[["supply", "use"]].sum()
+    idx = ch.index
+    bb = b.reindex(idx)
+    known = bb["supply"].notna().to_numpy()
+    bsup = bb["supply"].fillna(0.0).to_numpy()
+    buse = bb["use"].fillna(0.0).to_numpy()
+    bg = bb["gap"].fillna(0.0).to_numpy()
+    asup = bsup + ch["supply"].to_numpy()
+    ause = buse + ch["use"].to_numpy()
+    with np.errstate(invalid="ignore", over="ignore"):
+        ag = np.where(known, asup - ause, ch["supply"].to_numpy() - ch["use"].to_numpy())
+        change = ag - bg
+    level = np.maximum.reduce([np.abs(asup), np.abs(ause), np.abs(bsup), np.abs(buse)])
+    recorded = idx.isin(supplied)
+    balanced = np.abs(bg) <= _allowed_gap(np.maximum(np.abs(bsup), np.abs(buse)), tol, rtol)
+    checked = (recorded | balanced) & (idx.get_level_values("product").to_numpy() != TOTAL)
+    bad = checked & (~np.isfinite(change) | (np.abs(change) > _allowed_gap(level, tol, rtol)))
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        period, product = (_py(v) for v in idx[pos])
+        raise AccountingIdentityError(
+            f"adjusted tables break a product balance (not written): the revision changes the "
+            f"supply-use balance of product {product!r} in period {period!r} by "
+            f"{float(change[pos])!r} (gap before {float(bg[pos])!r}, after {float(ag[pos])!r})")
 
 
 def end_of_period_prices(deflator: pd.Series) -> pd.Series:
