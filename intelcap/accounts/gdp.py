@@ -114,18 +114,30 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
     else:
         gva = pd.Series(0.0, index=periods)
 
-    production = gva + item("D21X31")
-    expenditure = sum((sign * item(code) for code, sign in _EXPENDITURE_SIGNS.items()),
-                      start=pd.Series(0.0, index=periods))
-    income = sum((item(code) for code in _INCOME), start=pd.Series(0.0, index=periods))
+    # the approaches on numpy arrays (the same operations, in the same order, as on Series)
+    def arr(code: str) -> np.ndarray:
+        return item(code).to_numpy(dtype=float) if code in totals.columns else np.zeros(
+            len(periods))
+
+    with np.errstate(over="ignore", invalid="ignore"):   # as pandas arithmetic
+        production_a = gva.to_numpy(dtype=float) + arr("D21X31")
+        expenditure_a = np.zeros(len(periods))
+        for code, sign in _EXPENDITURE_SIGNS.items():
+            expenditure_a = expenditure_a + sign * arr(code)
+        income_a = np.zeros(len(periods))
+        for code in _INCOME:
+            income_a = income_a + arr(code)
+        ndp_a = production_a - arr("P51C")
+        disc_e, disc_i = expenditure_a - production_a, income_a - production_a
     out = pd.DataFrame({
-        "production": production,
-        "expenditure": expenditure,
-        "income": income,
-        "ndp": production - item("P51C"),
-        "discrepancy_expenditure": expenditure - production,
-        "discrepancy_income": income - production,
+        "production": production_a,
+        "expenditure": expenditure_a,
+        "income": income_a,
+        "ndp": ndp_a,
+        "discrepancy_expenditure": disc_e,
+        "discrepancy_income": disc_i,
     }, index=periods)
+    production = out["production"]
 
     if "B1GQ" in totals.columns:
         stored = t.loc[t["transaction"] == "B1GQ"].groupby("period")["value"].sum()
