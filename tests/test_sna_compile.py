@@ -16,7 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_capitalize import CFC, YEARS, cell, economy, policy, spending
 
-from intelcap.accounts.capitalize import capitalize, end_of_period_prices
+from intelcap.accounts.capitalize import (
+    CompiledTables,
+    _check_balance_by_ledger,
+    capitalize,
+    end_of_period_prices,
+)
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.io import read_table
 from intelcap.accounts.policy import CapitalizationPolicy
@@ -36,6 +41,11 @@ EXAMPLE = bundled_data_dir() / "example"
 @pytest.fixture(scope="module")
 def example() -> pd.DataFrame:
     return read_table(EXAMPLE / "tables.csv")
+
+
+@pytest.fixture(scope="module")
+def compiled(example) -> CompiledTables:
+    return CompiledTables(example)
 
 
 @pytest.fixture(scope="module")
@@ -207,9 +217,13 @@ def test_base_100_deflator_is_not_100_times_smaller(base):
 
 # ------------------------------------------------------------------------------------------
 # property: random admissible policies on the example keep every balance; inadmissible ones
-# raise naming the cell. Default 25 examples (a few seconds of CPU); the 1,000 of issue 13's
-# acceptance (about 0.4 s each: seven minutes or more) only with INTELCAP_EXHAUSTIVE=1.
+# raise naming the cell. The policies run on CompiledTables (the example validated, checked
+# and indexed once); N_POLICIES ungated (about a minute of CPU here), the 1,000 of issue 13's
+# acceptance with INTELCAP_EXHAUSTIVE=1.
 # ------------------------------------------------------------------------------------------
+N_POLICIES = 200
+
+
 @st.composite
 def example_policy(draw):
     share = st.floats(0.0, 1.0, allow_nan=False)
@@ -226,8 +240,8 @@ def example_policy(draw):
         timing=draw(st.sampled_from(["mid", "beginning", "end"])), route=route, **extra)
 
 
-def _check_all(example, pol):
-    adj = capitalize(example, policy=pol, tol=1e-3)
+def _check_all(tables, pol):
+    adj = capitalize(tables, policy=pol, tol=1e-3)
     check_product_balance(adj.tables, tol=1e-4, include_total=True)
     gdp = check_identity(adj.tables, tol=1e-3)
     d_gdp = gdp["production"] - adj.gdp("before")["production"]
@@ -239,22 +253,52 @@ def _check_all(example, pol):
     np.testing.assert_allclose(p, d_gdp, atol=1e-6)
     e = led.loc[led["transaction"].isin(["P3", "P51G"])].groupby("period")["delta"].sum()
     np.testing.assert_allclose(e.reindex(gdp.index).fillna(0.0), d_gdp, atol=1e-6)
+    return adj
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=N_POLICIES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(pol=example_policy())
-def test_property_random_policies_on_the_example(example, pol):
-    _check_all(example, pol)
+def test_property_random_policies_on_the_example(compiled, pol):
+    _check_all(compiled, pol)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("INTELCAP_EXHAUSTIVE"),
-                    reason="1,000 random policies take seven minutes or more; set "
-                           "INTELCAP_EXHAUSTIVE=1 to run them")
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+                    reason=f"issue 13's 1,000 random policies take a few minutes of CPU "
+                           f"({N_POLICIES} run ungated); set INTELCAP_EXHAUSTIVE=1 to run them")
+@settings(max_examples=1000, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(pol=example_policy())
-def test_property_1000_random_policies_on_the_example(example, pol):
-    _check_all(example, pol)
+def test_property_1000_random_policies_on_the_example(compiled, pol):
+    _check_all(compiled, pol)
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(pol=example_policy())
+def test_compiled_tables_give_the_same_adjustment_as_the_frame(example, compiled, pol):
+    a = capitalize(example, policy=pol, tol=1e-3)
+    b = capitalize(compiled, policy=pol, tol=1e-3)
+    for x, y in ((a.tables, b.tables), (a.ledger, b.ledger), (a.capital, b.capital),
+                 (a.gdp(), b.gdp()), (a.revisions, b.revisions)):
+        pd.testing.assert_frame_equal(x, y, check_exact=True)
+
+
+def test_product_balance_checked_from_the_ledger_as_from_the_tables(compiled):
+    """The engine's ledger-based check of the product balances refuses what
+    check_balance_preserved refuses on the revised tables (a ledger without its GFCF)."""
+    from intelcap.accounts.ledger import apply_ledger
+    from intelcap.accounts.supply_use import check_balance_preserved
+
+    adj = capitalize(compiled, policy=CapitalizationPolicy(share=0.5, rate=0.33), tol=1e-3)
+    _check_balance_by_ledger(adj.ledger, compiled.balance_lines, 1e-3, 1e-6)
+    led = adj.ledger.loc[adj.ledger["transaction"] != "P51G"].reset_index(drop=True)
+    msg = r"balance of product 'AI_API' in period 2024 by 0\.0280775 \(gap before 0\.0"
+    with pytest.raises(AccountingIdentityError, match=msg):
+        check_balance_preserved(compiled.table, apply_ledger(compiled.table, led), 1e-3)
+    with pytest.raises(AccountingIdentityError, match="break a product balance.*" + msg):
+        _check_balance_by_ledger(led, compiled.balance_lines, 1e-3, 1e-6)
 
 
 def test_inadmissible_policy_names_the_cell(example):

@@ -969,6 +969,10 @@ class CompiledTables:
         return _balance_before(self.table)
 
     @cached_property
+    def balance_lines(self) -> dict[tuple[Any, Any], tuple[float, ...]]:
+        return _balance_lines(self.balance)
+
+    @cached_property
     def known_codes(self) -> dict[str, tuple[np.ndarray, pd.Index]]:
         loc = self.locator
         known = {c: (loc.code[c], loc.uniq[c]) for c in loc._COLS}
@@ -1244,7 +1248,7 @@ def capitalize(
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"adjusted tables break the GDP identity (not written): "
                                       f"{err}") from None
-    _check_balance_by_ledger(ledger, ct.balance, tol, max(rtol, 1e-9))
+    _check_balance_by_ledger(ledger, ct.balance_lines, tol, max(rtol, 1e-9))
     capital = _capital_table(res, invest_all, policy, unit, periods)
     adj = Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
                      capitalized=cap, policy=policy, tol=tol, rtol=rtol)
@@ -1310,13 +1314,23 @@ def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFram
                         "S1 beside sector rows)")
 
 
-def _check_balance_by_ledger(ledger: pd.DataFrame, before: tuple[pd.DataFrame, pd.MultiIndex],
+def _balance_lines(before: tuple[pd.DataFrame, pd.MultiIndex]) -> dict[tuple[Any, Any],
+                                                                        tuple[float, ...]]:
+    """(period, product) -> (supply, uses, gap, 1.0 if a supply is recorded else 0.0)."""
+    b, supplied = before
+    rec = b.index.isin(supplied).astype(float)
+    return dict(zip(b.index.tolist(), zip(b["supply"].tolist(), b["use"].tolist(),
+                                          b["gap"].tolist(), rec.tolist(), strict=True),
+                    strict=True))
+
+
+def _check_balance_by_ledger(ledger: pd.DataFrame, lines: dict[tuple[Any, Any], tuple[float, ...]],
                              tol: float | None, rtol: float) -> None:
     """:func:`~intelcap.accounts.supply_use.check_balance_preserved` computed from the
     ledger (which :func:`~intelcap.accounts.ledger.check_ledger` has shown to be the change
     of every cell): the change of each (period, product) line's supply and uses is the sum
-    of the ledger deltas of its supply and use items, so only the changed lines are summed."""
-    b, supplied = before
+    of the ledger deltas of its supply and use items, so only the changed lines are summed
+    (``lines``: the input's lines, :func:`_balance_lines`)."""
     tx = ledger["transaction"].to_numpy(dtype=object)
     sup = np.isin(tx, np.array(SUPPLY_ITEMS, dtype=object))
     use = np.isin(tx, np.array(USE_ITEMS, dtype=object))
@@ -1324,33 +1338,34 @@ def _check_balance_by_ledger(ledger: pd.DataFrame, before: tuple[pd.DataFrame, p
     if not sel.any():
         return
     delta = ledger["delta"].to_numpy(dtype=float)[sel]
-    ch = pd.DataFrame({"period": ledger["period"].to_numpy()[sel],
-                       "product": ledger["product"].to_numpy(dtype=object)[sel],
-                       "supply": np.where(sup[sel], delta, 0.0),
-                       "use": np.where(use[sel], delta, 0.0)}).groupby(
-        ["period", "product"], sort=True)[["supply", "use"]].sum()
-    idx = ch.index
-    bb = b.reindex(idx)
-    known = bb["supply"].notna().to_numpy()
-    bsup = bb["supply"].fillna(0.0).to_numpy()
-    buse = bb["use"].fillna(0.0).to_numpy()
-    bg = bb["gap"].fillna(0.0).to_numpy()
-    asup = bsup + ch["supply"].to_numpy()
-    ause = buse + ch["use"].to_numpy()
+    pcode, puniq = pd.factorize(ledger["period"].to_numpy()[sel], sort=True)
+    qcode, quniq = pd.factorize(ledger["product"].to_numpy(dtype=object)[sel], sort=True)
+    ukey, inv = np.unique(pcode.astype(np.int64) * len(quniq) + qcode, return_inverse=True)
+    dsup = np.bincount(inv, weights=np.where(sup[sel], delta, 0.0), minlength=len(ukey))
+    duse = np.bincount(inv, weights=np.where(use[sel], delta, 0.0), minlength=len(ukey))
+    keys = [(puniq[k // len(quniq)], quniq[k % len(quniq)]) for k in ukey.tolist()]
+    keys = [(_py(p), str(q)) for p, q in keys]
+    base = np.array([lines.get(k, (np.nan, np.nan, np.nan, 0.0)) for k in keys],
+                    dtype=float).reshape(len(keys), 4)
+    known = ~np.isnan(base[:, 0])
+    bsup, buse, bg = (np.nan_to_num(base[:, i]) for i in range(3))
+    recorded = base[:, 3] > 0
+    asup = bsup + dsup
+    ause = buse + duse
     with np.errstate(invalid="ignore", over="ignore"):
-        ag = np.where(known, asup - ause, ch["supply"].to_numpy() - ch["use"].to_numpy())
+        ag = np.where(known, asup - ause, dsup - duse)
         change = ag - bg
     level = np.maximum.reduce([np.abs(asup), np.abs(ause), np.abs(bsup), np.abs(buse)])
-    recorded = idx.isin(supplied)
     balanced = np.abs(bg) <= _allowed_gap(np.maximum(np.abs(bsup), np.abs(buse)), tol, rtol)
-    checked = (recorded | balanced) & (idx.get_level_values("product").to_numpy() != TOTAL)
+    product = np.array([k[1] for k in keys], dtype=object)
+    checked = (recorded | balanced) & (product != TOTAL)
     bad = checked & (~np.isfinite(change) | (np.abs(change) > _allowed_gap(level, tol, rtol)))
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        period, product = (_py(v) for v in idx[pos])
+        period, product_ = keys[pos]
         raise AccountingIdentityError(
             f"adjusted tables break a product balance (not written): the revision changes the "
-            f"supply-use balance of product {product!r} in period {period!r} by "
+            f"supply-use balance of product {product_!r} in period {period!r} by "
             f"{float(change[pos])!r} (gap before {float(bg[pos])!r}, after {float(ag[pos])!r})")
 
 
