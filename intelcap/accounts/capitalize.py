@@ -318,15 +318,14 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
         share = share * factor
         name = getattr(policy.rule, "__name__", "rule")
         keys = np.array([f"{k}; rule:{name}" for k in keys], dtype=object)
-    out = sp.loc[:, ["period", "sector", "industry", "product"]].copy()
-    out["spending"] = sp["value"].to_numpy()
-    out["share"] = share
-    out["R"] = share * sp["value"].to_numpy()
     if "basis" in sp.columns:
         basis = sp["basis"].to_numpy(dtype=object)
         keys = np.array([f"{k}; {b}" if b else k for k, b in zip(keys, basis, strict=True)],
                         dtype=object)
-    out["config_key"] = keys
+    value = sp["value"].to_numpy()
+    out = pd.DataFrame({**{c: sp[c].array for c in ("period", "sector", "industry", "product")},
+                        "spending": value, "share": share, "R": share * value,
+                        "config_key": pd.array(keys, dtype="str")}, index=sp.index)
     return _sum_by(out, ["period", "sector", "industry", "product"], ["spending", "R"])
 
 
@@ -690,19 +689,6 @@ def _entries(cells: _Cells, delta: np.ndarray, tx: str, rule: str | np.ndarray,
         rule, dtype=object)
     out["config_key"] = np.asarray(config_key, dtype=object)
     return out
-
-
-def _long(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Periods x (sector, industry) columns to long rows (fast: no pandas stack)."""
-    n_per, n_col = frame.shape
-    return pd.DataFrame({
-        "period": np.repeat(frame.index.to_numpy(), n_col),
-        "sector": np.tile(frame.columns.get_level_values("sector").to_numpy(dtype=object),
-                          n_per),
-        "industry": np.tile(frame.columns.get_level_values("industry").to_numpy(dtype=object),
-                            n_per),
-        name: np.asarray(frame.to_numpy(dtype=float)).ravel(),
-    })
 
 
 def _pim_cfc(invest: pd.DataFrame, policy: CapitalizationPolicy, progress: bool
@@ -1136,29 +1122,41 @@ def capitalize(
     cfc_cur = pd.DataFrame(cfc_cur, index=invest_all.index, columns=invest_all.columns)
     cfc_cur = cfc_cur.reindex(index=invest.index)
     invest = invest_all.reindex(index=invest.index).fillna(0.0)
-    cells = _long(invest, "I")
-    cells["C"] = _long(cfc_cur, "C")["C"].to_numpy()
-    cells = cells.merge(rc[["R", "config_key"]].reset_index(), on=_CELL, how="left")
-    cells["R"] = cells["R"].fillna(0.0)
-    # cells with no spending in a period still depreciate: name the policy key of the cell
-    first_key = rc["config_key"].groupby(level=["sector", "industry"]).first().rename("_k")
-    fill = cells[["sector", "industry"]].merge(first_key.reset_index(), how="left",
-                                               on=["sector", "industry"])["_k"]
+    # the producer cells by period (periods x cells, flattened row by row), kept where
+    # there is investment or CFC
+    n_per, n_col = invest.shape
+    per = np.repeat(invest.index.to_numpy(), n_col)
+    sec = np.tile(invest.columns.get_level_values("sector").to_numpy(dtype=object), n_per)
+    ind = np.tile(invest.columns.get_level_values("industry").to_numpy(dtype=object), n_per)
+    inv_all = np.asarray(invest.to_numpy(dtype=float)).ravel()
+    cfc_all = np.asarray(cfc_cur.to_numpy(dtype=float)).ravel()
+    keep = (inv_all != 0) | (cfc_all != 0)
+    # config key of a cell: its spending's; cells with no spending in a period still
+    # depreciate: the key of the cell's first period with spending, else the default
+    rc_per = rc.index.get_level_values("period").tolist()
+    rc_sec = rc.index.get_level_values("sector").tolist()
+    rc_ind = rc.index.get_level_values("industry").tolist()
+    rc_key = rc["config_key"].tolist()
+    own = dict(zip(zip(rc_per, rc_sec, rc_ind, strict=True), rc_key, strict=True))
+    first_key: dict[tuple[Any, Any], Any] = {}
+    for s_, i_, k_ in zip(rc_sec, rc_ind, rc_key, strict=True):
+        first_key.setdefault((s_, i_), k_)
     default_key = policy._key("vintages" if policy.vintages is not None else "share")
-    cells["config_key"] = cells["config_key"].fillna(pd.Series(
-        fill.fillna(default_key).to_numpy(), index=cells.index))
-    cells = cells.loc[(cells["I"] != 0) | (cells["C"] != 0)].reset_index(drop=True)
-    keys = cells["config_key"].to_numpy(dtype=object)
+    base = _Cells({"period": per[keep], "sector": sec[keep], "industry": ind[keep]})
+    keys = np.empty(len(base), dtype=object)
+    for j, (p_, s_, i_) in enumerate(zip(base["period"].tolist(), base["sector"].tolist(),
+                                         base["industry"].tolist(), strict=True)):
+        k_ = own.get((p_, s_, i_))
+        keys[j] = k_ if k_ is not None else first_key.get((s_, i_), default_key)
     pim_key = policy._key("rate" if policy.rate is not None else (
         "service_life" if policy.service_life is not None else "profile"))
     if policy.backcast != "none":
         pim_key += f"; {policy._key('backcast')}"
     keys_c = np.array([f"{k}; {pim_key}" for k in keys], dtype=object)
 
-    market = cells["sector"].isin(list(MARKET)).to_numpy()
-    inv = cells["I"].to_numpy()
-    C = cells["C"].to_numpy()
-    base = _Cells.of(cells, _CELL)
+    market = np.isin(base["sector"], np.array(MARKET, dtype=object))
+    inv = inv_all[keep]
+    C = cfc_all[keep]
     has_p = loc.has_rows("P1", base) | loc.has_rows("P2", base)
     d_va = np.where(market, inv, C)
     if satellite:
