@@ -78,8 +78,6 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
     cells = delta.index.to_numpy()
     first = np.asarray(grouped.head(1).index)            # first entry of every cell ...
     first = first[np.argsort(ek[first], kind="stable")]  # ... in key order
-    ledger = entries.iloc[first][key].reset_index(drop=True)
-    ledger["delta"] = delta.to_numpy()
     rule = entries["rule"].to_numpy(dtype=object)[first]
     config_key = entries["config_key"].to_numpy(dtype=object)[first]
     counts = grouped.size().to_numpy()
@@ -90,17 +88,20 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
         pos = np.flatnonzero(counts > 1)
         rule[pos] = g["rule"].agg(_join_unique).to_numpy(dtype=object)
         config_key[pos] = g["config_key"].agg(_join_unique).to_numpy(dtype=object)
-    ledger["rule"] = rule
-    ledger["config_key"] = config_key
     at = lookup(coder.key(table), cells)
     before = np.where(at >= 0, table["value"].to_numpy(dtype=float)[np.maximum(at, 0)], 0.0)
-    ledger["before"] = before
-    ledger["after"] = ledger["before"] + ledger["delta"]
-    keep = ledger["delta"].to_numpy() != 0.0
-    ledger = ledger.loc[keep].reset_index(drop=True)
-    ledger["rule"] = ledger["rule"].astype("str")
-    ledger["config_key"] = ledger["config_key"].astype("str")
-    ledger["asset"] = ""
+    delta_v = delta.to_numpy()
+    after = before + delta_v
+    # one frame, built once, of the changed cells (cells whose entries sum to 0 are dropped)
+    keep = np.flatnonzero(delta_v != 0.0)
+    rows = first[keep]
+    ledger = pd.DataFrame({
+        **{c: entries[c].array.take(rows) for c in key},
+        "before": before[keep], "after": after[keep], "delta": delta_v[keep],
+        "rule": pd.array(rule[keep], dtype="str"),
+        "config_key": pd.array(config_key[keep], dtype="str"),
+        "asset": pd.array(np.full(len(keep), "", dtype=object), dtype="str"),
+    })
     return ledger.loc[:, list(LEDGER_COLUMNS)]
 
 
@@ -121,22 +122,34 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
     pos = lookup(tkey, lkey)
     values = table["value"].to_numpy(dtype=float).copy()
     old = pos >= 0
-    values[pos[old]] = ledger["after"].to_numpy(dtype=float)[old]
-    out = table.copy()
-    out["value"] = values
-    if (~old).any():
-        new = ledger.loc[~old, key].copy()
-        new["value"] = ledger.loc[~old, "after"].to_numpy(dtype=float)
-        new["unit"] = unit
-        new["price_basis"] = basis
-        new = new.astype({c: out[c].dtype for c in key})
-        out = pd.concat([out, new.loc[:, list(COLUMNS)]], ignore_index=True)
-        tkey = np.concatenate([tkey, lkey[~old]])
+    after = ledger["after"].to_numpy(dtype=float)
+    values[pos[old]] = after[old]
+    newpos = np.flatnonzero(~old)
+    n_new = len(newpos)
+    if n_new:
+        tkey = np.concatenate([tkey, lkey[newpos]])
     # canonical order from the codes already computed (as sort_table would give)
+    order = None
     if len(tkey) > 1 and not (tkey[1:] >= tkey[:-1]).all():
         order = np.argsort(tkey, kind="stable")
-        out, tkey = out.take(order), tkey[order]
-    out = out.reset_index(drop=True)
+        tkey = tkey[order]
+    # the result built once, column by column (no frame copy, concat and take)
+    cols: dict[str, object] = {}
+    for c in COLUMNS:
+        dtype = table[c].dtype
+        if c == "value":
+            arr: np.ndarray = np.concatenate([values, after[newpos]]) if n_new else values
+        else:
+            if c in key:
+                add = ledger[c].to_numpy()[newpos] if n_new else None
+            else:
+                add = np.full(n_new, unit if c == "unit" else basis, dtype=object)
+            arr = table[c].to_numpy() if not n_new else np.concatenate(
+                [table[c].to_numpy(dtype=object), np.asarray(add, dtype=object)])
+        if order is not None:
+            arr = arr[order]
+        cols[c] = arr if c == "value" else pd.array(arr, dtype=dtype)
+    out = pd.DataFrame(cols)
     coder.remember(out, tkey)
     return out
 
