@@ -221,7 +221,7 @@ def test_base_100_deflator_is_not_100_times_smaller(base):
 # and indexed once); N_POLICIES ungated (about a minute of CPU here), the 1,000 of issue 13's
 # acceptance with INTELCAP_EXHAUSTIVE=1.
 # ------------------------------------------------------------------------------------------
-N_POLICIES = 200
+N_POLICIES = 300
 
 
 @st.composite

@@ -956,16 +956,20 @@ class CompiledTables:
 
     @cached_property
     def balance_lines(self) -> dict[tuple[Any, Any], tuple[float, ...]]:
+        """(period, product) -> (supply, uses, gap, 1.0 if a supply is recorded else 0.0)."""
         return _balance_lines(self.balance)
 
     @cached_property
     def known_codes(self) -> dict[str, tuple[np.ndarray, pd.Index]]:
+        """Sorted integer codes and distinct values of the key columns of :attr:`table`."""
         loc = self.locator
         known = {c: (loc.code[c], loc.uniq[c]) for c in loc._COLS}
         known["transaction"] = sorted_codes(self.table["transaction"])
         return known
 
     def refuse_recapitalization(self, policy: CapitalizationPolicy) -> None:
+        """Raise :class:`~intelcap.exceptions.DataError` if the table looks already
+        capitalized under ``policy`` (unless ``policy.allow_recapitalization``)."""
         key = ("recap", policy.allow_recapitalization, policy.asset, tuple(policy.products),
                policy.route, policy.own_account_product)
 
