@@ -37,11 +37,15 @@ Threads
 -------
 Measured at 1 thread and at all cores. "1 thread": BLAS limited to one thread on both sides
 (threadpoolctl) and pyxthreg's joblib ``n_jobs=1``. "all cores": no BLAS limit and pyxthreg
-``n_jobs`` = the number of cores. intelcap chooses its threads itself from that setting: the
-bootstrap's replications are split among as many worker threads as BLAS may use at the call
-(one under the "1 thread" limit), and every product runs on one BLAS thread
-(``single_threaded_blas``): the products are skinny and memory-bound, and a multithreaded BLAS
-slowed them on a loaded 2-core machine.
+``n_jobs`` = the number of cores. intelcap chooses its threads itself from that setting: every
+product runs on one BLAS thread (``single_threaded_blas``): the products are skinny and
+memory-bound, and a multithreaded BLAS slowed them on a loaded 2-core machine. The bootstrap's
+replications are split among worker threads (at most as many as BLAS may use at the call, so
+one under the "1 thread" limit) only where that was measured to pay: a matrix of at least
+2**25 replications x rows and idle cores by the load average (``bootstrap_workers``). On this
+task (300 x 7910 = 2.4e6 cells) "all cores" therefore runs the same serial fit as "1 thread":
+two workers were not faster here (paired medians 0.96x-1.24x the serial time for 1x-16x the
+firms at load 2.6-2.9), and with them the fit was slower than at 1 thread.
 
 Every ratio is over paired runs (the two timings of a pair are taken back to back, so they see
 the same machine load), printed as min / median / max over ``--pairs`` pairs. Goals (issue 17):

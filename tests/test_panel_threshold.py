@@ -731,11 +731,21 @@ def test_psd_quadform_is_exact_for_collinear_regressors(rng):
         assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
-def test_bootstrap_identical_serial_threaded_and_blocked(rng):
+def test_bootstrap_identical_serial_threaded_and_blocked(rng, monkeypatch):
     """Worker threads (as many as BLAS may use) and blocks only split the replications: the
     statistics equal a serial run under threadpoolctl's limit of one thread (to rtol 1e-13:
-    BLAS may sum a block's last columns in another order) and so do the p-values."""
+    BLAS may sum a block's last columns in another order) and so do the p-values. (The fit
+    uses worker threads only for large bootstrap matrices on idle cores: both conditions are
+    lifted here so that the threaded path runs on this small panel.)"""
+    import os
+
     from threadpoolctl import threadpool_limits
+
+    from intelcap.estimation import _panel_threshold_engine as engine
+
+    monkeypatch.setattr(engine, "_PARALLEL_MIN_CELLS", 0)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr("intelcap.estimation.panel_threshold.blas_threads", lambda: 2)
 
     df = _simulate(rng, 60, 6, effect=0.5)
     model = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[["r0"]])

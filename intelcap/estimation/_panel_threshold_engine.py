@@ -64,6 +64,36 @@ def blas_threads() -> int:
     return max(1, min(n, os.cpu_count() or 1))
 
 
+# bootstrap cells (replications x rows) below which a second worker thread does not pay.
+# Measured (benchmarks/bench_threshold.py and a 1x/4x/16x firms copy of Hansen's panel, 300
+# replications, 2-core machine at load 2.6-2.9): two workers against one took 0.96x (7910
+# rows), 0.98x (31640) and 1.24x (126560 rows, 3.8e7 cells) the time, medians of paired runs
+# -- never a gain without an idle core. So worker threads are used only for a matrix of at
+# least 2**25 cells *and* only as many as there are idle cores.
+_PARALLEL_MIN_CELLS = 2 ** 25
+
+
+def bootstrap_workers(threads: int, cells: int) -> int:
+    """Worker threads for a bootstrap over ``cells`` numbers when ``threads`` are allowed.
+
+    One unless the matrix is large enough for a split to pay (``_PARALLEL_MIN_CELLS``) and
+    the machine has idle cores: the 1-minute load average counts the threads already running
+    (this one included), so at most ``cores - load + 1`` workers, never more than ``threads``.
+    The statistics do not depend on the choice (the replications are drawn before the split
+    and each one's sums run in the same order).
+    """
+    import os
+
+    if threads <= 1 or cells < _PARALLEL_MIN_CELLS:
+        return 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform: trust the limit
+        load = 0.0
+    idle = int((os.cpu_count() or 1) - load + 1.0)
+    return max(1, min(threads, idle))
+
+
 @contextmanager
 def single_threaded_blas():
     """Run the block with one BLAS thread (threadpoolctl).

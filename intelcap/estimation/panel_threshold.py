@@ -49,6 +49,7 @@ from intelcap.estimation._panel_threshold_engine import (
     WildClusterResampler,
     _inv_quadform,
     blas_threads,
+    bootstrap_workers,
     single_threaded_blas,
     ssr_profile,
     ssr_profile_batch,
@@ -663,10 +664,12 @@ class PanelThreshold:
             qn = None
         elif qn is not None and qn < 2:
             raise SpecificationError(f"grid must be >= 2, got {grid}")
-        # threads, chosen here: the bootstrap's replications are split among as many worker
-        # threads as BLAS may use at the call (so threadpoolctl's threadpool_limits(1) makes
-        # the fit serial), and every product runs with one BLAS thread: they are skinny and
-        # memory-bound, and a multithreaded BLAS slowed them on a loaded machine
+        # threads, chosen here: the bootstrap's replications may be split among at most as
+        # many worker threads as BLAS may use at the call (so threadpoolctl's
+        # threadpool_limits(1) makes the fit serial), and only when the split pays
+        # (bootstrap_workers: a large matrix and idle cores); every product runs with one BLAS
+        # thread: they are skinny and memory-bound, and a multithreaded BLAS slowed them on a
+        # loaded machine
         workers = blas_threads()
         with single_threaded_blas():
             return _Fitter(self, conv, n_thresholds, trims, qn, boot, seed, progress, cov,
@@ -967,7 +970,8 @@ class _Fitter:
 
         out = []
         reps = self.boot.reps
-        workers = self.workers if reps >= 32 * self.workers else 1
+        # worker threads only where the split pays (a large matrix and idle cores, measured)
+        workers = bootstrap_workers(self.workers, min(reps, self.boot.block) * self.n_obs)
         pool = ThreadPoolExecutor(workers) if workers > 1 else None
         # no tqdm object at all without a bar: building a disabled one costs about 1 ms
         bar = (progress_bar(total=reps, desc=f"bootstrap F{k_alt}") if self.progress
