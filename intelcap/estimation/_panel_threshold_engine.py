@@ -615,13 +615,22 @@ class EntityResampler:
         if not self._plans:
             n_ent = self.p.n_entities
             step = max(1, _CHUNK // (self.t_max * _CHUNK_REPS))
+            bounds = [(i0, min(n_ent, i0 + step)) for i0 in range(0, n_ent, step)]
+            # the padded columns in chunk order (period-major inside each chunk), so that every
+            # chunk is a contiguous range: one column permutation of each matrix, then slices
+            # (a sparse fancy index per chunk cost about ten times more)
+            t_idx = np.arange(self.t_max)[:, None] * n_ent
+            perm = np.concatenate([(t_idx + np.arange(i0, i1)[None, :]).ravel()
+                                   for i0, i1 in bounds])
+            seg = self.seg_matrix[:, perm]
+            wy = self.wy_pad_t[:, perm]
             plan = []
-            for i0 in range(0, n_ent, step):
-                i1 = min(n_ent, i0 + step)
-                cols = (np.arange(self.t_max)[:, None] * n_ent
-                        + np.arange(i0, i1)[None, :]).ravel()
-                plan.append((i0, i1, self.seg_matrix[:, cols],
-                             np.ascontiguousarray(self.wy_pad_t[:, cols])))
+            at = 0
+            for i0, i1 in bounds:
+                width = self.t_max * (i1 - i0)
+                plan.append((i0, i1, seg[:, at:at + width],
+                             np.ascontiguousarray(wy[:, at:at + width])))
+                at += width
             self._plans[0] = plan
         return self._plans[0]
 
