@@ -55,6 +55,60 @@ def _controller() -> Any:
     return _CONTROLLER
 
 
+_KERNEL: Any = None
+
+
+def fused_kernel() -> Any:
+    """The compiled one-pass bootstrap kernel (numba, the ``fast`` extra), or ``None``.
+
+    For every target entity *i*, period *t* and replication *b* it reads the drawn residual
+    :math:`\\mathrm{tr}(e)_{t, src_b(i)}` once and adds it, weighted, to the segment sums
+    (``r`` times it, into the row of the segment of the q order that holds row (i, t)) and to
+    the dense products (``[W, y_p]`` times it): the gather, the sparse and the dense product
+    of the numpy path in one pass, without writing the B x n matrix. Each sum runs over
+    (entity, period) in storage order, whatever the split of the replications. Compiled once
+    per machine (numba's on-disk cache); without numba the numpy path runs instead.
+    """
+    global _KERNEL
+    if _KERNEL is None:
+        try:
+            import numba
+        except ImportError:
+            _KERNEL = False
+            return None
+
+        @numba.njit(cache=True, nogil=True)
+        def kernel(ehat, t_len, src_t, seg_of, r_pad, wy_pad, seg_out,
+                   dense_out):  # pragma: no cover (compiled)
+            n_ent = src_t.shape[0]
+            reps = src_t.shape[1]
+            k2 = r_pad.shape[0]
+            n_seg = seg_out.shape[0] // k2
+            n_dense = wy_pad.shape[0]
+            buf = np.empty(reps)
+            for i in range(n_ent):
+                src = src_t[i]
+                for t in range(t_len[i]):
+                    row = ehat[t]
+                    for b in range(reps):
+                        buf[b] = row[src[b]]
+                    k = seg_of[t, i]
+                    if k >= 0:
+                        for a in range(k2):
+                            ra = r_pad[a, t, i]
+                            out = seg_out[a * n_seg + k]
+                            for b in range(reps):
+                                out[b] += ra * buf[b]
+                    for c in range(n_dense):
+                        w = wy_pad[c, t, i]
+                        out = dense_out[c]
+                        for b in range(reps):
+                            out[b] += w * buf[b]
+
+        _KERNEL = kernel
+    return _KERNEL or None
+
+
 def blas_threads() -> int:
     """Threads BLAS may use now (threadpoolctl), at most the number of cores; 1 if unknown."""
     import os
@@ -558,7 +612,9 @@ class EntityResampler:
     sums, and ``e*'e*`` a sum of entity norms.
 
     The remaining work over B x n numbers per block of B replications, all in :meth:`stats`,
-    done chunk by chunk (about ``_CHUNK`` numbers: a range of entities in all periods), so that
+    is one pass with the compiled :func:`fused_kernel` (numba installed: each drawn residual
+    is read once and the B x n matrix is never written); the numpy path does it chunk by
+    chunk (about ``_CHUNK`` numbers: a range of entities in all periods), so that
     each chunk is read from cache by the two products that follow its gather:
 
     1. the gather ``e*`` = ``tr(e)`` of the drawn entities (one write);
@@ -600,6 +656,27 @@ class EntityResampler:
         self.ent_ee = np.add.reduceat(e * e, p.starts)
         self.cw2 = grid.cw().reshape(-1, p.w.shape[1])  # D(g)'W, (G * k2, p)
         self._plans: dict[int, list] = {}
+        self._fused: tuple | None = None
+
+    def fused_inputs(self) -> tuple:
+        """Padded (period, entity) inputs of :func:`fused_kernel`: periods per entity, the
+        segment of each row (-1: in no segment), ``r`` and ``[W, y_p]``."""
+        if self._fused is None:
+            p = self.p
+            n = p.q.shape[0]
+            counts = self.grid.counts
+            pos_counts = np.unique(counts[counts > 0])
+            seg = np.empty(n, dtype=np.int64)
+            seg[p.order] = np.searchsorted(pos_counts, np.arange(n), side="right")
+            seg[seg >= self.n_seg] = -1
+            pos = p.prep.pos
+            seg_of = np.full((self.t_max, p.n_entities), -1, dtype=np.int64)
+            seg_of[pos, p.codes] = seg
+            r_pad = np.zeros((p.k2, self.t_max, p.n_entities))
+            r_pad[:, pos, p.codes] = p.r.T
+            wy_pad = self.wy_pad_t.reshape(-1, self.t_max, p.n_entities)
+            self._fused = (p.T.astype(np.int64), seg_of, r_pad, wy_pad)
+        return self._fused
 
     def chunks(self) -> list[tuple[int, int, Any, np.ndarray]]:
         """Chunks ``(i0, i1, S, WY)``: the entities ``i0..i1-1`` in all periods, with their
@@ -652,11 +729,16 @@ class EntityResampler:
         src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
         seg = np.zeros((self.seg_matrix.shape[0], reps))
         dense = np.zeros((npar + 1, reps))
-        for i0, i1, smat, wy in self.chunks():
-            # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
-            e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
-            seg += smat @ e_star  # sums of r * tr(e) by segment of q
-            dense += wy @ e_star
+        kernel = fused_kernel()
+        if kernel is not None:  # one pass, the B x n matrix never written
+            t_len, seg_of, r_pad, wy_pad = self.fused_inputs()
+            kernel(self.ehat_pad, t_len, src_t, seg_of, r_pad, wy_pad, seg, dense)
+        else:
+            for i0, i1, smat, wy in self.chunks():
+                # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
+                e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
+                seg += smat @ e_star  # sums of r * tr(e) by segment of q
+                dense += wy @ e_star
         dense = dense.T  # (B, p + 1)
         if not self.zero_means:
             dense += self.ent_mean[src_ent] @ self.wy_sum
