@@ -275,6 +275,7 @@ class Grid:
         self._gdiag = None
         self._cw = None
         self._segments = None
+        self._segment_index = None
         self._prefix = None
         self._cross: dict[int, np.ndarray] = {}
 
@@ -291,18 +292,9 @@ class Grid:
         """
         if self._segments is None:
             p = self.panel
-            n = p.q.shape[0]
-            counts = self.counts
-            pos_counts = np.unique(counts[counts > 0])
-            n_seg = pos_counts.shape[0]
-            prefix_of = np.searchsorted(pos_counts, counts)
-            prefix_of[counts == 0] = -1
-            t_max = int(p.T.max())
+            t_max, prefix_of, n_seg, seg = self.segment_index()
             pos = p.prep.pos
-            seg_sorted = np.searchsorted(pos_counts, np.arange(n), side="right")
-            seg = np.empty(n, dtype=np.int64)
-            seg[p.order] = seg_sorted
-            use = seg < n_seg
+            use = seg >= 0
             cols = np.tile((pos * p.n_entities + p.codes)[use], p.k2)
             rows = np.concatenate([seg[use] + a * n_seg for a in range(p.k2)])
             vals = np.concatenate([p.r[use, a] for a in range(p.k2)])
@@ -310,6 +302,23 @@ class Grid:
                                     shape=(p.k2 * n_seg, t_max * p.n_entities))
             self._segments = (t_max, prefix_of, mat)
         return self._segments
+
+    def segment_index(self) -> tuple[int, np.ndarray, int, np.ndarray]:
+        """``(T_max, prefix_of, K, seg)``: the segments of :meth:`segments` without the
+        matrix; ``seg[i]`` is the segment of row *i* (-1: in none), ``K`` their number."""
+        if self._segment_index is None:
+            p = self.panel
+            n = p.q.shape[0]
+            counts = self.counts
+            pos_counts = np.unique(counts[counts > 0])
+            n_seg = pos_counts.shape[0]
+            prefix_of = np.searchsorted(pos_counts, counts)
+            prefix_of[counts == 0] = -1
+            seg = np.empty(n, dtype=np.int64)
+            seg[p.order] = np.searchsorted(pos_counts, np.arange(n), side="right")
+            seg[seg >= n_seg] = -1
+            self._segment_index = (int(p.T.max()), prefix_of, n_seg, seg)
+        return self._segment_index
 
     # -- cumulative cross-products -----------------------------------------------------------
     def cum(self, v: np.ndarray) -> np.ndarray:
@@ -638,8 +647,8 @@ class EntityResampler:
         self.wyp = p.w.T @ yp
         self.ypyp = float(yp @ yp)
         self.strata = [np.flatnonzero(p.T == t_len) for t_len in np.unique(p.T)]
-        self.t_max, self.prefix_of, self.seg_matrix = grid.segments()
-        self.n_seg = self.seg_matrix.shape[0] // p.k2
+        # the sparse segment matrix is built only for the numpy path (seg_matrix)
+        self.t_max, self.prefix_of, self.n_seg, self._seg = grid.segment_index()
         # tr(e) on a padded (position, entity) array: a replication is ehat_pad[:, sources]
         self.ehat_pad = np.zeros((self.t_max, p.n_entities))
         self.ehat_pad[pos, p.codes] = self.ehat
@@ -658,17 +667,17 @@ class EntityResampler:
         self._plans: dict[int, list] = {}
         self._fused: tuple | None = None
 
+    @property
+    def seg_matrix(self) -> Any:
+        """The grid's sparse segment matrix (:meth:`Grid.segments`), for the numpy path."""
+        return self.grid.segments()[2]
+
     def fused_inputs(self) -> tuple:
         """Padded (period, entity) inputs of :func:`fused_kernel`: periods per entity, the
         segment of each row (-1: in no segment), ``r`` and ``[W, y_p]``."""
         if self._fused is None:
             p = self.p
-            n = p.q.shape[0]
-            counts = self.grid.counts
-            pos_counts = np.unique(counts[counts > 0])
-            seg = np.empty(n, dtype=np.int64)
-            seg[p.order] = np.searchsorted(pos_counts, np.arange(n), side="right")
-            seg[seg >= self.n_seg] = -1
+            seg = self._seg
             pos = p.prep.pos
             seg_of = np.full((self.t_max, p.n_entities), -1, dtype=np.int64)
             seg_of[pos, p.codes] = seg
@@ -727,7 +736,7 @@ class EntityResampler:
         reps = src_ent.shape[0]
         npar = p.w.shape[1]
         src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
-        seg = np.zeros((self.seg_matrix.shape[0], reps))
+        seg = np.zeros((p.k2 * self.n_seg, reps))
         dense = np.zeros((npar + 1, reps))
         kernel = fused_kernel()
         if kernel is not None:  # one pass, the B x n matrix never written

@@ -1027,7 +1027,8 @@ class _Fitter:
         est = self.cov_type.estimate(z, ek, p, names, bread_matrix, m._time_codes)
         params = pd.Series(beta, index=names, name="parameter")
         resid = pd.Series(np.where(p.kept, e, np.nan), index=m.index, name="residual")
-        shares = _regime_shares(m._time_codes, m._periods, regime, len(thr) + 1)
+        # the regime shares table is built when asked for (regime_shares), not on every fit
+        shares = (m._time_codes, m._periods, regime, len(thr) + 1)
         lr_profiles = {}
         for key, st in stages.items():
             lr_profiles[key] = pd.Series(st["lr"], index=pd.Index(self.grid.values,
@@ -1079,7 +1080,7 @@ class PanelThresholdResults(Results):
                  ssr_value: float, model: PanelThreshold, convention: PanelThresholdConvention,
                  thresholds: list[float], ssrs: list[float], tests: dict,
                  lr_profiles: dict, ci_sources: dict, grid_values: np.ndarray, sigma_df: int,
-                 shares: pd.DataFrame, level: float, trims: tuple,
+                 shares: tuple, level: float, trims: tuple,
                  grid_size: int | None, bootstrap: PanelBootstrap, seed: Any) -> None:
         super().__init__(params, None, nobs=nobs, df_resid=df_resid, resids=resids,
                          ssr=ssr_value, model_name="Panel Threshold (Hansen 1999)",
@@ -1091,7 +1092,7 @@ class PanelThresholdResults(Results):
         self._lr = dict(lr_profiles)
         self._ci_sources = ci_sources
         self._grid_values = np.asarray(grid_values, dtype=float)
-        self._shares = shares
+        self._shares_of = shares  # (time codes, periods, regime of each row, regimes)
         self.level = level
         self.sigma_df = sigma_df
         self.trim = trims
@@ -1127,7 +1128,7 @@ class PanelThresholdResults(Results):
     @property
     def regime_shares(self) -> pd.DataFrame:
         """Share of entities in each regime by period (Hansen 1999, Table 4)."""
-        return self._shares.copy()
+        return _regime_shares(*self._shares_of)
 
     def threshold_ci(self, level: float = 0.95) -> pd.DataFrame:
         """LR confidence intervals of the thresholds (Hansen 1999, eq. 16).
