@@ -27,9 +27,12 @@ Every replication needs its own n bootstrap residuals (the null model's within r
 the drawn firms). Producing them for all replications is one gather that writes the B x n
 matrix -- ``numpy.take`` of the (T, N) residual table by the (N, B) drawn firm indices -- and no
 implementation can do less than touch those B x n numbers once. It is the cheapest honest
-computation of the bootstrap's input, and intelcap's own first step (a plain copy of a
-B x n array costs about the same). ``intelcap / floor`` times ``fit`` alone (the model built
-once, as a user fits several specifications of one model); construction is printed apart. The
+computation of the bootstrap's input (a plain copy of a B x n array costs about the same).
+intelcap's compiled kernel (numba, the ``fast`` extra) reads each of those numbers once and
+adds it into the segment sums and the dense products without writing the matrix: one pass
+that does more than the floor per number, so the floor stays below it. ``intelcap / floor``
+times ``fit`` alone (the model built once, as a user fits several specifications of one
+model); construction is printed apart. The
 earlier floor, ``numpy.cumsum`` along the rows of a B x n array, was a serial scan intelcap never
 computes and about 5x slower than this one: it flattered the ratio.
 
@@ -37,11 +40,15 @@ Threads
 -------
 Measured at 1 thread and at all cores. "1 thread": BLAS limited to one thread on both sides
 (threadpoolctl) and pyxthreg's joblib ``n_jobs=1``. "all cores": no BLAS limit and pyxthreg
-``n_jobs`` = the number of cores. intelcap chooses its threads itself from that setting: the
-bootstrap's replications are split among as many worker threads as BLAS may use at the call
-(one under the "1 thread" limit), and every product runs on one BLAS thread
-(``single_threaded_blas``): the products are skinny and memory-bound, and a multithreaded BLAS
-slowed them on a loaded 2-core machine.
+``n_jobs`` = the number of cores. intelcap chooses its threads itself from that setting: every
+product runs on one BLAS thread (``single_threaded_blas``): the products are skinny and
+memory-bound, and a multithreaded BLAS slowed them on a loaded 2-core machine. The bootstrap's
+replications are split among worker threads (at most as many as BLAS may use at the call, so
+one under the "1 thread" limit) only where that was measured to pay: a matrix of at least
+2**25 replications x rows and idle cores by the load average (``bootstrap_workers``). On this
+task (300 x 7910 = 2.4e6 cells) "all cores" therefore runs the same serial fit as "1 thread":
+two workers were not faster here (paired medians 0.96x-1.24x the serial time for 1x-16x the
+firms at load 2.6-2.9), and with them the fit was slower than at 1 thread.
 
 Every ratio is over paired runs (the two timings of a pair are taken back to back, so they see
 the same machine load), printed as min / median / max over ``--pairs`` pairs. Goals (issue 17):
@@ -122,11 +129,14 @@ def main() -> None:
     def floor():
         return np.take(table, drawn, axis=1)  # (T, N, B): the B x n bootstrap residuals
 
-    # warm-up, not timed: numba compilation / cache load, imports, first-touch allocations
+    # warm-up, timed apart: numba compilation / cache load, imports, first-touch allocations
     t0 = time.perf_counter()
     theirs(1, 1, 2)
     print(f"pyxthreg warm-up (numba compile / cache load): {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
     ours(1)
+    print(f"intelcap first fit (numba import and kernel cache load / compile, once per process): "
+          f"{time.perf_counter() - t0:.1f} s")
     t_build = min(timed(build) for _ in range(5))
     print(f"intelcap model construction (validation, sort, within transform): "
           f"{t_build * 1e3:.1f} ms, once per data set")

@@ -731,11 +731,48 @@ def test_psd_quadform_is_exact_for_collinear_regressors(rng):
         assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
-def test_bootstrap_identical_serial_threaded_and_blocked(rng):
+@pytest.mark.filterwarnings("ignore:.*observed only once:intelcap.exceptions.IntelcapWarning")
+@pytest.mark.parametrize("conv,k2,unbalanced", [("hansen", 1, False),
+                                                 ("xthreg-like", 2, False),
+                                                 ("exhaustive", 1, True)])
+def test_bootstrap_fused_kernel_equals_numpy_path(rng, monkeypatch, conv, k2, unbalanced):
+    """The compiled one-pass kernel (numba) computes the same sums as the numpy path (gather,
+    sparse segment sums, dense product): equal replications to rtol 1e-11 (only the order of
+    the floating-point sums differs) and equal p-values; dropped rows (``"hansen"``), two
+    regime regressors and an unbalanced panel (strata, rows in no segment) included."""
+    pytest.importorskip("numba")
+    from intelcap.estimation import _panel_threshold_engine as engine
+
+    df = _simulate(rng, 50, 6, effect=0.4, k2=k2, unbalanced=unbalanced)
+    rcols = [f"r{a}" for a in range(k2)]
+    model = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[rcols])
+    kw = dict(convention=conv, grid=None if conv == "exhaustive" else 40, seed=3,
+              bootstrap=60, progress=False)
+    assert engine.fused_kernel() is not None
+    fused = model.fit(2, **kw)
+    monkeypatch.setattr(engine, "fused_kernel", lambda: None)
+    plain = model.fit(2, **kw)
+    for name in ("single", "double"):
+        assert_allclose(fused.f_tests[name].replications, plain.f_tests[name].replications,
+                        rtol=1e-11)
+        assert fused.f_tests[name].pval == plain.f_tests[name].pval
+
+
+def test_bootstrap_identical_serial_threaded_and_blocked(rng, monkeypatch):
     """Worker threads (as many as BLAS may use) and blocks only split the replications: the
     statistics equal a serial run under threadpoolctl's limit of one thread (to rtol 1e-13:
-    BLAS may sum a block's last columns in another order) and so do the p-values."""
+    BLAS may sum a block's last columns in another order) and so do the p-values. (The fit
+    uses worker threads only for large bootstrap matrices on idle cores: both conditions are
+    lifted here so that the threaded path runs on this small panel.)"""
+    import os
+
     from threadpoolctl import threadpool_limits
+
+    from intelcap.estimation import _panel_threshold_engine as engine
+
+    monkeypatch.setattr(engine, "_PARALLEL_MIN_CELLS", 0)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr("intelcap.estimation.panel_threshold.blas_threads", lambda: 2)
 
     df = _simulate(rng, 60, 6, effect=0.5)
     model = PanelThreshold(df["y"], df[["x"]], df["q"], regime_exog=df[["r0"]])

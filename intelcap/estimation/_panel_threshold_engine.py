@@ -55,6 +55,60 @@ def _controller() -> Any:
     return _CONTROLLER
 
 
+_KERNEL: Any = None
+
+
+def fused_kernel() -> Any:
+    """The compiled one-pass bootstrap kernel (numba, the ``fast`` extra), or ``None``.
+
+    For every target entity *i*, period *t* and replication *b* it reads the drawn residual
+    :math:`\\mathrm{tr}(e)_{t, src_b(i)}` once and adds it, weighted, to the segment sums
+    (``r`` times it, into the row of the segment of the q order that holds row (i, t)) and to
+    the dense products (``[W, y_p]`` times it): the gather, the sparse and the dense product
+    of the numpy path in one pass, without writing the B x n matrix. Each sum runs over
+    (entity, period) in storage order, whatever the split of the replications. Compiled once
+    per machine (numba's on-disk cache); without numba the numpy path runs instead.
+    """
+    global _KERNEL
+    if _KERNEL is None:
+        try:
+            import numba
+        except ImportError:
+            _KERNEL = False
+            return None
+
+        @numba.njit(cache=True, nogil=True)
+        def kernel(ehat, t_len, src_t, seg_of, r_pad, wy_pad, seg_out,
+                   dense_out):  # pragma: no cover (compiled)
+            n_ent = src_t.shape[0]
+            reps = src_t.shape[1]
+            k2 = r_pad.shape[0]
+            n_seg = seg_out.shape[0] // k2
+            n_dense = wy_pad.shape[0]
+            buf = np.empty(reps)
+            for i in range(n_ent):
+                src = src_t[i]
+                for t in range(t_len[i]):
+                    row = ehat[t]
+                    for b in range(reps):
+                        buf[b] = row[src[b]]
+                    k = seg_of[t, i]
+                    if k >= 0:
+                        for a in range(k2):
+                            ra = r_pad[a, t, i]
+                            out = seg_out[a * n_seg + k]
+                            for b in range(reps):
+                                out[b] += ra * buf[b]
+                    for c in range(n_dense):
+                        w = wy_pad[c, t, i]
+                        out = dense_out[c]
+                        for b in range(reps):
+                            out[b] += w * buf[b]
+
+        _KERNEL = kernel
+    return _KERNEL or None
+
+
 def blas_threads() -> int:
     """Threads BLAS may use now (threadpoolctl), at most the number of cores; 1 if unknown."""
     import os
@@ -62,6 +116,36 @@ def blas_threads() -> int:
     infos = [i for i in _controller().info() if i.get("user_api") == "blas"]
     n = max((int(i.get("num_threads", 1)) for i in infos), default=1)
     return max(1, min(n, os.cpu_count() or 1))
+
+
+# bootstrap cells (replications x rows) below which a second worker thread does not pay.
+# Measured (benchmarks/bench_threshold.py and a 1x/4x/16x firms copy of Hansen's panel, 300
+# replications, 2-core machine at load 2.6-2.9): two workers against one took 0.96x (7910
+# rows), 0.98x (31640) and 1.24x (126560 rows, 3.8e7 cells) the time, medians of paired runs
+# -- never a gain without an idle core. So worker threads are used only for a matrix of at
+# least 2**25 cells *and* only as many as there are idle cores.
+_PARALLEL_MIN_CELLS = 2 ** 25
+
+
+def bootstrap_workers(threads: int, cells: int) -> int:
+    """Worker threads for a bootstrap over ``cells`` numbers when ``threads`` are allowed.
+
+    One unless the matrix is large enough for a split to pay (``_PARALLEL_MIN_CELLS``) and
+    the machine has idle cores: the 1-minute load average counts the threads already running
+    (this one included), so at most ``cores - load + 1`` workers, never more than ``threads``.
+    The statistics do not depend on the choice (the replications are drawn before the split
+    and each one's sums run in the same order).
+    """
+    import os
+
+    if threads <= 1 or cells < _PARALLEL_MIN_CELLS:
+        return 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform: trust the limit
+        load = 0.0
+    idle = int((os.cpu_count() or 1) - load + 1.0)
+    return max(1, min(threads, idle))
 
 
 @contextmanager
@@ -191,6 +275,7 @@ class Grid:
         self._gdiag = None
         self._cw = None
         self._segments = None
+        self._segment_index = None
         self._prefix = None
         self._cross: dict[int, np.ndarray] = {}
 
@@ -207,18 +292,9 @@ class Grid:
         """
         if self._segments is None:
             p = self.panel
-            n = p.q.shape[0]
-            counts = self.counts
-            pos_counts = np.unique(counts[counts > 0])
-            n_seg = pos_counts.shape[0]
-            prefix_of = np.searchsorted(pos_counts, counts)
-            prefix_of[counts == 0] = -1
-            t_max = int(p.T.max())
+            t_max, prefix_of, n_seg, seg = self.segment_index()
             pos = p.prep.pos
-            seg_sorted = np.searchsorted(pos_counts, np.arange(n), side="right")
-            seg = np.empty(n, dtype=np.int64)
-            seg[p.order] = seg_sorted
-            use = seg < n_seg
+            use = seg >= 0
             cols = np.tile((pos * p.n_entities + p.codes)[use], p.k2)
             rows = np.concatenate([seg[use] + a * n_seg for a in range(p.k2)])
             vals = np.concatenate([p.r[use, a] for a in range(p.k2)])
@@ -226,6 +302,23 @@ class Grid:
                                     shape=(p.k2 * n_seg, t_max * p.n_entities))
             self._segments = (t_max, prefix_of, mat)
         return self._segments
+
+    def segment_index(self) -> tuple[int, np.ndarray, int, np.ndarray]:
+        """``(T_max, prefix_of, K, seg)``: the segments of :meth:`segments` without the
+        matrix; ``seg[i]`` is the segment of row *i* (-1: in none), ``K`` their number."""
+        if self._segment_index is None:
+            p = self.panel
+            n = p.q.shape[0]
+            counts = self.counts
+            pos_counts = np.unique(counts[counts > 0])
+            n_seg = pos_counts.shape[0]
+            prefix_of = np.searchsorted(pos_counts, counts)
+            prefix_of[counts == 0] = -1
+            seg = np.empty(n, dtype=np.int64)
+            seg[p.order] = np.searchsorted(pos_counts, np.arange(n), side="right")
+            seg[seg >= n_seg] = -1
+            self._segment_index = (int(p.T.max()), prefix_of, n_seg, seg)
+        return self._segment_index
 
     # -- cumulative cross-products -----------------------------------------------------------
     def cum(self, v: np.ndarray) -> np.ndarray:
@@ -528,7 +621,9 @@ class EntityResampler:
     sums, and ``e*'e*`` a sum of entity norms.
 
     The remaining work over B x n numbers per block of B replications, all in :meth:`stats`,
-    done chunk by chunk (about ``_CHUNK`` numbers: a range of entities in all periods), so that
+    is one pass with the compiled :func:`fused_kernel` (numba installed: each drawn residual
+    is read once and the B x n matrix is never written); the numpy path does it chunk by
+    chunk (about ``_CHUNK`` numbers: a range of entities in all periods), so that
     each chunk is read from cache by the two products that follow its gather:
 
     1. the gather ``e*`` = ``tr(e)`` of the drawn entities (one write);
@@ -552,8 +647,8 @@ class EntityResampler:
         self.wyp = p.w.T @ yp
         self.ypyp = float(yp @ yp)
         self.strata = [np.flatnonzero(p.T == t_len) for t_len in np.unique(p.T)]
-        self.t_max, self.prefix_of, self.seg_matrix = grid.segments()
-        self.n_seg = self.seg_matrix.shape[0] // p.k2
+        # the sparse segment matrix is built only for the numpy path (seg_matrix)
+        self.t_max, self.prefix_of, self.n_seg, self._seg = grid.segment_index()
         # tr(e) on a padded (position, entity) array: a replication is ehat_pad[:, sources]
         self.ehat_pad = np.zeros((self.t_max, p.n_entities))
         self.ehat_pad[pos, p.codes] = self.ehat
@@ -570,6 +665,27 @@ class EntityResampler:
         self.ent_ee = np.add.reduceat(e * e, p.starts)
         self.cw2 = grid.cw().reshape(-1, p.w.shape[1])  # D(g)'W, (G * k2, p)
         self._plans: dict[int, list] = {}
+        self._fused: tuple | None = None
+
+    @property
+    def seg_matrix(self) -> Any:
+        """The grid's sparse segment matrix (:meth:`Grid.segments`), for the numpy path."""
+        return self.grid.segments()[2]
+
+    def fused_inputs(self) -> tuple:
+        """Padded (period, entity) inputs of :func:`fused_kernel`: periods per entity, the
+        segment of each row (-1: in no segment), ``r`` and ``[W, y_p]``."""
+        if self._fused is None:
+            p = self.p
+            seg = self._seg
+            pos = p.prep.pos
+            seg_of = np.full((self.t_max, p.n_entities), -1, dtype=np.int64)
+            seg_of[pos, p.codes] = seg
+            r_pad = np.zeros((p.k2, self.t_max, p.n_entities))
+            r_pad[:, pos, p.codes] = p.r.T
+            wy_pad = self.wy_pad_t.reshape(-1, self.t_max, p.n_entities)
+            self._fused = (p.T.astype(np.int64), seg_of, r_pad, wy_pad)
+        return self._fused
 
     def chunks(self) -> list[tuple[int, int, Any, np.ndarray]]:
         """Chunks ``(i0, i1, S, WY)``: the entities ``i0..i1-1`` in all periods, with their
@@ -585,13 +701,22 @@ class EntityResampler:
         if not self._plans:
             n_ent = self.p.n_entities
             step = max(1, _CHUNK // (self.t_max * _CHUNK_REPS))
+            bounds = [(i0, min(n_ent, i0 + step)) for i0 in range(0, n_ent, step)]
+            # the padded columns in chunk order (period-major inside each chunk), so that every
+            # chunk is a contiguous range: one column permutation of each matrix, then slices
+            # (a sparse fancy index per chunk cost about ten times more)
+            t_idx = np.arange(self.t_max)[:, None] * n_ent
+            perm = np.concatenate([(t_idx + np.arange(i0, i1)[None, :]).ravel()
+                                   for i0, i1 in bounds])
+            seg = self.seg_matrix[:, perm]
+            wy = self.wy_pad_t[:, perm]
             plan = []
-            for i0 in range(0, n_ent, step):
-                i1 = min(n_ent, i0 + step)
-                cols = (np.arange(self.t_max)[:, None] * n_ent
-                        + np.arange(i0, i1)[None, :]).ravel()
-                plan.append((i0, i1, self.seg_matrix[:, cols],
-                             np.ascontiguousarray(self.wy_pad_t[:, cols])))
+            at = 0
+            for i0, i1 in bounds:
+                width = self.t_max * (i1 - i0)
+                plan.append((i0, i1, seg[:, at:at + width],
+                             np.ascontiguousarray(wy[:, at:at + width])))
+                at += width
             self._plans[0] = plan
         return self._plans[0]
 
@@ -611,13 +736,18 @@ class EntityResampler:
         reps = src_ent.shape[0]
         npar = p.w.shape[1]
         src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
-        seg = np.zeros((self.seg_matrix.shape[0], reps))
+        seg = np.zeros((p.k2 * self.n_seg, reps))
         dense = np.zeros((npar + 1, reps))
-        for i0, i1, smat, wy in self.chunks():
-            # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
-            e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
-            seg += smat @ e_star  # sums of r * tr(e) by segment of q
-            dense += wy @ e_star
+        kernel = fused_kernel()
+        if kernel is not None:  # one pass, the B x n matrix never written
+            t_len, seg_of, r_pad, wy_pad = self.fused_inputs()
+            kernel(self.ehat_pad, t_len, src_t, seg_of, r_pad, wy_pad, seg, dense)
+        else:
+            for i0, i1, smat, wy in self.chunks():
+                # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
+                e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
+                seg += smat @ e_star  # sums of r * tr(e) by segment of q
+                dense += wy @ e_star
         dense = dense.T  # (B, p + 1)
         if not self.zero_means:
             dense += self.ent_mean[src_ent] @ self.wy_sum

@@ -49,6 +49,7 @@ from intelcap.estimation._panel_threshold_engine import (
     WildClusterResampler,
     _inv_quadform,
     blas_threads,
+    bootstrap_workers,
     single_threaded_blas,
     ssr_profile,
     ssr_profile_batch,
@@ -663,10 +664,12 @@ class PanelThreshold:
             qn = None
         elif qn is not None and qn < 2:
             raise SpecificationError(f"grid must be >= 2, got {grid}")
-        # threads, chosen here: the bootstrap's replications are split among as many worker
-        # threads as BLAS may use at the call (so threadpoolctl's threadpool_limits(1) makes
-        # the fit serial), and every product runs with one BLAS thread: they are skinny and
-        # memory-bound, and a multithreaded BLAS slowed them on a loaded machine
+        # threads, chosen here: the bootstrap's replications may be split among at most as
+        # many worker threads as BLAS may use at the call (so threadpoolctl's
+        # threadpool_limits(1) makes the fit serial), and only when the split pays
+        # (bootstrap_workers: a large matrix and idle cores); every product runs with one BLAS
+        # thread: they are skinny and memory-bound, and a multithreaded BLAS slowed them on a
+        # loaded machine
         workers = blas_threads()
         with single_threaded_blas():
             return _Fitter(self, conv, n_thresholds, trims, qn, boot, seed, progress, cov,
@@ -967,7 +970,8 @@ class _Fitter:
 
         out = []
         reps = self.boot.reps
-        workers = self.workers if reps >= 32 * self.workers else 1
+        # worker threads only where the split pays (a large matrix and idle cores, measured)
+        workers = bootstrap_workers(self.workers, min(reps, self.boot.block) * self.n_obs)
         pool = ThreadPoolExecutor(workers) if workers > 1 else None
         # no tqdm object at all without a bar: building a disabled one costs about 1 ms
         bar = (progress_bar(total=reps, desc=f"bootstrap F{k_alt}") if self.progress
@@ -1023,7 +1027,8 @@ class _Fitter:
         est = self.cov_type.estimate(z, ek, p, names, bread_matrix, m._time_codes)
         params = pd.Series(beta, index=names, name="parameter")
         resid = pd.Series(np.where(p.kept, e, np.nan), index=m.index, name="residual")
-        shares = _regime_shares(m._time_codes, m._periods, regime, len(thr) + 1)
+        # the regime shares table is built when asked for (regime_shares), not on every fit
+        shares = (m._time_codes, m._periods, regime, len(thr) + 1)
         lr_profiles = {}
         for key, st in stages.items():
             lr_profiles[key] = pd.Series(st["lr"], index=pd.Index(self.grid.values,
@@ -1075,7 +1080,7 @@ class PanelThresholdResults(Results):
                  ssr_value: float, model: PanelThreshold, convention: PanelThresholdConvention,
                  thresholds: list[float], ssrs: list[float], tests: dict,
                  lr_profiles: dict, ci_sources: dict, grid_values: np.ndarray, sigma_df: int,
-                 shares: pd.DataFrame, level: float, trims: tuple,
+                 shares: tuple, level: float, trims: tuple,
                  grid_size: int | None, bootstrap: PanelBootstrap, seed: Any) -> None:
         super().__init__(params, None, nobs=nobs, df_resid=df_resid, resids=resids,
                          ssr=ssr_value, model_name="Panel Threshold (Hansen 1999)",
@@ -1087,7 +1092,7 @@ class PanelThresholdResults(Results):
         self._lr = dict(lr_profiles)
         self._ci_sources = ci_sources
         self._grid_values = np.asarray(grid_values, dtype=float)
-        self._shares = shares
+        self._shares_of = shares  # (time codes, periods, regime of each row, regimes)
         self.level = level
         self.sigma_df = sigma_df
         self.trim = trims
@@ -1123,7 +1128,7 @@ class PanelThresholdResults(Results):
     @property
     def regime_shares(self) -> pd.DataFrame:
         """Share of entities in each regime by period (Hansen 1999, Table 4)."""
-        return self._shares.copy()
+        return _regime_shares(*self._shares_of)
 
     def threshold_ci(self, level: float = 0.95) -> pd.DataFrame:
         """LR confidence intervals of the thresholds (Hansen 1999, eq. 16).

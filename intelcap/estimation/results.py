@@ -403,11 +403,11 @@ class Results(SummaryMixin, metaclass=_Constructed):
         return r, q, [_row_text(row, v, names) for row, v in zip(r, q, strict=True)]
 
     def wald_test(self, restriction: Any, value: Any = None) -> TestStatistic:
-        r"""Wald test of the linear restrictions :math:`Reta = r`.
+        r"""Wald test of the linear restrictions :math:`R\beta = r`.
 
         .. math::
 
-            W = (R\hateta - r)' (R \widehat V R')^{-1} (R\hateta - r)
+            W = (R\hat\beta - r)' (R \widehat V R')^{-1} (R\hat\beta - r)
             \sim \chi^2(q),
 
         with :math:`\widehat V` the results' covariance (its ``cov_type``). When the results use
@@ -470,11 +470,11 @@ class Results(SummaryMixin, metaclass=_Constructed):
                              dist_name=f"chi2({nq})", df=nq, name="Wald test")
 
     def t_test(self, restriction: Any, value: Any = None) -> LinearTestStatistic:
-        r"""t test of one linear restriction :math:`r'eta = q`, two-sided.
+        r"""t test of one linear restriction :math:`r'\beta = q`, two-sided.
 
         .. math::
 
-            t = rac{r'\hateta - q}{\sqrt{r' \widehat V r}}
+            t = \frac{r'\hat\beta - q}{\sqrt{r' \widehat V r}}
 
         against Student's t with ``df_resid`` degrees of freedom (``distribution == "t"``) or
         the standard normal. Its square is the :meth:`wald_test` statistic of the same
@@ -490,7 +490,7 @@ class Results(SummaryMixin, metaclass=_Constructed):
         Returns
         -------
         LinearTestStatistic
-            ``stat`` (t), ``pval``, ``estimate`` (:math:`r'\hateta`), ``value`` and
+            ``stat`` (t), ``pval``, ``estimate`` (:math:`r'\hat\beta`), ``value`` and
             ``std_error``; NaN statistic and p-value if a restricted parameter has no
             covariance.
         """

@@ -327,7 +327,7 @@ class NLS:
         kernel: str | None = None,
         **options: Any,
     ) -> NLSResults:
-        """Minimise the sum of squared residuals.
+        r"""Minimise the sum of squared residuals.
 
         Parameters
         ----------
