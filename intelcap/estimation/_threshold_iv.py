@@ -265,8 +265,6 @@ def _gmm(y: np.ndarray, z: np.ndarray, x: np.ndarray,
 class IVThresholdResults(Results):
     """Results of :meth:`IVThresholdRegression.fit` (immutable)."""
 
-    _immutable = True  # the base class refuses attribute sets after construction
-
     def __init__(self, params: pd.Series, cov: np.ndarray, *, model: IVThresholdRegression,
                  threshold_fit: Any, j_stats: tuple, lower_mask: np.ndarray,
                  **kwargs: Any) -> None:

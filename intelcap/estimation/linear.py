@@ -420,8 +420,6 @@ class OLSResults(Results):
     (whether the 40-digit path was used). Immutable.
     """
 
-    _immutable = True
-
     def __init__(self, params: pd.Series, cov: pd.DataFrame | None, *, y: np.ndarray,
                  has_constant: bool, condition_number: float, error_bound: float,
                  extended_precision: bool, **kwargs: Any) -> None:
@@ -471,8 +469,6 @@ class LinearModelResults(Results):
     ``.lm_result`` is the linearmodels result itself (with everything linearmodels offers:
     ``.summary``, ``.wald_test``, ``.f_pooled``, ...); ``.estimator`` names the method.
     """
-
-    _immutable = True
 
     def __init__(self, params: pd.Series, cov: pd.DataFrame | None, *, lm_result: Any,
                  estimator: str, form: str | None = None, **kwargs: Any) -> None:

@@ -1068,8 +1068,6 @@ class PanelThresholdResults(Results):
     (``cov_type``, from :mod:`intelcap.estimation.covariance`).
     """
 
-    _immutable = True
-
     def __init__(self, params: pd.Series, covariance: CovarianceEstimate, *, nobs: int,
                  df_resid: float, resids: pd.Series,
                  ssr_value: float, model: PanelThreshold, convention: PanelThresholdConvention,
