@@ -88,3 +88,14 @@ def test_panel_boundary_names_user_columns(panel) -> None:
                        regime_exog=panel["c1"])
     with pytest.raises(MissingDataError, match=r"column 'x' has 1 missing value.*\(3, 2\)"):
         PanelSmoothTransition(panel["y"], bad[["c1"]].rename(columns={"c1": "x"}), panel["q"])
+
+
+def test_iv_threshold_boundary(cross) -> None:
+    from intelcap.estimation.threshold import IVThresholdRegression
+
+    d = cross.assign(z=cross["x1"] + 0.5 * cross["q"], w=cross["q"] ** 2)
+    bad = d.assign(w=d["w"].where(d.index != 120))
+    with pytest.raises(MissingDataError, match="'w' has 1 missing value.*row 120"):
+        IVThresholdRegression(bad["y"], None, bad["x1"], bad[["w"]], bad["q"])
+    with pytest.raises(DataError, match="index of 'instruments' differs"):
+        IVThresholdRegression(d["y"], None, d["x1"], d[["w"]].reset_index(drop=True), d["q"])
