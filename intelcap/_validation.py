@@ -29,6 +29,7 @@ __all__ = [
     "handle_missing",
     "progress_bar",
     "require_aligned",
+    "stack_aligned",
 ]
 
 MissingPolicy = Literal["raise", "drop"]
@@ -156,6 +157,54 @@ def require_aligned(objs: Mapping[str, pd.Series | pd.DataFrame]) -> pd.Index | 
                 "(for example with .reindex or .loc) before passing them"
             )
     return ref
+
+
+def stack_aligned(frames: Mapping[str, pd.DataFrame], missing: MissingPolicy = "raise"
+                  ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The one input boundary of the array-argument estimators.
+
+    ``frames`` maps each argument's role (``"dependent"``, ``"exog"``, ...) to its variables as
+    a DataFrame. They must have the same length and, where they are pandas objects with an
+    index of their own, the same index (:func:`require_aligned`: never aligned silently). The
+    variables are stacked into one float frame whose column labels are the user's names, made
+    unique by a role suffix where a name repeats (``"x (threshold)"``), so that the checks
+    name the user's column and row: an infinite value raises (:func:`check_finite`), missing
+    values follow ``missing`` (:func:`handle_missing`).
+
+    Returns
+    -------
+    data : DataFrame
+        The stacked variables on the common index (rows dropped under ``missing="drop"``).
+    labels : dict
+        Role -> the labels of its columns in ``data``.
+    """
+    check_choice("missing", missing, ("raise", "drop"))
+    sizes = {role: f.shape[0] for role, f in frames.items()}
+    if len(set(sizes.values())) > 1:
+        raise DataError(f"{', '.join(frames)} differ in length: {sizes}")
+    index = require_aligned(frames)
+    labels: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for role, f in frames.items():
+        labels[role] = []
+        for c in f.columns:
+            lab = str(c)
+            if lab in seen:
+                lab = f"{lab} ({role})"
+            seen.add(lab)
+            labels[role].append(lab)
+    flat = [lab for role in frames for lab in labels[role]]
+    try:
+        arr = np.column_stack([f.to_numpy(dtype=float) for f in frames.values()])
+    except (TypeError, ValueError) as err:
+        raise IntelcapTypeError(f"{', '.join(frames)} must be numeric: {err}") from None
+    index = pd.RangeIndex(arr.shape[0]) if index is None else index
+    data = pd.DataFrame(arr, index=index, columns=flat)
+    inf = np.isinf(arr)
+    if inf.any():
+        col = int(np.argwhere(inf)[0][1])
+        check_finite(arr[:, col], f"column {flat[col]!r}", index)
+    return handle_missing(data, flat, missing), labels
 
 
 class _NoProgress:

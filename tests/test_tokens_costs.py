@@ -104,3 +104,16 @@ def test_price_performance_frontier_and_index():
     w = df.assign(spend=[1.0, 3.0, 1.0, 1.0, 1.0])
     assert matched_model_index(w, weight="spend").iloc[1] == pytest.approx(50.0)
     assert np.isnan(price_performance(np.array([1.0]), np.array([0.0]))[0])
+
+
+def test_matched_model_index_warns_about_a_missing_weight() -> None:
+    """A matched model with prices but no weight is left out of the link, with a warning
+    (never a silent weight of 0 on one side). Analytic: only model a (2 -> 1) is weighted, so
+    the Tornqvist link is exp(ln(1/2)) = 1/2."""
+    from intelcap.exceptions import IntelcapWarning
+
+    df = pd.DataFrame({"period": [1, 1, 2, 2], "model": ["a", "b", "a", "b"],
+                       "price": [2.0, 4.0, 1.0, 3.0], "spend": [1.0, np.nan, 1.0, 1.0]})
+    with pytest.warns(IntelcapWarning, match="model 'b' from period 1 to 2"):
+        idx = matched_model_index(df, weight="spend")
+    np.testing.assert_allclose(idx.to_numpy(), [100.0, 50.0], rtol=1e-14)

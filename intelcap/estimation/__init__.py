@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     )
     from intelcap.estimation.production_fit import (
         KmentaResults,
+        ProductionFitResults,
         fit_production,
         kmenta,
         start_values,
@@ -87,8 +88,8 @@ _WHERE: dict[str, str] = {
     **dict.fromkeys(("NLS", "NLSResults", "OptimizerConfig", "nls"), "nls"),
     **dict.fromkeys(("PanelBootstrap", "PanelThreshold", "PanelThresholdResults"),
                     "panel_threshold"),
-    **dict.fromkeys(("KmentaResults", "fit_production", "kmenta", "start_values"),
-                    "production_fit"),
+    **dict.fromkeys(("KmentaResults", "ProductionFitResults", "fit_production", "kmenta",
+                     "start_values"), "production_fit"),
     **dict.fromkeys(("AckerbergCavesFrazer", "LevinsohnPetrin", "OlleyPakes", "ProxyProduction",
                      "ProxyProductionResults", "Wooldridge"), "proxy"),
     **dict.fromkeys(("InvalidTestStatistic", "Results", "TestStatistic", "compare"), "results"),
@@ -121,6 +122,7 @@ __all__ = [
     "PanelSmoothTransitionResults",
     "PanelThreshold",
     "PanelThresholdResults",
+    "ProductionFitResults",
     "ProxyProduction",
     "ProxyProductionResults",
     "Results",

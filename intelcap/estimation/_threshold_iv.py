@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from intelcap._validation import check_choice, require_aligned
+from intelcap._validation import check_choice, require_aligned, stack_aligned
 from intelcap.estimation.results import Results, TestStatistic
 from intelcap.exceptions import DataError, SpecificationError
 
@@ -129,14 +129,11 @@ class IVThresholdRegression:
                  "instruments": instruments, "threshold": threshold}
         index = require_aligned(given)
         index = pd.RangeIndex(n) if index is None else index
-        for name, f in (("dependent", y), ("exog", z2), ("endog", z1),
-                        ("instruments", x1), ("threshold", q)):
-            arr = f.to_numpy()
-            if not np.isfinite(arr).all():
-                col = int(np.argwhere(~np.isfinite(arr))[0][1])
-                row = index[int(np.argwhere(~np.isfinite(arr))[0][0])]
-                raise DataError(f"{name} column {f.columns[col]!r} is missing or infinite at "
-                                f"row {row!r}")
+        # the shared boundary (missing values and infinities raise, naming column and row);
+        # numpy arguments take the pandas arguments' index
+        frames = {"dependent": y, "exog": z2, "endog": z1, "instruments": x1, "threshold": q}
+        stack_aligned({k: f if isinstance(given[k], (pd.Series, pd.DataFrame)) else
+                       f.set_axis(index) for k, f in frames.items()}, "raise")
         if z1.shape[1] == 0:
             raise SpecificationError("endog is empty: use ThresholdRegression")
         if x1.shape[1] < z1.shape[1]:
@@ -264,8 +261,6 @@ def _gmm(y: np.ndarray, z: np.ndarray, x: np.ndarray,
 
 class IVThresholdResults(Results):
     """Results of :meth:`IVThresholdRegression.fit` (immutable)."""
-
-    _immutable = True  # the base class refuses attribute sets after construction
 
     def __init__(self, params: pd.Series, cov: np.ndarray, *, model: IVThresholdRegression,
                  threshold_fit: Any, j_stats: tuple, lower_mask: np.ndarray,

@@ -184,8 +184,6 @@ class MultipleThresholdResults(Results):
     the common vocabulary for the coefficients of all regimes.
     """
 
-    _immutable = True  # the base class refuses attribute sets after construction
-
     def __init__(self, params: pd.Series, cov: np.ndarray, *, model: ThresholdRegression,
                  thresholds: list[float], unrefined: list[float], ci_fits: list,
                  steps: list[dict[str, Any]], refined: bool, regime_labels: list[str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from intelcap.estimation._threshold_common import lr_confidence_set, lr_critical
 from intelcap.estimation._threshold_design import _regular
 from intelcap.estimation._threshold_inference import ThresholdTest
 from intelcap.estimation.results import Results
-from intelcap.exceptions import IntelcapTypeError, SpecificationError
+from intelcap.exceptions import CovarianceWarning, IntelcapTypeError, SpecificationError
 
 if TYPE_CHECKING:
     from intelcap.estimation.threshold import ThresholdRegression
@@ -31,8 +32,6 @@ class ThresholdRegressionResults(Results):
     ``resids``, ...) it carries the threshold estimate, its LR profile and confidence sets,
     the test of no threshold and Hansen's slope confidence intervals.
     """
-
-    _immutable = True  # the base class refuses attribute sets after construction
 
     def __init__(self, params: pd.Series, cov: np.ndarray, *, model: ThresholdRegression,
                  threshold: float, gamma: np.ndarray, ssr_profile: np.ndarray,
@@ -247,7 +246,19 @@ class ThresholdRegressionResults(Results):
             else:
                 nj = inreg.sum(axis=1)
                 cov = minv * ((e**2).sum(axis=1) / (nj - k))[:, None, None]
-            s = np.sqrt(np.clip(np.diagonal(cov, axis1=-2, axis2=-1), 0, None))
+            d = np.diagonal(cov, axis1=-2, axis2=-1)
+            bad = ~np.all(np.isfinite(d) & (d >= 0), axis=1)
+            if bad.any():  # never a standard error of 0: such candidates leave the union
+                warnings.warn(
+                    f"slope_conf_int: at {int(bad.sum())} candidate threshold(s) of the "
+                    f"first-step set the {'lower' if lower else 'upper'} regime's covariance has "
+                    "a negative or undefined variance (too few observations for its "
+                    f"{k} regressors); those candidates are left out of the interval",
+                    CovarianceWarning, stacklevel=2)
+                b, d = b[~bad], d[~bad]
+                if not b.shape[0]:
+                    continue
+            s = np.sqrt(d)
             cols = slice(0, k) if lower else slice(k, 2 * k)
             lo[cols] = np.minimum(lo[cols], (b - z * s).min(axis=0))
             hi[cols] = np.maximum(hi[cols], (b + z * s).max(axis=0))

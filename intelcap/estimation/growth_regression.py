@@ -460,7 +460,10 @@ class CESSolowRegression:
             names.append("sigma")
             values.append(1 / (1 + r))
             jac_rows.append({"rho": -1 / (1 + r) ** 2})
-        jac = pd.DataFrame(jac_rows, index=names, columns=p.index).fillna(0.0)
+        jac = pd.DataFrame(0.0, index=names, columns=p.index)  # the other partials are 0
+        for name, row in zip(names, jac_rows, strict=True):
+            for col, val in row.items():
+                jac.loc[name, col] = val
         cov = jac.to_numpy() @ res.cov.to_numpy() @ jac.to_numpy().T
         params = pd.Series(values, index=names, name="parameter")
         return CESSolowResults(params, pd.DataFrame(cov, index=names, columns=names), res,

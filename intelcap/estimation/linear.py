@@ -77,13 +77,19 @@ import pandas as pd
 import scipy.linalg as sla
 
 from intelcap._expressions import check_formula
-from intelcap._validation import check_choice, check_columns, check_positive, handle_missing
+from intelcap._validation import (
+    check_choice,
+    check_columns,
+    check_positive,
+    handle_missing,
+    require_aligned,
+    stack_aligned,
+)
 from intelcap.estimation.covariance import check_cov_options, covariance
 from intelcap.estimation.results import Results
 from intelcap.exceptions import (
     DataError,
     IntelcapTypeError,
-    MissingDataError,
     SpecificationError,
 )
 
@@ -161,26 +167,22 @@ class OLS:
             y_s = pd.Series(y_arr, index=x_df.index, name="y")
         if len(y_s) != len(x_df):
             raise DataError(f"dependent has {len(y_s)} rows but exog has {len(x_df)}")
+        # the pandas arguments must share one index (never aligned silently); an array takes
+        # the other argument's index
         if isinstance(dependent, pd.Series) and isinstance(exog, pd.DataFrame):
-            if not y_s.index.equals(x_df.index):
-                raise DataError("dependent and exog have different indexes; align them first")
+            require_aligned({"dependent": y_s, "exog": x_df})
+        elif isinstance(dependent, pd.Series):
+            x_df.index = y_s.index
         else:
             y_s.index = x_df.index
-        frame = pd.concat([y_s.rename("__y__"), x_df], axis=1)
-        frame = handle_missing(frame, list(frame.columns), missing)
+        if len(x_df.columns) != len(set(x_df.columns)):
+            raise DataError(f"exog has duplicate column names: {list(x_df.columns)}")
+        frame, labels = stack_aligned({"dependent": y_s.to_frame(), "exog": x_df}, missing)
         self._index = frame.index
         self.dependent = str(y_s.name)
         self.exog_names = list(x_df.columns)
-        self._y = frame["__y__"].to_numpy(dtype=float)
-        self._x = frame[self.exog_names].to_numpy(dtype=float)
-        for j, name in enumerate(self.exog_names):
-            bad = ~np.isfinite(self._x[:, j])
-            if bad.any():
-                raise MissingDataError(
-                    f"regressor {name!r} has non-finite values, first at row "
-                    f"{self._index[int(np.flatnonzero(bad)[0])]!r}")
-        if not np.all(np.isfinite(self._y)):
-            raise MissingDataError(f"dependent {self.dependent!r} has non-finite values")
+        self._y = frame[labels["dependent"][0]].to_numpy(dtype=float)
+        self._x = frame[labels["exog"]].to_numpy(dtype=float)
         n, k = self._x.shape
         if k == 0:
             raise SpecificationError("no regressors (exog has no columns; a formula such as "
@@ -420,8 +422,6 @@ class OLSResults(Results):
     (whether the 40-digit path was used). Immutable.
     """
 
-    _immutable = True
-
     def __init__(self, params: pd.Series, cov: pd.DataFrame | None, *, y: np.ndarray,
                  has_constant: bool, condition_number: float, error_bound: float,
                  extended_precision: bool, **kwargs: Any) -> None:
@@ -471,8 +471,6 @@ class LinearModelResults(Results):
     ``.lm_result`` is the linearmodels result itself (with everything linearmodels offers:
     ``.summary``, ``.wald_test``, ``.f_pooled``, ...); ``.estimator`` names the method.
     """
-
-    _immutable = True
 
     def __init__(self, params: pd.Series, cov: pd.DataFrame | None, *, lm_result: Any,
                  estimator: str, form: str | None = None, **kwargs: Any) -> None:

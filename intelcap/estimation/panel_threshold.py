@@ -37,9 +37,9 @@ import pandas as pd
 from intelcap._validation import (
     as_generator,
     check_choice,
-    handle_missing,
     progress_bar,
     require_aligned,
+    stack_aligned,
 )
 from intelcap.estimation._panel_threshold_engine import (
     EntityResampler,
@@ -388,23 +388,12 @@ class PanelThreshold:
         if len(set(self.regime_names) | set(self.exog_names)) < (
                 len(self.regime_names) + len(self.exog_names)):
             raise SpecificationError("a variable appears in both exog and regime_exog (or twice)")
-        parts = [y, q, r, *([x] if x is not None else [])]
-        cols = ["__y", "__q", *[f"__r_{c}" for c in r.columns],
-                *([f"__x_{c}" for c in x.columns] if x is not None else [])]
-        block = None
-        try:  # numeric columns: one block, no per-column pandas work
-            block = np.column_stack([part.to_numpy(dtype=float) for part in parts])
-            frame = pd.DataFrame(block, index=index, columns=cols)
-        except (TypeError, ValueError):
-            frame = pd.concat(
-                [y.rename(columns={y.columns[0]: "__y"}),
-                 q.rename(columns={q.columns[0]: "__q"}),
-                 r.add_prefix("__r_"),
-                 *([x.add_prefix("__x_")] if x is not None else [])],
-                axis=1,
-            )
-        if block is None or np.isnan(block).any():  # (a numeric block without NaN: nothing to do)
-            frame = handle_missing(frame, cols, missing)
+        # the shared boundary: one index, numeric, no infinity, the missing-value policy; the
+        # errors name the user's column and row
+        frames = {"dependent": y, "threshold": q, "regime_exog": r}
+        if x is not None:
+            frames["exog"] = x
+        frame, labels = stack_aligned(frames, missing)
         if not frame.index.is_monotonic_increasing:
             frame = frame.sort_index()
         ent_codes = pd.factorize(frame.index.get_level_values(0), sort=False)[0]
@@ -422,7 +411,7 @@ class PanelThreshold:
             ent_codes = pd.factorize(frame.index.get_level_values(0), sort=False)[0]
         if frame.shape[0] == 0:
             raise DataError("no observations left after the missing-value policy")
-        qarr = frame["__q"].to_numpy(dtype=float)
+        qarr = frame[labels["threshold"][0]].to_numpy(dtype=float)
         if np.unique(qarr).shape[0] < 2:
             raise DataError(
                 f"threshold variable {qname!r} is constant ({qarr[0]!r}); it cannot split "
@@ -430,18 +419,12 @@ class PanelThreshold:
             )
         self._frame = frame
         self._codes = ent_codes
-        values = frame.to_numpy(dtype=float)  # columns as in cols
+        values = frame.to_numpy(dtype=float)  # dependent, threshold, regime_exog, exog
         k2 = r.shape[1]
         self._y = values[:, 0].copy()
         self._q = qarr
         self._r = values[:, 2:2 + k2].copy()
         self._x = values[:, 2 + k2:].copy() if x is not None else np.empty((frame.shape[0], 0))
-        for name, arr in (("dependent", self._y[:, None]), ("regime_exog", self._r),
-                          ("exog", self._x), ("threshold", self._q[:, None])):
-            bad = ~np.isfinite(arr)
-            if bad.any():
-                pos = int(np.argwhere(bad)[0][0])
-                raise DataError(f"{name} has a non-finite value at row {frame.index[pos]!r}")
         self._prep = PanelPrep(self._codes, self._y, self._x, self._r, self._q)
         self._check_within_variation()
         self.index = frame.index
@@ -1072,8 +1055,6 @@ class PanelThresholdResults(Results):
     ``regime_shares``. The slopes' covariance is the one ``fit`` was asked for
     (``cov_type``, from :mod:`intelcap.estimation.covariance`).
     """
-
-    _immutable = True
 
     def __init__(self, params: pd.Series, covariance: CovarianceEstimate, *, nobs: int,
                  df_resid: float, resids: pd.Series,

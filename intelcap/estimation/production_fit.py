@@ -71,7 +71,7 @@ from intelcap.exceptions import (
 )
 from intelcap.production.forms import kmenta_parameters
 
-__all__ = ["KmentaResults", "fit_production", "kmenta", "start_values"]
+__all__ = ["KmentaResults", "ProductionFitResults", "fit_production", "kmenta", "start_values"]
 
 #: Slopes of the logistic tried by the profile grid (in units of ln s).
 GRID_GAMMAS = (3.0, 10.0)
@@ -83,6 +83,42 @@ def _positive(data: pd.DataFrame, cols: Sequence[str]) -> None:
     """Production inputs and output must be positive (logs are taken); names column and row."""
     for c in cols:
         check_positive(data[c], f"column {c!r}", data.index)
+
+
+class ProductionFitResults(NLSResults):
+    """Results of :func:`fit_production`: :class:`~intelcap.estimation.nls.NLSResults` plus
+    what the production-function fit adds.
+
+    Attributes
+    ----------
+    production_function : ProductionFunction or None
+        The form with the estimates (and the fixed values) as its values; ``None`` when an
+        estimate is outside the form's admissible range (``production_function_error`` says
+        why).
+    production_function_error : str or None
+        Why no ``production_function`` is attached.
+    start_values : Series
+        The start values of the fit.
+    start_method : str
+        Where the start values came from.
+    log : bool
+        Whether :math:`\\ln Y = \\ln F` (multiplicative error) was fitted.
+    fixed : dict
+        The parameters held fixed, with their values.
+    """
+
+    def __init__(self, *args: Any, production_function: Any,
+                 production_function_error: str | None, start_values: pd.Series,
+                 start_method: str, log: bool, fixed: Mapping[str, float],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.model_name = "Nonlinear Least Squares (production function)"
+        self.production_function = production_function
+        self.production_function_error = production_function_error
+        self.start_values = start_values
+        self.start_method = start_method
+        self.log = bool(log)
+        self.fixed = dict(fixed)
 
 
 class KmentaResults(Results):
@@ -307,7 +343,7 @@ def fit_production(
     missing: str = "raise",
     config: OptimizerConfig | None = None,
     **options: Any,
-) -> NLSResults:
+) -> ProductionFitResults:
     """Estimate the parameters of a production function by nonlinear least squares.
 
     Parameters
@@ -341,11 +377,12 @@ def fit_production(
 
     Returns
     -------
-    NLSResults
-        With, in addition, ``production_function`` (the form with the estimates as values;
-        ``None``, with ``production_function_error`` and an ``IntelcapWarning``, when an
-        estimate is outside the form's admissible range), ``start_values`` (the start used),
-        ``start_method`` (where it came from) and ``log``.
+    ProductionFitResults
+        :class:`~intelcap.estimation.nls.NLSResults` with, in addition,
+        ``production_function`` (the form with the estimates as values; ``None``, with
+        ``production_function_error`` and an ``IntelcapWarning``, when an estimate is outside
+        the form's admissible range), ``start_values`` (the start used), ``start_method``
+        (where it came from), ``log`` and ``fixed``.
 
     Raises
     ------
@@ -447,19 +484,16 @@ def fit_production(
                     symbols={**sym, output: y_sym})
         method += f" + profile grid over {list(trans.values())}"
     res = model.fit(cov_type, config=config, clusters=clusters, **options)
-    res.model_name = "Nonlinear Least Squares (production function)"
-    res.start_values = pd.Series(st, name="start")
-    res.start_method = method
-    res.log = log
-    res.fixed = fixed_values
-    res.production_function = None
-    res.production_function_error = None
     estimates = {**fixed_values, **res.params.to_dict()}
+    fitted_pf, pf_error = None, None
     try:
-        res.production_function = pf.with_values(**estimates)
+        fitted_pf = pf.with_values(**estimates)
     except ParameterError as exc:  # an estimate outside the form's admissible range
-        res.production_function_error = str(exc)
+        pf_error = str(exc)
         warnings.warn(
             f"the estimates are outside the form's admissible range, so no fitted "
             f"production_function is attached: {exc}", IntelcapWarning, stacklevel=2)
-    return res
+    return res._derive(ProductionFitResults, production_function=fitted_pf,
+                       production_function_error=pf_error,
+                       start_values=pd.Series(st, name="start"), start_method=method, log=log,
+                       fixed=fixed_values)

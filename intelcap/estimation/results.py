@@ -168,10 +168,10 @@ class Results(SummaryMixin, metaclass=_Constructed):
     returning a matplotlib ``Axes`` (the base class has no ``plot``). Expensive members are
     :func:`functools.cached_property`.
 
-    Results are immutable once built: everything a subclass holds is set in its ``__init__``.
-    A subclass with ``_immutable = True`` refuses any attribute set or deleted after
-    construction (``AttributeError``). The base class keeps ``_immutable = False`` only until
-    the last estimators that attach attributes to a constructed result stop doing so.
+    Results are immutable once built: everything a subclass holds is set in its ``__init__``
+    (or passed to it), and any attribute set or deleted after construction raises
+    ``AttributeError``. :func:`functools.cached_property` members still work: they store
+    their value in the instance dictionary directly, not through ``__setattr__``.
 
     Parameters
     ----------
@@ -201,7 +201,7 @@ class Results(SummaryMixin, metaclass=_Constructed):
         (pass ``None`` for ``cov``), ``cov_type``, ``distribution`` and ``cov_description``.
     """
 
-    _immutable: ClassVar[bool] = False
+    _immutable: ClassVar[bool] = True
 
     def __setattr__(self, name: str, value: Any) -> None:
         if self._immutable and self.__dict__.get("_constructed", False):

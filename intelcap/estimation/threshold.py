@@ -79,9 +79,8 @@ import pandas as pd
 
 from intelcap._validation import (
     check_choice,
-    check_finite,
-    handle_missing,
     require_aligned,
+    stack_aligned,
 )
 from intelcap.estimation._threshold_design import (
     RegimeDesign,
@@ -189,13 +188,6 @@ def _boundary(dependent: Any, exog: Any, threshold: Any, constant: bool,
     for what in ("dependent", "threshold"):
         if frames[what].shape[1] != 1:
             raise DataError(f"{what} must be one variable, got {frames[what].shape[1]} columns")
-    sizes = {k: f.shape[0] for k, f in frames.items()}
-    if len(set(sizes.values())) != 1:
-        raise DataError(f"dependent, exog and threshold differ in length: {sizes}")
-    given = {k: v for k, v in zip(frames, (dependent, exog, threshold), strict=True)}
-    index = require_aligned(given)
-    pandas = index is not None
-    index = pd.RangeIndex(sizes["dependent"]) if index is None else index
     yname = frames["dependent"].columns[0]
     qname = frames["threshold"].columns[0]
     xnames = list(frames["exog"].columns)
@@ -204,24 +196,21 @@ def _boundary(dependent: Any, exog: Any, threshold: Any, constant: bool,
     if constant and "const" in xnames:
         raise SpecificationError("exog already has a column named 'const'; pass "
                                  "constant=False or rename it")
+    sizes = {k: f.shape[0] for k, f in frames.items()}
+    if len(set(sizes.values())) != 1:
+        raise DataError(f"dependent, exog and threshold differ in length: {sizes}")
     qcol = frames["threshold"].iloc[:, 0].to_numpy()
     if np.all(np.isnan(qcol)):
         raise MissingDataError(f"threshold variable {qname!r} is all missing ({qcol.size} rows)")
-    # one frame with unique labels, so that the shared checks name the user's columns
-    labels = [yname, *xnames, qname]
-    seen: dict[str, int] = {}
-    for j, lab in enumerate(labels):
-        seen[lab] = seen.get(lab, 0) + 1
-        if seen[lab] > 1:
-            role = "dependent" if j == 0 else "threshold" if j == len(labels) - 1 else "exog"
-            labels[j] = f"{lab} ({role})"
-    arr = np.column_stack([f.to_numpy() for f in frames.values()])
-    data = pd.DataFrame(arr, index=index, columns=labels)
-    inf = np.isinf(arr)
-    if inf.any():
-        col = int(np.argwhere(inf)[0][1])
-        check_finite(arr[:, col], f"column {labels[col]!r}", index)
-    data = handle_missing(data, labels, missing)
+    # the pandas arguments must share one index; numpy arguments take it
+    given = {k: v for k, v in zip(frames, (dependent, exog, threshold), strict=True)}
+    index = require_aligned(given)
+    pandas = index is not None
+    if pandas:
+        frames = {k: f if isinstance(given[k], (pd.Series, pd.DataFrame)) else
+                  f.set_axis(index) for k, f in frames.items()}
+    # one frame with the user's (unique) labels: the shared checks name column and row
+    data, _ = stack_aligned(frames, missing)
     vals = data.to_numpy()
     return (_Data(vals[:, 0], vals[:, 1:-1], vals[:, -1], data.index, pandas), yname, xnames,
             qname)

@@ -23,8 +23,6 @@ class HedonicIndexResults(Results):
         ``"time_dummy"`` or ``"imputation"``.
     """
 
-    _immutable = True
-
     def __init__(self, params, cov, *, index, index_log_var, method, characteristics, **kw):
         super().__init__(params, cov, **kw)
         self.index = index

@@ -73,8 +73,6 @@ def _cov_kwargs(fit: Any) -> dict[str, Any]:
 class _LinearCurveResults(Results):
     """Shared prediction machinery of the two curve fits (linear in transformed x)."""
 
-    _immutable = True
-
     def _design(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError
 

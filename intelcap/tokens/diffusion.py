@@ -189,8 +189,6 @@ class DiffusionResults(Results):
     and ``loglike``, :meth:`predict` and :meth:`prediction_interval`. Immutable.
     """
 
-    _immutable = True
-
     def __init__(self, *, model: DiffusionModel, scale: str, t: np.ndarray, y: np.ndarray,
                  theta: np.ndarray, cov: np.ndarray, index: pd.Index | None, dependent: str,
                  converged: bool, message: str, cov_description: str | None = None) -> None:

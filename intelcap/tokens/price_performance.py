@@ -18,13 +18,14 @@ over :math:`M_t` (equal weights, i.e. a chained Jevons index, when no weights ar
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from intelcap._validation import check_columns
-from intelcap.exceptions import DataError, IntelcapValueError
+from intelcap.exceptions import DataError, IntelcapValueError, IntelcapWarning
 
 __all__ = ["annual_decline_factor", "blended_price", "cheapest_above", "frontier",
            "matched_model_index", "price_performance"]
@@ -99,8 +100,17 @@ def matched_model_index(data: pd.DataFrame, *, price: str = "price", weight: str
     else:
         w = np.ones_like(lp)
     both = np.isfinite(lp[1:]) & np.isfinite(lp[:-1])
-    w0 = np.where(both, np.nan_to_num(w[:-1]), 0.0)
-    w1 = np.where(both, np.nan_to_num(w[1:]), 0.0)
+    no_weight = both & (np.isnan(w[:-1]) | np.isnan(w[1:]))
+    if no_weight.any():
+        t, j = (int(v) for v in np.argwhere(no_weight)[0])
+        warnings.warn(
+            f"matched_model_index: {int(no_weight.sum())} matched model-period pair(s) have "
+            f"prices but no {weight!r} weight (first: model {wide_p.columns[j]!r} from period "
+            f"{wide_p.index[t]!r} to {wide_p.index[t + 1]!r}); they get weight 0 (left out "
+            "of the link)", IntelcapWarning, stacklevel=2)
+    weighted = both & ~no_weight
+    w0 = np.where(weighted, w[:-1], 0.0)
+    w1 = np.where(weighted, w[1:], 0.0)
     s0 = w0.sum(axis=1, keepdims=True)
     s1 = w1.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -45,6 +45,48 @@ class NLSResults(Results):
 
     model: NLS
 
+    def __init__(self, params: pd.Series, cov: pd.DataFrame | None, *, model: NLS,
+                 cov_estimate: Any, converged: bool, convergence_reason: str,
+                 optimizer_status: int, message: str, nfev: int, njev: int, runs: int,
+                 relative_offset: float, jacobian_rcond: float, gradient_norm: float,
+                 gauss_newton_step: float, config: OptimizerConfig, jacobian: np.ndarray,
+                 lhs: pd.Series | None, **kwargs: Any) -> None:
+        super().__init__(params, cov, **kwargs)
+        # every constructor argument, so that a subclass result can be derived (``_derive``)
+        self._arguments = (params, cov, {
+            "model": model, "cov_estimate": cov_estimate, "converged": converged,
+            "convergence_reason": convergence_reason, "optimizer_status": optimizer_status,
+            "message": message, "nfev": nfev, "njev": njev, "runs": runs,
+            "relative_offset": relative_offset, "jacobian_rcond": jacobian_rcond,
+            "gradient_norm": gradient_norm, "gauss_newton_step": gauss_newton_step,
+            "config": config, "jacobian": jacobian, "lhs": lhs, **kwargs})
+        self.cov_estimate = cov_estimate
+        self.model = model
+        self.formula = model.formula
+        self.start = model.start.copy()
+        self.converged = bool(converged)
+        self.convergence_reason = convergence_reason
+        self.optimizer_status = optimizer_status
+        self.message = message
+        self.nfev = nfev
+        self.njev = njev
+        self.runs = runs
+        self.relative_offset = relative_offset
+        self.jacobian_rcond = jacobian_rcond
+        self.gradient_norm = gradient_norm
+        self.gauss_newton_step = gauss_newton_step
+        self.config = config
+        self._jacobian = jacobian
+        self._lhs = lhs
+
+    def _derive(self, cls: type[NLSResults], **extra: Any) -> NLSResults:
+        """A new (immutable) result of subclass ``cls`` with this one's constructor arguments
+        and the subclass's own ``extra`` ones (results are never changed after construction)."""
+        if not issubclass(cls, NLSResults):
+            raise TypeError(f"{cls.__name__} is not an NLSResults subclass")
+        params, cov, kwargs = self._arguments
+        return cls(params, cov, **kwargs, **extra)
+
     @classmethod
     def _build(cls, model: NLS, run: _Run, cov_type: str, debiased: bool,
                cov_options: dict[str, Any], config: OptimizerConfig,
@@ -78,25 +120,13 @@ class NLSResults(Results):
         res = cls(params, None if est is None else est.cov,
                   nobs=n, df_resid=df_resid, resids=resids, fitted_values=fitted, ssr=ssr,
                   model_name="Nonlinear Least Squares", dependent=model.dependent,
-                  cov_type=cov_type, distribution="t" if debiased else "normal")
-        res.cov_estimate = est
-        res.model = model
-        res.formula = model.formula
-        res.start = model.start.copy()
-        res.converged = bool(run.converged)
-        res.convergence_reason = run.reason
-        res.optimizer_status = run.status
-        res.message = run.message
-        res.nfev = run.nfev
-        res.njev = run.njev
-        res.runs = run.runs
-        res.relative_offset = run.relative_offset
-        res.jacobian_rcond = run.rcond
-        res.gradient_norm = run.gradient_norm
-        res.gauss_newton_step = run.gn_step
-        res.config = config
-        res._jacobian = J
-        res._lhs = lhs_vals
+                  cov_type=cov_type, distribution="t" if debiased else "normal",
+                  model=model, cov_estimate=est, converged=run.converged,
+                  convergence_reason=run.reason, optimizer_status=run.status,
+                  message=run.message, nfev=run.nfev, njev=run.njev, runs=run.runs,
+                  relative_offset=run.relative_offset, jacobian_rcond=run.rcond,
+                  gradient_norm=run.gradient_norm, gauss_newton_step=run.gn_step,
+                  config=config, jacobian=J, lhs=lhs_vals)
         if not run.converged:
             warnings.warn(convergence_message("NLS", run.reason, model.formula),
                           ConvergenceWarning, stacklevel=3)

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from intelcap._validation import check_choice, check_columns
-from intelcap.exceptions import DataError, IntelcapTypeError, IntelcapWarning, MissingDataError
+from intelcap._validation import check_choice, check_columns, handle_missing
+from intelcap.exceptions import DataError, IntelcapTypeError, IntelcapWarning
 
 __all__ = ["PanelSample", "ProxyWarning", "prepare_panel"]
 
@@ -140,18 +140,12 @@ def prepare_panel(data: pd.DataFrame, columns: Sequence[str], *, proxy: str | No
         raise DataError(f"the (entity, time) index has {int(dup.sum())} duplicate(s), first "
                         f"{frame.index[dup][0]!r}; each firm may appear once per period")
     # missing values: explicit policy
-    isna = frame.isna()
-    if isna.to_numpy().any():
-        if missing == "raise":
-            col = next(c for c in columns if isna[c].any())
-            row = frame.index[isna[col].to_numpy()][0]
-            raise MissingDataError(
-                f"column {col!r} has {int(isna[col].sum())} missing value(s), first at row "
-                f"{row!r}; pass missing='drop' to drop incomplete rows (they are counted)")
-        bad = isna.any(axis=1).to_numpy()
-        dropped["missing values"] = int(bad.sum())
-        notes.append(f"{int(bad.sum())} row(s) with missing values dropped")
-        frame = frame.loc[~bad]
+    kept = handle_missing(frame, columns, missing)  # raise names the column and row
+    if kept.shape[0] < frame.shape[0]:
+        n_bad = frame.shape[0] - kept.shape[0]
+        dropped["missing values"] = n_bad
+        notes.append(f"{n_bad} row(s) with missing values dropped")
+        frame = kept
     # proxy not usable: non-finite log (zero or negative level)
     if proxy is not None:
         pv = frame[proxy].to_numpy(dtype=float)

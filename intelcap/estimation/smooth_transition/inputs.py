@@ -9,9 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
-from intelcap._validation import (
-    handle_missing,
-)
+from intelcap._validation import stack_aligned
 from intelcap.exceptions import (
     DataError,
     IntelcapTypeError,
@@ -44,47 +42,24 @@ def _as_series(obj: Any, name: str) -> pd.Series:
 
 
 def _prepare(dependent, exog, transition, transition_exog, missing):
+    """Arrays of the model from the user's objects, through the shared boundary
+    (:func:`intelcap._validation.stack_aligned`: lengths, indexes, missing values, infinities,
+    each error naming the user's column and row)."""
     y = _as_series(dependent, "dependent")
     x = _as_frame(exog, "exog")
     q = _as_series(transition, "transition")
     z = x if transition_exog is None else _as_frame(transition_exog, "transition_exog")
-    for nm, obj in (("exog", x), ("transition", q), ("transition_exog", z)):
-        if len(obj) != len(y):
-            raise DataError(f"{nm} has {len(obj)} rows but dependent has {len(y)}")
-        if not obj.index.equals(y.index):
-            raise DataError(f"index of {nm} differs from index of dependent; align them first")
     yname = str(y.name) if y.name is not None else "y"
     qname = str(q.name) if q.name is not None else "q"
-    frame = pd.concat(
-        {"__y": y.rename("__y"), "__q": q.rename("__q")}, axis=1
-    )
+    frames = {"dependent": y.to_frame(yname), "exog": x, "transition": q.to_frame(qname),
+              "transition_exog": z}
+    full, labels = stack_aligned(frames, missing)
     xcols = [str(c) for c in x.columns]
     zcols = [str(c) for c in z.columns]
-    full = pd.concat([frame, x.set_axis([f"x:{c}" for c in xcols], axis=1),
-                      z.set_axis([f"z:{c}" for c in zcols], axis=1)], axis=1)
-    names = {"__y": yname, "__q": qname}
-    names.update({f"x:{c}": c for c in xcols})
-    names.update({f"z:{c}": c for c in zcols})
-    cols = list(full.columns)
-    if full[cols].isna().to_numpy().any():
-        if missing == "raise":
-            isna = full.isna()
-            col = next(c for c in cols if isna[c].any())
-            row = isna.index[isna[col].to_numpy()][0]
-            from intelcap.exceptions import MissingDataError
-
-            raise MissingDataError(
-                f"column {names[col]!r} has {int(isna[col].sum())} missing value(s), first at "
-                f"row {row!r}; pass missing='drop' to drop incomplete rows")
-        full = handle_missing(full, cols, "drop")
-    for c in cols:
-        arr = full[c].to_numpy(dtype=float)
-        if not np.all(np.isfinite(arr)):
-            pos = int(np.flatnonzero(~np.isfinite(arr))[0])
-            raise DataError(f"column {names[c]!r} has a non-finite value at row "
-                            f"{full.index[pos]!r}")
-    return (full["__y"].to_numpy(dtype=float), full[[f"x:{c}" for c in xcols]].to_numpy(float),
-            full["__q"].to_numpy(dtype=float), full[[f"z:{c}" for c in zcols]].to_numpy(float),
+    return (full[labels["dependent"][0]].to_numpy(dtype=float),
+            full[labels["exog"]].to_numpy(float),
+            full[labels["transition"][0]].to_numpy(dtype=float),
+            full[labels["transition_exog"]].to_numpy(float),
             full.index, yname, qname, xcols, zcols)
 
 
