@@ -159,7 +159,9 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
     F = ssq(x, r)
     if not np.isfinite(F):
         return _lm_failed(1, 0)
-    J = jac(x)
+    # with the fused cross-products the Jacobian itself is not needed until the end (asking
+    # for it would keep every iterate's n x p array); it is evaluated all the same
+    J = jac(x) if fused is None else None
     nfev = njev = 1
     lam: float | None = None
     grow = 2.0
@@ -223,7 +225,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
                 status = 2
                 break
             x, r, F = x_gn, r_gn, F_gn
-            J = jac(x)
+            J = jac(x) if fused is None else None
             njev += 1
             new_point = True
             continue
@@ -237,7 +239,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
         gain = (F - F_new) / pred
         if gain > 0:
             x, r, F = x_new, r_new, F_new
-            J = jac(x)
+            J = jac(x) if fused is None else None
             njev += 1
             lam *= max(1.0 / 3.0, 1.0 - (2.0 * gain - 1.0) ** 3)
             grow = 2.0
