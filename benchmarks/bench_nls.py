@@ -138,8 +138,15 @@ def ours(df: pd.DataFrame):
     return res.params.to_numpy(), res.ssr, res  # params in the order of START
 
 
+#: pause before each timed call: OpenBLAS keeps the worker threads of a multithreaded call
+#: spinning for about 0.1 s after it returns; without the pause, at two threads the side timed
+#: after the floor's threaded products would be charged for the floor's spinning threads
+SETTLE = 0.15
+
+
 def timed(fn, *args):
     """(wall-clock seconds, CPU seconds of this process, result) of ``fn(*args)``."""
+    time.sleep(SETTLE)
     c0, t0 = time.process_time(), time.perf_counter()
     out = fn(*args)
     return time.perf_counter() - t0, time.process_time() - c0, out
