@@ -449,7 +449,7 @@ def pim(
     start = _series_starts(x_raw, layout, "investment")
     late = bool(start.any())
     x = np.where(np.isnan(x_raw), 0.0, x_raw) if late else x_raw
-    if not allow_negative and (x < 0).any():
+    if not allow_negative and x.size and x.min() < 0:  # one reduction, no temporary
         s, t = np.argwhere(x < 0)[0]
         raise DataError(
             f"investment of {layout.describe(s)} is negative ({_py(x[s, t])!r}) at period "
@@ -521,8 +521,8 @@ def pim(
     prior = np.zeros((3, n))
     if init is not None:
         prior = _add_presample(out, init, kerns, members, start, x)
-    before = np.arange(T)[None, :] < start[:, None]
     if late:
+        before = np.arange(T)[None, :] < start[:, None]
         out[:, before] = np.nan
         x = np.where(before, np.nan, x)
     return PIMResult(
