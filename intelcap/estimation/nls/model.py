@@ -44,6 +44,21 @@ def _parse(formula: str, names: tuple[str, ...], symbols) -> tuple[sp.Expr, sp.E
     return hit
 
 
+#: The symbols by name and the printed left-hand side of an expression pair (walking and
+#: printing sympy trees costs more than the rest of a model's set-up; done once per pair).
+_SYMBOLS: dict[tuple[sp.Expr, sp.Expr], tuple[dict[str, sp.Symbol], str]] = {}
+
+
+def _symbols_of(lhs: sp.Expr, rhs: sp.Expr) -> tuple[dict[str, sp.Symbol], str]:
+    hit = _SYMBOLS.get((lhs, rhs))
+    if hit is None:
+        hit = ({s.name: s for s in (lhs.free_symbols | rhs.free_symbols)}, str(lhs))
+        if len(_SYMBOLS) >= _CACHE_SIZE:
+            _SYMBOLS.pop(next(iter(_SYMBOLS)))
+        _SYMBOLS[(lhs, rhs)] = hit
+    return hit
+
+
 #: Rows per block when evaluating the compiled residual and Jacobian (64 KiB per temporary).
 _CHUNK = 8192
 
@@ -113,7 +128,7 @@ class NLS:
                                         "sympy expressions")
             self.lhs, self.rhs = formula
             self.formula = f"{self.lhs} ~ {self.rhs}"
-            names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
+            names = set(_symbols_of(self.lhs, self.rhs)[0])
             absent = sorted(names - set(columns) - set(params))
             if absent:
                 raise DataError(f"data lack column(s) {absent} used by the model; it has "
@@ -133,7 +148,8 @@ class NLS:
                     f"start value of {missing!r} is missing: {missing!r} appears in the formula "
                     f"{formula!r} but is neither a key of start {list(params)} nor a data column "
                     f"{columns}; give its start value (or add the column)") from None
-        expr_names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
+        symbol_map, self.dependent = _symbols_of(self.lhs, self.rhs)
+        expr_names = set(symbol_map)
         unused = [p for p in params if p not in expr_names]
         if unused:
             raise SpecificationError(
@@ -142,7 +158,7 @@ class NLS:
         self.data_columns = tuple(c for c in columns if c in expr_names)
         if not self.data_columns:
             raise SpecificationError(f"formula {formula!r} uses no data column")
-        self._symbols = {s.name: s for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
+        self._symbols = dict(symbol_map)
         self._param_index = pd.Index(list(params), dtype=object)
         self.start = pd.Series(start_arr, index=self._param_index, name="start")
         self.bounds = self._parse_bounds(bounds)
@@ -193,7 +209,6 @@ class NLS:
             raise SpecificationError(
                 f"{self.nobs} observations cannot identify {len(self.params)} parameters "
                 "(need more observations than parameters)")
-        self.dependent = str(self.lhs)
         self._compiled: _Compiled | None = None
 
     def _parse_bounds(self, bounds) -> tuple[np.ndarray, np.ndarray] | None:
