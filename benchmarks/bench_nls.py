@@ -33,15 +33,20 @@ per-pair ratios. Threads are pinned with ``threadpoolctl``: the whole measuremen
 thread and at all cores. Goals (issue 17): intelcap >= 3x faster than curve_fit (paired median)
 and at most 1.5x the floor.
 
-Where the time goes (CPU time at one thread, minimum over runs, on the shared 2-core machine):
-intelcap needs 6 evaluations of the residual and Jacobian where the floor makes 7 passes and
-curve_fit 26 model evaluations; one intelcap evaluation (the CSE-compiled sympy expression in
-8192-row blocks, the block's J'J, J'e, e'e, and the stored Jacobian that the covariance and the
-diagnostics need at the end) costs about 1.5x a floor pass, and the parts a bare solver does not
-have (formula and data checks, the derived data columns, QR/Cholesky diagnostics, the covariance
-registry, the results object) about 15 ms more. That puts intelcap near 2x the floor and 2-2.6x
-faster than curve_fit: the issue's goals (3x, 1.5x) are not reached with numpy evaluation of the
-compiled expression; a fused compiled kernel (one loop per row, no temporaries) would be needed.
+Where the time goes (CPU time at one thread on the shared 2-core machine, medians): intelcap
+makes 6 evaluations of the residual and Jacobian where the floor makes 6 passes plus a final
+residual and curve_fit 26 model evaluations. One intelcap evaluation (the CSE-compiled sympy
+expression in 8192-row blocks, the block's J'J, J'e, e'e, and the residual and Jacobian written
+once into buffers that the optimiser, the diagnostics and the covariance share) costs about
+1.1-1.15x a floor pass: the expression itself costs what the floor's does (two exponentials and
+a logarithm per row dominate), the rest is one more copy per column. The parts a bare solver
+does not have (formula and data checks, the derived log columns, Levenberg-Marquardt's small
+p x p algebra, the QR-free diagnostics from the cross-product, the covariance registry, the
+results object) add about 15-20 % of a fit. Typical paired medians: 1.2-1.3x the floor and
+3-3.5x faster than curve_fit; on a heavily loaded machine (load 5-6 on 2 cores) single runs of
+the benchmark have given medians from 2.6x to 3.8x against curve_fit and 1.2x to 1.6x against
+the floor, because memory-heavy code (intelcap stores the Jacobian the covariance needs; the
+floor keeps one block) suffers more from the other processes' cache traffic.
 
 Run: ``python benchmarks/bench_nls.py [pairs]`` (not part of the test suite).
 """
