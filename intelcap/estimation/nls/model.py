@@ -195,8 +195,13 @@ class NLS:
                 arr = data[label[c]].to_numpy(dtype=float)
             except (TypeError, ValueError, KeyError):
                 return False
-            if arr.ndim != 1 or not np.isfinite(arr).all():
+            if arr.ndim != 1:
                 return False
+            # one reduction without a temporary: a finite sum means every value is finite
+            # (an overflowing sum of finite values only sends the caller to the exact check)
+            with np.errstate(all="ignore"):
+                if not np.isfinite(np.add.reduce(arr)):
+                    return False
             arrays[c] = arr
         self._index = data.index
         self._data = arrays

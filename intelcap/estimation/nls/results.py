@@ -100,7 +100,9 @@ class NLSResults(Results):
         df_resid = n - p
         J = run.jac
         est = None
-        if np.all(np.isfinite(J)) and np.all(np.isfinite(e)):
+        finite = run.finite if run.finite is not None else bool(
+            np.all(np.isfinite(J)) and np.all(np.isfinite(e)))  # (the diagnostics checked it)
+        if finite:
             # the optimiser's factor of the scaled Jacobian gives (J'J)^{-1} when it has full
             # rank; otherwise the registry's rank-revealing bread names what is not identified
             # and marks it NaN (never a pseudo-inverse in silence)

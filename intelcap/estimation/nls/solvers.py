@@ -32,6 +32,7 @@ class _Run:
     gradient_norm: float
     gn_step: float
     factor: Any = None
+    finite: bool | None = None  # residuals and Jacobian finite at x (None: not checked)
 
 
 def _gn_polish(resid, jac, x: np.ndarray, r: np.ndarray, bounds, iters: int
@@ -355,7 +356,7 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
     check = diagnose()
     return _Run(best[1], best[2], J_best, best[3], best[4], nfev, njev, runs, check.converged,
                 check.reason, check.relative_offset, check.rcond, check.gradient_norm,
-                check.gn_step, check.factor)
+                check.gn_step, check.factor, check.finite)
 
 
 def verified_fit(resid, jac, theta: np.ndarray, status: int, message: str, *,
