@@ -1,15 +1,25 @@
 """IVThresholdRegression: the threshold model with endogenous regressors of Caner and Hansen
-(2004, Econometric Theory 20(5), 813-843).
+(2004, Econometric Theory 20(5), 813-843), its threshold reduced form and its test of no
+threshold.
 
 Caner and Hansen's application (a threshold error-correction model of the term structure of
 interest rates) uses data intelcap does not bundle, and no software manual prints output of
-this estimator on bundled data, so no published value is asserted. Checked instead: the
-threshold equals the brute-force argmin of the concentrated 2SLS criterion (OLS of y on the
-first-stage fitted regressors split at every candidate); the regime slopes and J statistics
-equal linearmodels' two-step IVGMM on each regime's observations (an independent computation,
-rtol 1e-8); the covariance equals the written-out efficient-GMM formula of Caner and Hansen's
-Theorem 3; and the simulation design of Caner and Hansen's published GAUSS example (seed
-stated) shows consistency where least squares is biased.
+this estimator on bundled data, so no published value is asserted. Searched (documentation,
+web pages, code): no paper or manual prints Caner-Hansen estimates on data a user of intelcap
+has (the bundled loaders, linearmodels' or statsmodels' datasets); Caner and Hansen's own
+programs ship a simulated example only; Stata's ``threshold`` has no IV variant; the dynamic
+panel threshold of Seo and Shin (Stata's ``xthenreg``) is a different estimator
+(first-difference GMM), so its published output cannot check this one.
+
+Checked instead: the threshold equals the brute-force argmin of the concentrated 2SLS criterion
+(OLS of y on the first-stage fitted regressors split at every candidate); the regime slopes and
+J statistics equal linearmodels' two-step IVGMM on each regime's observations (an independent
+computation, rtol 1e-8); the covariance equals the written-out efficient-GMM formula of Caner
+and Hansen's Theorem 3; and the simulation design of Caner and Hansen's published GAUSS example
+(seed stated) shows consistency where least squares is biased. The sup-Wald test of no threshold
+is checked against its definition computed regime by regime (each candidate's statistic and each
+bootstrap replication with the seed's draws), and by power and size in simulations with stated
+seeds; the threshold reduced form against the least-squares split computed by brute force.
 """
 
 from __future__ import annotations
