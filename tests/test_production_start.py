@@ -29,8 +29,10 @@ with rho >= 1 and Kmenta with constant returns, and why none of it is a test her
   published CES with technical change on data a user has was found.
 * Kmenta with constant returns and standard errors: Masanjala and Papageorgiou (2004, p. 175)
   estimate the CES Solow model by its second-order (Taylor/Kmenta) expansion in
-  ln(s / (n + g + delta)), which is ``kmenta(constant_returns=True)`` with the constant input
-  column above on the bundled ``mrw1992`` non-oil sample; Sun, Henderson and Kumbhakar (2011,
+  ln(s / (n + g + delta)), a regression on the regressors of ``kmenta(constant_returns=True)``
+  with the constant input column above, on the bundled ``mrw1992`` non-oil sample (the mapping
+  of its coefficients to alpha and sigma is to be checked against theirs); Sun, Henderson and
+  Kumbhakar (2011,
   Table 1) replicate it. Their estimates and standard errors could not be retrieved from any
   stored source (the micEconCES vignette and tests replicate only their NLS and Cobb-Douglas
   columns), so nothing is asserted: the natural next published check for :func:`kmenta`. The
