@@ -30,7 +30,11 @@ import pytest
 from linearmodels.iv import IVGMM
 from numpy.testing import assert_allclose
 
-from intelcap.estimation.threshold import IVThresholdRegression, ThresholdRegression
+from intelcap.estimation.threshold import (
+    IVThresholdRegression,
+    ThresholdBootstrap,
+    ThresholdRegression,
+)
 from intelcap.exceptions import SpecificationError
 
 
@@ -180,6 +184,12 @@ def test_sup_wald_sequence_equals_the_written_out_gmm_wald(data):
     assert nlow.min() == np.floor(0.15 * n) and nlow.max() == np.floor(0.85 * n)
     assert res.test.stat == seq.max()
     assert np.isnan(res.test.pval) and res.test.reps == 0
+    none = IVThresholdRegression(data["y"], data[["q"]], data["z1"], data[XI],
+                                 data["q"]).fit(bootstrap=None)
+    assert none.test.reps == 0 and none.test.stat == res.test.stat
+    with pytest.raises(SpecificationError, match="reps must be >= 0"):
+        IVThresholdRegression(data["y"], data[["q"]], data["z1"], data[XI],
+                              data["q"]).fit(bootstrap=-1)
     assert "Test of no threshold" in res.summary.as_text()
 
 
@@ -189,7 +199,7 @@ def test_bootstrap_replications_equal_the_written_out_multiplier_bootstrap(data)
     share of replications >= the statistic."""
     sub = data.iloc[:240]
     res = IVThresholdRegression(sub["y"], sub[["q"]], sub["z1"], sub[XI], sub["q"]).fit(
-        bootstrap=6, seed=11, progress=False)
+        bootstrap=ThresholdBootstrap(6), seed=11, progress=False)
     e = _linear_gmm_residuals(sub)
     u = np.random.default_rng(11).standard_normal((6, len(sub)))
     grid = res.test.sequence.index

@@ -203,7 +203,7 @@ class IVThresholdRegression:
             1(q > \rho) + u`, estimated by least squares (Caner and Hansen 2004, sec. 2;
             :func:`~intelcap.estimation._threshold_iv_inference.threshold_reduced_form`);
             :math:`\hat\rho` is ``results.reduced_form_threshold``.
-        bootstrap : int
+        bootstrap : int, ThresholdBootstrap or None
             Replications of the multiplier bootstrap of the sup-Wald test of no threshold
             (``results.test``, :mod:`~intelcap.estimation._threshold_iv_inference`); ``0``
             computes the statistic with a NaN p-value.
@@ -224,7 +224,9 @@ class IVThresholdRegression:
 
         check_choice("eta", eta, ("kernel", "quadratic"))
         check_choice("reduced_form", reduced_form, ("linear", "threshold"))
-        reps = ThresholdBootstrap(bootstrap).reps  # the shared check of the count
+        # the shared check of the count (an int, None or a ThresholdBootstrap)
+        reps = (bootstrap.reps if isinstance(bootstrap, ThresholdBootstrap)
+                else ThresholdBootstrap(0 if bootstrap is None else bootstrap).reps)
         x = self._instruments()
         rho = float("nan")
         if reduced_form == "linear":
