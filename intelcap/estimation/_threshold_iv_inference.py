@@ -57,20 +57,32 @@ from intelcap.exceptions import SpecificationError
 
 __all__ = ["sup_wald_test", "threshold_reduced_form"]
 
-_CHUNK = 256  # bootstrap replications evaluated together
+_CHUNK = 256  # at most this many bootstrap replications evaluated together
+_BUDGET = 1 << 22  # floats in one temporary (n x replications): about 32 MB
+
+
+def _cum_at(u: np.ndarray, v: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:math:`\\sum_{i \\le e} u_i v_i'` at the split ends ``e`` (G x p x r) and over all rows,
+    one column of ``u`` at a time (temporaries n x r, not n x p x r)."""
+    g, p, r = ends.size, u.shape[1], v.shape[1]
+    at = np.empty((g, p, r))
+    total = np.empty((p, r))
+    for a in range(p):
+        c = np.cumsum(u[:, a:a + 1] * v, axis=0)
+        at[:, a, :] = c[ends]
+        total[a] = c[-1]
+    return at, total
 
 
 class _SupWald:
     """The Wald statistic at every candidate for stacks of dependent variables (sorted data)."""
 
     def __init__(self, z: np.ndarray, x: np.ndarray, ehat: np.ndarray, ends: np.ndarray) -> None:
-        xz = np.cumsum(x[:, :, None] * z[:, None, :], axis=0)          # n x l x k
+        s1, st = _cum_at(x, z, ends)                                   # X'Z below, all
         xe = x * ehat[:, None]
-        om = np.cumsum(xe[:, :, None] * xe[:, None, :], axis=0)         # n x l x l
-        s1, s2 = xz[ends], xz[-1] - xz[ends]
-        o1, o2 = om[ends], om[-1] - om[ends]
+        o1, ot = _cum_at(xe, xe, ends)                                 # Omega below, all
         h, v = [], []
-        for s, o in ((s1, o1), (s2, o2)):
+        for s, o in ((s1, o1), (st[None] - s1, ot[None] - o1)):
             ws = np.linalg.solve(o, s)                                  # Omega^-1 S
             a = np.swapaxes(s, 1, 2) @ ws                               # S' Omega^-1 S
             vj = np.linalg.inv(a)
@@ -83,10 +95,8 @@ class _SupWald:
 
     def __call__(self, ys: np.ndarray) -> np.ndarray:
         """Statistic at each candidate (G x B) for dependent variables ``ys`` (n x B)."""
-        g = np.cumsum(self.x[:, :, None] * ys[:, None, :], axis=0)      # n x l x B
-        g1 = g[self.ends]
-        g2 = g[-1][None] - g1
-        d = self.h1 @ g1 - self.h2 @ g2                                 # G x k x B
+        g1, gt = _cum_at(self.x, ys, self.ends)                         # G x l x B, l x B
+        d = self.h1 @ g1 - self.h2 @ (gt[None] - g1)                    # G x k x B
         return np.einsum("gkb,gkm,gmb->gb", d, self.m, d)
 
 
@@ -118,11 +128,13 @@ def sup_wald_test(y: np.ndarray, z: np.ndarray, x: np.ndarray, q: np.ndarray,
     boot = np.empty(reps)
     if reps:
         rng = as_generator(seed)
+        # temporaries per replication: n (one cumulative sum) and G x l <= n x l
+        chunk = int(max(1, min(_CHUNK, _BUDGET // (n * ell))))
         done = 0
         bar = progress_bar(total=reps, desc="IV threshold bootstrap", progress=progress)
         try:
             while done < reps:
-                b = min(_CHUNK, reps - done)
+                b = min(chunk, reps - done)
                 u = rng.standard_normal((b, n)).T                       # caller's row order
                 ystar = ehat[:, None] * u
                 boot[done:done + b] = stat_fn(ystar[order]).max(axis=0)
