@@ -33,7 +33,10 @@ p-value is the share of replications with :math:`\sup W^* \ge \sup W`.
 \rho) + \Pi_2'x\,1(q > \rho) + u`, estimated by least squares: :math:`\hat\rho` minimises the
 sum over the endogenous regressors of the reduced forms' residual sums of squares (for one
 endogenous regressor, Hansen's 2000 threshold regression of :math:`z_1` on :math:`x`), and
-:math:`\hat z_1` are the split regressions' fitted values.
+:math:`\hat z_1` are the split regressions' fitted values. With several endogenous regressors
+this is least squares on the stacked system (the trace of the residual cross-product matrix); a
+Gaussian quasi-likelihood would minimise its determinant instead, a choice this module makes
+explicitly. The regimes' GMM keeps the instruments :math:`x` (valid whatever the reduced form).
 
 References
 ----------
