@@ -280,3 +280,26 @@ def test_threshold_reduced_form_is_the_least_squares_split():
     assert lin.reduced_form == "linear" and np.isnan(lin.reduced_form_threshold)
     with pytest.raises(SpecificationError, match="reduced_form"):
         model.fit(reduced_form="nonlinear")
+
+
+def test_threshold_reduced_form_with_two_endogenous_regressors():
+    """Two endogenous regressors: rho-hat minimises the sum of the two reduced forms' split SSRs
+    (stacked least squares), computed here by brute force (seed 8, n = 500)."""
+    d = _threshold_reduced_form_design(8, 500)
+    rng = np.random.default_rng(80)
+    d = d.assign(z2=np.where(d["q"] <= 0.5, d["x3"], -d["x4"]) + rng.standard_normal(len(d)))
+    res = IVThresholdRegression(d["y"], None, d[["z1", "z2"]], d[XI], d["q"]).fit(
+        reduced_form="threshold")
+    x = np.column_stack([np.ones(len(d)), d[XI].to_numpy()])
+    z = d[["z1", "z2"]].to_numpy()
+    q = d["q"].to_numpy()
+
+    def ssr(g: float) -> float:
+        lo = q <= g
+        return sum(float(np.sum((z[m] - x[m] @ np.linalg.lstsq(x[m], z[m], rcond=None)[0]) ** 2))
+                   for m in (lo, ~lo))
+
+    cands = np.sort(q)[4:-5]  # every split leaving at least k = 5 observations per side
+    total = np.array([ssr(g) for g in cands])
+    assert res.reduced_form_threshold == cands[int(np.argmin(total))]
+    assert list(res.params.index[:3]) == ["const[q<=g]", "z1[q<=g]", "z2[q<=g]"]
