@@ -574,6 +574,7 @@ def fit_panel(
     entity_effects: bool = False,
     time_effects: bool = False,
     cov_type: str = "unadjusted",
+    debiased: bool = False,
     restricted: bool = True,
     **cov_options: Any,
 ) -> LinearModelResults:
@@ -592,6 +593,11 @@ def fit_panel(
     cov_type : str
         linearmodels' covariance name: ``"unadjusted"``, ``"robust"``, ``"clustered"``
         (with ``cluster_entity=True`` and/or ``cluster_time=True`` or ``clusters=``), ...
+    debiased : bool
+        Small-sample correction (the residual variance over n - k; t and F reference
+        distributions). False by default, as everywhere in intelcap
+        (:mod:`intelcap.estimation.covariance`), although linearmodels' panel estimators
+        default to True; textbook OLS standard errors (Baltagi's tables) are ``debiased=True``.
     restricted : bool
         Check the formula with :func:`intelcap._expressions.check_formula` before linearmodels
         (through formulaic) evaluates its terms as Python (default). Only data columns,
@@ -600,15 +606,17 @@ def fit_panel(
         accepted, so no code can run. ``restricted=False`` evaluates any Python the formula
         contains: only for formulas you wrote yourself.
     **cov_options
-        Passed to linearmodels' ``fit`` (``cluster_entity=True``, ``debiased=True``, ...).
+        Passed to linearmodels' ``fit`` (``cluster_entity=True``, ``bandwidth=``, ...).
     """
     return _fit_panel(formula, data, estimator, entity_effects=entity_effects,
-                      time_effects=time_effects, cov_type=cov_type, restricted=restricted,
+                      time_effects=time_effects, cov_type=cov_type, debiased=debiased,
+                      restricted=restricted,
                       form=None, **cov_options)
 
 
 def _fit_panel(formula: str, data: pd.DataFrame, estimator: str, *, entity_effects: bool,
-               time_effects: bool, cov_type: str, restricted: bool, form: str | None,
+               time_effects: bool, cov_type: str, debiased: bool, restricted: bool,
+               form: str | None,
                **cov_options: Any) -> LinearModelResults:
     _check_panel(data)
     if restricted:
@@ -639,7 +647,7 @@ def _fit_panel(formula: str, data: pd.DataFrame, estimator: str, *, entity_effec
             entity = data.index.get_level_values(0)
             cov_options = {**cov_options, "clusters": pd.Series(pd.factorize(entity)[0])}
             cov_options.pop("cluster_entity", None)
-        lm_res = model.fit(cov_type=cov_type, **cov_options)
+        lm_res = model.fit(cov_type=cov_type, debiased=debiased, **cov_options)
     except ValueError as exc:
         raise SpecificationError(f"linearmodels could not fit {formula!r}: {exc}") from None
     if estimator != "iv":
@@ -675,6 +683,7 @@ def cobb_douglas(
     entity_effects: bool = False,
     time_effects: bool = False,
     cov_type: str = "unadjusted",
+    debiased: bool = False,
     missing: str = "raise",
     endog: Sequence[str] = (),
     instruments: Sequence[str] = (),
@@ -697,7 +706,7 @@ def cobb_douglas(
         Columns of the inputs X_j (must be positive); coefficients are named ``ln_<input>``.
     controls : sequence of str
         Regressors entering in levels (for example an unemployment rate).
-    estimator, entity_effects, time_effects, cov_type, cov_options
+    estimator, entity_effects, time_effects, cov_type, debiased, cov_options
         See :func:`fit_panel`. Within estimators drop the intercept.
     missing : {"raise", "drop"}
         Missing-value policy.
@@ -734,7 +743,8 @@ def cobb_douglas(
         formula += (" + [" + " + ".join(f"ln_{e}" for e in endog) + " ~ "
                     + " + ".join(f"z_ln_{z}" for z in instruments) + "]")
     return _fit_panel(formula, logs, estimator, entity_effects=entity_effects,
-                      time_effects=time_effects, cov_type=cov_type, restricted=True,
+                      time_effects=time_effects, cov_type=cov_type, debiased=debiased,
+                      restricted=True,
                       form="cobb_douglas", **cov_options)
 
 
@@ -748,6 +758,7 @@ def translog(
     entity_effects: bool = False,
     time_effects: bool = False,
     cov_type: str = "unadjusted",
+    debiased: bool = False,
     missing: str = "raise",
     normalize: bool = True,
     **cov_options: Any,
@@ -782,5 +793,6 @@ def translog(
     const = "" if estimator == "within" else "1 + "
     formula = f"ln_{output} ~ {const}" + " + ".join(terms)
     return _fit_panel(formula, logs, estimator, entity_effects=entity_effects,
-                      time_effects=time_effects, cov_type=cov_type, restricted=True,
+                      time_effects=time_effects, cov_type=cov_type, debiased=debiased,
+                      restricted=True,
                       form="translog", **cov_options)
