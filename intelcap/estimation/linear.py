@@ -78,6 +78,8 @@ import scipy.linalg as sla
 
 from intelcap._expressions import check_formula
 from intelcap._validation import (
+    as_frame,
+    as_series,
     check_choice,
     check_columns,
     check_positive,
@@ -142,24 +144,10 @@ class OLS:
         check_choice("precision", precision, ("auto", "double", "extended"))
         self.precision = precision
         self.extended_above = float(extended_above)
-        if isinstance(exog, pd.Series):
-            exog = exog.to_frame()
-        if isinstance(exog, pd.DataFrame):
-            x_df = exog.copy()
-            x_df.columns = [str(c) for c in x_df.columns]
-        else:
-            arr = np.asarray(exog, dtype=float)
-            if arr.ndim == 1:
-                arr = arr[:, None]
-            if arr.ndim != 2:
-                raise DataError(f"exog must be 2-dimensional, got shape {arr.shape}")
-            x_df = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
-        if isinstance(dependent, pd.DataFrame):
-            if dependent.shape[1] != 1:
-                raise DataError("dependent must be a single column")
-            dependent = dependent.iloc[:, 0]
-        if isinstance(dependent, pd.Series):
-            y_s = dependent.rename(str(dependent.name) if dependent.name is not None else "y")
+        x_df = as_frame(exog, "exog", prefix="x", numbered=True)
+        if isinstance(dependent, pd.DataFrame | pd.Series):
+            y_s = as_series(dependent, "dependent", arrays=False)
+            y_s = y_s.rename(str(y_s.name) if y_s.name is not None else "y")
         else:
             y_arr = np.asarray(dependent, dtype=float)
             if y_arr.ndim != 1:
@@ -169,10 +157,11 @@ class OLS:
             raise DataError(f"dependent has {len(y_s)} rows but exog has {len(x_df)}")
         # the pandas arguments must share one index (never aligned silently); an array takes
         # the other argument's index
-        if isinstance(dependent, pd.Series) and isinstance(exog, pd.DataFrame):
+        if isinstance(dependent, pd.Series | pd.DataFrame) and isinstance(
+                exog, pd.DataFrame | pd.Series):
             require_aligned({"dependent": y_s, "exog": x_df})
-        elif isinstance(dependent, pd.Series):
-            x_df.index = y_s.index
+        elif isinstance(dependent, pd.Series | pd.DataFrame):
+            x_df = x_df.set_axis(y_s.index, axis=0)
         else:
             y_s.index = x_df.index
         if len(x_df.columns) != len(set(x_df.columns)):
