@@ -15,9 +15,10 @@ What was searched (documentation, web pages, code) and why none of it is a test 
 * Tong and Lim's (1980, JRSS B 42(3)) sunspot SETAR with a different autoregressive order in
   each regime is fitted to the Wolf numbers 1700-1920; statsmodels' ``sunspots`` (yearly, 1700-
   2008, the series before the 2015 recalibration) covers that sample, but the published
-  coefficients could not be retrieved from any stored source, and secondary sources disagree on
-  the model itself (SETAR(2; 3, 11) with delay 3 or 8, or Ghaddar and Tong's 1981 SETAR(2; 4, 12)
-  on the transformed series): nothing can be asserted without the paper's own table.
+  coefficients could not be retrieved from any stored source (secondary sources name the
+  model -- SETAR(2; 3, 11), and Ghaddar and Tong's 1981 SETAR(2; 4, 12) on the square-root
+  transformed series -- without its coefficients): nothing can be asserted without the paper's
+  own table.
 * Hansen (1999, J. Economic Surveys 13(5)) refits the sunspots with the same eleven lags in both
   regimes (the standard model, not these variants) on Tong's (1990) file 1700-1988, which differs
   from statsmodels' series in 1962, 1980, 1981 and 1987 by 0.1-0.2 (the adjustments a statsmodels
