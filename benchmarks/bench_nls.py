@@ -27,8 +27,9 @@ printed below):
   is the cheapest honest computation of the same optimum.
 
 Each of at least seven *pairs* runs the peer and intelcap back to back (then the floor and
-intelcap for the floor ratio), and the ratio is taken within the pair, so that the load of a
-shared machine affects both sides of a ratio alike; the script prints min / median / max of the
+intelcap for the floor ratio; the order within a pair alternates, after one untimed round at
+each thread setting), and the ratio is taken within the pair, so that the load of a shared
+machine affects both sides of a ratio alike; the script prints min / median / max of the
 per-pair ratios. Threads are pinned with ``threadpoolctl``: the whole measurement is run at one
 thread and at all cores. Goals (issue 17): intelcap >= 3x faster than curve_fit (paired median)
 and at most 1.5x the floor.
@@ -168,11 +169,20 @@ def measure(df: pd.DataFrame, pairs: int) -> dict[str, float]:
     ratios: dict[str, list[float]] = {k: [] for k in ("peer", "floor", "peer_cpu",
                                                        "floor_cpu")}
     wall = []
-    for _ in range(pairs):
-        w_peer, c_peer, _ = timed(peer, df)
-        w_ours, c_ours, _ = timed(ours, df)
-        w_floor, c_floor, _ = timed(floor_gauss_newton, df)
-        w_ours2, c_ours2, _ = timed(ours, df)
+    for fn in (peer, ours, floor_gauss_newton):  # one untimed round at this thread setting
+        fn(df)
+    for i in range(pairs):
+        # the order within a pair alternates, so that neither side always runs second
+        if i % 2 == 0:
+            w_peer, c_peer, _ = timed(peer, df)
+            w_ours, c_ours, _ = timed(ours, df)
+            w_floor, c_floor, _ = timed(floor_gauss_newton, df)
+            w_ours2, c_ours2, _ = timed(ours, df)
+        else:
+            w_ours, c_ours, _ = timed(ours, df)
+            w_peer, c_peer, _ = timed(peer, df)
+            w_ours2, c_ours2, _ = timed(ours, df)
+            w_floor, c_floor, _ = timed(floor_gauss_newton, df)
         ratios["peer"].append(w_peer / w_ours)
         ratios["floor"].append(w_ours2 / w_floor)
         ratios["peer_cpu"].append(c_peer / c_ours)
