@@ -44,12 +44,22 @@ def _frames():
                           rng.standard_normal(n) * 10.0 ** rng.integers(-12, 20, n)),
         "period": rng.integers(1990, 2030, n),
     })
+    # values rounded to a few decimals (the exact decimal path) beside values that are not,
+    # categorical text and integer codes with missing ones
+    yield pd.DataFrame({
+        "rounded": np.round(rng.standard_normal(n) * 10.0 ** rng.integers(-6, 16, n),
+                            rng.integers(0, 9, n)) * np.where(rng.random(n) < 0.1, 0.0, 1.0),
+        "cat": pd.Categorical(rng.choice(np.array(["a", "b,c", None], dtype=object), n)),
+        "icat": pd.Categorical(rng.integers(0, 5, n)),
+        "neg0": np.where(rng.random(n) < 0.5, -0.0, 1e-4),
+    })
     yield pd.DataFrame({"a,b": ["1"], 'q"': [0.1]})   # header fields that need quotes
 
 
 @pytest.mark.parametrize("frame", list(_frames()))
 def test_columnwise_csv_writer_gives_the_bytes_of_to_csv(frame, tmp_path, monkeypatch):
     monkeypatch.setattr(_csv, "FAST_ROWS", 0)
+    monkeypatch.setattr(_csv, "CHUNK_ROWS", 37)   # several chunks
     frame.to_csv(tmp_path / "pandas.csv", index=False, lineterminator="\n")
     _csv.write_csv(frame, tmp_path / "fast.csv")
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
