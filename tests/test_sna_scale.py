@@ -47,8 +47,10 @@ def _frames():
     # values rounded to a few decimals (the exact decimal path) beside values that are not,
     # categorical text and integer codes with missing ones
     yield pd.DataFrame({
-        "rounded": np.round(rng.standard_normal(n) * 10.0 ** rng.integers(-6, 16, n),
-                            rng.integers(0, 9, n)) * np.where(rng.random(n) < 0.1, 0.0, 1.0),
+        "rounded": np.array([round(x, d) for x, d in zip(
+            (rng.standard_normal(n) * 10.0 ** rng.integers(-6, 16, n)).tolist(),
+            rng.integers(0, 9, n).tolist(), strict=True)]) * np.where(rng.random(n) < 0.1, 0.0,
+                                                                     1.0),
         "cat": pd.Categorical(rng.choice(np.array(["a", "b,c", None], dtype=object), n)),
         "icat": pd.Categorical(rng.integers(0, 5, n)),
         "neg0": np.where(rng.random(n) < 0.5, -0.0, 1e-4),
