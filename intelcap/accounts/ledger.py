@@ -133,23 +133,35 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
     if len(tkey) > 1 and not (tkey[1:] >= tkey[:-1]).all():
         order = np.argsort(tkey, kind="stable")
         tkey = tkey[order]
-    # the result built once, column by column (no frame copy, concat and take)
+    # the result built once, column by column (no frame copy, concat and take): a key
+    # column is taken from its few distinct values by the coder's integer codes (no
+    # per-row objects); a column that neither gains rows nor changes order is shared
     cols: dict[str, object] = {}
+    n_old = len(table)
     for c in COLUMNS:
-        dtype = table[c].dtype
+        col = table[c]
         if c == "value":
             arr: np.ndarray = np.concatenate([values, after[newpos]]) if n_new else values
-        else:
-            if c in key:
-                add = ledger[c].to_numpy()[newpos] if n_new else None
-            else:
-                add = np.full(n_new, unit if c == "unit" else basis, dtype=object)
-            arr = table[c].to_numpy() if not n_new else np.concatenate(
-                [table[c].to_numpy(dtype=object), np.asarray(add, dtype=object)])
+            cols[c] = arr if order is None else arr[order]
+            continue
+        if not n_new and order is None:   # an Arrow-backed array's copy shares its buffers
+            cols[c] = col.array.copy()
+            continue
+        if c in key:
+            codes = coder.codes(table, c)
+            if n_new:
+                codes = np.concatenate([codes, coder.codes(ledger, c)[newpos]])
+            labels = coder.uniques[c]
+        else:   # one unit, one price basis (validated)
+            codes = np.zeros(n_old + n_new, dtype=np.int64)
+            labels = [unit if c == "unit" else basis]
         if order is not None:
-            arr = arr[order]
-        cols[c] = arr if c == "value" else pd.array(arr, dtype=dtype)
-    out = pd.DataFrame(cols)
+            codes = codes[order]
+        if isinstance(col.dtype, np.dtype):
+            cols[c] = np.asarray(labels, dtype=col.dtype)[codes]
+        else:
+            cols[c] = pd.array(np.asarray(labels, dtype=object), dtype=col.dtype).take(codes)
+    out = pd.DataFrame(cols, copy=False)   # the arrays are this frame's own
     coder.remember(out, tkey)
     return out
 
