@@ -1,4 +1,4 @@
-"""Writing large frames as CSV byte-for-byte as pandas would, column-wise (internal).
+r"""Writing large frames as CSV byte-for-byte as pandas would, column-wise (internal).
 
 ``DataFrame.to_csv`` formats every cell through Python objects: about a million rows a
 second. For frames of the long national-accounts shapes (text codes, int periods, float

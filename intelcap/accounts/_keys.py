@@ -78,6 +78,13 @@ class KeyCoder:
         self._memo[id(frame)] = (frame, key)
 
 
+def text_array(values: np.ndarray | pd.Series) -> pd.api.extensions.ExtensionArray:
+    """``pd.array(values, dtype="str")`` built from the distinct values: a column of codes
+    repeats few values, and hashing the objects costs less than converting every one."""
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    return pd.array(np.asarray(uniq, dtype=object), dtype="str").take(codes)
+
+
 def lookup(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Position in ``keys`` (distinct int64) of every ``query`` value, -1 where absent.
 

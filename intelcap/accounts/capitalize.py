@@ -1234,8 +1234,10 @@ def capitalize(
 
     cols = {c: np.concatenate([e[c] for e in entries]) for c in ENTRY_COLUMNS}
     nz = cols["delta"] != 0.0
-    allentries = pd.DataFrame({c: v[nz] for c, v in cols.items()})
-    allentries = allentries.astype({"period": t["period"].dtype})
+    # text kept as objects here (the ledger converts only its own rows to text arrays)
+    allentries = pd.DataFrame({c: pd.Series(v[nz], dtype=t["period"].dtype if c == "period"
+                                            else (float if c == "delta" else object))
+                               for c, v in cols.items()})
     # one integer coding of the key columns for the ledger's sums, look-ups and sort
     known = ct.known_codes
     coder = KeyCoder([t, allentries], KEY, known=known)

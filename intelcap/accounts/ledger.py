@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from intelcap.accounts._keys import KeyCoder, isin, lookup, union_sorted
+from intelcap.accounts._keys import KeyCoder, isin, lookup, text_array, union_sorted
 from intelcap.accounts.tables import COLUMNS, KEY, sort_table
 from intelcap.exceptions import AccountingIdentityError, DataError
 
@@ -96,12 +96,13 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
     keep = np.flatnonzero(delta_v != 0.0)
     rows = first[keep]
     ledger = pd.DataFrame({
-        **{c: entries[c].array.take(rows) for c in key},
+        **{c: (text_array(entries[c].to_numpy()[rows]) if entries[c].dtype == object
+               else entries[c].array.take(rows)) for c in key},
         "before": before[keep], "after": after[keep], "delta": delta_v[keep],
-        "rule": pd.array(rule[keep], dtype="str"),
-        "config_key": pd.array(config_key[keep], dtype="str"),
-        "asset": pd.array(np.full(len(keep), "", dtype=object), dtype="str"),
-    })
+        "rule": text_array(rule[keep]),
+        "config_key": text_array(config_key[keep]),
+        "asset": text_array(np.full(len(keep), "", dtype=object)),
+    }, copy=False)
     return ledger.loc[:, list(LEDGER_COLUMNS)]
 
 
