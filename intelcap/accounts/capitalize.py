@@ -914,8 +914,9 @@ class CompiledTables:
     ...         for s in (0.25, 0.5)]
     """
 
-    def __init__(self, tables: pd.DataFrame) -> None:
-        t = validate_table(tables, source="tables")
+    def __init__(self, tables: pd.DataFrame, *, _validated: bool = False) -> None:
+        # _validated: the caller's table is what validate_table returned (a reader's result)
+        t = tables if _validated else validate_table(tables, source="tables")
         if len(t) == 0:
             raise DataError("tables: the table is empty")
         if t["price_basis"].iloc[0] != "current":

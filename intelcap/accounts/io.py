@@ -763,6 +763,7 @@ def write_table(
     metadata: Mapping[str, Any] | None = None,
     geo: str = "_Z",
     dataflow: str | None = None,
+    _sorted: bool = False,
 ) -> Path:
     """Write a long national-accounts table atomically; the same table gives the same bytes.
 
@@ -791,7 +792,9 @@ def write_table(
     """
     path = Path(path)
     fmt = _infer_format(path, format)
-    t = sort_table(validate_table(table))
+    # _sorted: the caller's table is validated and in key order already (the engine's
+    # revised tables), so neither is done again
+    t = table if _sorted else sort_table(validate_table(table))
     if fmt == "csv":
         _write_csv(t, path)
     elif fmt == "parquet":
