@@ -73,6 +73,10 @@ class KeyCoder:
             self.remember(frame, out)
         return out
 
+    def forget(self, frame: pd.DataFrame) -> None:
+        """Drop the key of ``frame`` (and the frame) from the memo."""
+        self._memo.pop(id(frame), None)
+
     def remember(self, frame: pd.DataFrame, key: np.ndarray) -> None:
         """Record the key of ``frame`` (computed by the caller), for later :meth:`key` calls."""
         self._memo[id(frame)] = (frame, key)

@@ -679,6 +679,12 @@ class Adjustment(SummaryMixin):
 # ------------------------------------------------------------------------------------------
 # the engine
 # ------------------------------------------------------------------------------------------
+def _pick(mask: np.ndarray, a: str, b: str) -> np.ndarray:
+    """``np.where(mask, a, b)`` as an object array of two shared texts (``np.where`` on two
+    texts builds a fixed-width unicode array, four bytes per character and row)."""
+    return np.array([a, b], dtype=object)[np.where(mask, 0, 1)]
+
+
 def _entries(cells: _Cells, delta: np.ndarray, tx: str, rule: str | np.ndarray,
              config_key: np.ndarray) -> dict[str, np.ndarray]:
     n = len(cells)
@@ -1138,26 +1144,25 @@ def capitalize(
     keep = (inv_all != 0) | (cfc_all != 0)
     # config key of a cell: its spending's; cells with no spending in a period still
     # depreciate: the key of the cell's first period with spending, else the default
-    rc_per = rc.index.get_level_values("period").tolist()
-    rc_sec = rc.index.get_level_values("sector").tolist()
-    rc_ind = rc.index.get_level_values("industry").tolist()
-    rc_key = rc["config_key"].tolist()
-    own = dict(zip(zip(rc_per, rc_sec, rc_ind, strict=True), rc_key, strict=True))
-    first_key: dict[tuple[Any, Any], Any] = {}
-    for s_, i_, k_ in zip(rc_sec, rc_ind, rc_key, strict=True):
-        first_key.setdefault((s_, i_), k_)
+    rc_key = rc["config_key"].to_numpy(dtype=object)
+    rc_si = rc.index.droplevel("period")
+    first = ~rc_si.duplicated()   # rc is in (period, sector, industry) order
     default_key = policy._key("vintages" if policy.vintages is not None else "share")
     base = _Cells({"period": per[keep], "sector": sec[keep], "industry": ind[keep]})
-    keys = np.empty(len(base), dtype=object)
-    for j, (p_, s_, i_) in enumerate(zip(base["period"].tolist(), base["sector"].tolist(),
-                                         base["industry"].tolist(), strict=True)):
-        k_ = own.get((p_, s_, i_))
-        keys[j] = k_ if k_ is not None else first_key.get((s_, i_), default_key)
+    own_at = rc.index.get_indexer(pd.MultiIndex.from_arrays(
+        [base["period"], base["sector"], base["industry"]], names=rc.index.names))
+    first_at = rc_si[first].get_indexer(pd.MultiIndex.from_arrays(
+        [base["sector"], base["industry"]], names=rc_si.names))
+    first_key = rc_key[first]
+    keys = np.where(own_at >= 0, rc_key[np.maximum(own_at, 0)],
+                    np.where(first_at >= 0, first_key[np.maximum(first_at, 0)] if len(
+                        first_key) else default_key, default_key)).astype(object)
     pim_key = policy._key("rate" if policy.rate is not None else (
         "service_life" if policy.service_life is not None else "profile"))
     if policy.backcast != "none":
         pim_key += f"; {policy._key('backcast')}"
-    keys_c = np.array([f"{k}; {pim_key}" for k in keys], dtype=object)
+    kcode, kuniq = pd.factorize(keys)   # few distinct keys: one text object each
+    keys_c = np.array([f"{k}; {pim_key}" for k in kuniq], dtype=object)[kcode]
 
     market = np.isin(base["sector"], np.array(MARKET, dtype=object))
     inv = inv_all[keep]
@@ -1206,17 +1211,17 @@ def capitalize(
         b1g = loc.locate("B1G", base.take(sel), TOTAL, "pick")
         what = "R" if satellite else "I"
         entries.append(_entries(b1g, d_va[sel], "B1G",
-                                np.where(market[sel], f"{rule_tag}: B1G +{what} (market "
-                                         "producer)",
-                                         f"{rule_tag}: B1G +CFC (non-market producer)"),
+                                _pick(market[sel], f"{rule_tag}: B1G +{what} (market "
+                                      "producer)",
+                                      f"{rule_tag}: B1G +CFC (non-market producer)"),
                                 np.where(market[sel], keys[sel], keys_c[sel])))
     # income side
     b2 = loc.locate("B2A3G", base, TOTAL, "pick")
     what = "R" if satellite else "I"
     entries.append(_entries(b2, d_va, "B2A3G",
-                            np.where(market, f"{rule_tag}: B2A3G +{what} (market producer)",
-                                     f"{rule_tag}: B2A3G +CFC (non-market producer: gross "
-                                     "operating surplus = CFC)"),
+                            _pick(market, f"{rule_tag}: B2A3G +{what} (market producer)",
+                                  f"{rule_tag}: B2A3G +CFC (non-market producer: gross "
+                                  "operating surplus = CFC)"),
                             np.where(market, keys, keys_c)))
     # consumption of fixed capital of the new asset
     selc = C != 0
@@ -1242,7 +1247,10 @@ def capitalize(
     # one integer coding of the key columns for the ledger's sums, look-ups and sort
     known = ct.known_codes
     coder = KeyCoder([t, allentries], KEY, known=known)
+    del entries, cols, nz
     ledger = build_ledger(t, allentries, _coder=coder)
+    coder.forget(allentries)
+    del allentries
     ledger["asset"] = pd.Series(np.where(ledger["transaction"].isin(
         ["P51G", "P51C"]).to_numpy(), policy.asset, ""), index=ledger.index, dtype="str")
     revised = apply_ledger(t, ledger, _coder=coder)
