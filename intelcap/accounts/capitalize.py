@@ -1261,7 +1261,7 @@ def capitalize(
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"adjusted tables break the GDP identity (not written): "
                                       f"{err}") from None
-    _check_balance_by_ledger(ledger, ct.balance_lines, tol, max(rtol, 1e-9))
+    _check_balance_by_ledger(ledger, ct.balance, tol, max(rtol, 1e-9))
     capital = _capital_table(res, invest_all, policy, unit, periods)
     adj = Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
                      capitalized=cap, policy=policy, tol=tol, rtol=rtol)
@@ -1337,13 +1337,15 @@ def _balance_lines(before: tuple[pd.DataFrame, pd.MultiIndex]) -> dict[tuple[Any
                     strict=True))
 
 
-def _check_balance_by_ledger(ledger: pd.DataFrame, lines: dict[tuple[Any, Any], tuple[float, ...]],
+def _check_balance_by_ledger(ledger: pd.DataFrame,
+                             lines: dict[tuple[Any, Any], tuple[float, ...]] | tuple[Any, Any],
                              tol: float | None, rtol: float) -> None:
     """:func:`~intelcap.accounts.supply_use.check_balance_preserved` computed from the
     ledger (which :func:`~intelcap.accounts.ledger.check_ledger` has shown to be the change
     of every cell): the change of each (period, product) line's supply and uses is the sum
     of the ledger deltas of its supply and use items, so only the changed lines are summed
-    (``lines``: the input's lines, :func:`_balance_lines`)."""
+    (``lines``: the input's lines, :func:`_balance_lines`, or the balances they come from,
+    :attr:`CompiledTables.balance`)."""
     tx = ledger["transaction"].to_numpy(dtype=object)
     sup = np.isin(tx, np.array(SUPPLY_ITEMS, dtype=object))
     use = np.isin(tx, np.array(USE_ITEMS, dtype=object))
@@ -1356,10 +1358,22 @@ def _check_balance_by_ledger(ledger: pd.DataFrame, lines: dict[tuple[Any, Any], 
     ukey, inv = np.unique(pcode.astype(np.int64) * len(quniq) + qcode, return_inverse=True)
     dsup = np.bincount(inv, weights=np.where(sup[sel], delta, 0.0), minlength=len(ukey))
     duse = np.bincount(inv, weights=np.where(use[sel], delta, 0.0), minlength=len(ukey))
-    keys = [(puniq[k // len(quniq)], quniq[k % len(quniq)]) for k in ukey.tolist()]
-    keys = [(_py(p), str(q)) for p, q in keys]
-    base = np.array([lines.get(k, (np.nan, np.nan, np.nan, 0.0)) for k in keys],
-                    dtype=float).reshape(len(keys), 4)
+    k_per = np.asarray(puniq)[ukey // len(quniq)]
+    k_prod = np.asarray(quniq, dtype=object)[ukey % len(quniq)]
+    if isinstance(lines, tuple):   # the balances frame itself: one index look-up
+        b, supplied = lines
+        at = b.index.get_indexer(pd.MultiIndex.from_arrays([k_per, k_prod]))
+        hit = at >= 0
+        atc = np.maximum(at, 0)
+        base = np.full((len(ukey), 4), np.nan)
+        base[:, 3] = 0.0
+        for j, c in enumerate(("supply", "use", "gap")):
+            base[:, j] = np.where(hit, b[c].to_numpy(dtype=float)[atc], np.nan)
+        base[:, 3] = np.where(hit, b.index.isin(supplied).astype(float)[atc], 0.0)
+    else:
+        base = np.array([lines.get((_py(p), str(q)), (np.nan, np.nan, np.nan, 0.0))
+                         for p, q in zip(k_per.tolist(), k_prod.tolist(), strict=True)],
+                        dtype=float).reshape(len(ukey), 4)
     known = ~np.isnan(base[:, 0])
     bsup, buse, bg = (np.nan_to_num(base[:, i]) for i in range(3))
     recorded = base[:, 3] > 0
@@ -1370,12 +1384,12 @@ def _check_balance_by_ledger(ledger: pd.DataFrame, lines: dict[tuple[Any, Any], 
         change = ag - bg
     level = np.maximum.reduce([np.abs(asup), np.abs(ause), np.abs(bsup), np.abs(buse)])
     balanced = np.abs(bg) <= _allowed_gap(np.maximum(np.abs(bsup), np.abs(buse)), tol, rtol)
-    product = np.array([k[1] for k in keys], dtype=object)
+    product = k_prod
     checked = (recorded | balanced) & (product != TOTAL)
     bad = checked & (~np.isfinite(change) | (np.abs(change) > _allowed_gap(level, tol, rtol)))
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        period, product_ = keys[pos]
+        period, product_ = _py(k_per[pos]), str(k_prod[pos])
         raise AccountingIdentityError(
             f"adjusted tables break a product balance (not written): the revision changes the "
             f"supply-use balance of product {product_!r} in period {period!r} by "
