@@ -213,3 +213,25 @@ def test_combined_keys_keep_the_order_past_int64():
     expected = np.lexsort(cols[::-1])
     np.testing.assert_array_equal(np.argsort(key, kind="stable"), expected)
     assert len(np.unique(key)) == len({tuple(r) for r in np.stack(cols, axis=1).tolist()})
+
+
+@needs_generator
+def test_dictionary_encoded_text_validates_as_text():
+    """Categorical (dictionary-encoded, as the Parquet reader gives) code columns validate to
+    the same table as text columns, and an empty code is named the same way."""
+    from make_synthetic import make_tables
+
+    from intelcap.exceptions import MissingDataError
+
+    t = make_tables(30, 4, n_products=2, quarterly=True)
+    c = t.copy()
+    for col in ("period", "sector", "industry", "product", "transaction", "unit",
+                "price_basis"):   # categories unsorted, one unused
+        c[col] = pd.Categorical(c[col], categories=[*sorted(set(c[col]))[::-1], "UNUSED"])
+    pd.testing.assert_frame_equal(validate_table(c), validate_table(t))
+    c["industry"] = c["industry"].cat.add_categories(" ")
+    c.loc[5, "industry"] = " "
+    t.loc[5, "industry"] = " "
+    for frame in (t, c):
+        with pytest.raises(MissingDataError, match=r"empty 'industry' at row 5 .*use '_T'"):
+            validate_table(frame)
