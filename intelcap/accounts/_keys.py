@@ -89,6 +89,14 @@ def text_array(values: np.ndarray | pd.Series) -> pd.api.extensions.ExtensionArr
     return pd.array(np.asarray(uniq, dtype=object), dtype="str").take(codes)
 
 
+def text_categorical(values: np.ndarray | pd.Series) -> pd.Categorical:
+    """A categorical of texts (categories sorted, ``str``): a few labels repeated over many
+    rows, stored as one or two bytes a row."""
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), sort=True)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(
+        pd.Index(np.asarray(uniq, dtype=object), dtype="str")))
+
+
 def lookup(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Position in ``keys`` (distinct int64) of every ``query`` value, -1 where absent.
 

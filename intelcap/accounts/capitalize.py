@@ -83,7 +83,14 @@ import numpy as np
 import pandas as pd
 
 from intelcap._summary import Summary, SummaryMixin
-from intelcap.accounts._keys import KeyCoder, combine, isin, lookup, sorted_codes
+from intelcap.accounts._keys import (
+    KeyCoder,
+    combine,
+    isin,
+    lookup,
+    sorted_codes,
+    text_categorical,
+)
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.ledger import (
     ENTRY_COLUMNS,
@@ -575,7 +582,8 @@ class Adjustment(SummaryMixin):
         Long capital table of the new asset (:data:`CAPITAL_COLUMNS`): measures ``gfcf``,
         ``gross_stock``, ``net_stock``, ``productive_stock`` and ``cfc`` by period, sector and
         industry (and sector totals with industry ``"_T"`` and the economy total ``S1``), at
-        ``current`` and ``constant`` prices (stocks at the end of the period).
+        ``current`` and ``constant`` prices (stocks at the end of the period). Its text
+        columns are categorical (a few labels repeated over many rows).
     ledger : DataFrame
         One row per changed cell (:data:`intelcap.accounts.ledger.LEDGER_COLUMNS`).
     capitalized : DataFrame
@@ -1251,8 +1259,8 @@ def capitalize(
     ledger = build_ledger(t, allentries, _coder=coder)
     coder.forget(allentries)
     del allentries
-    ledger["asset"] = pd.Series(np.where(ledger["transaction"].isin(
-        ["P51G", "P51C"]).to_numpy(), policy.asset, ""), index=ledger.index, dtype="str")
+    ledger["asset"] = text_categorical(_pick(ledger["transaction"].isin(
+        ["P51G", "P51C"]).to_numpy(), policy.asset, ""))
     revised = apply_ledger(t, ledger, _coder=coder)
     check_ledger(t, revised, ledger, _coder=coder)
     _check_additions(t, revised, ledger, coder)
@@ -1480,21 +1488,27 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
         # string columns by taking from their few distinct labels (no per-row conversion)
         return pd.array(np.asarray(labels, dtype=object), dtype="str").take(idx)
 
+    def categorical(labels: Any, idx: np.ndarray) -> pd.Categorical:
+        # the labels' codes (one or two bytes a row) and the few distinct labels, sorted
+        codes, uniq = pd.factorize(np.asarray(labels, dtype=object), sort=True)
+        return pd.Categorical.from_codes(codes[idx], dtype=pd.CategoricalDtype(
+            pd.Index(np.asarray(uniq, dtype=object), dtype="str")))
+
     cell = np.tile(np.arange(width), n_per * n_blk)
     blk = np.repeat(np.arange(n_blk), n_per * width)
     zero = np.zeros(n, dtype=np.int64)
     per = per_index.to_numpy()
     period = np.tile(np.repeat(per, width), n_blk) if per.dtype != object else text(
         per, np.tile(np.repeat(np.arange(n_per), width), n_blk))
-    out = pd.DataFrame({
+    cols = {
         "period": period,
-        "sector": text(lab_sec, cell),
-        "industry": text(lab_ind, cell),
-        "asset": text([policy.asset], zero),
-        "measure": text(blocks_m, blk),
-        "price_basis": text(blocks_b, blk),
+        "sector": categorical(lab_sec, cell),
+        "industry": categorical(lab_ind, cell),
+        "asset": categorical([policy.asset], zero),
+        "measure": categorical(blocks_m, blk),
+        "price_basis": categorical(blocks_b, blk),
         "value": np.concatenate(blocks_v) if blocks_v else np.zeros(0),
-        "unit": text([unit], zero),
-    })
-    return out.loc[:, list(CAPITAL_COLUMNS)]
+        "unit": categorical([unit], zero),
+    }
+    return pd.DataFrame({c: cols[c] for c in CAPITAL_COLUMNS}, copy=False)
 

@@ -17,7 +17,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from intelcap.accounts._keys import KeyCoder, isin, lookup, text_array, union_sorted
+from intelcap.accounts._keys import (
+    KeyCoder,
+    isin,
+    lookup,
+    text_array,
+    text_categorical,
+    union_sorted,
+)
 from intelcap.accounts.tables import COLUMNS, KEY, sort_table
 from intelcap.exceptions import AccountingIdentityError, DataError
 
@@ -56,7 +63,8 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
         Columns :data:`LEDGER_COLUMNS`, one row per changed cell (cells whose entries sum to
         exactly zero are not changed and have no row), sorted by key. ``rule`` and
         ``config_key`` join the distinct values of the entries with ``"; "``; ``asset`` (the
-        asset dimension of GFCF and CFC changes) is left empty for the caller to fill.
+        asset dimension of GFCF and CFC changes) is left empty for the caller to fill. These
+        three text columns are categorical (a few texts repeated over many rows).
     """
     missing = [c for c in ENTRY_COLUMNS if c not in entries.columns]
     if missing:
@@ -67,7 +75,7 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
         for c in ("before", "after", "delta"):
             out[c] = pd.Series([], dtype="float64")
         for c in ("rule", "config_key", "asset"):
-            out[c] = pd.Series([], dtype="str")
+            out[c] = text_categorical(np.zeros(0, dtype=object))
         return out
     # one int64 per cell (codes in sorted order): group sums, look-ups and the key order of
     # the result without joins on five string columns
@@ -99,9 +107,9 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
         **{c: (text_array(entries[c].to_numpy()[rows]) if entries[c].dtype == object
                else entries[c].array.take(rows)) for c in key},
         "before": before[keep], "after": after[keep], "delta": delta_v[keep],
-        "rule": text_array(rule[keep]),
-        "config_key": text_array(config_key[keep]),
-        "asset": text_array(np.full(len(keep), "", dtype=object)),
+        "rule": text_categorical(rule[keep]),
+        "config_key": text_categorical(config_key[keep]),
+        "asset": text_categorical(np.full(len(keep), "", dtype=object)),
     }, copy=False)
     return ledger.loc[:, list(LEDGER_COLUMNS)]
 
