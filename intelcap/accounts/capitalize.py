@@ -1264,6 +1264,8 @@ def capitalize(
     revised = apply_ledger(t, ledger, _coder=coder)
     check_ledger(t, revised, ledger, _coder=coder)
     _check_additions(t, revised, ledger, coder)
+    coder.forget(ledger)
+    del coder
     try:
         gdp1 = check_identity(revised, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
@@ -1301,8 +1303,8 @@ def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFram
             codes = [c[rows] for c in codes]
         return combine(codes, [len(coder.uniques[c]) for c in cols])
 
-    col = {c: ledger[c].to_numpy(dtype=object)[new] for c in ("sector", "industry", "product",
-                                                               "transaction")}
+    col = {c: ledger[c].array[new].to_numpy(dtype=object) for c in (
+        "sector", "industry", "product", "transaction")}   # the new rows' texts only
     t_total = (t["product"] == TOTAL).to_numpy()
     a_total = col["product"] == TOTAL
     t_s1 = (t["sector"] == "S1").to_numpy()

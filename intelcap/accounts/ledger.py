@@ -104,7 +104,7 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
     keep = np.flatnonzero(delta_v != 0.0)
     rows = first[keep]
     ledger = pd.DataFrame({
-        **{c: (text_array(entries[c].to_numpy()[rows]) if entries[c].dtype == object
+        **{c: (_text_of_codes(coder, entries, c, rows) if entries[c].dtype == object
                else entries[c].array.take(rows)) for c in key},
         "before": before[keep], "after": after[keep], "delta": delta_v[keep],
         "rule": text_categorical(rule[keep]),
@@ -112,6 +112,16 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
         "asset": text_categorical(np.full(len(keep), "", dtype=object)),
     }, copy=False)
     return ledger.loc[:, list(LEDGER_COLUMNS)]
+
+
+def _text_of_codes(coder: KeyCoder, frame: pd.DataFrame, col: str,
+                   rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``frame[col]`` at ``rows`` as a text array, taken from the coder's distinct values by
+    the codes it has (no per-row objects)."""
+    labels = np.asarray(coder.uniques[col], dtype=object)
+    if not all(isinstance(v, str) for v in labels.tolist()):
+        return text_array(frame[col].to_numpy()[rows])
+    return pd.array(labels, dtype="str").take(coder.codes(frame, col)[rows])
 
 
 def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
