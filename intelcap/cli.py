@@ -365,6 +365,7 @@ def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mappin
     """Write every output file of ``adjust`` into ``tmp`` (published later as ``out``)."""
     import os
 
+    from intelcap._memory import release_free_memory
     from intelcap.accounts.io import write_table
     from intelcap.accounts.outputs import (
         readme_text,
@@ -377,8 +378,11 @@ def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mappin
     # the revised tables are validated and in key order (capitalize checks them)
     write_table(round_values(adj.tables, prec), tmp / tables_name,
                 format=cfg["output_format"], _sorted=True)
+    release_free_memory()
     _write_csv(round_values(adj.capital, prec), tmp / "capital.csv", prec)
+    release_free_memory()
     _write_csv(round_values(adj.ledger, prec), tmp / "ledger.csv", prec)
+    release_free_memory()
     _write_csv(round_values(adj.revisions.reset_index(), prec), tmp / "revisions.csv")
     _write_csv(round_values(satellite_table(adj).reset_index(), prec), tmp / "satellite.csv")
     _write_csv(round_values(sdmx_na_main(adj, ref_area=cfg["ref_area"]), prec),
@@ -473,6 +477,7 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
                           "cluster sums invoice microdata)")
     # --- end scale ---------------------------------------------------------------------------
 
+    from intelcap._memory import release_free_memory
     from intelcap.accounts.capitalize import CompiledTables, capitalize
     from intelcap.accounts.io import read_table
 
@@ -496,6 +501,7 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
         del tables
         adj = capitalize(compiled, spending, cfg["policy"], tol=cfg["tol"], rtol=cfg["rtol"])
         del compiled
+        release_free_memory()
         tmp = folder.tmp
         fmt = cfg["output_format"]
         tables_name = "tables" + _FORMAT_SUFFIX[fmt]

@@ -82,6 +82,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from intelcap._memory import release_free_memory
 from intelcap._summary import Summary, SummaryMixin
 from intelcap.accounts._keys import (
     KeyCoder,
@@ -1259,6 +1260,7 @@ def capitalize(
     ledger = build_ledger(t, allentries, _coder=coder)
     coder.forget(allentries)
     del allentries
+    release_free_memory()
     ledger["asset"] = text_categorical(_pick(ledger["transaction"].isin(
         ["P51G", "P51C"]).to_numpy(), policy.asset, ""))
     revised = apply_ledger(t, ledger, _coder=coder)
@@ -1266,6 +1268,7 @@ def capitalize(
     _check_additions(t, revised, ledger, coder)
     coder.forget(ledger)
     del coder
+    release_free_memory()
     try:
         gdp1 = check_identity(revised, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
