@@ -1248,15 +1248,19 @@ def capitalize(
                                 f"{'R' if satellite else 'I'})", keys_c[nm]))
 
     cols = {c: np.concatenate([e[c] for e in entries]) for c in ENTRY_COLUMNS}
+    del entries
     nz = cols["delta"] != 0.0
+    if not nz.all():
+        cols = {c: v[nz] for c, v in cols.items()}
     # text kept as objects here (the ledger converts only its own rows to text arrays)
-    allentries = pd.DataFrame({c: pd.Series(v[nz], dtype=t["period"].dtype if c == "period"
-                                            else (float if c == "delta" else object))
-                               for c, v in cols.items()})
+    allentries = pd.DataFrame({c: pd.Series(v, dtype=t["period"].dtype if c == "period"
+                                            else (float if c == "delta" else object),
+                                            copy=False)
+                               for c, v in cols.items()}, copy=False)
+    del cols, nz
     # one integer coding of the key columns for the ledger's sums, look-ups and sort
     known = ct.known_codes
     coder = KeyCoder([t, allentries], KEY, known=known)
-    del entries, cols, nz
     ledger = build_ledger(t, allentries, _coder=coder)
     coder.forget(allentries)
     del allentries
