@@ -331,9 +331,14 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
 
 def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFrame:
     """Sum ``sums`` by ``keys`` and join the distinct ``config_key`` values (sorted by keys)."""
-    if not frame.duplicated(keys).any():
-        return frame.sort_values(keys, kind="mergesort").reset_index(drop=True).loc[
-            :, [*keys, *sums, "config_key"]]
+    # the keys as one int64 in sorted order (factorize(sort=True) codes sort as the values)
+    codes = [sorted_codes(frame[k]) for k in keys]
+    key = combine([c for c, _ in codes], [len(u) for _, u in codes])
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    if len(k) < 2 or (k[1:] != k[:-1]).all():   # no duplicate key: a stable sort, as before
+        return pd.DataFrame({c: frame[c].array.take(order)
+                             for c in [*keys, *sums, "config_key"]})
     g = frame.groupby(keys, sort=True)
     out = g[sums].sum()
     # join the distinct keys of a cell (vectorised: most cells have one distinct key)
@@ -345,6 +350,26 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFra
             "; ".join)])
     out["config_key"] = ck.reindex(out.index).to_numpy()
     return out.reset_index()
+
+
+def _by_period_and_cell(rc: pd.DataFrame, col: str, periods: list[Any]) -> pd.DataFrame:
+    """``rc[col]`` (one row per period, sector and industry) as a periods x (sector, industry)
+    frame, cells in sorted order, 0 where a cell has no row in a period (an unstack, without
+    its fixed cost)."""
+    s_code, s_uniq = sorted_codes(rc["sector"])
+    i_code, i_uniq = sorted_codes(rc["industry"])
+    pair, cell = np.unique(s_code * max(len(i_uniq), 1) + i_code, return_inverse=True)
+    index = pd.Index(periods, name="period")
+    row = index.get_indexer(rc["period"].to_numpy())
+    if (row < 0).any():   # pragma: no cover - spending periods are checked against the tables
+        raise MissingDataError(f"period {rc['period'].iloc[int(np.flatnonzero(row < 0)[0])]!r}"
+                               " is not a period of the tables")
+    mat = np.zeros((len(index), len(pair)))
+    mat[row, cell] = rc[col].to_numpy(dtype=float)
+    n_i = max(len(i_uniq), 1)
+    columns = pd.MultiIndex.from_arrays([s_uniq.take(pair // n_i), i_uniq.take(pair % n_i)],
+                                        names=["sector", "industry"])
+    return pd.DataFrame(mat, index=index, columns=columns)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1117,10 +1142,8 @@ def capitalize(
             cap["config_key"].to_numpy()))
 
     # investment by producer cell, and its CFC from the perpetual inventory
-    rc = _sum_by(cap, _CELL, ["R", "I"]).set_index(_CELL)
-    invest = rc["I"].unstack(["sector", "industry"]).reindex(periods).fillna(0.0)
-    invest = invest.sort_index(axis=1)
-    invest.index.name = "period"
+    rc = _sum_by(cap, _CELL, ["R", "I"])
+    invest = _by_period_and_cell(rc, "I", periods)
     res, invest_all = _pim_cfc(invest, policy, progress)
     cfc_cur = _cfc_current(res, policy)
     cfc_cur = pd.DataFrame(cfc_cur, index=invest_all.index, columns=invest_all.columns)
@@ -1137,9 +1160,9 @@ def capitalize(
     keep = (inv_all != 0) | (cfc_all != 0)
     # config key of a cell: its spending's; cells with no spending in a period still
     # depreciate: the key of the cell's first period with spending, else the default
-    rc_per = rc.index.get_level_values("period").tolist()
-    rc_sec = rc.index.get_level_values("sector").tolist()
-    rc_ind = rc.index.get_level_values("industry").tolist()
+    rc_per = rc["period"].tolist()
+    rc_sec = rc["sector"].tolist()
+    rc_ind = rc["industry"].tolist()
     rc_key = rc["config_key"].tolist()
     own = dict(zip(zip(rc_per, rc_sec, rc_ind, strict=True), rc_key, strict=True))
     first_key: dict[tuple[Any, Any], Any] = {}
@@ -1234,8 +1257,8 @@ def capitalize(
 
     cols = {c: np.concatenate([e[c] for e in entries]) for c in ENTRY_COLUMNS}
     nz = cols["delta"] != 0.0
-    allentries = pd.DataFrame({c: v[nz] for c, v in cols.items()})
-    allentries = allentries.astype({"period": t["period"].dtype})
+    allentries = pd.DataFrame({c: pd.array(v[nz], dtype=t["period"].dtype) if c == "period"
+                               else v[nz] for c, v in cols.items()})
     # one integer coding of the key columns for the ledger's sums, look-ups and sort
     known = ct.known_codes
     coder = KeyCoder([t, allentries], KEY, known=known)
@@ -1406,28 +1429,37 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
         defl = pd.Series(1.0, index=invest.index)
     d = defl.to_numpy()[:, None]
     d_end = end_of_period_prices(defl).to_numpy()[:, None]
-
-    def frame(x: Any) -> pd.DataFrame:
-        return pd.DataFrame(np.asarray(x, dtype=float), index=invest.index,
-                            columns=invest.columns)
-
-    gross, net, cfc = frame(res.gross), frame(res.net), frame(res.cfc)
-    productive = frame(res.productive) if getattr(res, "productive", None) is not None else None
-    const_inv = invest / d
-    measures_const = {"gfcf": const_inv, "gross_stock": gross, "net_stock": net, "cfc": cfc}
-    if productive is not None:
-        measures_const["productive_stock"] = productive
-    measures_cur = {name: f * (d if name in ("gfcf", "cfc") else d_end)
-                    for name, f in measures_const.items()}
-    measures_cur["gfcf"] = invest
-    if policy.deflator is not None:
-        measures_cur["cfc"] = frame(res.cfc_current)
+    # numpy arrays (periods x cells) throughout: the same arithmetic as on frames, without
+    # their fixed cost
     if periods is not None:
-        measures_cur = {k: v.reindex(periods) for k, v in measures_cur.items()}
-        measures_const = {k: v.reindex(periods) for k, v in measures_const.items()}
+        at = invest.index.get_indexer(pd.Index(periods))
+        per_index = pd.Index(periods)
+    else:
+        at = np.arange(len(invest.index))
+        per_index = invest.index
+
+    def rows(x: Any) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if (at < 0).any():   # a period outside the run: NaN, as a reindex would give
+            return np.where((at >= 0)[:, None], x[np.maximum(at, 0)], np.nan)
+        return x[at]
+
+    inv = invest.to_numpy(dtype=float)
+    measures_const = {"gfcf": inv / d, "gross_stock": np.asarray(res.gross, dtype=float),
+                      "net_stock": np.asarray(res.net, dtype=float),
+                      "cfc": np.asarray(res.cfc, dtype=float)}
+    if getattr(res, "productive", None) is not None:
+        measures_const["productive_stock"] = np.asarray(res.productive, dtype=float)
+    measures_cur = {name: x * (d if name in ("gfcf", "cfc") else d_end)
+                    for name, x in measures_const.items()}
+    measures_cur["gfcf"] = inv
+    if policy.deflator is not None:
+        measures_cur["cfc"] = np.asarray(res.cfc_current, dtype=float)
+    measures_cur = {k: rows(v) for k, v in measures_cur.items()}
+    measures_const = {k: rows(v) for k, v in measures_const.items()}
     # one block of rows per (basis, measure, period): the cells, the sector totals ("_T") and
     # the economy total (S1), in (sector, industry) order; built with array sums, no groupby
-    cols = next(iter(measures_cur.values())).columns
+    cols = invest.columns
     sec_of = cols.get_level_values("sector").to_numpy(dtype=object)
     ind_of = cols.get_level_values("industry").to_numpy(dtype=object)
     sectors = sorted(set(sec_of.tolist()))
@@ -1437,16 +1469,13 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
     order = sorted(range(len(lab_sec)), key=lambda i: (lab_sec[i], lab_ind[i]))
     lab_sec, lab_ind = lab_sec[order], lab_ind[order]
     blocks_v, blocks_m, blocks_b = [], [], []
-    per_index = None
     for basis, measures in sorted((("current", measures_cur), ("constant", measures_const))):
         for name in sorted(measures):
-            f = measures[name]
-            x = f.to_numpy(dtype=float)
+            x = measures[name]
             full = np.concatenate([x, x @ onehot, x.sum(axis=1, keepdims=True)], axis=1)
             blocks_v.append(full[:, order].ravel())
             blocks_m.append(name)
             blocks_b.append(basis)
-            per_index = f.index
     n_per, width = len(per_index), len(order)
     n_blk = len(blocks_v)
     n = n_per * width * n_blk

@@ -102,7 +102,12 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
         "config_key": pd.array(config_key[keep], dtype="str"),
         "asset": pd.array(np.full(len(keep), "", dtype=object), dtype="str"),
     })
-    return ledger.loc[:, list(LEDGER_COLUMNS)]
+    ledger = ledger.loc[:, list(LEDGER_COLUMNS)]
+    # the ledger's keys are its entries' (the coder need not code them again)
+    coder.remember(ledger, ek[rows])
+    for c in key:
+        coder.remember_codes(ledger, c, coder.codes(entries, c)[rows])
+    return ledger
 
 
 def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
