@@ -47,7 +47,8 @@ class KeyCoder:
                     seen.update(self._known[col][1].tolist())
                 else:
                     # distinct values in the column's own dtype (cheap), then their union
-                    seen.update(pd.Series(f[col]).unique().tolist())
+                    seen.update(f[col].tolist() if len(f) <= _SMALL
+                                else pd.Series(f[col]).unique().tolist())
             self.uniques[col] = pd.Index(sorted(seen, key=_sort_key))
         # value -> code, for look-ups of few distinct values (an Index.get_indexer costs far
         # more than a dict on the short arrays of an adjustment's entries and ledger)

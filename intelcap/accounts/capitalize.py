@@ -329,11 +329,22 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
     return _sum_by(out, ["period", "sector", "industry", "product"], ["spending", "R"])
 
 
+def _sorted_codes_small(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of a short column in the sorted order of its distinct values (and how many):
+    :func:`~intelcap.accounts._keys.sorted_codes` without the fixed cost of a factorize."""
+    if len(values) > 4096:
+        codes, uniq = sorted_codes(values)
+        return codes, len(uniq)
+    vals = values.tolist()
+    pos = {v: i for i, v in enumerate(sorted(set(vals)))}
+    return np.fromiter((pos[v] for v in vals), dtype=np.int64, count=len(vals)), len(pos)
+
+
 def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFrame:
     """Sum ``sums`` by ``keys`` and join the distinct ``config_key`` values (sorted by keys)."""
     # the keys as one int64 in sorted order (factorize(sort=True) codes sort as the values)
-    codes = [sorted_codes(frame[k]) for k in keys]
-    key = combine([c for c, _ in codes], [len(u) for _, u in codes])
+    codes = [_sorted_codes_small(frame[k]) for k in keys]
+    key = combine([c for c, _ in codes], [n for _, n in codes])
     order = np.argsort(key, kind="stable")
     k = key[order]
     if len(k) < 2 or (k[1:] != k[:-1]).all():   # no duplicate key: a stable sort, as before
@@ -426,6 +437,7 @@ class _Locator:
             self.code[col], self.uniq[col] = sorted_codes(t[col])
         self.size = {col: len(u) + 1 for col, u in self.uniq.items()}  # +1: unknown values
         self.obj = {col: np.asarray(u, dtype=object) for col, u in self.uniq.items()}
+        self._pos = {col: {v: i for i, v in enumerate(u.tolist())} for col, u in self.uniq.items()}
         self.value = t["value"].to_numpy(dtype=float)
         tx_codes, tx_uniq = pd.factorize(t["transaction"])
         order = np.argsort(tx_codes, kind="stable")
@@ -439,12 +451,10 @@ class _Locator:
     # -- codes ---------------------------------------------------------------------------
     def _enc(self, col: str, values: Any) -> np.ndarray:
         """Codes of ``values`` in the table's dictionary of ``col`` (unknown: one more)."""
-        local, uniq = pd.factorize(np.asarray(values, dtype=object)
-                                   if not isinstance(values, pd.Series) else values)
-        pos = self.uniq[col].get_indexer(pd.Index(uniq, dtype=self.uniq[col].dtype)
-                                         if len(uniq) else pd.Index([]))
-        pos = np.where(pos < 0, len(self.uniq[col]), pos).astype(np.int64)
-        return pos[local] if len(local) else np.zeros(0, dtype=np.int64)
+        pos_of, unknown = self._pos[col], len(self.uniq[col])
+        vals = values.tolist() if hasattr(values, "tolist") else list(values)
+        return np.fromiter((pos_of.get(v, unknown) for v in vals), dtype=np.int64,
+                           count=len(vals))
 
     def _key(self, codes: dict[str, np.ndarray], cols: tuple[str, ...]) -> np.ndarray:
         return combine([codes[c] for c in cols], [self.size[c] for c in cols])
@@ -1307,9 +1317,9 @@ def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFram
 
     col = {c: ledger[c].to_numpy(dtype=object)[new] for c in ("sector", "industry", "product",
                                                                "transaction")}
-    t_total = (t["product"] == TOTAL).to_numpy()
+    t_total = coder.codes(t, "product") == coder._pos["product"].get(TOTAL, -1)
     a_total = col["product"] == TOTAL
-    t_s1 = (t["sector"] == "S1").to_numpy()
+    t_s1 = coder.codes(t, "sector") == coder._pos["sector"].get("S1", -1)
     a_s1 = col["sector"] == "S1"
     tc, ac = keys(t, cell), keys(ledger, cell, new)
     tp, ap = keys(t, ["period", "transaction"]), keys(ledger, ["period", "transaction"], new)
