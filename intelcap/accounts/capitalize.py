@@ -367,19 +367,19 @@ def _by_period_and_cell(rc: pd.DataFrame, col: str, periods: list[Any]) -> pd.Da
     """``rc[col]`` (one row per period, sector and industry) as a periods x (sector, industry)
     frame, cells in sorted order, 0 where a cell has no row in a period (an unstack, without
     its fixed cost)."""
-    s_code, s_uniq = sorted_codes(rc["sector"])
-    i_code, i_uniq = sorted_codes(rc["industry"])
-    pair, cell = np.unique(s_code * max(len(i_uniq), 1) + i_code, return_inverse=True)
+    sec, ind = rc["sector"].tolist(), rc["industry"].tolist()
+    pairs = sorted(set(zip(sec, ind, strict=True)))
+    at = {p: j for j, p in enumerate(pairs)}
+    cell = np.fromiter((at[p] for p in zip(sec, ind, strict=True)), dtype=np.int64,
+                       count=len(sec))
     index = pd.Index(periods, name="period")
-    row = index.get_indexer(rc["period"].to_numpy())
-    if (row < 0).any():   # pragma: no cover - spending periods are checked against the tables
-        raise MissingDataError(f"period {rc['period'].iloc[int(np.flatnonzero(row < 0)[0])]!r}"
-                               " is not a period of the tables")
-    mat = np.zeros((len(index), len(pair)))
+    pos = {p: i for i, p in enumerate(index.tolist())}
+    # spending periods are checked against the tables: every one is a period of the run
+    row = np.fromiter((pos[p] for p in rc["period"].tolist()), dtype=np.int64, count=len(sec))
+    mat = np.zeros((len(index), len(pairs)))
     mat[row, cell] = rc[col].to_numpy(dtype=float)
-    n_i = max(len(i_uniq), 1)
-    columns = pd.MultiIndex.from_arrays([s_uniq.take(pair // n_i), i_uniq.take(pair % n_i)],
-                                        names=["sector", "industry"])
+    columns = pd.MultiIndex.from_tuples(pairs, names=["sector", "industry"]) if pairs else \
+        pd.MultiIndex.from_arrays([[], []], names=["sector", "industry"])
     return pd.DataFrame(mat, index=index, columns=columns)
 
 
@@ -1273,8 +1273,9 @@ def capitalize(
     known = ct.known_codes
     coder = KeyCoder([t, allentries], KEY, known=known)
     ledger = build_ledger(t, allentries, _coder=coder)
-    ledger["asset"] = pd.Series(np.where(ledger["transaction"].isin(
-        ["P51G", "P51C"]).to_numpy(), policy.asset, ""), index=ledger.index, dtype="str")
+    ledger["asset"] = pd.array(np.where(np.isin(ledger["transaction"].to_numpy(dtype=object),
+                                                np.array(["P51G", "P51C"], dtype=object)),
+                                        policy.asset, ""), dtype="str")
     revised = apply_ledger(t, ledger, _coder=coder)
     check_ledger(t, revised, ledger, _coder=coder)
     _check_additions(t, revised, ledger, coder)
@@ -1425,6 +1426,9 @@ def end_of_period_prices(deflator: pd.Series) -> pd.Series:
     return pd.Series(end, index=deflator.index, name="end_of_period_price")
 
 
+_TEXT_MEMO: dict[tuple[Any, ...], Any] = {}
+
+
 def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy, unit: str,
                    periods: list[Any] | None = None) -> pd.DataFrame:
     """Long capital table from the perpetual-inventory result (the tables' periods only).
@@ -1490,25 +1494,37 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
     n_blk = len(blocks_v)
     n = n_per * width * n_blk
 
-    def text(labels: Any, idx: np.ndarray) -> Any:
-        # string columns by taking from their few distinct labels (no per-row conversion)
-        return pd.array(np.asarray(labels, dtype=object), dtype="str").take(idx)
+    def text(labels: Any, idx: np.ndarray, layout: str) -> Any:
+        # string columns by taking from their few distinct labels (no per-row conversion).
+        # Small tables: the same labels in the same layout (``layout`` and the shape, which
+        # determine ``idx``) recur run after run, built once (Arrow arrays are immutable and a
+        # frame made of them copies on write)
+        if n > 100_000:
+            return pd.array(np.asarray(labels, dtype=object), dtype="str").take(idx)
+        key = (layout, n_per, width, n_blk, tuple(np.asarray(labels, dtype=object).tolist()))
+        got = _TEXT_MEMO.get(key)
+        if got is None:
+            got = pd.array(np.asarray(labels, dtype=object), dtype="str").take(idx)
+            if len(_TEXT_MEMO) > 256:
+                _TEXT_MEMO.clear()
+            _TEXT_MEMO[key] = got
+        return got
 
     cell = np.tile(np.arange(width), n_per * n_blk)
     blk = np.repeat(np.arange(n_blk), n_per * width)
     zero = np.zeros(n, dtype=np.int64)
     per = per_index.to_numpy()
     period = np.tile(np.repeat(per, width), n_blk) if per.dtype != object else text(
-        per, np.tile(np.repeat(np.arange(n_per), width), n_blk))
+        per, np.tile(np.repeat(np.arange(n_per), width), n_blk), "period")
     out = pd.DataFrame({
         "period": period,
-        "sector": text(lab_sec, cell),
-        "industry": text(lab_ind, cell),
-        "asset": text([policy.asset], zero),
-        "measure": text(blocks_m, blk),
-        "price_basis": text(blocks_b, blk),
+        "sector": text(lab_sec, cell, "cell"),
+        "industry": text(lab_ind, cell, "cell"),
+        "asset": text([policy.asset], zero, "one"),
+        "measure": text(blocks_m, blk, "block"),
+        "price_basis": text(blocks_b, blk, "block"),
         "value": np.concatenate(blocks_v) if blocks_v else np.zeros(0),
-        "unit": text([unit], zero),
-    })
-    return out.loc[:, list(CAPITAL_COLUMNS)]
+        "unit": text([unit], zero, "one"),
+    })   # the columns of CAPITAL_COLUMNS, in order
+    return out
 

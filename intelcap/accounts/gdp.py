@@ -207,17 +207,18 @@ def check_identity(table: pd.DataFrame, tol: float | None = None, *,
         raise ParameterError(f"relative tolerance rtol={rtol!r} must be in [0, 1)")
     with np.errstate(over="ignore", invalid="ignore"):
         gdp = gdp_by_approach(table, tol=tol, rtol=rtol, _validated=_validated)
-    sums = gdp[["production", "expenditure", "income", "discrepancy_expenditure",
-                "discrepancy_income"]].to_numpy()
+    values = gdp.to_numpy()   # APPROACH_COLUMNS, in order (one conversion)
+    col = {c: values[:, j] for j, c in enumerate(APPROACH_COLUMNS)}
+    sums = values[:, [0, 1, 2, 4, 5]]
     if not np.isfinite(sums).all():
         pos = int(np.flatnonzero(~np.isfinite(sums).all(axis=1))[0])
         raise AccountingIdentityError(
             f"GDP identity cannot be checked in period {_py(gdp.index[pos])!r}: the sums "
             "overflow double precision (values too large for the unit; express the table in "
             "a larger unit)")
-    allowed = _allowed(gdp["production"].to_numpy(), tol, rtol)
-    gap_e = gdp["discrepancy_expenditure"].to_numpy()
-    gap_i = gdp["discrepancy_income"].to_numpy()
+    allowed = _allowed(col["production"], tol, rtol)
+    gap_e = col["discrepancy_expenditure"]
+    gap_i = col["discrepancy_income"]
     bad_e = np.abs(gap_e) > allowed
     bad_i = np.abs(gap_i) > allowed
     bad = bad_e | bad_i
