@@ -81,7 +81,9 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
     pcode, puniq = pd.factorize(t["period"], sort=True)
     periods = pd.Index(np.asarray(puniq).tolist(), name="period")
     n_per = len(periods)
-    tcode, tuniq = pd.factorize(t["transaction"])
+    tx = t["transaction"]
+    tcode, tuniq = (pd.factorize(tx) if len(tx) > 4096   # short column: numpy is cheaper
+                    else np.unique(tx.to_numpy(dtype=object), return_inverse=True)[::-1])
     tx_pos = {str(code): j for j, code in enumerate(np.asarray(tuniq).tolist())}
     n_tx = len(tx_pos)
     value = t["value"].to_numpy(dtype=float)
