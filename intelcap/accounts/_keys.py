@@ -49,7 +49,8 @@ class KeyCoder:
                     # distinct values in the column's own dtype (cheap), then their union
                     seen.update(f[col].tolist() if len(f) <= _SMALL
                                 else pd.Series(f[col]).unique().tolist())
-            self.uniques[col] = pd.Index(sorted(seen, key=_sort_key))
+            # an object Index: cheap to build from a few sorted values
+            self.uniques[col] = pd.Index(sorted(seen, key=_sort_key), dtype=object)
         # value -> code, for look-ups of few distinct values (an Index.get_indexer costs far
         # more than a dict on the short arrays of an adjustment's entries and ledger)
         self._pos = {col: {v: i for i, v in enumerate(u.tolist())}

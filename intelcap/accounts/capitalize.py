@@ -324,8 +324,8 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
                         dtype=object)
     value = sp["value"].to_numpy()
     out = pd.DataFrame({**{c: sp[c].array for c in ("period", "sector", "industry", "product")},
-                        "spending": value, "share": share, "R": share * value,
-                        "config_key": pd.array(keys, dtype="str")}, index=sp.index)
+                        "spending": value, "R": share * value,
+                        "config_key": pd.array(keys, dtype="str")})
     return _sum_by(out, ["period", "sector", "industry", "product"], ["spending", "R"])
 
 
@@ -348,8 +348,12 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFra
     order = np.argsort(key, kind="stable")
     k = key[order]
     if len(k) < 2 or (k[1:] != k[:-1]).all():   # no duplicate key: a stable sort, as before
-        return pd.DataFrame({c: frame[c].array.take(order)
-                             for c in [*keys, *sums, "config_key"]})
+        cols = [*keys, *sums, "config_key"]
+        if ((order == np.arange(len(order))).all() and list(frame.columns) == cols
+                and isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0
+                and frame.index.step == 1):
+            return frame   # already in key order, with these columns
+        return pd.DataFrame({c: frame[c].array.take(order) for c in cols})
     g = frame.groupby(keys, sort=True)
     out = g[sums].sum()
     # join the distinct keys of a cell (vectorised: most cells have one distinct key)
@@ -363,11 +367,25 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFra
     return out.reset_index()
 
 
-def _by_period_and_cell(rc: pd.DataFrame, col: str, periods: list[Any]) -> pd.DataFrame:
+def _cell_sums(cap: pd.DataFrame) -> dict[str, list[Any] | np.ndarray]:
+    """R, I and the config key by producer cell (period, sector, industry), in key order, as
+    arrays: ``cap`` itself when its cells are distinct (one spending product), else summed
+    by :func:`_sum_by`."""
+    cols = {c: cap[c].tolist() for c in _CELL}
+    key = list(zip(*cols.values(), strict=True))
+    if len(set(key)) == len(key) and key == sorted(key):
+        return {**cols, "R": cap["R"].to_numpy(dtype=float),
+                "I": cap["I"].to_numpy(dtype=float), "config_key": cap["config_key"].tolist()}
+    rc = _sum_by(cap, _CELL, ["R", "I"])
+    return {**{c: rc[c].tolist() for c in _CELL}, "R": rc["R"].to_numpy(dtype=float),
+            "I": rc["I"].to_numpy(dtype=float), "config_key": rc["config_key"].tolist()}
+
+
+def _by_period_and_cell(rc: Mapping[str, Any], col: str, periods: list[Any]) -> pd.DataFrame:
     """``rc[col]`` (one row per period, sector and industry) as a periods x (sector, industry)
     frame, cells in sorted order, 0 where a cell has no row in a period (an unstack, without
     its fixed cost)."""
-    sec, ind = rc["sector"].tolist(), rc["industry"].tolist()
+    sec, ind = list(rc["sector"]), list(rc["industry"])
     pairs = sorted(set(zip(sec, ind, strict=True)))
     at = {p: j for j, p in enumerate(pairs)}
     cell = np.fromiter((at[p] for p in zip(sec, ind, strict=True)), dtype=np.int64,
@@ -375,9 +393,9 @@ def _by_period_and_cell(rc: pd.DataFrame, col: str, periods: list[Any]) -> pd.Da
     index = pd.Index(periods, name="period")
     pos = {p: i for i, p in enumerate(index.tolist())}
     # spending periods are checked against the tables: every one is a period of the run
-    row = np.fromiter((pos[p] for p in rc["period"].tolist()), dtype=np.int64, count=len(sec))
+    row = np.fromiter((pos[p] for p in rc["period"]), dtype=np.int64, count=len(sec))
     mat = np.zeros((len(index), len(pairs)))
-    mat[row, cell] = rc[col].to_numpy(dtype=float)
+    mat[row, cell] = np.asarray(rc[col], dtype=float)
     columns = pd.MultiIndex.from_tuples(pairs, names=["sector", "industry"]) if pairs else \
         pd.MultiIndex.from_arrays([[], []], names=["sector", "industry"])
     return pd.DataFrame(mat, index=index, columns=columns)
@@ -1152,7 +1170,7 @@ def capitalize(
             cap["config_key"].to_numpy()))
 
     # investment by producer cell, and its CFC from the perpetual inventory
-    rc = _sum_by(cap, _CELL, ["R", "I"])
+    rc = _cell_sums(cap)
     invest = _by_period_and_cell(rc, "I", periods)
     res, invest_all = _pim_cfc(invest, policy, progress)
     cfc_cur = _cfc_current(res, policy)
@@ -1170,10 +1188,8 @@ def capitalize(
     keep = (inv_all != 0) | (cfc_all != 0)
     # config key of a cell: its spending's; cells with no spending in a period still
     # depreciate: the key of the cell's first period with spending, else the default
-    rc_per = rc["period"].tolist()
-    rc_sec = rc["sector"].tolist()
-    rc_ind = rc["industry"].tolist()
-    rc_key = rc["config_key"].tolist()
+    rc_per, rc_sec, rc_ind = rc["period"], rc["sector"], rc["industry"]
+    rc_key = rc["config_key"]
     own = dict(zip(zip(rc_per, rc_sec, rc_ind, strict=True), rc_key, strict=True))
     first_key: dict[tuple[Any, Any], Any] = {}
     for s_, i_, k_ in zip(rc_sec, rc_ind, rc_key, strict=True):
