@@ -79,11 +79,12 @@ def product_balance(table: pd.DataFrame) -> pd.DataFrame:
         supply = np.bincount(line, weights=np.where(supply_row, v, 0.0), minlength=n)
         use = np.bincount(line, weights=np.where(supply_row, 0.0, v), minlength=n)
         gap = supply - use
-    first = np.zeros(n, dtype=np.int64)
-    first[line[::-1]] = np.arange(len(line))[::-1]   # a row of every line
-    idx = pd.MultiIndex.from_arrays([table["period"].array.take(sel[first]),
-                                     table["product"].array.take(sel[first])],
-                                    names=["period", "product"])
+    # the (period, product) index from its sorted levels and codes (no factorize again)
+    nq = max(len(quniq), 1)
+    idx = pd.MultiIndex(levels=[pd.Index(np.asarray(puniq)), pd.Index(np.asarray(quniq),
+                                                                      dtype="str")],
+                        codes=[ukey // nq, ukey % nq], names=["period", "product"],
+                        verify_integrity=False)
     return pd.DataFrame({"supply": supply, "use": use, "gap": gap}, index=idx)
 
 
