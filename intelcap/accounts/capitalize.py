@@ -381,10 +381,11 @@ def _cell_sums(cap: pd.DataFrame) -> dict[str, list[Any] | np.ndarray]:
             "I": rc["I"].to_numpy(dtype=float), "config_key": rc["config_key"].tolist()}
 
 
-def _by_period_and_cell(rc: Mapping[str, Any], col: str, periods: list[Any]) -> pd.DataFrame:
+def _by_period_and_cell(rc: Mapping[str, Any], col: str, periods: list[Any]
+                        ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """``rc[col]`` (one row per period, sector and industry) as a periods x (sector, industry)
     frame, cells in sorted order, 0 where a cell has no row in a period (an unstack, without
-    its fixed cost)."""
+    its fixed cost); with the row and column of every row of ``rc`` in it."""
     sec, ind = list(rc["sector"]), list(rc["industry"])
     pairs = sorted(set(zip(sec, ind, strict=True)))
     at = {p: j for j, p in enumerate(pairs)}
@@ -398,7 +399,7 @@ def _by_period_and_cell(rc: Mapping[str, Any], col: str, periods: list[Any]) -> 
     mat[row, cell] = np.asarray(rc[col], dtype=float)
     columns = pd.MultiIndex.from_tuples(pairs, names=["sector", "industry"]) if pairs else \
         pd.MultiIndex.from_arrays([[], []], names=["sector", "industry"])
-    return pd.DataFrame(mat, index=index, columns=columns)
+    return pd.DataFrame(mat, index=index, columns=columns), row, cell
 
 
 # ------------------------------------------------------------------------------------------
@@ -1171,7 +1172,8 @@ def capitalize(
 
     # investment by producer cell, and its CFC from the perpetual inventory
     rc = _cell_sums(cap)
-    invest = _by_period_and_cell(rc, "I", periods)
+    invest, rc_row, rc_cell = _by_period_and_cell(rc, "I", periods)
+    rc_cols = invest.columns
     res, invest_all = _pim_cfc(invest, policy, progress)
     cfc_cur = _cfc_current(res, policy)
     cfc_cur = pd.DataFrame(cfc_cur, index=invest_all.index, columns=invest_all.columns)
@@ -1188,24 +1190,29 @@ def capitalize(
     keep = (inv_all != 0) | (cfc_all != 0)
     # config key of a cell: its spending's; cells with no spending in a period still
     # depreciate: the key of the cell's first period with spending, else the default
-    rc_per, rc_sec, rc_ind = rc["period"], rc["sector"], rc["industry"]
-    rc_key = rc["config_key"]
-    own = dict(zip(zip(rc_per, rc_sec, rc_ind, strict=True), rc_key, strict=True))
-    first_key: dict[tuple[Any, Any], Any] = {}
-    for s_, i_, k_ in zip(rc_sec, rc_ind, rc_key, strict=True):
-        first_key.setdefault((s_, i_), k_)
+    # (by integer positions: rc's rows are at (rc_row, rc_cell) of the periods x cells grid;
+    # rc is in (period, sector, industry) order, so a cell's first row is its first period)
+    rc_key = np.asarray(rc["config_key"], dtype=object)
+    if not invest.columns.equals(rc_cols):   # opening-stock vintages add cells
+        rc_cell = invest.columns.get_indexer(rc_cols)[rc_cell]
+    grid = np.full(n_per * n_col, -1, dtype=np.int64)
+    grid[rc_row * n_col + rc_cell] = np.arange(len(rc_key))
+    first_row = np.full(n_col, -1, dtype=np.int64)
+    cells_with, first_of = np.unique(rc_cell, return_index=True)
+    first_row[cells_with] = first_of
+    own_at = grid[keep]
+    first_at = first_row[np.tile(np.arange(n_col), n_per)[keep]]
     default_key = policy._key("vintages" if policy.vintages is not None else "share")
     base = _Cells({"period": per[keep], "sector": sec[keep], "industry": ind[keep]})
-    keys = np.empty(len(base), dtype=object)
-    for j, (p_, s_, i_) in enumerate(zip(base["period"].tolist(), base["sector"].tolist(),
-                                         base["industry"].tolist(), strict=True)):
-        k_ = own.get((p_, s_, i_))
-        keys[j] = k_ if k_ is not None else first_key.get((s_, i_), default_key)
+    choices = np.append(rc_key, np.array([default_key], dtype=object))
+    keys = choices[np.where(own_at >= 0, own_at, np.where(first_at >= 0, first_at,
+                                                          len(rc_key)))]
     pim_key = policy._key("rate" if policy.rate is not None else (
         "service_life" if policy.service_life is not None else "profile"))
     if policy.backcast != "none":
         pim_key += f"; {policy._key('backcast')}"
-    keys_c = np.array([f"{k}; {pim_key}" for k in keys], dtype=object)
+    kcode, kuniq = pd.factorize(keys)   # few distinct keys: one text each
+    keys_c = np.array([f"{k}; {pim_key}" for k in kuniq], dtype=object)[kcode]
 
     market = np.isin(base["sector"], np.array(MARKET, dtype=object))
     inv = inv_all[keep]
