@@ -179,7 +179,7 @@ def _normalise_period(period: pd.Series, where: str, table: pd.DataFrame, row_wo
     if pd.api.types.is_bool_dtype(period):
         raise DataError(f"{where}column 'period' is boolean; use years (int) or labels (str)")
     if pd.api.types.is_integer_dtype(period):
-        return period.astype("int64")
+        return period if period.dtype == np.int64 else period.astype("int64")
     if pd.api.types.is_float_dtype(period):
         arr = period.to_numpy(dtype=float)
         bad = arr != np.round(arr)
@@ -251,7 +251,7 @@ def _normalise_value(s: pd.Series, where: str, table: pd.DataFrame, row_word: st
     if pd.api.types.is_bool_dtype(s):
         raise DataError(f"{where}column 'value' is boolean")
     if pd.api.types.is_numeric_dtype(s):
-        out = s.astype("float64")
+        out = s if s.dtype == np.float64 else s.astype("float64")
     else:
         out = pd.to_numeric(s.astype(object), errors="coerce").astype("float64")
         bad = out.isna().to_numpy() & s.notna().to_numpy()
@@ -322,8 +322,11 @@ def validate_table(table: pd.DataFrame, *, source: str | None = None,
         raise DataError(msg)
     if len(set(cols)) != len(cols):
         raise DataError(f"{where}duplicate column names in {cols}")
-    t = table.loc[:, list(COLUMNS)]
-    t.columns = list(COLUMNS)
+    if list(table.columns) == list(COLUMNS):
+        t = table   # only read below (the result is a new frame): no reselection
+    else:
+        t = table.loc[:, list(COLUMNS)]
+        t.columns = list(COLUMNS)
     if len(t) == 0:
         return _empty_like(t)
 
