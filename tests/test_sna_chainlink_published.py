@@ -10,10 +10,11 @@ prices, quantities and values, and the chain Laspeyres index (X0 = 100) with its
     Value A     500   825   900   600      Value B    375 400 500 500
     Chain X0=100  100.0   0.9714*100.0 = 97.14   1.0612*97.14 = 103.08   1.0892*103.08 = 112.27
 
-This is the only worked chain-linking example with complete inputs *and* printed results
-that could be retrieved here (the IMF Quarterly National Accounts Manual 2017, chapter 8,
-Examples 8.3-8.5, the 2001 manual's Examples 9.2-9.4 and the Eurostat handbook's tables
-were not available in full; see the report of issue 13).
+This is the only worked chain-linking example with complete quantities, prices *and* printed
+results that could be retrieved here (the IMF Quarterly National Accounts Manual 2017,
+chapter 8, Examples 8.3-8.5, the 2001 manual's Examples 9.2-9.4 and the Eurostat handbook's
+tables were not available in full; see the report of issue 13). The printed links and chain
+of that manual's Example 8.8 are reproduced in tests/test_sna_chainlink_imf.py.
 
 The published index is a Laspeyres *price* chain. ``chain_link`` computes the Laspeyres
 chain

@@ -5,8 +5,9 @@ Oracles are analytic: for a single component the chain volume is the quantity ti
 reference-year price; the annual-overlap quarters of a year sum to that year's annual chain
 volume (IMF QNA Manual 2017, chapter 8, "The annual overlap technique": the technique's
 defining property); the aggregate is additive in the reference year and the year after.
-The published worked example (IMF QNA Manual 2017, Example 8.3) could not be obtained here:
-its data are not in the reference folder, so it is not asserted (see the report of issue 13).
+The published worked example of the annual overlap (IMF QNA Manual 2017, Example 8.3) could
+not be obtained here, so it is not asserted (see the report of issue 13); the chain of that
+chapter's Example 8.8 is reproduced in tests/test_sna_chainlink_imf.py.
 """
 
 from __future__ import annotations

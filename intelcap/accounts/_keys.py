@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 _LIMIT = 2 ** 62
+_SMALL = 4096   # columns this short are coded by dict look-ups
 
 
 def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, pd.Index]:
@@ -49,22 +50,47 @@ class KeyCoder:
                     seen.update(self._known[col][1].tolist())
                 else:
                     # distinct values in the column's own dtype (cheap), then their union
-                    seen.update(pd.Series(f[col]).unique().tolist())
-            self.uniques[col] = pd.Index(sorted(seen, key=_sort_key))
+                    seen.update(f[col].tolist() if len(f) <= _SMALL
+                                else pd.Series(f[col]).unique().tolist())
+            # an object Index: cheap to build from a few sorted values
+            self.uniques[col] = pd.Index(sorted(seen, key=_sort_key), dtype=object)
+        # value -> code, for look-ups of few distinct values (an Index.get_indexer costs far
+        # more than a dict on the short arrays of an adjustment's entries and ledger)
+        self._pos = {col: {v: i for i, v in enumerate(u.tolist())}
+                     for col, u in self.uniques.items()}
 
     def codes(self, frame: pd.DataFrame, col: str) -> np.ndarray:
         """Codes of ``frame[col]`` (every value must be known to the coder)."""
-        if frame is self._first and col in self._known:
-            local, uniq = self._known[col]
-        elif (id(frame), col) in self._codes and self._codes[id(frame), col][0] is frame:
-            return self._codes[id(frame), col][1]
-        else:
-            # distinct values once, then broadcast (a column repeats few values many times)
-            local, uniq = pd.factorize(frame[col])
-        pos = self.uniques[col].get_indexer(pd.Index(uniq))  # few distinct values
-        if (pos < 0).any():  # pragma: no cover - the coder is built over every frame used
-            raise KeyError(f"value of {col!r} unknown to the key coder")
-        return pos.astype(np.int64)[local]
+        memo = self._codes.get((id(frame), col))
+        if memo is not None and memo[0] is frame:
+            return memo[1]
+        pos_of = self._pos[col]
+        try:
+            if frame is self._first and col in self._known:
+                local, uniq = self._known[col]
+            elif len(frame) <= _SMALL:
+                # a short column: one dict look-up per value
+                out = np.fromiter((pos_of[v] for v in frame[col].tolist()), dtype=np.int64,
+                                  count=len(frame))
+                self._codes[(id(frame), col)] = (frame, out)
+                return out
+            else:
+                # distinct values once, then broadcast (a column repeats few values many times)
+                local, uniq = pd.factorize(frame[col])
+            pos = np.fromiter((pos_of[v] for v in uniq.tolist()), dtype=np.int64,
+                              count=len(uniq))
+        except KeyError:  # pragma: no cover - the coder is built over every frame used
+            raise KeyError(f"value of {col!r} unknown to the key coder") from None
+        out = pos[local]
+        if frame is not self._first or len(frame) <= _SMALL:
+            # the first (input) frame's codes are rebuilt from ``known`` rather than kept:
+            # on a long table they would hold a row-sized array per column
+            self._codes[(id(frame), col)] = (frame, out)
+        return out
+
+    def remember_codes(self, frame: pd.DataFrame, col: str, codes: np.ndarray) -> None:
+        """Record the codes of ``frame[col]`` (computed by the caller), until :meth:`forget`."""
+        self._codes[(id(frame), col)] = (frame, codes)
 
     def key(self, frame: pd.DataFrame, columns: Sequence[str] | None = None) -> np.ndarray:
         """One ``int64`` per row of ``frame``, ordered as the rows' values of ``columns``."""

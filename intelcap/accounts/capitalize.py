@@ -332,16 +332,36 @@ def _capitalized(sp: pd.DataFrame, policy: CapitalizationPolicy) -> pd.DataFrame
                         dtype=object)
     value = sp["value"].to_numpy()
     out = pd.DataFrame({**{c: sp[c].array for c in ("period", "sector", "industry", "product")},
-                        "spending": value, "share": share, "R": share * value,
-                        "config_key": pd.array(keys, dtype="str")}, index=sp.index)
+                        "spending": value, "R": share * value,
+                        "config_key": pd.array(keys, dtype="str")})
     return _sum_by(out, ["period", "sector", "industry", "product"], ["spending", "R"])
+
+
+def _sorted_codes_small(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of a short column in the sorted order of its distinct values (and how many):
+    :func:`~intelcap.accounts._keys.sorted_codes` without the fixed cost of a factorize."""
+    if len(values) > 4096:
+        codes, uniq = sorted_codes(values)
+        return codes, len(uniq)
+    vals = values.tolist()
+    pos = {v: i for i, v in enumerate(sorted(set(vals)))}
+    return np.fromiter((pos[v] for v in vals), dtype=np.int64, count=len(vals)), len(pos)
 
 
 def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFrame:
     """Sum ``sums`` by ``keys`` and join the distinct ``config_key`` values (sorted by keys)."""
-    if not frame.duplicated(keys).any():
-        return frame.sort_values(keys, kind="mergesort").reset_index(drop=True).loc[
-            :, [*keys, *sums, "config_key"]]
+    # the keys as one int64 in sorted order (factorize(sort=True) codes sort as the values)
+    codes = [_sorted_codes_small(frame[k]) for k in keys]
+    key = combine([c for c, _ in codes], [n for _, n in codes])
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    if len(k) < 2 or (k[1:] != k[:-1]).all():   # no duplicate key: a stable sort, as before
+        cols = [*keys, *sums, "config_key"]
+        if ((order == np.arange(len(order))).all() and list(frame.columns) == cols
+                and isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0
+                and frame.index.step == 1):
+            return frame   # already in key order, with these columns
+        return pd.DataFrame({c: frame[c].array.take(order) for c in cols})
     g = frame.groupby(keys, sort=True)
     out = g[sums].sum()
     # join the distinct keys of a cell (vectorised: most cells have one distinct key)
@@ -353,6 +373,41 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFra
             "; ".join)])
     out["config_key"] = ck.reindex(out.index).to_numpy()
     return out.reset_index()
+
+
+def _cell_sums(cap: pd.DataFrame) -> dict[str, list[Any] | np.ndarray]:
+    """R, I and the config key by producer cell (period, sector, industry), in key order, as
+    arrays: ``cap`` itself when its cells are distinct (one spending product), else summed
+    by :func:`_sum_by`."""
+    cols = {c: cap[c].tolist() for c in _CELL}
+    key = list(zip(*cols.values(), strict=True))
+    if len(set(key)) == len(key) and key == sorted(key):
+        return {**cols, "R": cap["R"].to_numpy(dtype=float),
+                "I": cap["I"].to_numpy(dtype=float), "config_key": cap["config_key"].tolist()}
+    rc = _sum_by(cap, _CELL, ["R", "I"])
+    return {**{c: rc[c].tolist() for c in _CELL}, "R": rc["R"].to_numpy(dtype=float),
+            "I": rc["I"].to_numpy(dtype=float), "config_key": rc["config_key"].tolist()}
+
+
+def _by_period_and_cell(rc: Mapping[str, Any], col: str, periods: list[Any]
+                        ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``rc[col]`` (one row per period, sector and industry) as a periods x (sector, industry)
+    frame, cells in sorted order, 0 where a cell has no row in a period (an unstack, without
+    its fixed cost); with the row and column of every row of ``rc`` in it."""
+    sec, ind = list(rc["sector"]), list(rc["industry"])
+    pairs = sorted(set(zip(sec, ind, strict=True)))
+    at = {p: j for j, p in enumerate(pairs)}
+    cell = np.fromiter((at[p] for p in zip(sec, ind, strict=True)), dtype=np.int64,
+                       count=len(sec))
+    index = pd.Index(periods, name="period")
+    pos = {p: i for i, p in enumerate(index.tolist())}
+    # spending periods are checked against the tables: every one is a period of the run
+    row = np.fromiter((pos[p] for p in rc["period"]), dtype=np.int64, count=len(sec))
+    mat = np.zeros((len(index), len(pairs)))
+    mat[row, cell] = np.asarray(rc[col], dtype=float)
+    columns = pd.MultiIndex.from_tuples(pairs, names=["sector", "industry"]) if pairs else \
+        pd.MultiIndex.from_arrays([[], []], names=["sector", "industry"])
+    return pd.DataFrame(mat, index=index, columns=columns), row, cell
 
 
 # ------------------------------------------------------------------------------------------
@@ -409,6 +464,7 @@ class _Locator:
             self.code[col], self.uniq[col] = sorted_codes(t[col])
         self.size = {col: len(u) + 1 for col, u in self.uniq.items()}  # +1: unknown values
         self.obj = {col: np.asarray(u, dtype=object) for col, u in self.uniq.items()}
+        self._pos = {col: {v: i for i, v in enumerate(u.tolist())} for col, u in self.uniq.items()}
         self.value = t["value"].to_numpy(dtype=float)
         tx_codes, tx_uniq = pd.factorize(t["transaction"])
         order = np.argsort(tx_codes, kind="stable")
@@ -422,12 +478,10 @@ class _Locator:
     # -- codes ---------------------------------------------------------------------------
     def _enc(self, col: str, values: Any) -> np.ndarray:
         """Codes of ``values`` in the table's dictionary of ``col`` (unknown: one more)."""
-        local, uniq = pd.factorize(np.asarray(values, dtype=object)
-                                   if not isinstance(values, pd.Series) else values)
-        pos = self.uniq[col].get_indexer(pd.Index(uniq, dtype=self.uniq[col].dtype)
-                                         if len(uniq) else pd.Index([]))
-        pos = np.where(pos < 0, len(self.uniq[col]), pos).astype(np.int64)
-        return pos[local] if len(local) else np.zeros(0, dtype=np.int64)
+        pos_of, unknown = self._pos[col], len(self.uniq[col])
+        vals = values.tolist() if hasattr(values, "tolist") else list(values)
+        return np.fromiter((pos_of.get(v, unknown) for v in vals), dtype=np.int64,
+                           count=len(vals))
 
     def _key(self, codes: dict[str, np.ndarray], cols: tuple[str, ...]) -> np.ndarray:
         return combine([codes[c] for c in cols], [self.size[c] for c in cols])
@@ -1133,10 +1187,9 @@ def capitalize(
             cap["config_key"].to_numpy()))
 
     # investment by producer cell, and its CFC from the perpetual inventory
-    rc = _sum_by(cap, _CELL, ["R", "I"]).set_index(_CELL)
-    invest = rc["I"].unstack(["sector", "industry"]).reindex(periods).fillna(0.0)
-    invest = invest.sort_index(axis=1)
-    invest.index.name = "period"
+    rc = _cell_sums(cap)
+    invest, rc_row, rc_cell = _by_period_and_cell(rc, "I", periods)
+    rc_cols = invest.columns
     res, invest_all = _pim_cfc(invest, policy, progress)
     cfc_cur = _cfc_current(res, policy)
     cfc_cur = pd.DataFrame(cfc_cur, index=invest_all.index, columns=invest_all.columns)
@@ -1153,19 +1206,23 @@ def capitalize(
     keep = (inv_all != 0) | (cfc_all != 0)
     # config key of a cell: its spending's; cells with no spending in a period still
     # depreciate: the key of the cell's first period with spending, else the default
-    rc_key = rc["config_key"].to_numpy(dtype=object)
-    rc_si = rc.index.droplevel("period")
-    first = ~rc_si.duplicated()   # rc is in (period, sector, industry) order
+    # (by integer positions: rc's rows are at (rc_row, rc_cell) of the periods x cells grid;
+    # rc is in (period, sector, industry) order, so a cell's first row is its first period)
+    rc_key = np.asarray(rc["config_key"], dtype=object)
+    if not invest.columns.equals(rc_cols):   # opening-stock vintages add cells
+        rc_cell = invest.columns.get_indexer(rc_cols)[rc_cell]
+    grid = np.full(n_per * n_col, -1, dtype=np.int64)
+    grid[rc_row * n_col + rc_cell] = np.arange(len(rc_key))
+    first_row = np.full(n_col, -1, dtype=np.int64)
+    cells_with, first_of = np.unique(rc_cell, return_index=True)
+    first_row[cells_with] = first_of
+    own_at = grid[keep]
+    first_at = first_row[np.tile(np.arange(n_col), n_per)[keep]]
     default_key = policy._key("vintages" if policy.vintages is not None else "share")
     base = _Cells({"period": per[keep], "sector": sec[keep], "industry": ind[keep]})
-    own_at = rc.index.get_indexer(pd.MultiIndex.from_arrays(
-        [base["period"], base["sector"], base["industry"]], names=rc.index.names))
-    first_at = rc_si[first].get_indexer(pd.MultiIndex.from_arrays(
-        [base["sector"], base["industry"]], names=rc_si.names))
-    first_key = rc_key[first]
-    keys = np.where(own_at >= 0, rc_key[np.maximum(own_at, 0)],
-                    np.where(first_at >= 0, first_key[np.maximum(first_at, 0)] if len(
-                        first_key) else default_key, default_key)).astype(object)
+    choices = np.append(rc_key, np.array([default_key], dtype=object))
+    keys = choices[np.where(own_at >= 0, own_at, np.where(first_at >= 0, first_at,
+                                                          len(rc_key)))]
     pim_key = policy._key("rate" if policy.rate is not None else (
         "service_life" if policy.service_life is not None else "profile"))
     if policy.backcast != "none":
@@ -1312,9 +1369,9 @@ def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFram
 
     col = {c: ledger[c].array[new].to_numpy(dtype=object) for c in (
         "sector", "industry", "product", "transaction")}   # the new rows' texts only
-    t_total = (t["product"] == TOTAL).to_numpy()
+    t_total = coder.codes(t, "product") == coder._pos["product"].get(TOTAL, -1)
     a_total = col["product"] == TOTAL
-    t_s1 = (t["sector"] == "S1").to_numpy()
+    t_s1 = coder.codes(t, "sector") == coder._pos["sector"].get("S1", -1)
     a_s1 = col["sector"] == "S1"
     tc, ac = keys(t, cell), keys(ledger, cell, new)
     tp, ap = keys(t, ["period", "transaction"]), keys(ledger, ["period", "transaction"], new)
@@ -1448,28 +1505,37 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
         defl = pd.Series(1.0, index=invest.index)
     d = defl.to_numpy()[:, None]
     d_end = end_of_period_prices(defl).to_numpy()[:, None]
-
-    def frame(x: Any) -> pd.DataFrame:
-        return pd.DataFrame(np.asarray(x, dtype=float), index=invest.index,
-                            columns=invest.columns)
-
-    gross, net, cfc = frame(res.gross), frame(res.net), frame(res.cfc)
-    productive = frame(res.productive) if getattr(res, "productive", None) is not None else None
-    const_inv = invest / d
-    measures_const = {"gfcf": const_inv, "gross_stock": gross, "net_stock": net, "cfc": cfc}
-    if productive is not None:
-        measures_const["productive_stock"] = productive
-    measures_cur = {name: f * (d if name in ("gfcf", "cfc") else d_end)
-                    for name, f in measures_const.items()}
-    measures_cur["gfcf"] = invest
-    if policy.deflator is not None:
-        measures_cur["cfc"] = frame(res.cfc_current)
+    # numpy arrays (periods x cells) throughout: the same arithmetic as on frames, without
+    # their fixed cost
     if periods is not None:
-        measures_cur = {k: v.reindex(periods) for k, v in measures_cur.items()}
-        measures_const = {k: v.reindex(periods) for k, v in measures_const.items()}
+        at = invest.index.get_indexer(pd.Index(periods))
+        per_index = pd.Index(periods)
+    else:
+        at = np.arange(len(invest.index))
+        per_index = invest.index
+
+    def rows(x: Any) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if (at < 0).any():   # a period outside the run: NaN, as a reindex would give
+            return np.where((at >= 0)[:, None], x[np.maximum(at, 0)], np.nan)
+        return x[at]
+
+    inv = invest.to_numpy(dtype=float)
+    measures_const = {"gfcf": inv / d, "gross_stock": np.asarray(res.gross, dtype=float),
+                      "net_stock": np.asarray(res.net, dtype=float),
+                      "cfc": np.asarray(res.cfc, dtype=float)}
+    if getattr(res, "productive", None) is not None:
+        measures_const["productive_stock"] = np.asarray(res.productive, dtype=float)
+    measures_cur = {name: x * (d if name in ("gfcf", "cfc") else d_end)
+                    for name, x in measures_const.items()}
+    measures_cur["gfcf"] = inv
+    if policy.deflator is not None:
+        measures_cur["cfc"] = np.asarray(res.cfc_current, dtype=float)
+    measures_cur = {k: rows(v) for k, v in measures_cur.items()}
+    measures_const = {k: rows(v) for k, v in measures_const.items()}
     # one block of rows per (basis, measure, period): the cells, the sector totals ("_T") and
     # the economy total (S1), in (sector, industry) order; built with array sums, no groupby
-    cols = next(iter(measures_cur.values())).columns
+    cols = invest.columns
     sec_of = cols.get_level_values("sector").to_numpy(dtype=object)
     ind_of = cols.get_level_values("industry").to_numpy(dtype=object)
     sectors = sorted(set(sec_of.tolist()))
@@ -1479,16 +1545,13 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
     order = sorted(range(len(lab_sec)), key=lambda i: (lab_sec[i], lab_ind[i]))
     lab_sec, lab_ind = lab_sec[order], lab_ind[order]
     blocks_v, blocks_m, blocks_b = [], [], []
-    per_index = None
     for basis, measures in sorted((("current", measures_cur), ("constant", measures_const))):
         for name in sorted(measures):
-            f = measures[name]
-            x = f.to_numpy(dtype=float)
+            x = measures[name]
             full = np.concatenate([x, x @ onehot, x.sum(axis=1, keepdims=True)], axis=1)
             blocks_v.append(full[:, order].ravel())
             blocks_m.append(name)
             blocks_b.append(basis)
-            per_index = f.index
     n_per, width = len(per_index), len(order)
     n_blk = len(blocks_v)
     n = n_per * width * n_blk

@@ -81,24 +81,24 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
     # the result without joins on five string columns
     coder = _coder if _coder is not None else KeyCoder([table, entries], key)
     ek = coder.key(entries)
-    grouped = pd.Series(entries["delta"].to_numpy(dtype=float)).groupby(ek, sort=True)
-    delta = grouped.sum()
-    cells = delta.index.to_numpy()
-    first = np.asarray(grouped.head(1).index)            # first entry of every cell ...
-    first = first[np.argsort(ek[first], kind="stable")]  # ... in key order
-    rule = entries["rule"].to_numpy(dtype=object)[first]
-    config_key = entries["config_key"].to_numpy(dtype=object)[first]
-    counts = grouped.size().to_numpy()
+    # group sums by cell in key order (first entry of every cell: its first row)
+    cells, first, inv = np.unique(ek, return_index=True, return_inverse=True)
+    delta_v = np.bincount(inv, weights=entries["delta"].to_numpy(dtype=float),
+                          minlength=len(cells))
+    all_rule = entries["rule"].to_numpy(dtype=object)
+    all_key = entries["config_key"].to_numpy(dtype=object)
+    rule, config_key = all_rule[first], all_key[first]
+    counts = np.bincount(inv, minlength=len(cells))
     if (counts > 1).any():
-        multi = isin(ek, cells[counts > 1])
-        sub = entries.loc[multi, ["rule", "config_key"]].reset_index(drop=True)
-        g = sub.groupby(ek[multi], sort=True)
-        pos = np.flatnonzero(counts > 1)
-        rule[pos] = g["rule"].agg(_join_unique).to_numpy(dtype=object)
-        config_key[pos] = g["config_key"].agg(_join_unique).to_numpy(dtype=object)
+        # cells with several entries: their distinct rules and keys joined, in entry order
+        by_cell = np.argsort(inv, kind="stable")
+        start = np.concatenate([[0], np.cumsum(counts)])
+        for p in np.flatnonzero(counts > 1).tolist():
+            rows_p = by_cell[start[p]:start[p + 1]]
+            rule[p] = _join_unique(all_rule[rows_p])
+            config_key[p] = _join_unique(all_key[rows_p])
     at = lookup(coder.key(table), cells)
     before = np.where(at >= 0, table["value"].to_numpy(dtype=float)[np.maximum(at, 0)], 0.0)
-    delta_v = delta.to_numpy()
     after = before + delta_v
     # one frame, built once, of the changed cells (cells whose entries sum to 0 are dropped)
     keep = np.flatnonzero(delta_v != 0.0)
@@ -111,7 +111,12 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
         "config_key": text_categorical(config_key[keep]),
         "asset": text_categorical(np.full(len(keep), "", dtype=object)),
     }, copy=False)
-    return ledger.loc[:, list(LEDGER_COLUMNS)]
+    ledger = ledger.loc[:, list(LEDGER_COLUMNS)]
+    # the ledger's keys are its entries' (the coder need not code them again)
+    coder.remember(ledger, ek[rows])
+    for c in key:
+        coder.remember_codes(ledger, c, coder.codes(entries, c)[rows])
+    return ledger
 
 
 def _text_of_codes(coder: KeyCoder, frame: pd.DataFrame, col: str,

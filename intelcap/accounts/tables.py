@@ -179,7 +179,7 @@ def _normalise_period(period: pd.Series, where: str, table: pd.DataFrame, row_wo
     if pd.api.types.is_bool_dtype(period):
         raise DataError(f"{where}column 'period' is boolean; use years (int) or labels (str)")
     if pd.api.types.is_integer_dtype(period):
-        return period.astype("int64")
+        return period if period.dtype == np.int64 else period.astype("int64")
     if pd.api.types.is_float_dtype(period):
         arr = period.to_numpy(dtype=float)
         bad = arr != np.round(arr)
@@ -241,7 +241,7 @@ def _normalise_str(col: str, s: pd.Series, where: str, table: pd.DataFrame, row_
     if pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s):
         out = s.astype("int64").astype("str")
     elif pd.api.types.is_string_dtype(s) and s.dtype != object:
-        out = s.astype("str")
+        out = s if s.dtype == "str" else s.astype("str")
     else:
         vcodes, vuniq = pd.factorize(s.astype(object))
         ok_u = np.array([isinstance(v, str) for v in np.asarray(vuniq, dtype=object)],
@@ -251,7 +251,10 @@ def _normalise_str(col: str, s: pd.Series, where: str, table: pd.DataFrame, row_
             raise DataError(f"{where}column {col!r} holds the non-text value {s[lab]!r} at "
                             f"{row_label(table, lab, row_word=row_word)}; codes are strings")
         out = s.astype(object).astype("str")
-    codes, uniques = pd.factorize(out, sort=True)
+    if len(out) <= 4096:   # short column: numpy's sort of the objects (same order, cheaper)
+        uniques, codes = np.unique(out.to_numpy(dtype=object), return_inverse=True)
+    else:
+        codes, uniques = pd.factorize(out, sort=True)
     blank_unique = np.array([u.strip() == "" for u in np.asarray(uniques, dtype=object)],
                             dtype=bool)
     blank = blank_unique[codes] if blank_unique.any() else np.zeros(len(out), dtype=bool)
@@ -269,7 +272,7 @@ def _normalise_value(s: pd.Series, where: str, table: pd.DataFrame, row_word: st
     if pd.api.types.is_bool_dtype(s):
         raise DataError(f"{where}column 'value' is boolean")
     if pd.api.types.is_numeric_dtype(s):
-        out = s.astype("float64")
+        out = s if s.dtype == np.float64 else s.astype("float64")
     else:
         out = pd.to_numeric(s.astype(object), errors="coerce").astype("float64")
         bad = out.isna().to_numpy() & s.notna().to_numpy()
@@ -340,8 +343,11 @@ def validate_table(table: pd.DataFrame, *, source: str | None = None,
         raise DataError(msg)
     if len(set(cols)) != len(cols):
         raise DataError(f"{where}duplicate column names in {cols}")
-    t = table.loc[:, list(COLUMNS)]
-    t.columns = list(COLUMNS)
+    if list(table.columns) == list(COLUMNS):
+        t = table   # only read below (the result is a new frame): no reselection
+    else:
+        t = table.loc[:, list(COLUMNS)]
+        t.columns = list(COLUMNS)
     if len(t) == 0:
         return _empty_like(t)
 
@@ -364,7 +370,9 @@ def validate_table(table: pd.DataFrame, *, source: str | None = None,
     pcodes, puniq = pd.factorize(out["period"], sort=True)
     fac["period"] = (pcodes.astype(np.int64, copy=False), np.asarray(puniq, dtype=object))
     raw_value = t["value"]
-    t = pd.DataFrame({**out, "value": raw_value}, index=t.index).loc[:, list(COLUMNS)]
+    # the columns (all on t's index) as arrays, in COLUMNS order: no alignment, no reselection
+    t = pd.DataFrame({c: (raw_value if c == "value" else out[c]).array for c in COLUMNS},
+                     index=t.index)
     t["value"] = _normalise_value(raw_value, where, t, row_word)
 
     # codes

@@ -23,10 +23,12 @@ prices of year :math:`y-1`, :math:`W_{y,q}`, is linked to the annual average of 
     CL_{y,q} = CL_{y-1} \, \frac{W_{y,q}}{V_{y-1}}
 
 (:math:`V_{y-1}` and :math:`CL_{y-1}` annual totals, so the four quarters of a year sum to the
-annual chain-linked volume of that year). Chain-linked volumes are not additive: the chain
-volume of an aggregate differs from the sum of its components' chain volumes except in the
-reference year and the year after; :func:`chain_link` reports that difference
-(``non_additivity``) instead of hiding it.
+annual chain-linked volume of that year). The first year has no previous year's prices: its
+quarters get the year's chain-linked volume in proportion to their current-price values (the
+manual's values at the year's own average prices, when prices are flat within that year).
+Chain-linked volumes are not additive: the chain volume of an aggregate differs from the sum of
+its components' chain volumes except in the reference year and the year after;
+:func:`chain_link` reports that difference (``non_additivity``) instead of hiding it.
 """
 
 from __future__ import annotations
@@ -128,7 +130,10 @@ def chain_link(current: pd.DataFrame, previous_year_prices: pd.DataFrame, *,
         out = np.empty_like(vv)
         first = pos == 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            # first year: quarters in the year's own average prices (= current prices)
+            # first year (no previous year's prices): the quarters' current-price shares of
+            # the year. The manual values them at the year's own average prices; the two agree
+            # when prices are flat within the year (as in its Example 8.2, 2010) and otherwise
+            # differ by the within-year price movement
             out[first] = cl_annual[0] * vv[first] / va[0]
             later = ~first
             out[later] = cl_annual[pos[later] - 1] * ww[later] / va[pos[later] - 1]
