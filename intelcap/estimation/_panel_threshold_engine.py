@@ -55,7 +55,112 @@ def _controller() -> Any:
     return _CONTROLLER
 
 
-_KERNEL: Any = None
+_KERNELS: Any = None
+
+
+def _build_kernels() -> Any:
+    """Compile (or load from numba's on-disk cache) the two bootstrap kernels; ``False``
+    without numba."""
+    try:
+        import numba
+    except ImportError:
+        return False
+
+    @numba.njit(cache=True, nogil=True)
+    def kernel(ehat, t_len, src_t, seg_of, r_pad, wy_pad, ent_ee, ent_mean, wy_sum, seg_out,
+               dense_out, ee_out):  # pragma: no cover (compiled)
+        n_ent = src_t.shape[0]
+        reps = src_t.shape[1]
+        k2 = r_pad.shape[0]
+        n_seg = seg_out.shape[0] // k2
+        n_dense = wy_pad.shape[0]
+        means = ent_mean.shape[0] > 0
+        buf = np.empty(reps)
+        for i in range(n_ent):
+            src = src_t[i]
+            for b in range(reps):
+                ee_out[b] += ent_ee[src[b]]
+            for t in range(t_len[i]):
+                row = ehat[t]
+                for b in range(reps):
+                    buf[b] = row[src[b]]
+                k = seg_of[t, i]
+                if k >= 0:
+                    for a in range(k2):
+                        ra = r_pad[a, t, i]
+                        out = seg_out[a * n_seg + k]
+                        for b in range(reps):
+                            out[b] += ra * buf[b]
+                for c in range(n_dense):
+                    w = wy_pad[c, t, i]
+                    out = dense_out[c]
+                    for b in range(reps):
+                        out[b] += w * buf[b]
+            if means:  # the entity means of e that tr(e) leaves out (dropped rows)
+                for b in range(reps):
+                    buf[b] = ent_mean[src[b]]
+                for c in range(n_dense):
+                    w = wy_sum[i, c]
+                    out = dense_out[c]
+                    for b in range(reps):
+                        out[b] += w * buf[b]
+
+    @numba.njit(cache=True, nogil=True)
+    def finish(seg, prefix_of, cyp, cw, coef_t, inv, mask, norm2, c_out, best,
+               arg):  # pragma: no cover (compiled)
+        k2 = cyp.shape[1]
+        n_grid = prefix_of.shape[0]
+        reps = seg.shape[1]
+        n_seg = seg.shape[0] // k2
+        npar = coef_t.shape[0]
+        for a in range(k2):  # prefix sums over the segments, in place
+            for k in range(1, n_seg):
+                prev = seg[a * n_seg + k - 1]
+                cur = seg[a * n_seg + k]
+                for b in range(reps):
+                    cur[b] += prev[b]
+        x = np.empty(reps)
+        search = k2 == 1
+        for b in range(reps):
+            best[b] = np.inf
+            arg[b] = 0
+        for j in range(n_grid):
+            k = prefix_of[j]
+            for a in range(k2):
+                row = cw[j * k2 + a]
+                for b in range(reps):
+                    x[b] = row[0] * coef_t[0, b]
+                for p in range(1, npar):
+                    w = row[p]
+                    cp = coef_t[p]
+                    for b in range(reps):
+                        x[b] += w * cp[b]
+                base = cyp[j, a]
+                out = c_out[j, a]
+                if k >= 0:
+                    pref = seg[a * n_seg + k]
+                    for b in range(reps):
+                        out[b] = pref[b] + (base - x[b])
+                else:
+                    for b in range(reps):
+                        out[b] = 0.0 + (base - x[b])
+            if search and mask[j]:
+                v = inv[j]
+                out = c_out[j, 0]
+                for b in range(reps):
+                    s = norm2[b] - out[b] * out[b] * v
+                    if s < best[b]:
+                        best[b] = s
+                        arg[b] = j
+
+    return kernel, finish
+
+
+def _kernels() -> Any:
+    global _KERNELS
+    if _KERNELS is None:
+        _KERNELS = _build_kernels()
+    return _KERNELS
 
 
 def fused_kernel() -> Any:
@@ -66,47 +171,27 @@ def fused_kernel() -> Any:
     (``r`` times it, into the row of the segment of the q order that holds row (i, t)) and to
     the dense products (``[W, y_p]`` times it): the gather, the sparse and the dense product
     of the numpy path in one pass, without writing the B x n matrix. Each sum runs over
-    (entity, period) in storage order, whatever the split of the replications. Compiled once
-    per machine (numba's on-disk cache); without numba the numpy path runs instead.
+    (entity, period) in storage order, whatever the split of the replications. The drawn
+    entities' ``e'e`` and (with dropped rows) their means' products are added per entity.
+    Compiled once per machine (numba's on-disk cache); without numba the numpy path runs
+    instead.
     """
-    global _KERNEL
-    if _KERNEL is None:
-        try:
-            import numba
-        except ImportError:
-            _KERNEL = False
-            return None
+    k = _kernels()
+    return k[0] if k else None
 
-        @numba.njit(cache=True, nogil=True)
-        def kernel(ehat, t_len, src_t, seg_of, r_pad, wy_pad, seg_out,
-                   dense_out):  # pragma: no cover (compiled)
-            n_ent = src_t.shape[0]
-            reps = src_t.shape[1]
-            k2 = r_pad.shape[0]
-            n_seg = seg_out.shape[0] // k2
-            n_dense = wy_pad.shape[0]
-            buf = np.empty(reps)
-            for i in range(n_ent):
-                src = src_t[i]
-                for t in range(t_len[i]):
-                    row = ehat[t]
-                    for b in range(reps):
-                        buf[b] = row[src[b]]
-                    k = seg_of[t, i]
-                    if k >= 0:
-                        for a in range(k2):
-                            ra = r_pad[a, t, i]
-                            out = seg_out[a * n_seg + k]
-                            for b in range(reps):
-                                out[b] += ra * buf[b]
-                    for c in range(n_dense):
-                        w = wy_pad[c, t, i]
-                        out = dense_out[c]
-                        for b in range(reps):
-                            out[b] += w * buf[b]
 
-        _KERNEL = kernel
-    return _KERNEL or None
+def finish_kernel() -> Any:
+    """The compiled assembly of ``c`` from the segment sums (numba), or ``None``.
+
+    In place: the prefix sums of the segment sums, then for every candidate *j* and
+    replication *b* :math:`c_{jb} = \\mathrm{pref}_{k(j), b} + (D(g_j)'y_p - D(g_j)'W
+    \\hat\\beta_b)`, the same arithmetic as :meth:`EntityResampler._finish` without its
+    (G x B) temporaries; with one regime-dependent regressor also the first stage's search
+    (the masked minimum of :math:`\\|M_W y^*\\|^2 - c^2 / D'M_W D` and its first argmin,
+    as ``numpy.argmin``).
+    """
+    k = _kernels()
+    return k[1] if k else None
 
 
 def blas_threads() -> int:
@@ -732,44 +817,75 @@ class EntityResampler:
 
     def stats(self, src_ent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``c`` (G, k2, B) and ``||M_W y*||^2`` (B,) for the drawn replications."""
+        return self.stats_search(src_ent)[:2]
+
+    def stats_search(self, src_ent: np.ndarray, first: tuple | None = None) -> tuple:
+        """``c`` (G, k2, B), ``||M_W y*||^2`` (B,) and the first stage's search.
+
+        ``first`` = ``(inv, mask)``: the reciprocals of ``D'M_W D`` (0 where a regime has no
+        variation, as :func:`psd_quadform`) and the admissible candidates; with the compiled
+        kernels and one regime-dependent regressor the third value is ``(ssr_min, argmin)``
+        of the first search, else ``None`` (the caller searches ``c``).
+        """
         p = self.p
         reps = src_ent.shape[0]
         npar = p.w.shape[1]
         src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
         seg = np.zeros((p.k2 * self.n_seg, reps))
-        dense = np.zeros((npar + 1, reps))
         kernel = fused_kernel()
         if kernel is not None:  # one pass, the B x n matrix never written
+            dense = np.zeros((npar + 1, reps))
+            ee = np.zeros(reps)
             t_len, seg_of, r_pad, wy_pad = self.fused_inputs()
-            kernel(self.ehat_pad, t_len, src_t, seg_of, r_pad, wy_pad, seg, dense)
-        else:
-            for i0, i1, smat, wy in self.chunks():
-                # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
-                e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
-                seg += smat @ e_star  # sums of r * tr(e) by segment of q
-                dense += wy @ e_star
+            means = self._no_means if self.zero_means else self.ent_mean
+            kernel(self.ehat_pad, t_len, src_t, seg_of, r_pad, wy_pad, self.ent_ee, means,
+                   self.wy_sum, seg, dense, ee)
+            return self._finish(seg, dense[:npar].T, dense[npar], ee, reps, first)
+        dense = np.zeros((npar + 1, reps))
+        for i0, i1, smat, wy in self.chunks():
+            # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
+            e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
+            seg += smat @ e_star  # sums of r * tr(e) by segment of q
+            dense += wy @ e_star
         dense = dense.T  # (B, p + 1)
         if not self.zero_means:
             dense += self.ent_mean[src_ent] @ self.wy_sum
         we, ype = dense[:, :npar], dense[:, npar]
         ee = self.ent_ee[src_ent].sum(axis=1)
-        return self._finish(seg, we, ype, ee, reps)
+        return self._finish(seg, we, ype, ee, reps, first)
 
     def _finish(self, seg: np.ndarray, we: np.ndarray, ype: np.ndarray, ee: np.ndarray,
-                reps: int) -> tuple[np.ndarray, np.ndarray]:
-        """Assemble ``c`` and ``||M_W y*||^2`` from the segment sums and the small products."""
+                reps: int, first: tuple | None = None) -> tuple:
+        """Assemble ``c`` and ``||M_W y*||^2`` from the segment sums and the small products
+        (and the first search, see :meth:`stats`)."""
         p = self.p
         k2 = p.k2
         n_grid = self.grid.values.shape[0]
+        wy = self.wyp[None, :] + we  # (B, p): W'y*
+        coef = wy @ p.wtw_inv  # (B, p): (W'W)^{-1} W'y*
+        yy = self.ypyp + 2 * ype + ee
+        norm2 = yy - np.einsum("bp,bp->b", coef, wy)
+        finish = finish_kernel()
+        if finish is not None:  # prefix sums, c and the first search in one compiled pass
+            c = np.empty((n_grid, k2, reps))
+            best = np.empty(reps)
+            arg = np.empty(reps, dtype=np.int64)
+            inv, mask = first if first is not None else (self._no_means, self._no_mask_grid())
+            finish(seg, self.prefix_of, self.cyp, self.cw2, np.ascontiguousarray(coef.T),
+                   inv, mask, norm2, c, best, arg)
+            found = (best, arg) if (first is not None and k2 == 1) else None
+            return c, norm2, found
         pref = np.cumsum(seg.reshape(k2, self.n_seg, reps), axis=1)  # (k2, K, B)
         c = pref[:, np.maximum(self.prefix_of, 0), :].transpose(1, 0, 2)  # (G, k2, B)
         c[self.prefix_of < 0] = 0.0
-        wy = self.wyp[None, :] + we  # (B, p): W'y*
-        coef = wy @ p.wtw_inv  # (B, p): (W'W)^{-1} W'y*
         c += self.cyp[:, :, None] - (self.cw2 @ coef.T).reshape(n_grid, k2, reps)
-        yy = self.ypyp + 2 * ype + ee
-        norm2 = yy - np.einsum("bp,bp->b", coef, wy)
-        return c, norm2
+        return c, norm2, None
+
+    _no_means = np.zeros(0)
+
+    def _no_mask_grid(self) -> np.ndarray:
+        """No candidate admitted: the compiled assembly without the search."""
+        return np.zeros(self.grid.values.shape[0], dtype=bool)
 
 
 class WildClusterResampler(EntityResampler):
@@ -792,7 +908,7 @@ class WildClusterResampler(EntityResampler):
         """Rademacher signs, (reps, N)."""
         return rng.choice(np.array([-1.0, 1.0]), size=(reps, self.p.n_entities))
 
-    def stats(self, signs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def stats_search(self, signs: np.ndarray, first: tuple | None = None) -> tuple:
         p = self.p
         reps = signs.shape[0]
         npar = p.w.shape[1]
@@ -803,4 +919,4 @@ class WildClusterResampler(EntityResampler):
             seg += smat @ e_star
         dense = signs @ self.wy_ent  # (B, p + 1)
         return self._finish(seg, dense[:, :npar], dense[:, npar],
-                            np.full(reps, self.ee_total), reps)
+                            np.full(reps, self.ee_total), reps, first)

@@ -42,6 +42,7 @@ from intelcap._validation import (
     stack_aligned,
 )
 from intelcap.estimation._panel_threshold_engine import (
+    _RTOL,
     EntityResampler,
     Grid,
     PanelArrays,
@@ -932,15 +933,24 @@ class _Fitter:
         gdiag = self.grid.gdiag()
         self.grid.cw()  # cached before any worker thread reads it
 
+        first = None
+        if self.p.k2 == 1:  # the first search done where c is assembled (compiled kernels)
+            piv = gdiag[:, 0, 0]
+            ok = piv > _RTOL * max(piv.max(), np.finfo(float).tiny)  # as psd_quadform
+            first = (np.where(ok, 1.0 / np.where(ok, piv, 1.0), 0.0), self.mask1)
+
         def f_stats(draws: np.ndarray) -> np.ndarray:
             """F statistics of the replications drawn in ``draws``."""
             b = draws.shape[0]
-            c, norm2 = sampler.stats(draws)
+            c, norm2, found = sampler.stats_search(draws, first)
             s_prev = norm2  # no-threshold SSR
-            ssr = norm2[None, :] - _inv_quadform(gdiag, c)
-            ssr = np.where(self.mask1[:, None], ssr, np.inf)
-            fixed = np.argmin(ssr, axis=0)[:, None]
-            s_cur = ssr[fixed[:, 0], np.arange(b)]
+            if found is not None:
+                s_cur, fixed = found[0], found[1][:, None]
+            else:
+                ssr = norm2[None, :] - _inv_quadform(gdiag, c)
+                ssr = np.where(self.mask1[:, None], ssr, np.inf)
+                fixed = np.argmin(ssr, axis=0)[:, None]
+                s_cur = ssr[fixed[:, 0], np.arange(b)]
             for _stage in range(1, k_alt):
                 s_prev = s_cur
                 ssr, _ = ssr_profile_batch(self.grid, norm2, c, fixed)
