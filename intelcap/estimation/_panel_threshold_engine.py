@@ -275,6 +275,8 @@ class PanelPrep:
         self.q_sorted = q[self.order]
         self.q_unique = np.unique(self.q_sorted)
         self.pos = np.arange(n) - self.starts[codes]  # position of each row in its entity
+        # every entity observed for the same number of periods (rows sorted by entity, time)
+        self.balanced = bool(np.all(self.T == self.T[0]))
         # rows grouped by entity, in q order inside each entity: a stable sort of the q order
         # by entity code (a radix sort on the small integer type, ~10x faster than lexsort)
         codes_q = codes[self.order].astype(np.min_scalar_type(max(self.n_entities - 1, 0)))
@@ -406,10 +408,17 @@ class Grid:
         return self._segment_index
 
     # -- cumulative cross-products -----------------------------------------------------------
-    def cum(self, v: np.ndarray) -> np.ndarray:
-        """``D(g)' v`` for kept vectors ``v`` (n, m) at every candidate: shape (G, k2, m)."""
+    def cum(self, v: np.ndarray, demeaned: bool = False) -> np.ndarray:
+        """``D(g)' v`` for kept vectors ``v`` (n, m) at every candidate: shape (G, k2, m).
+
+        ``demeaned``: ``v`` is already within-transformed (as ``W``, ``M_W y`` and the null
+        model's fitted values are); without dropped rows ``tr(v) = v`` is then not recomputed.
+        """
         p = self.panel
-        vhat = p.tr(v)[p.order]
+        if demeaned and p.n_kept == v.shape[0]:
+            vhat = v[p.order]
+        else:
+            vhat = p.tr(v)[p.order]
         k2, m = p.k2, v.shape[1]
         out = np.empty((self.values.shape[0], k2, m))
         idx = self.counts - 1
@@ -466,7 +475,7 @@ class Grid:
     def cw(self) -> np.ndarray:
         """``D(g)'W`` for the base regressors: shape (G, k2, p)."""
         if self._cw is None:
-            self._cw = self.cum(self.panel.w)
+            self._cw = self.cum(self.panel.w, demeaned=True)
         return self._cw
 
     def entity_prefix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -482,7 +491,7 @@ class Grid:
         if self._prefix is None:
             p = self.panel
             n = p.q.shape[0]
-            prefix_of = self.segments()[1]
+            prefix_of = self.segment_index()[1]
             pos_counts = np.unique(self.counts[self.counts > 0])
             n_seg = pos_counts.shape[0]
             seg_sorted = np.searchsorted(pos_counts, np.arange(n), side="right")
@@ -728,20 +737,29 @@ class EntityResampler:
         pos = p.prep.pos
         self.ehat = p.tr(e)
         ent_mean = np.add.reduceat(e, p.starts) / p.T
-        self.cyp = grid.cum(yp[:, None])[:, :, 0]  # (G, k2)
+        self.cyp = grid.cum(yp[:, None], demeaned=True)[:, :, 0]  # (G, k2)
         self.wyp = p.w.T @ yp
         self.ypyp = float(yp @ yp)
-        self.strata = [np.flatnonzero(p.T == t_len) for t_len in np.unique(p.T)]
+        balanced = p.prep.balanced
+        self.strata = ([np.arange(p.n_entities)] if balanced else
+                       [np.flatnonzero(p.T == t_len) for t_len in np.unique(p.T)])
         # the sparse segment matrix is built only for the numpy path (seg_matrix)
         self.t_max, self.prefix_of, self.n_seg, self._seg = grid.segment_index()
-        # tr(e) on a padded (position, entity) array: a replication is ehat_pad[:, sources]
-        self.ehat_pad = np.zeros((self.t_max, p.n_entities))
-        self.ehat_pad[pos, p.codes] = self.ehat
         wy = np.column_stack([p.w, yp])
+        n_ent, t_max = p.n_entities, self.t_max
+        # tr(e) on a padded (position, entity) array: a replication is ehat_pad[:, sources];
         # [W, y_p]' on the padded rows, (p + 1, T_max * N) in C order: wy_pad_t @ e_star is
-        # ~40% faster than e_star.T @ [W, y_p] (BLAS streams e_star's rows, no transpose)
-        self.wy_pad_t = np.zeros((wy.shape[1], self.t_max * p.n_entities))
-        self.wy_pad_t[:, pos * p.n_entities + p.codes] = wy.T
+        # ~40% faster than e_star.T @ [W, y_p] (BLAS streams e_star's rows, no transpose).
+        # A balanced panel sorted by (entity, time) fills the padding: transposed copies
+        if balanced:
+            self.ehat_pad = np.ascontiguousarray(self.ehat.reshape(n_ent, t_max).T)
+            self.wy_pad_t = np.ascontiguousarray(
+                wy.reshape(n_ent, t_max, -1).transpose(2, 1, 0)).reshape(wy.shape[1], -1)
+        else:
+            self.ehat_pad = np.zeros((t_max, n_ent))
+            self.ehat_pad[pos, p.codes] = self.ehat
+            self.wy_pad_t = np.zeros((wy.shape[1], t_max * n_ent))
+            self.wy_pad_t[:, pos * n_ent + p.codes] = wy.T
         self.wy_sum = np.add.reduceat(wy, p.starts, axis=0)  # (N, p + 1)
         self.ent_mean = ent_mean
         # without dropped rows e is a within-transformed residual: its entity means are zero
@@ -790,17 +808,42 @@ class EntityResampler:
             # the padded columns in chunk order (period-major inside each chunk), so that every
             # chunk is a contiguous range: one column permutation of each matrix, then slices
             # (a sparse fancy index per chunk cost about ten times more)
-            t_idx = np.arange(self.t_max)[:, None] * n_ent
-            perm = np.concatenate([(t_idx + np.arange(i0, i1)[None, :]).ravel()
-                                   for i0, i1 in bounds])
-            seg = self.seg_matrix[:, perm]
+            # the padded columns in chunk order (period-major inside each chunk), so that every
+            # chunk is a contiguous range: the segment matrix is built in that column order
+            # (CSC) and sliced by its column pointers, [W, y_p]' permuted once
+            p = self.p
+            t_max = self.t_max
+            i0_of = (np.arange(n_ent) // step) * step  # first entity of each entity's chunk
+            width_of = np.minimum(step, n_ent - i0_of)
+            seg_of_row = self._seg
+            use = seg_of_row >= 0
+            codes = p.codes[use]
+            cols = (t_max * i0_of[codes] + p.prep.pos[use] * width_of[codes]
+                    + (codes - i0_of[codes]))
+            n_seg = self.n_seg
+            n_cols = t_max * n_ent
+            mat = sparse.csc_matrix(
+                (np.concatenate([p.r[use, a] for a in range(p.k2)]),
+                 (np.concatenate([seg_of_row[use] + a * n_seg for a in range(p.k2)]),
+                  np.tile(cols, p.k2))), shape=(p.k2 * n_seg, n_cols))
+            perm = np.empty(n_cols, dtype=np.int64)
+            t_idx = np.arange(t_max)[:, None] * n_ent
+            at = 0
+            for i0, i1 in bounds:
+                width = t_max * (i1 - i0)
+                perm[at:at + width] = (t_idx + np.arange(i0, i1)[None, :]).ravel()
+                at += width
             wy = self.wy_pad_t[:, perm]
+            ptr = mat.indptr
             plan = []
             at = 0
             for i0, i1 in bounds:
-                width = self.t_max * (i1 - i0)
-                plan.append((i0, i1, seg[:, at:at + width],
-                             np.ascontiguousarray(wy[:, at:at + width])))
+                width = t_max * (i1 - i0)
+                lo, hi = ptr[at], ptr[at + width]
+                smat = sparse.csc_matrix((mat.data[lo:hi], mat.indices[lo:hi],
+                                          ptr[at:at + width + 1] - lo),
+                                         shape=(mat.shape[0], width))
+                plan.append((i0, i1, smat, np.ascontiguousarray(wy[:, at:at + width])))
                 at += width
             self._plans[0] = plan
         return self._plans[0]
@@ -830,10 +873,11 @@ class EntityResampler:
         p = self.p
         reps = src_ent.shape[0]
         npar = p.w.shape[1]
-        src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
         seg = np.zeros((p.k2 * self.n_seg, reps))
         kernel = fused_kernel()
         if kernel is not None:  # one pass, the B x n matrix never written
+            # (N, B), contiguous; int32 halves the index traffic
+            src_t = src_ent.T.astype(np.int32 if p.n_entities < 2 ** 31 else np.int64)
             dense = np.zeros((npar + 1, reps))
             ee = np.zeros(reps)
             t_len, seg_of, r_pad, wy_pad = self.fused_inputs()
@@ -841,6 +885,7 @@ class EntityResampler:
             kernel(self.ehat_pad, t_len, src_t, seg_of, r_pad, wy_pad, self.ent_ee, means,
                    self.wy_sum, seg, dense, ee)
             return self._finish(seg, dense[:npar].T, dense[npar], ee, reps, first)
+        src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
         dense = np.zeros((npar + 1, reps))
         for i0, i1, smat, wy in self.chunks():
             # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)

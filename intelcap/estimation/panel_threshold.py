@@ -426,13 +426,25 @@ class PanelThreshold:
         self._q = qarr
         self._r = values[:, 2:2 + k2].copy()
         self._x = values[:, 2 + k2:].copy() if x is not None else np.empty((frame.shape[0], 0))
-        self._prep = PanelPrep(self._codes, self._y, self._x, self._r, self._q)
-        self._check_within_variation()
+        # one BLAS thread, as in fit: the QR of the skinny design is memory-bound, and a second
+        # thread slowed construction by about half on a loaded 2-core machine
+        with single_threaded_blas():
+            self._prep = PanelPrep(self._codes, self._y, self._x, self._r, self._q)
+            self._check_within_variation()
+        self._param_indexes: dict[tuple, pd.Index] = {}
         self.index = frame.index
         self.time_name = frame.index.names[1]
         time_codes, periods = pd.factorize(frame.index.get_level_values(1), sort=True)
         self._time_codes = time_codes
         self._periods = periods.rename(self.time_name)
+
+    def _param_index(self, names: list[str]) -> pd.Index:
+        """The parameters' Index for ``names``, built once per list of names (a string
+        Index costs about as much as the rest of the results)."""
+        key = tuple(names)
+        if key not in self._param_indexes:
+            self._param_indexes[key] = pd.Index(names)
+        return self._param_indexes[key]
 
     def _check_within_variation(self) -> None:
         """Refuse regressors the entity effects absorb (constant within every entity) or that
@@ -863,7 +875,7 @@ class _Fitter:
             stat_ssr = ssrs[1:]
             ci_stage: dict[int, dict] = {}
         else:
-            c = self.grid.cum(my)
+            c = self.grid.cum(my, demeaned=True)
             st1 = self._stage_fit(my, c, [], self.trims[0], "first")
             stages["single"] = st1
             g1 = st1["threshold"]
@@ -1003,8 +1015,11 @@ class _Fitter:
         for j in range(len(thr) + 1):
             blocks.append(p.tr(m._r * (regime == j)[:, None]) * kf)
             names += [f"{r}_regime{j + 1}" for r in m.regime_names]
-        z = np.column_stack(blocks)[p.kept]
-        yk = p.y_t[p.kept]
+        z = np.column_stack(blocks)
+        yk = p.y_t
+        if p.n_kept < z.shape[0]:  # without dropped rows the design is used as it is
+            z = z[p.kept]
+            yk = yk[p.kept]
         zz = z.T @ z
         try:  # the normal equations by Cholesky (fast); a singular design goes to the registry
             chol = np.linalg.cholesky(zz)
@@ -1018,7 +1033,7 @@ class _Fitter:
         e[p.kept] = ek
         df_resid = p.n_kept - p.n_entities - z.shape[1]
         est = self.cov_type.estimate(z, ek, p, names, bread_matrix, m._time_codes)
-        params = pd.Series(beta, index=names, name="parameter")
+        params = pd.Series(beta, index=m._param_index(names), name="parameter")
         resid = pd.Series(np.where(p.kept, e, np.nan), index=m.index, name="residual")
         # the regime shares table is built when asked for (regime_shares), not on every fit
         shares = (m._time_codes, m._periods, regime, len(thr) + 1)
