@@ -730,10 +730,14 @@ class EntityResampler:
     G x N or K x B arrays, so the cost is linear in n for a fixed grid and B.
     """
 
-    def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray) -> None:
+    def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray,
+                 yp_coef: np.ndarray | None = None) -> None:
         p = grid.panel
         self.grid = grid
         self.p = p
+        # y_p = W yp_coef (a null model without thresholds): y_p'e* = yp_coef'W'e*, one
+        # product fewer per drawn number in the compiled pass
+        self.yp_coef = yp_coef
         pos = p.prep.pos
         self.ehat = p.tr(e)
         ent_mean = np.add.reduceat(e, p.starts) / p.T
@@ -787,7 +791,12 @@ class EntityResampler:
             r_pad = np.zeros((p.k2, self.t_max, p.n_entities))
             r_pad[:, pos, p.codes] = p.r.T
             wy_pad = self.wy_pad_t.reshape(-1, self.t_max, p.n_entities)
-            self._fused = (p.T.astype(np.int64), seg_of, r_pad, wy_pad)
+            wy_sum = self.wy_sum
+            if self.yp_coef is not None:  # [W] only: y_p'e* follows from W'e*
+                npar = p.w.shape[1]
+                wy_pad = wy_pad[:npar]
+                wy_sum = np.ascontiguousarray(wy_sum[:, :npar])
+            self._fused = (p.T.astype(np.int64), seg_of, r_pad, wy_pad, wy_sum)
         return self._fused
 
     def chunks(self) -> list[tuple[int, int, Any, np.ndarray]]:
@@ -878,13 +887,15 @@ class EntityResampler:
         if kernel is not None:  # one pass, the B x n matrix never written
             # (N, B), contiguous; int32 halves the index traffic
             src_t = src_ent.T.astype(np.int32 if p.n_entities < 2 ** 31 else np.int64)
-            dense = np.zeros((npar + 1, reps))
+            t_len, seg_of, r_pad, wy_pad, wy_sum = self.fused_inputs()
+            dense = np.zeros((wy_pad.shape[0], reps))
             ee = np.zeros(reps)
-            t_len, seg_of, r_pad, wy_pad = self.fused_inputs()
             means = self._no_means if self.zero_means else self.ent_mean
             kernel(self.ehat_pad, t_len, src_t, seg_of, r_pad, wy_pad, self.ent_ee, means,
-                   self.wy_sum, seg, dense, ee)
-            return self._finish(seg, dense[:npar].T, dense[npar], ee, reps, first)
+                   wy_sum, seg, dense, ee)
+            we = dense[:npar].T
+            ype = we @ self.yp_coef if self.yp_coef is not None else dense[npar]
+            return self._finish(seg, we, ype, ee, reps, first)
         src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
         dense = np.zeros((npar + 1, reps))
         for i0, i1, smat, wy in self.chunks():
@@ -943,8 +954,9 @@ class WildClusterResampler(EntityResampler):
     and ``e*'e* = e'e``: one pass over B x n numbers again.
     """
 
-    def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray) -> None:
-        super().__init__(grid, yp, e)
+    def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray,
+                 yp_coef: np.ndarray | None = None) -> None:
+        super().__init__(grid, yp, e, yp_coef)
         p = self.p
         self.wy_ent = np.add.reduceat(np.column_stack([p.w, yp]) * e[:, None], p.starts, axis=0)
         self.ee_total = float(e @ e)

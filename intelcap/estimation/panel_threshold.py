@@ -29,6 +29,7 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -941,7 +942,9 @@ class _Fitter:
         yp, e = self._null_fit(null_thr)
         trim = self.trims[k_alt - 1]
         kind = EntityResampler if self.boot.scheme == "entity" else WildClusterResampler
-        sampler = kind(self.grid, yp, e)
+        # without thresholds the null's fitted values are W times its slopes
+        coef = None if null_thr else self.p.wtw_inv @ (self.p.w.T @ self.p.y_t)
+        sampler = kind(self.grid, yp, e, coef)
         gdiag = self.grid.gdiag()
         self.grid.cw()  # cached before any worker thread reads it
 
@@ -1037,11 +1040,9 @@ class _Fitter:
         resid = pd.Series(np.where(p.kept, e, np.nan), index=m.index, name="residual")
         # the regime shares table is built when asked for (regime_shares), not on every fit
         shares = (m._time_codes, m._periods, regime, len(thr) + 1)
-        lr_profiles = {}
-        for key, st in stages.items():
-            lr_profiles[key] = pd.Series(st["lr"], index=pd.Index(self.grid.values,
-                                                                   name=m.threshold_name),
-                                         name=f"LR ({st['label']} threshold)")
+        # the LR profiles as arrays: their Series are built when asked for (lr_profiles)
+        lr_profiles = {key: (st["lr"], f"LR ({st['label']} threshold)")
+                       for key, st in stages.items()}
         order = np.argsort(final)
         ci_sources = {}
         for pos, idx in enumerate(order):
@@ -1095,7 +1096,7 @@ class PanelThresholdResults(Results):
         self._thresholds = list(thresholds)
         self._ssrs = list(ssrs)
         self._tests = dict(tests)
-        self._lr = dict(lr_profiles)
+        self._lr_arrays = dict(lr_profiles)  # stage -> (LR over the grid, label)
         self._ci_sources = ci_sources
         self._grid_values = np.asarray(grid_values, dtype=float)
         self._shares_of = shares  # (time codes, periods, regime of each row, regimes)
@@ -1125,6 +1126,12 @@ class PanelThresholdResults(Results):
     def f_tests(self) -> dict[str, TestStatistic]:
         """F tests of k against k+1 thresholds, keyed ``single``, ``double``, ``triple``."""
         return dict(self._tests)
+
+    @cached_property
+    def _lr(self) -> dict[str, pd.Series]:
+        grid = pd.Index(self._grid_values, name=self.threshold_name)
+        return {k: pd.Series(lr, index=grid, name=label)
+                for k, (lr, label) in self._lr_arrays.items()}
 
     @property
     def lr_profiles(self) -> dict[str, pd.Series]:
