@@ -21,7 +21,9 @@ from intelcap.exceptions import (
 )
 
 __all__ = [
+    "as_frame",
     "as_generator",
+    "as_series",
     "check_choice",
     "check_columns",
     "check_finite",
@@ -48,6 +50,80 @@ def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
     raise IntelcapTypeError(
         f"seed must be an int, a numpy.random.Generator or None, got {type(seed).__name__}"
     )
+
+
+def _array_columns(k: int, prefix: str, numbered: bool) -> list[str]:
+    """Names of unnamed array columns: ``prefix`` alone for one column unless ``numbered``,
+    else ``prefix1 ... prefixk``."""
+    if k == 1 and not numbered:
+        return [prefix]
+    return [f"{prefix}{j + 1}" for j in range(k)]
+
+
+def as_frame(obj: Any, what: str, *, prefix: str | None = None, numbered: bool = False,
+             arrays: bool = True, numeric: bool = False) -> pd.DataFrame:
+    """One model argument as a DataFrame with string column names (the input boundary).
+
+    A DataFrame passes through; a Series becomes a one-column frame named by the Series (or
+    ``prefix`` when it has no name); with ``arrays=True`` a numpy array or other array-like
+    of one or two dimensions becomes a float frame whose columns are ``prefix`` (one column)
+    or ``prefix1 ... prefixk`` (several, or always with ``numbered=True``). ``numeric=True``
+    converts the result to float, naming the argument when that fails.
+
+    Parameters
+    ----------
+    obj : DataFrame, Series or array-like
+        The argument.
+    what : str
+        Its name in the caller's signature (used in errors).
+    prefix : str, optional
+        Name stem for unnamed columns (default ``what``).
+    numbered, arrays, numeric : bool
+        As above.
+    """
+    prefix = what if prefix is None else prefix
+    if isinstance(obj, pd.DataFrame):
+        out = obj
+    elif isinstance(obj, pd.Series):
+        out = obj.to_frame(prefix if obj.name is None else obj.name)
+    elif not arrays:
+        raise IntelcapTypeError(f"{what} must be a pandas Series or DataFrame, got "
+                                f"{type(obj).__name__}")
+    else:
+        try:
+            arr = np.asarray(obj, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise IntelcapTypeError(f"{what} must be numeric array-like: {err}") from None
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise DataError(f"{what} must be one- or two-dimensional, got {arr.ndim} dimensions")
+        out = pd.DataFrame(arr, columns=_array_columns(arr.shape[1], prefix, numbered))
+    if not all(isinstance(c, str) for c in out.columns):
+        out = out.set_axis([str(c) for c in out.columns], axis=1)
+    if numeric:
+        try:
+            out = out.astype(float)
+        except (TypeError, ValueError) as err:
+            raise IntelcapTypeError(f"{what} must be numeric: {err}") from None
+    return out
+
+
+def as_series(obj: Any, what: str, *, arrays: bool = True) -> pd.Series:
+    """One model argument that is a single variable as a Series.
+
+    A Series passes through; a one-column DataFrame gives its column; with ``arrays=True`` a
+    numpy array or other array-like of one column becomes a float Series named ``what``.
+    """
+    if isinstance(obj, pd.Series):
+        return obj
+    if isinstance(obj, pd.DataFrame) or arrays:
+        frame = as_frame(obj, what, arrays=arrays)
+        if frame.shape[1] != 1:
+            raise DataError(f"{what} must be one variable, got {frame.shape[1]} columns")
+        return frame.iloc[:, 0]
+    raise IntelcapTypeError(f"{what} must be a pandas Series or DataFrame, got "
+                            f"{type(obj).__name__}")
 
 
 def check_choice(name: str, value: str, valid: Iterable[str]) -> str:

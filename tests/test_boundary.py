@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from intelcap._validation import stack_aligned
+from intelcap._validation import as_frame, as_series, stack_aligned
 from intelcap.exceptions import DataError, IntelcapTypeError, MissingDataError
 
 
@@ -48,6 +48,37 @@ def test_stack_aligned_names_role_and_row() -> None:
         stack_aligned({"dependent": y, "exog": x.set_axis([5, 6, 7])})
     with pytest.raises(IntelcapTypeError, match="numeric"):
         stack_aligned({"dependent": y, "exog": pd.DataFrame({"s": ["a", "b", "c"]})})
+
+
+def test_as_frame_and_as_series_one_rule_for_every_estimator() -> None:
+    """The one conversion of model arguments (was four hand-written ``_as_frame``)."""
+    arr = np.arange(6.0).reshape(3, 2)
+    assert list(as_frame(arr, "exog", prefix="x").columns) == ["x1", "x2"]
+    assert list(as_frame(arr[:, 0], "exog", prefix="x", numbered=True).columns) == ["x1"]
+    assert list(as_frame(arr[:, 0], "threshold", prefix="q").columns) == ["q"]
+    assert list(as_frame([1, 2, 3], "exog").columns) == ["exog"]
+    s = pd.Series([1.0, 2.0], name="k")
+    assert list(as_frame(s, "exog").columns) == ["k"]
+    assert list(as_frame(pd.Series([1.0]), "exog", prefix="x").columns) == ["x"]
+    assert list(as_frame(pd.DataFrame({0: [1.0], 1: [2.0]}), "exog").columns) == ["0", "1"]
+    ints = as_frame(pd.DataFrame({"a": [1, 2]}), "exog", numeric=True)
+    assert ints["a"].dtype == float
+    with pytest.raises(IntelcapTypeError, match="exog must be numeric"):
+        as_frame(pd.DataFrame({"a": ["u", "v"]}), "exog", numeric=True)
+    with pytest.raises(IntelcapTypeError, match="exog must be numeric array-like"):
+        as_frame(["u", "v"], "exog")
+    with pytest.raises(DataError, match="exog must be one- or two-dimensional, got 3"):
+        as_frame(np.zeros((2, 2, 2)), "exog")
+    with pytest.raises(IntelcapTypeError, match="regime_exog must be a pandas Series or "
+                                                "DataFrame, got ndarray"):
+        as_frame(arr, "regime_exog", arrays=False)
+    assert as_series(s, "dependent") is s
+    assert as_series(arr[:, :1], "dependent").name == "dependent"
+    assert as_series(pd.DataFrame({"y": [1.0]}), "dependent").name == "y"
+    with pytest.raises(DataError, match="transition must be one variable, got 2 columns"):
+        as_series(arr, "transition")
+    with pytest.raises(IntelcapTypeError, match="dependent must be a pandas Series"):
+        as_series([1.0], "dependent", arrays=False)
 
 
 def test_ols_boundary(cross) -> None:

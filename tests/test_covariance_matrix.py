@@ -392,9 +392,10 @@ def test_linearmodels_wrapper_matrix(estimator, cov_type, debiased, options) -> 
         ref = PooledOLS(np.log(data["Y"]), logs.assign(const=1.0)[["const", "ln_K", "ln_L"]])
     else:
         ref = PanelOLS(np.log(data["Y"]), logs, entity_effects=True)
-    lm = ref.fit(cov_type=cov_type, **_deb(debiased), **options)
+    lm = ref.fit(cov_type=cov_type, debiased=debiased, **options)
     np.testing.assert_allclose(res.cov.to_numpy(), lm.cov.to_numpy(), rtol=1e-10)
     np.testing.assert_allclose(res.pvalues.to_numpy(), lm.pvalues.to_numpy(), rtol=1e-9)
-    # linearmodels' panel models default to debiased=True (7.x); the wrapper passes their
-    # default through, so the reference distribution is the wrapped result's
-    assert res.distribution == ("t" if lm._debiased else "normal")
+    # linearmodels' panel models default to debiased=True; intelcap's wrapper defaults to
+    # False, as its covariance registry, and passes the flag on explicitly
+    assert res.distribution == ("t" if debiased else "normal")
+    assert lm._debiased == debiased and res.lm_result._debiased == debiased

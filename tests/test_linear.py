@@ -199,8 +199,10 @@ def test_munnell_baltagi_table_3_1(munnell: pd.DataFrame, estimator: str) -> Non
     The pooled intercept's standard error is not checked: we could not confirm its printed value
     (our 0.0576 rounds to 0.058) against a copy of the table.
     """
+    # textbook OLS standard errors: the residual variance over n - k, i.e. debiased=True
+    # (intelcap's default is False, as its covariance registry)
     res = cobb_douglas(munnell, "GSP", ["P_CAP", "PC", "EMP"], controls=["UNEMP"],
-                       estimator=estimator)
+                       estimator=estimator, debiased=True)
     coefs, ses = BALTAGI_3_1[estimator]
     for name, c, s in zip(_NAMES, coefs, ses, strict=True):
         if c is not None:

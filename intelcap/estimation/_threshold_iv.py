@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from intelcap._validation import check_choice, require_aligned, stack_aligned
+from intelcap._validation import as_frame, check_choice, require_aligned, stack_aligned
 from intelcap.estimation.results import Results, TestStatistic
 from intelcap.exceptions import DataError, SpecificationError
 
@@ -60,9 +60,7 @@ _REGIMES = ("lower", "upper")
 
 
 def _frame(obj: Any, what: str, prefix: str, n: int | None = None) -> pd.DataFrame:
-    from intelcap.estimation.threshold import _as_frame
-
-    f = _as_frame(obj, what, prefix)
+    f = as_frame(obj, what, prefix=prefix, numbered=prefix == "x", numeric=True)
     if len(set(f.columns)) != f.shape[1]:
         if not isinstance(obj, pd.DataFrame):  # unnamed numpy columns: number them
             f = f.set_axis([f"{prefix}{j + 1}" for j in range(f.shape[1])], axis=1)

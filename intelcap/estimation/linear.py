@@ -78,6 +78,8 @@ import scipy.linalg as sla
 
 from intelcap._expressions import check_formula
 from intelcap._validation import (
+    as_frame,
+    as_series,
     check_choice,
     check_columns,
     check_positive,
@@ -142,24 +144,10 @@ class OLS:
         check_choice("precision", precision, ("auto", "double", "extended"))
         self.precision = precision
         self.extended_above = float(extended_above)
-        if isinstance(exog, pd.Series):
-            exog = exog.to_frame()
-        if isinstance(exog, pd.DataFrame):
-            x_df = exog.copy()
-            x_df.columns = [str(c) for c in x_df.columns]
-        else:
-            arr = np.asarray(exog, dtype=float)
-            if arr.ndim == 1:
-                arr = arr[:, None]
-            if arr.ndim != 2:
-                raise DataError(f"exog must be 2-dimensional, got shape {arr.shape}")
-            x_df = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
-        if isinstance(dependent, pd.DataFrame):
-            if dependent.shape[1] != 1:
-                raise DataError("dependent must be a single column")
-            dependent = dependent.iloc[:, 0]
-        if isinstance(dependent, pd.Series):
-            y_s = dependent.rename(str(dependent.name) if dependent.name is not None else "y")
+        x_df = as_frame(exog, "exog", prefix="x", numbered=True)
+        if isinstance(dependent, pd.DataFrame | pd.Series):
+            y_s = as_series(dependent, "dependent", arrays=False)
+            y_s = y_s.rename(str(y_s.name) if y_s.name is not None else "y")
         else:
             y_arr = np.asarray(dependent, dtype=float)
             if y_arr.ndim != 1:
@@ -169,10 +157,11 @@ class OLS:
             raise DataError(f"dependent has {len(y_s)} rows but exog has {len(x_df)}")
         # the pandas arguments must share one index (never aligned silently); an array takes
         # the other argument's index
-        if isinstance(dependent, pd.Series) and isinstance(exog, pd.DataFrame):
+        if isinstance(dependent, pd.Series | pd.DataFrame) and isinstance(
+                exog, pd.DataFrame | pd.Series):
             require_aligned({"dependent": y_s, "exog": x_df})
-        elif isinstance(dependent, pd.Series):
-            x_df.index = y_s.index
+        elif isinstance(dependent, pd.Series | pd.DataFrame):
+            x_df = x_df.set_axis(y_s.index, axis=0)
         else:
             y_s.index = x_df.index
         if len(x_df.columns) != len(set(x_df.columns)):
@@ -574,6 +563,7 @@ def fit_panel(
     entity_effects: bool = False,
     time_effects: bool = False,
     cov_type: str = "unadjusted",
+    debiased: bool = False,
     restricted: bool = True,
     **cov_options: Any,
 ) -> LinearModelResults:
@@ -592,6 +582,11 @@ def fit_panel(
     cov_type : str
         linearmodels' covariance name: ``"unadjusted"``, ``"robust"``, ``"clustered"``
         (with ``cluster_entity=True`` and/or ``cluster_time=True`` or ``clusters=``), ...
+    debiased : bool
+        Small-sample correction (the residual variance over n - k; t and F reference
+        distributions). False by default, as everywhere in intelcap
+        (:mod:`intelcap.estimation.covariance`), although linearmodels' panel estimators
+        default to True; textbook OLS standard errors (Baltagi's tables) are ``debiased=True``.
     restricted : bool
         Check the formula with :func:`intelcap._expressions.check_formula` before linearmodels
         (through formulaic) evaluates its terms as Python (default). Only data columns,
@@ -600,15 +595,17 @@ def fit_panel(
         accepted, so no code can run. ``restricted=False`` evaluates any Python the formula
         contains: only for formulas you wrote yourself.
     **cov_options
-        Passed to linearmodels' ``fit`` (``cluster_entity=True``, ``debiased=True``, ...).
+        Passed to linearmodels' ``fit`` (``cluster_entity=True``, ``bandwidth=``, ...).
     """
     return _fit_panel(formula, data, estimator, entity_effects=entity_effects,
-                      time_effects=time_effects, cov_type=cov_type, restricted=restricted,
+                      time_effects=time_effects, cov_type=cov_type, debiased=debiased,
+                      restricted=restricted,
                       form=None, **cov_options)
 
 
 def _fit_panel(formula: str, data: pd.DataFrame, estimator: str, *, entity_effects: bool,
-               time_effects: bool, cov_type: str, restricted: bool, form: str | None,
+               time_effects: bool, cov_type: str, debiased: bool, restricted: bool,
+               form: str | None,
                **cov_options: Any) -> LinearModelResults:
     _check_panel(data)
     if restricted:
@@ -639,7 +636,7 @@ def _fit_panel(formula: str, data: pd.DataFrame, estimator: str, *, entity_effec
             entity = data.index.get_level_values(0)
             cov_options = {**cov_options, "clusters": pd.Series(pd.factorize(entity)[0])}
             cov_options.pop("cluster_entity", None)
-        lm_res = model.fit(cov_type=cov_type, **cov_options)
+        lm_res = model.fit(cov_type=cov_type, debiased=debiased, **cov_options)
     except ValueError as exc:
         raise SpecificationError(f"linearmodels could not fit {formula!r}: {exc}") from None
     if estimator != "iv":
@@ -675,6 +672,7 @@ def cobb_douglas(
     entity_effects: bool = False,
     time_effects: bool = False,
     cov_type: str = "unadjusted",
+    debiased: bool = False,
     missing: str = "raise",
     endog: Sequence[str] = (),
     instruments: Sequence[str] = (),
@@ -697,7 +695,7 @@ def cobb_douglas(
         Columns of the inputs X_j (must be positive); coefficients are named ``ln_<input>``.
     controls : sequence of str
         Regressors entering in levels (for example an unemployment rate).
-    estimator, entity_effects, time_effects, cov_type, cov_options
+    estimator, entity_effects, time_effects, cov_type, debiased, cov_options
         See :func:`fit_panel`. Within estimators drop the intercept.
     missing : {"raise", "drop"}
         Missing-value policy.
@@ -734,7 +732,8 @@ def cobb_douglas(
         formula += (" + [" + " + ".join(f"ln_{e}" for e in endog) + " ~ "
                     + " + ".join(f"z_ln_{z}" for z in instruments) + "]")
     return _fit_panel(formula, logs, estimator, entity_effects=entity_effects,
-                      time_effects=time_effects, cov_type=cov_type, restricted=True,
+                      time_effects=time_effects, cov_type=cov_type, debiased=debiased,
+                      restricted=True,
                       form="cobb_douglas", **cov_options)
 
 
@@ -748,6 +747,7 @@ def translog(
     entity_effects: bool = False,
     time_effects: bool = False,
     cov_type: str = "unadjusted",
+    debiased: bool = False,
     missing: str = "raise",
     normalize: bool = True,
     **cov_options: Any,
@@ -782,5 +782,6 @@ def translog(
     const = "" if estimator == "within" else "1 + "
     formula = f"ln_{output} ~ {const}" + " + ".join(terms)
     return _fit_panel(formula, logs, estimator, entity_effects=entity_effects,
-                      time_effects=time_effects, cov_type=cov_type, restricted=True,
+                      time_effects=time_effects, cov_type=cov_type, debiased=debiased,
+                      restricted=True,
                       form="translog", **cov_options)

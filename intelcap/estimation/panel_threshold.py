@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from intelcap._validation import (
+    as_frame,
     as_generator,
     check_choice,
     progress_bar,
@@ -285,17 +286,6 @@ class _Stage:
 # ---------------------------------------------------------------------------------------------
 # the model
 # ---------------------------------------------------------------------------------------------
-def _as_frame(obj: Any, name: str) -> pd.DataFrame:
-    if isinstance(obj, pd.Series):
-        return obj.to_frame(name=obj.name if obj.name is not None else name)
-    if isinstance(obj, pd.DataFrame):
-        return obj
-    raise IntelcapTypeError(
-        f"{name} must be a pandas Series or DataFrame with an (entity, time) MultiIndex, "
-        f"got {type(obj).__name__}"
-    )
-
-
 class PanelThreshold:
     """Fixed-effects panel threshold regression (Hansen 1999).
 
@@ -355,14 +345,14 @@ class PanelThreshold:
     def __init__(self, dependent: Any, exog: Any, threshold: Any, *, regime_exog: Any,
                  missing: str = "raise") -> None:
         check_choice("missing", missing, ("raise", "drop"))
-        y = _as_frame(dependent, "dependent")
+        y = as_frame(dependent, "dependent", arrays=False)
         if y.shape[1] != 1:
             raise DataError(f"dependent must have exactly one column, got {list(y.columns)}")
-        x = _as_frame(exog, "exog") if exog is not None else None
-        q = _as_frame(threshold, "threshold")
+        x = as_frame(exog, "exog", arrays=False) if exog is not None else None
+        q = as_frame(threshold, "threshold", arrays=False)
         if q.shape[1] != 1:
             raise DataError(f"threshold must be one variable, got {list(q.columns)}")
-        r = _as_frame(regime_exog, "regime_exog")
+        r = as_frame(regime_exog, "regime_exog", arrays=False)
         objs = {"dependent": y, "threshold": q, "regime_exog": r}
         if x is not None:
             objs["exog"] = x

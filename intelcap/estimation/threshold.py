@@ -78,6 +78,7 @@ import numpy as np
 import pandas as pd
 
 from intelcap._validation import (
+    as_frame,
     check_choice,
     require_aligned,
     stack_aligned,
@@ -143,31 +144,6 @@ class ThresholdBootstrap:
 # ---------------------------------------------------------------------------------------------
 # the input boundary
 # ---------------------------------------------------------------------------------------------
-def _as_frame(obj: Any, what: str, prefix: str) -> pd.DataFrame:
-    """One argument as a DataFrame with string column names (numpy input gets default names)."""
-    if isinstance(obj, pd.DataFrame):
-        out = obj
-    elif isinstance(obj, pd.Series):
-        out = obj.to_frame(prefix if obj.name is None else obj.name)
-    else:
-        try:
-            arr = np.asarray(obj, dtype=float)
-        except (TypeError, ValueError) as err:
-            raise IntelcapTypeError(f"{what} must be numeric array-like: {err}") from None
-        if arr.ndim == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2:
-            raise DataError(f"{what} must be one- or two-dimensional, got {arr.ndim} dimensions")
-        names = ([f"{prefix}{j + 1}" for j in range(arr.shape[1])] if prefix == "x"
-                 else [prefix] * arr.shape[1])
-        out = pd.DataFrame(arr, columns=names)
-    out = out.set_axis([str(c) for c in out.columns], axis=1)
-    try:
-        return out.astype(float)
-    except (TypeError, ValueError) as err:
-        raise IntelcapTypeError(f"{what} must be numeric: {err}") from None
-
-
 @dataclass(frozen=True)
 class _Data:
     """The model's data after the boundary: arrays in the caller's row order."""
@@ -182,9 +158,9 @@ class _Data:
 def _boundary(dependent: Any, exog: Any, threshold: Any, constant: bool,
               missing: str) -> tuple[_Data, str, list[str], str]:
     """Validate the three inputs with the shared checks of :mod:`intelcap._validation`."""
-    frames = {"dependent": _as_frame(dependent, "dependent", "y"),
-              "exog": _as_frame(exog, "exog", "x"),
-              "threshold": _as_frame(threshold, "threshold", "q")}
+    frames = {"dependent": as_frame(dependent, "dependent", prefix="y", numeric=True),
+              "exog": as_frame(exog, "exog", prefix="x", numbered=True, numeric=True),
+              "threshold": as_frame(threshold, "threshold", prefix="q", numeric=True)}
     for what in ("dependent", "threshold"):
         if frames[what].shape[1] != 1:
             raise DataError(f"{what} must be one variable, got {frames[what].shape[1]} columns")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from intelcap._validation import as_series
 from intelcap.estimation._within import Within
 from intelcap.estimation.covariance import (
     canonical_cov_type,
@@ -19,7 +20,7 @@ from intelcap.estimation.nls.diagnostics import convergence_message
 from intelcap.estimation.nls.solvers import verified_fit
 from intelcap.estimation.results import InvalidTestStatistic, Results, TestStatistic
 from intelcap.estimation.smooth_transition.bootstrap import wild_bootstrap_lm
-from intelcap.estimation.smooth_transition.inputs import _as_series, _check_rank, _ols
+from intelcap.estimation.smooth_transition.inputs import _check_rank, _ols
 from intelcap.estimation.smooth_transition.lm_tests import (
     _independent_columns,
     panel_lm_stats,
@@ -63,7 +64,7 @@ class PanelSmoothTransition(SmoothTransition):
     def __init__(self, dependent: Any, exog: Any, transition: Any,
                  transition_exog: Any | None = None, *, order: int = 1,
                  normalize: bool = False, missing: str = "raise") -> None:
-        y = _as_series(dependent, "dependent")
+        y = as_series(dependent, "dependent")
         if not isinstance(y.index, pd.MultiIndex) or y.index.nlevels != 2:
             raise DataError("PanelSmoothTransition needs data indexed by an (entity, time) "
                             "MultiIndex")

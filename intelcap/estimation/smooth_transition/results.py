@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from intelcap._validation import as_series
 from intelcap.estimation.results import InvalidTestStatistic, Results, TestStatistic
-from intelcap.estimation.smooth_transition.inputs import _as_series
 from intelcap.estimation.smooth_transition.lm_tests import _independent_columns
 from intelcap.estimation.smooth_transition.transition import logistic_transition
 from intelcap.exceptions import (
@@ -164,7 +164,7 @@ class PanelSmoothTransitionResults(SmoothTransitionResults):
         if transition is None:
             q2 = mod._q
         else:
-            q2 = _as_series(transition, "transition").reindex(mod._index).to_numpy(float)
+            q2 = as_series(transition, "transition").reindex(mod._index).to_numpy(float)
             if not np.all(np.isfinite(q2)):
                 raise DataError("transition for the remaining-nonlinearity test has missing "
                                 "values on the model's rows")
