@@ -165,7 +165,7 @@ def main() -> None:
     for setting, blas, jobs in (("1 thread", 1, 1), (f"all cores ({cores})", None, cores)):
         with threadpool_limits(limits=blas):
             for k in tasks:
-                peer, fl, t_i, t_f = [], [], [], []
+                peer, fl, t_i, t_f, t_full, t_peer = [], [], [], [], [], []
                 for _ in range(args.pairs):
                     tf = timed(floor)
                     ti = timed(lambda k=k: ours(k))
@@ -175,12 +175,16 @@ def main() -> None:
                     fl.append(ti / (k * tf))
                     t_i.append(ti)
                     t_f.append(tf)
+                    t_full.append(tfull)
+                    t_peer.append(tp)
                 print(f"\n[{setting}] {k} threshold(s) + {k} x {reps} reps, {args.pairs} pairs "
                       f"(min / median / max)")
                 print(f"  pyxthreg / intelcap (construct + fit) : {spread(peer)}   goal >= 30")
                 print(f"  intelcap fit / floor ({k} x gather)    : {spread(fl)}   goal <= 4")
                 print(f"  (median times: intelcap fit {np.median(t_i) * 1e3:.1f} ms, floor "
-                      f"{np.median(t_f) * 1e3:.2f} ms)")
+                      f"{np.median(t_f) * 1e3:.2f} ms; intelcap construct + fit "
+                      f"{np.median(t_full) * 1e3:.1f} ms, pyxthreg "
+                      f"{np.median(t_peer) * 1e3:.0f} ms; load {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

@@ -897,16 +897,18 @@ class EntityResampler:
             ype = we @ self.yp_coef if self.yp_coef is not None else dense[npar]
             return self._finish(seg, we, ype, ee, reps, first)
         src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
-        dense = np.zeros((npar + 1, reps))
+        rows = npar if self.yp_coef is not None else npar + 1  # [W] or [W, y_p]
+        dense = np.zeros((rows, reps))
         for i0, i1, smat, wy in self.chunks():
             # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
             e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
             seg += smat @ e_star  # sums of r * tr(e) by segment of q
-            dense += wy @ e_star
-        dense = dense.T  # (B, p + 1)
+            dense += wy[:rows] @ e_star
+        dense = dense.T  # (B, rows)
         if not self.zero_means:
-            dense += self.ent_mean[src_ent] @ self.wy_sum
-        we, ype = dense[:, :npar], dense[:, npar]
+            dense += self.ent_mean[src_ent] @ self.wy_sum[:, :rows]
+        we = dense[:, :npar]
+        ype = we @ self.yp_coef if self.yp_coef is not None else dense[:, npar]
         ee = self.ent_ee[src_ent].sum(axis=1)
         return self._finish(seg, we, ype, ee, reps, first)
 

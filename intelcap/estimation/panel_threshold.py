@@ -370,7 +370,9 @@ class PanelThreshold:
                 "appear once per period"
             )
         qname = str(q.columns[0])
-        qv = pd.to_numeric(q.iloc[:, 0], errors="coerce")
+        qcol = q.iloc[:, 0]
+        qv = qcol if pd.api.types.is_numeric_dtype(qcol) else pd.to_numeric(qcol,
+                                                                             errors="coerce")
         if qv.isna().all():
             raise MissingDataError(f"threshold variable {qname!r} is entirely missing")
         self.dependent_name = str(y.columns[0])
@@ -403,15 +405,15 @@ class PanelThreshold:
             ent_codes = pd.factorize(frame.index.get_level_values(0), sort=False)[0]
         if frame.shape[0] == 0:
             raise DataError("no observations left after the missing-value policy")
-        qarr = frame[labels["threshold"][0]].to_numpy(dtype=float)
-        if np.unique(qarr).shape[0] < 2:
+        values = frame.to_numpy(dtype=float)  # dependent, threshold, regime_exog, exog
+        qarr = values[:, 1].copy()
+        if (qarr == qarr[0]).all():
             raise DataError(
                 f"threshold variable {qname!r} is constant ({qarr[0]!r}); it cannot split "
                 "the sample"
             )
         self._frame = frame
         self._codes = ent_codes
-        values = frame.to_numpy(dtype=float)  # dependent, threshold, regime_exog, exog
         k2 = r.shape[1]
         self._y = values[:, 0].copy()
         self._q = qarr
