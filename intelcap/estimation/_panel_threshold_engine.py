@@ -310,7 +310,6 @@ class PanelArrays:
         self.starts = starts
         self.T = prep.T
         self.n_entities = prep.n_entities
-        self.Ti = np.repeat(self.T, self.T).astype(float)
         kept = np.ones(n, dtype=bool)
         if drop_last:
             kept[np.r_[starts[1:], n] - 1] = False
@@ -402,7 +401,9 @@ class Grid:
             prefix_of = np.searchsorted(pos_counts, counts)
             prefix_of[counts == 0] = -1
             seg = np.empty(n, dtype=np.int64)
-            seg[p.order] = np.searchsorted(pos_counts, np.arange(n), side="right")
+            # segment of each position of the q order: the number of prefix lengths <= it
+            seg[p.order] = np.repeat(np.arange(n_seg + 1),
+                                     np.diff(np.r_[0, pos_counts, n]))
             seg[seg >= n_seg] = -1
             self._segment_index = (int(p.T.max()), prefix_of, n_seg, seg)
         return self._segment_index
@@ -440,7 +441,7 @@ class Grid:
         ent_order = p.prep.ent_order  # rows grouped by entity, in q order inside each
         r_e = p.r[ent_order]
         kept_e = p.kept[ent_order].astype(float)
-        ti_e = p.Ti[ent_order]
+        ti_e = p.T.astype(float)[p.codes[ent_order]]  # T_i of each row
         codes_e = p.codes[ent_order]
         first = np.r_[True, codes_e[1:] != codes_e[:-1]]
         seg = np.cumsum(first) - 1

@@ -894,7 +894,8 @@ class _Fitter:
                 ci_stage[2] = st3
                 nulls.append([g1, g2])
                 stat_ssr.append(st3["ssr"])
-            ssrs = [s0] + [self._direct_ssr(final[:i]) for i in range(1, self.k + 1)]
+            # S_1..S_{k-1} by direct fits; S_k is the final regression's (in _results)
+            ssrs = [s0] + [self._direct_ssr(final[:i]) for i in range(1, self.k)]
         # F statistics and bootstrap
         tests: dict[str, TestStatistic] = {}
         rng = as_generator(self.seed)
@@ -1027,6 +1028,9 @@ class _Fitter:
         e = np.zeros(p.kept.shape[0])
         e[p.kept] = ek
         df_resid = p.n_kept - p.n_entities - z.shape[1]
+        ssr_final = float(ek @ ek)
+        if len(ssrs) == self.k:  # the final model's SSR, from its regression
+            ssrs = [*ssrs, ssr_final]
         est = self.cov_type.estimate(z, ek, p, names, bread_matrix, m._time_codes)
         params = pd.Series(beta, index=m._param_index(names), name="parameter")
         resid = pd.Series(np.where(p.kept, e, np.nan), index=m.index, name="residual")
@@ -1041,7 +1045,7 @@ class _Fitter:
             ci_sources[pos] = ci_stage.get(int(idx))
         return PanelThresholdResults(
             params, est, nobs=p.n_kept, df_resid=df_resid,
-            resids=resid, ssr_value=float(ek @ ek), model=m, convention=self.conv,
+            resids=resid, ssr_value=ssr_final, model=m, convention=self.conv,
             thresholds=thr, ssrs=ssrs, tests=tests, lr_profiles=lr_profiles,
             ci_sources=ci_sources, grid_values=self.grid.values, sigma_df=self.den,
             shares=shares, level=self.level, trims=self.trims[: self.k],
