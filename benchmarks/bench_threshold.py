@@ -40,12 +40,15 @@ several specifications of one model; nothing is cached between fits); constructi
 printed apart. The earlier floor, ``numpy.cumsum`` along the rows of a B x n array, was a
 serial scan intelcap never computes and about 5x slower than this one: it flattered the ratio.
 
-Where the rest of a fit goes (thread time, this machine, numba): the kernel about 4.5 ms; the
-draws 1 ms (the generator's own cost: the stream is fixed by the seed); the threshold search
-of the sample, the final regression with its covariance and pandas results, and the
-bootstrap's set-up about 7 ms together, in some 150 numpy calls on arrays of n or G x B
-numbers. The G x B assembly of every replication's ``D(g)'M_W y*`` and the first search run in
-a second compiled pass (no G x B temporaries). ``--no-numba`` runs the numpy path of the
+Where a fit goes (thread time, medians, this machine at load 5-7, numba): the whole fit
+15-20 ms against a floor of 3.5-4.5 ms in the same process; the kernel 4.5-5 ms (gather plus
+seven multiply-adds per number; FMA contraction and register tiling over replications were
+tried and were not faster: its stores to the L1-resident sums bound it); the draws 1 ms (the
+generator's own cost: the stream is fixed by the seed); the threshold search of the sample,
+the final regression with its covariance and pandas results, and the bootstrap's set-up
+together about 10 ms, in some 150 numpy calls on arrays of n or G x B numbers, none above
+2 ms. The G x B assembly of every replication's ``D(g)'M_W y*`` and the first search run in a
+second compiled pass (no G x B temporaries). ``--no-numba`` runs the numpy path of the
 default install (gather, sparse segment sums and a dense product, chunk by chunk in cache).
 
 Threads

@@ -23,7 +23,11 @@ periods), each read by the sparse product in storage order (CSC) and by the dens
 still in cache, so no step's working set grows with n. We could not reproduce the 19x on this
 machine in process time: there the old engine's 16x firms cost 12.4x its 1x (median of 4 pairs)
 and the new one 14.4x; both are below 16 because of fixed costs that do not grow with n (the
-grid, the G x B search, the results).
+grid, the G x B search, the results). With numba (the ``fast`` extra) the bootstrap is one
+compiled pass over the drawn residuals whose working set is the K x B segment sums, the
+(p x B) dense sums and one entity's B source indices, none of which grows with n; the G x B
+assembly and search are a second pass of fixed size. Measured at load 7 (fewer idle cycles
+than cores): exponent 1.06 over firms, 0.98 over periods.
 """
 
 from __future__ import annotations
