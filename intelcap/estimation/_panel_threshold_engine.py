@@ -153,7 +153,86 @@ def _build_kernels() -> Any:
                         best[b] = s
                         arg[b] = j
 
-    return kernel, finish
+    @numba.njit(cache=True, nogil=True)
+    def cum(v, order, r_sorted, counts, out):  # pragma: no cover (compiled)
+        n = order.shape[0]
+        m = v.shape[1]
+        k2 = r_sorted.shape[1]
+        n_grid = counts.shape[0]
+        acc = np.zeros((k2, m))
+        j = 0
+        while j < n_grid and counts[j] <= 0:
+            j += 1
+        for pos in range(n):
+            if j >= n_grid:
+                break
+            row = order[pos]
+            for a in range(k2):
+                ra = r_sorted[pos, a]
+                for c in range(m):
+                    acc[a, c] += ra * v[row, c]
+            while j < n_grid and counts[j] - 1 == pos:
+                for a in range(k2):
+                    for c in range(m):
+                        out[j, a, c] = acc[a, c]
+                j += 1
+
+    @numba.njit(cache=True, nogil=True)
+    def dd(r, kept, t_row, codes, ent_order, order, nkept, counts,
+           out):  # pragma: no cover (compiled)
+        n = r.shape[0]
+        k2 = r.shape[1]
+        n_grid = counts.shape[0]
+        delta = np.zeros((n, k2, k2))  # by row
+        cs1 = np.zeros(k2)  # running sums over all rows in entity order (numpy's cumsum)
+        cs2 = np.zeros(k2)
+        base1 = np.zeros(k2)
+        base2 = np.zeros(k2)
+        ma = np.empty(k2)
+        sa = np.empty(k2)
+        mb = np.empty(k2)
+        sb = np.empty(k2)
+        prev = -1
+        for idx in range(n):
+            row = ent_order[idx]
+            kf = 1.0 if kept[row] else 0.0
+            for a in range(k2):
+                a1 = r[row, a] / t_row[row]
+                a2 = r[row, a] * kf
+                cs1[a] += a1
+                cs2[a] += a2
+                if codes[row] != prev:  # an entity's first row: the base of its sums
+                    base1[a] = cs1[a] - a1
+                    base2[a] = cs2[a] - a2
+                ma[a] = cs1[a] - base1[a]
+                sa[a] = cs2[a] - base2[a]
+                mb[a] = ma[a] - a1
+                sb[a] = sa[a] - a2
+            prev = codes[row]
+            nk = nkept[codes[row]]
+            for a in range(k2):
+                for b in range(k2):
+                    fa = -(ma[a] * sa[b] + ma[b] * sa[a]) + nk * (ma[a] * ma[b])
+                    fb = -(mb[a] * sb[b] + mb[b] * sb[a]) + nk * (mb[a] * mb[b])
+                    delta[row, a, b] = (fa - fb) + kf * (r[row, a] * r[row, b])
+        acc = np.zeros((k2, k2))
+        j = 0
+        while j < n_grid and counts[j] <= 0:
+            j += 1
+        for pos in range(n):
+            if j >= n_grid:
+                break
+            row = order[pos]
+            for a in range(k2):
+                for b in range(k2):
+                    acc[a, b] += delta[row, a, b]
+            while j < n_grid and counts[j] - 1 == pos:
+                for a in range(k2):
+                    for b in range(k2):
+                        out[j, a, b] = acc[a, b]
+                j += 1
+
+    return kernel, finish, cum, dd
 
 
 def _kernels() -> Any:
@@ -192,6 +271,15 @@ def finish_kernel() -> Any:
     """
     k = _kernels()
     return k[1] if k else None
+
+
+def cum_kernel() -> Any:
+    """The compiled :meth:`Grid.cum` (numba), or ``None``: the running sums of ``r * v`` in
+    the order of *q*, read off at every candidate's prefix length, in one pass without the
+    gathered copy, the products and the n x m cumulative sums of the numpy path. It adds in
+    the same order as ``numpy.cumsum``, so the sums are the same to the last bit."""
+    k = _kernels()
+    return k[2] if k else None
 
 
 def blas_threads() -> int:
@@ -357,6 +445,7 @@ class Grid:
         self.strict = strict
         side = "left" if strict else "right"
         self.counts = np.searchsorted(panel.q_sorted, self.values, side=side)
+        self.ascending = bool(np.all(self.counts[1:] >= self.counts[:-1]))
         self._dd = None
         self._gdiag = None
         self._cw = None
@@ -416,10 +505,14 @@ class Grid:
         model's fitted values are); without dropped rows ``tr(v) = v`` is then not recomputed.
         """
         p = self.panel
-        if demeaned and p.n_kept == v.shape[0]:
-            vhat = v[p.order]
-        else:
-            vhat = p.tr(v)[p.order]
+        plain = demeaned and p.n_kept == v.shape[0]
+        kernel = cum_kernel()
+        if kernel is not None and self.ascending:
+            vt = np.ascontiguousarray(v if plain else p.tr(v), dtype=float)
+            out = np.zeros((self.values.shape[0], p.k2, vt.shape[1]))
+            kernel(vt, p.order, p.r_sorted, self.counts, out)
+            return out
+        vhat = v[p.order] if plain else p.tr(v)[p.order]
         k2, m = p.k2, v.shape[1]
         out = np.empty((self.values.shape[0], k2, m))
         idx = self.counts - 1
@@ -436,6 +529,15 @@ class Grid:
             return self._dd
         p = self.panel
         n = p.q.shape[0]
+        kernels = _kernels()
+        if kernels and self.ascending:  # the same arithmetic, compiled (identical sums)
+            out = np.zeros((self.values.shape[0], p.k2, p.k2))
+            nk = np.add.reduceat(p.kept.astype(float), p.starts)
+            kernels[3](np.ascontiguousarray(p.r, dtype=float), p.kept,
+                       p.T.astype(float)[p.codes], p.codes, p.prep.ent_order, p.order, nk,
+                       self.counts, out)
+            self._dd = out
+            return out
         rank = np.empty(n, dtype=np.int64)
         rank[p.order] = np.arange(n)
         ent_order = p.prep.ent_order  # rows grouped by entity, in q order inside each
@@ -787,10 +889,15 @@ class EntityResampler:
             p = self.p
             seg = self._seg
             pos = p.prep.pos
-            seg_of = np.full((self.t_max, p.n_entities), -1, dtype=np.int64)
-            seg_of[pos, p.codes] = seg
-            r_pad = np.zeros((p.k2, self.t_max, p.n_entities))
-            r_pad[:, pos, p.codes] = p.r.T
+            if p.prep.balanced:  # the padding is full: transposed copies
+                n_ent, t_max = p.n_entities, self.t_max
+                seg_of = np.ascontiguousarray(seg.reshape(n_ent, t_max).T)
+                r_pad = np.ascontiguousarray(p.r.reshape(n_ent, t_max, -1).transpose(2, 1, 0))
+            else:
+                seg_of = np.full((self.t_max, p.n_entities), -1, dtype=np.int64)
+                seg_of[pos, p.codes] = seg
+                r_pad = np.zeros((p.k2, self.t_max, p.n_entities))
+                r_pad[:, pos, p.codes] = p.r.T
             wy_pad = self.wy_pad_t.reshape(-1, self.t_max, p.n_entities)
             wy_sum = self.wy_sum
             if self.yp_coef is not None:  # [W] only: y_p'e* follows from W'e*
