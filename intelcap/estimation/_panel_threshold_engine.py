@@ -485,7 +485,11 @@ class Grid:
             p = self.panel
             n = p.q.shape[0]
             counts = self.counts
-            pos_counts = np.unique(counts[counts > 0])
+            pos = counts[counts > 0]
+            if self.ascending:  # distinct values of a sorted array: no sort
+                pos_counts = pos[np.r_[True, pos[1:] != pos[:-1]]] if pos.size else pos
+            else:
+                pos_counts = np.unique(pos)
             n_seg = pos_counts.shape[0]
             prefix_of = np.searchsorted(pos_counts, counts)
             prefix_of[counts == 0] = -1
@@ -852,7 +856,8 @@ class EntityResampler:
                        [np.flatnonzero(p.T == t_len) for t_len in np.unique(p.T)])
         # the sparse segment matrix is built only for the numpy path (seg_matrix)
         self.t_max, self.prefix_of, self.n_seg, self._seg = grid.segment_index()
-        wy = np.column_stack([p.w, yp])
+        # [W, y_p], or [W] when y_p = W yp_coef (its products follow from W's)
+        wy = p.w if yp_coef is not None else np.column_stack([p.w, yp])
         n_ent, t_max = p.n_entities, self.t_max
         # tr(e) on a padded (position, entity) array: a replication is ehat_pad[:, sources];
         # [W, y_p]' on the padded rows, (p + 1, T_max * N) in C order: wy_pad_t @ e_star is
@@ -867,11 +872,13 @@ class EntityResampler:
             self.ehat_pad[pos, p.codes] = self.ehat
             self.wy_pad_t = np.zeros((wy.shape[1], t_max * n_ent))
             self.wy_pad_t[:, pos * n_ent + p.codes] = wy.T
-        self.wy_sum = np.add.reduceat(wy, p.starts, axis=0)  # (N, p + 1)
         self.ent_mean = ent_mean
         # without dropped rows e is a within-transformed residual: its entity means are zero
         # (exactly, not up to rounding: the term is then skipped, not computed as ~1e-17)
         self.zero_means = p.n_kept == p.q.shape[0]
+        # entity sums of [W, y_p] (N, p + 1), used with the entity means of e only
+        self.wy_sum = (np.zeros((n_ent, wy.shape[1])) if self.zero_means else
+                       np.add.reduceat(wy, p.starts, axis=0))
         self.ent_ee = np.add.reduceat(e * e, p.starts)
         self.cw2 = grid.cw().reshape(-1, p.w.shape[1])  # D(g)'W, (G * k2, p)
         self._plans: dict[int, list] = {}

@@ -788,9 +788,11 @@ class _Fitter:
 
     def _first_mask(self) -> np.ndarray:
         g = self.grid
-        kept_sorted = self.p.kept[self.p.order]
-        ck = np.r_[0, np.cumsum(kept_sorted)]
-        low = ck[g.counts]
+        if self.p.n_kept == self.n_obs:  # every row kept: the prefix lengths themselves
+            low = g.counts
+        else:
+            ck = np.r_[0, np.cumsum(self.p.kept[self.p.order])]
+            low = ck[g.counts]
         high = self.p.n_kept - low
         if self.qn is None:
             h = math.ceil(self.trims[0] * self.n_obs)
