@@ -88,16 +88,19 @@ def main() -> None:
                 fit(m)  # warm-up
             growth: dict[int, list[float]] = {4: [], 16: []}
             times: dict[int, list[float]] = {1: [], 4: [], 16: []}
+            cpu: dict[int, list[float]] = {1: [], 4: [], 16: []}
             for _ in range(args.pairs):
                 for k in (4, 16):
-                    t0 = time.perf_counter()
+                    c0, t0 = time.process_time(), time.perf_counter()
                     fit(models[1])
-                    t1 = time.perf_counter()
+                    c1, t1 = time.process_time(), time.perf_counter()
                     fit(models[k])
-                    t2 = time.perf_counter()
+                    c2, t2 = time.process_time(), time.perf_counter()
                     growth[k].append((t2 - t1) / (t1 - t0))
                     times[1].append(t1 - t0)
                     times[k].append(t2 - t1)
+                    cpu[1].append(c1 - c0)
+                    cpu[k].append(c2 - c1)
             n = {k: models[k].index.shape[0] for k in models}
             logn = np.log([n[1], n[4], n[16]])
             logt = np.log([np.median(times[k]) for k in (1, 4, 16)])
@@ -110,6 +113,9 @@ def main() -> None:
                       f"   (linear: {k})  exponent from the median: "
                       f"{np.log(np.median(g)) / np.log(k):.3f}")
             print(f"  fitted exponent b (t ~ n^b, 1x/4x/16x medians): {slope:.3f}   goal <= 1.1")
+            logc = np.log([np.median(cpu[k]) for k in (1, 4, 16)])
+            print(f"  the same in process CPU time: {float(np.polyfit(logn, logc, 1)[0]):.3f} "
+                  f"(16x / 1x: {np.median(cpu[16]) / np.median(cpu[1]):.2f})")
             med = ", ".join(f"{np.median(times[k]) * 1e3:.0f} ms" for k in (1, 4, 16))
             print(f"  median times: {med}")
 
