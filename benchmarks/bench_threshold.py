@@ -41,7 +41,7 @@ printed apart. The earlier floor, ``numpy.cumsum`` along the rows of a B x n arr
 serial scan intelcap never computes and about 5x slower than this one: it flattered the ratio.
 
 Where a fit goes (thread time, medians, this machine at load 5-7, numba): the whole fit
-15-20 ms against a floor of 3.5-4.5 ms in the same process; the kernel 4.5-5 ms (gather plus
+14-18 ms against a floor of 3.5-4.7 ms in the same process; the kernel 4.5-5 ms (gather plus
 seven multiply-adds per number; FMA contraction and register tiling over replications were
 tried and were not faster: its stores to the L1-resident sums bound it); the draws 1 ms (the
 generator's own cost: the stream is fixed by the seed); the threshold search of the sample,
