@@ -331,10 +331,10 @@ def _refuse_previous_output(tables: Path, policy: Any) -> None:
 # ------------------------------------------------------------------------------------------
 # output files (the folder itself is claimed and published by intelcap._publish)
 # ------------------------------------------------------------------------------------------
-def _write_csv(frame: Any, path: Path) -> None:
+def _write_csv(frame: Any, path: Path, decimals: int = 6) -> None:
     from intelcap.accounts._csv import write_csv
 
-    write_csv(frame, path)
+    write_csv(frame, path, decimals=decimals)
 
 
 # ------------------------------------------------------------------------------------------
@@ -365,6 +365,7 @@ def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mappin
     """Write every output file of ``adjust`` into ``tmp`` (published later as ``out``)."""
     import os
 
+    from intelcap._memory import release_free_memory
     from intelcap.accounts.io import write_table
     from intelcap.accounts.outputs import (
         readme_text,
@@ -374,10 +375,14 @@ def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mappin
     )
 
     prec = cfg["precision"]
+    # the revised tables are validated and in key order (capitalize checks them)
     write_table(round_values(adj.tables, prec), tmp / tables_name,
-                format=cfg["output_format"])
-    _write_csv(round_values(adj.capital, prec), tmp / "capital.csv")
-    _write_csv(round_values(adj.ledger, prec), tmp / "ledger.csv")
+                format=cfg["output_format"], _sorted=True)
+    release_free_memory()
+    _write_csv(round_values(adj.capital, prec), tmp / "capital.csv", prec)
+    release_free_memory()
+    _write_csv(round_values(adj.ledger, prec), tmp / "ledger.csv", prec)
+    release_free_memory()
     _write_csv(round_values(adj.revisions.reset_index(), prec), tmp / "revisions.csv")
     _write_csv(round_values(satellite_table(adj).reset_index(), prec), tmp / "satellite.csv")
     _write_csv(round_values(sdmx_na_main(adj, ref_area=cfg["ref_area"]), prec),
@@ -472,7 +477,8 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
                           "cluster sums invoice microdata)")
     # --- end scale ---------------------------------------------------------------------------
 
-    from intelcap.accounts.capitalize import capitalize
+    from intelcap._memory import release_free_memory
+    from intelcap.accounts.capitalize import CompiledTables, capitalize
     from intelcap.accounts.io import read_table
 
     # claim the output name first (a concurrent run on the same --out fails at once); the
@@ -490,7 +496,12 @@ def _cmd_adjust(args: argparse.Namespace) -> int:
             spending = spending_from_invoices(cfg["invoices"], scheduler=scheduler,
                                               timeout=cfg["scheduler_timeout"], option=option)
         # --- end scale -----------------------------------------------------------------------
-        adj = capitalize(tables, spending, cfg["policy"], tol=cfg["tol"], rtol=cfg["rtol"])
+        # read_table returned the validated table: it is not validated a second time
+        compiled = CompiledTables(tables, _validated=True)
+        del tables
+        adj = capitalize(compiled, spending, cfg["policy"], tol=cfg["tol"], rtol=cfg["rtol"])
+        del compiled
+        release_free_memory()
         tmp = folder.tmp
         fmt = cfg["output_format"]
         tables_name = "tables" + _FORMAT_SUFFIX[fmt]

@@ -382,3 +382,16 @@ def test_tall_ill_conditioned_falls_back_to_qr(rng: np.random.Generator) -> None
     np.testing.assert_allclose(res.std_errors.to_numpy(),
                                _statsmodels_se(df["y"], exog, "unadjusted", True, None),
                                rtol=1e-6)
+
+
+def test_results_do_not_follow_later_changes_of_the_data():
+    """The left-hand side is a data column: the results keep their own copy of it, so changing
+    the caller's frame after the fit does not change the results' left-hand side."""
+    x = np.linspace(0, 5, 60)
+    df = pd.DataFrame({"x": x, "y": 3 * (1 - np.exp(-0.7 * x)) + 0.01 * np.sin(7 * x)})
+    res = nls("y ~ b1*(1 - exp(-b2*x))", df, {"b1": 1.0, "b2": 0.1})
+    fitted = res.fitted_values.to_numpy().copy()
+    df.loc[0, "y"] = 1e6
+    df["y"] = df["y"] * 2
+    np.testing.assert_array_equal(res.fitted_values.to_numpy(), fitted)
+    np.testing.assert_array_equal(res._lhs.to_numpy() - res.resids.to_numpy(), fitted)

@@ -415,3 +415,22 @@ def test_revaluation_closes_the_current_price_account():
     assert_allclose(k[1:] - k[:-1], flow[1:] + rev[1:], rtol=1e-12)
     assert rev[0] == 0.0
     assert (pim(inv, rate=0.2).revaluation == 0).all()
+
+
+def test_measure_frames_are_copy_on_write():
+    """The wide measures share the stored arrays without copying, yet a write to a returned
+    frame (cell, column, new column) never reaches the result or a later access."""
+    rng = np.random.default_rng(7)
+    inv = pd.DataFrame(rng.uniform(0, 100, (30, 4)), index=pd.RangeIndex(2000, 2030),
+                       columns=list("abcd"))
+    res = pim(inv, profile="hyperbolic", beta=0.5, service_life=8.0, retirement="weibull",
+              cv=0.35)
+    expected = res.net.to_numpy().copy()
+    first = res.net
+    first.iloc[3, 1] = -99.0
+    first["a"] = 0.0
+    first["z"] = 1.0
+    second = res.net
+    assert_allclose(second.to_numpy(), expected, rtol=0, atol=0)
+    assert list(second.columns) == list("abcd")
+    assert_allclose(res.stocks[1].T, expected, rtol=0, atol=0)

@@ -12,6 +12,32 @@ y = gamma (delta x1^-rho + (1-delta) x2^-rho)^(-1/rho), so its rho is minus inte
 Elsewhere no published number exists for our data: recovery of known parameters from simulated
 economies (seeds stated) and independent computations (statsmodels OLS and a numeric delta
 method for Kmenta).
+
+What was searched (documentation, web pages, code) for the CES with technical change, the CES
+with rho >= 1 and Kmenta with constant returns, and why none of it is a test here:
+
+* Technical change exp(lambda t) in CES / nested CES: the published table with it is Kemfert
+  (1998, Energy Economics 20(3)), three-input nested CES of West German industry 1960-1993
+  without 1973-1975, reproduced in the micEconCES vignette (Henningsen and Henningsen 2011,
+  sec. "Kemfert (1998)") from the ``GermanIndustry`` data of that R package (taken from Kemfert's
+  appendix). The data are not in the bundled loaders or in any Python dependency, so they are not
+  available to a user here; and the published numbers are not reproducible anyway: the vignette
+  reports that no estimator (gradient, global, grid search over rho_1 and rho, additive or
+  multiplicative error) reproduces Kemfert's m_1 (lambda) = 0.0222, alpha_1 (rho_1) = 0.5300,
+  beta_1 (rho) = 0.1813, sigma = 0.653 or her R^2; the unrestricted fits put rho outside the
+  economically meaningful range (exactly the case ``restrict_rho=False`` exists for). No other
+  published CES with technical change on data a user has was found.
+* Kmenta with constant returns and standard errors: Masanjala and Papageorgiou (2004, p. 175)
+  estimate the CES Solow model by its second-order (Taylor/Kmenta) expansion in
+  ln(s / (n + g + delta)), a regression on the regressors of ``kmenta(constant_returns=True)``
+  with the constant input column above, on the bundled ``mrw1992`` non-oil sample (the mapping
+  of its coefficients to alpha and sigma is to be checked against theirs); Sun, Henderson and
+  Kumbhakar (2011,
+  Table 1) replicate it. Their estimates and standard errors could not be retrieved from any
+  stored source (the micEconCES vignette and tests replicate only their NLS and Cobb-Douglas
+  columns), so nothing is asserted: the natural next published check for :func:`kmenta`. The
+  micEconCES Kmenta examples run on R-simulated data (not reproducible here), and Kmenta (1967)
+  has no empirical table.
 """
 
 from __future__ import annotations

@@ -44,12 +44,24 @@ def _frames():
                           rng.standard_normal(n) * 10.0 ** rng.integers(-12, 20, n)),
         "period": rng.integers(1990, 2030, n),
     })
+    # values rounded to a few decimals (the exact decimal path) beside values that are not,
+    # categorical text and integer codes with missing ones
+    yield pd.DataFrame({
+        "rounded": np.array([round(x, d) for x, d in zip(
+            (rng.standard_normal(n) * 10.0 ** rng.integers(-6, 16, n)).tolist(),
+            rng.integers(0, 9, n).tolist(), strict=True)]) * np.where(rng.random(n) < 0.1, 0.0,
+                                                                     1.0),
+        "cat": pd.Categorical(rng.choice(np.array(["a", "b,c", None], dtype=object), n)),
+        "icat": pd.Categorical(rng.integers(0, 5, n)),
+        "neg0": np.where(rng.random(n) < 0.5, -0.0, 1e-4),
+    })
     yield pd.DataFrame({"a,b": ["1"], 'q"': [0.1]})   # header fields that need quotes
 
 
 @pytest.mark.parametrize("frame", list(_frames()))
 def test_columnwise_csv_writer_gives_the_bytes_of_to_csv(frame, tmp_path, monkeypatch):
     monkeypatch.setattr(_csv, "FAST_ROWS", 0)
+    monkeypatch.setattr(_csv, "CHUNK_ROWS", 37)   # several chunks
     frame.to_csv(tmp_path / "pandas.csv", index=False, lineterminator="\n")
     _csv.write_csv(frame, tmp_path / "fast.csv")
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
@@ -201,3 +213,25 @@ def test_combined_keys_keep_the_order_past_int64():
     expected = np.lexsort(cols[::-1])
     np.testing.assert_array_equal(np.argsort(key, kind="stable"), expected)
     assert len(np.unique(key)) == len({tuple(r) for r in np.stack(cols, axis=1).tolist()})
+
+
+@needs_generator
+def test_dictionary_encoded_text_validates_as_text():
+    """Categorical (dictionary-encoded, as the Parquet reader gives) code columns validate to
+    the same table as text columns, and an empty code is named the same way."""
+    from make_synthetic import make_tables
+
+    from intelcap.exceptions import MissingDataError
+
+    t = make_tables(30, 4, n_products=2, quarterly=True)
+    c = t.copy()
+    for col in ("period", "sector", "industry", "product", "transaction", "unit",
+                "price_basis"):   # categories unsorted, one unused
+        c[col] = pd.Categorical(c[col], categories=[*sorted(set(c[col]))[::-1], "UNUSED"])
+    pd.testing.assert_frame_equal(validate_table(c), validate_table(t))
+    c["industry"] = c["industry"].cat.add_categories(" ")
+    c.loc[5, "industry"] = " "
+    t.loc[5, "industry"] = " "
+    for frame in (t, c):
+        with pytest.raises(MissingDataError, match=r"empty 'industry' at row 5 .*use '_T'"):
+            validate_table(frame)

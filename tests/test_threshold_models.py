@@ -1,12 +1,29 @@
 """ThresholdRegression with nonswitching and regime-specific regressors, from_formula, and the
 results contracts (immutable results, threshold_ci frame, bootstrap=0).
 
-No published table exists for these variants on data intelcap may bundle (tsDyn's SETAR
-examples use R's lynx series; Stata's ``threshold`` examples use its usmacro file), so they are
+No published table exists for these variants on data a user of intelcap has, so they are
 checked against analytic oracles: refitting OLS on the full design at every candidate, the sup-F
 and robust sup-LM written out from their definitions, statsmodels' HC0 covariance at the
 estimate, and recovery of known parameters from simulated data with a stated seed. The
 formula interface is checked against Hansen's (2000) published first split.
+
+What was searched (documentation, web pages, code) and why none of it is a test here:
+
+* tsDyn's ``setar`` examples with ``mL``/``mH`` use R's ``lynx`` series (not in the bundled
+  loaders, linearmodels' or statsmodels' datasets); Stata's ``threshold`` examples (its
+  ``varlist`` are nonswitching regressors) use Stata's ``usmacro`` file, also not available.
+* Tong and Lim's (1980, JRSS B 42(3)) sunspot SETAR with a different autoregressive order in
+  each regime is fitted to the Wolf numbers 1700-1920; statsmodels' ``sunspots`` (yearly, 1700-
+  2008, the series before the 2015 recalibration) covers that sample, but the published
+  coefficients could not be retrieved from any stored source (secondary sources name the
+  model -- SETAR(2; 3, 11), and Ghaddar and Tong's 1981 SETAR(2; 4, 12) on the square-root
+  transformed series -- without its coefficients): nothing can be asserted without the paper's
+  own table.
+* Hansen (1999, J. Economic Surveys 13(5)) refits the sunspots with the same eleven lags in both
+  regimes (the standard model, not these variants) on Tong's (1990) file 1700-1988, which differs
+  from statsmodels' series in 1962, 1980, 1981 and 1987 by 0.1-0.2 (the adjustments a statsmodels
+  SETAR test applies to match Hansen's file), so it is not reproducible from data a user has
+  either.
 """
 
 from __future__ import annotations

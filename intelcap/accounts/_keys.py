@@ -36,6 +36,9 @@ class KeyCoder:
         self.uniques: dict[str, pd.Index] = {}
         self._known = dict(known or {})
         self._memo: dict[int, tuple[pd.DataFrame, np.ndarray]] = {}
+        # codes of the key columns of frames keyed whole (not of frames[0], which has them
+        # in ``known``), kept until forget()
+        self._codes: dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray]] = {}
         self._first = frames[0] if len(frames) else None
         for col in self.columns:
             seen: set[object] = set()
@@ -53,6 +56,8 @@ class KeyCoder:
         """Codes of ``frame[col]`` (every value must be known to the coder)."""
         if frame is self._first and col in self._known:
             local, uniq = self._known[col]
+        elif (id(frame), col) in self._codes and self._codes[id(frame), col][0] is frame:
+            return self._codes[id(frame), col][1]
         else:
             # distinct values once, then broadcast (a column repeats few values many times)
             local, uniq = pd.factorize(frame[col])
@@ -67,15 +72,39 @@ class KeyCoder:
         whole = cols == self.columns
         if whole and id(frame) in self._memo and self._memo[id(frame)][0] is frame:
             return self._memo[id(frame)][1]
-        out = combine([self.codes(frame, c) for c in cols],
-                      [len(self.uniques[c]) for c in cols])
+        codes = [self.codes(frame, c) for c in cols]
+        out = combine(codes, [len(self.uniques[c]) for c in cols])
         if whole:
             self.remember(frame, out)
+            if frame is not self._first:
+                for c, k in zip(cols, codes, strict=True):
+                    self._codes[id(frame), c] = (frame, k)
         return out
+
+    def forget(self, frame: pd.DataFrame) -> None:
+        """Drop the key of ``frame`` (and the frame) from the memo."""
+        self._memo.pop(id(frame), None)
+        for c in self.columns:
+            self._codes.pop((id(frame), c), None)
 
     def remember(self, frame: pd.DataFrame, key: np.ndarray) -> None:
         """Record the key of ``frame`` (computed by the caller), for later :meth:`key` calls."""
         self._memo[id(frame)] = (frame, key)
+
+
+def text_array(values: np.ndarray | pd.Series) -> pd.api.extensions.ExtensionArray:
+    """``pd.array(values, dtype="str")`` built from the distinct values: a column of codes
+    repeats few values, and hashing the objects costs less than converting every one."""
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    return pd.array(np.asarray(uniq, dtype=object), dtype="str").take(codes)
+
+
+def text_categorical(values: np.ndarray | pd.Series) -> pd.Categorical:
+    """A categorical of texts (categories sorted, ``str``): a few labels repeated over many
+    rows, stored as one or two bytes a row."""
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), sort=True)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(
+        pd.Index(np.asarray(uniq, dtype=object), dtype="str")))
 
 
 def lookup(keys: np.ndarray, query: np.ndarray) -> np.ndarray:

@@ -128,6 +128,12 @@ def _check_period_grid(periods: pd.Index, what: str) -> None:
 
 def _starts(values: np.ndarray, layout: Layout, what: str) -> np.ndarray:
     """First observed period of each series; NaN only allowed before it."""
+    # the common case in one reduction without a temporary: a finite sum means every value is
+    # finite (a NaN or an infinity makes the sum non-finite; an overflowing sum of finite
+    # values only sends the check down the exact path below)
+    with np.errstate(all="ignore"):
+        if np.isfinite(np.add.reduce(values, axis=None)):
+            return np.zeros(values.shape[0], dtype=np.int64)
     finite = np.isfinite(values)
     if finite.all():
         return np.zeros(values.shape[0], dtype=np.int64)

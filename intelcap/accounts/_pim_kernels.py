@@ -232,10 +232,16 @@ def toeplitz(kern: np.ndarray, n_periods: int) -> np.ndarray:
     ``kern`` has shape ``(m, >= n_periods)``; the result has shape ``(n_periods, m * n_periods)``
     with block ``j`` holding ``M_j[tau, t] = kern[j, t - tau]`` for ``t >= tau``.
     """
-    lag = np.arange(n_periods)[None, :] - np.arange(n_periods)[:, None]
-    mask = lag >= 0
-    blocks = [np.where(mask, k[np.clip(lag, 0, None)], 0.0) for k in kern]
-    return np.concatenate(blocks, axis=1)
+    T = n_periods
+    m = kern.shape[0]
+    # row tau of block j is kern[j] shifted right by tau: a sliding window over the kernel
+    # preceded by T - 1 zeros, read backwards (no index arrays, no masks)
+    padded = np.zeros((m, 2 * T - 1))
+    padded[:, T - 1:] = kern[:, :T]
+    windows = np.lib.stride_tricks.sliding_window_view(padded, T, axis=1)  # (m, T, T)
+    out = np.empty((T, m * T))
+    out.reshape(T, m, T)[:] = windows[:, ::-1].transpose(1, 0, 2)
+    return out
 
 
 def convolve(x: np.ndarray, kern: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

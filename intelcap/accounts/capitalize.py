@@ -82,8 +82,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from intelcap._memory import release_free_memory
 from intelcap._summary import Summary, SummaryMixin
-from intelcap.accounts._keys import KeyCoder, combine, isin, lookup, sorted_codes
+from intelcap.accounts._keys import (
+    KeyCoder,
+    combine,
+    isin,
+    lookup,
+    sorted_codes,
+    text_categorical,
+)
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.ledger import (
     ENTRY_COLUMNS,
@@ -575,7 +583,8 @@ class Adjustment(SummaryMixin):
         Long capital table of the new asset (:data:`CAPITAL_COLUMNS`): measures ``gfcf``,
         ``gross_stock``, ``net_stock``, ``productive_stock`` and ``cfc`` by period, sector and
         industry (and sector totals with industry ``"_T"`` and the economy total ``S1``), at
-        ``current`` and ``constant`` prices (stocks at the end of the period).
+        ``current`` and ``constant`` prices (stocks at the end of the period). Its text
+        columns are categorical (a few labels repeated over many rows).
     ledger : DataFrame
         One row per changed cell (:data:`intelcap.accounts.ledger.LEDGER_COLUMNS`).
     capitalized : DataFrame
@@ -679,6 +688,12 @@ class Adjustment(SummaryMixin):
 # ------------------------------------------------------------------------------------------
 # the engine
 # ------------------------------------------------------------------------------------------
+def _pick(mask: np.ndarray, a: str, b: str) -> np.ndarray:
+    """``np.where(mask, a, b)`` as an object array of two shared texts (``np.where`` on two
+    texts builds a fixed-width unicode array, four bytes per character and row)."""
+    return np.array([a, b], dtype=object)[np.where(mask, 0, 1)]
+
+
 def _entries(cells: _Cells, delta: np.ndarray, tx: str, rule: str | np.ndarray,
              config_key: np.ndarray) -> dict[str, np.ndarray]:
     n = len(cells)
@@ -914,8 +929,9 @@ class CompiledTables:
     ...         for s in (0.25, 0.5)]
     """
 
-    def __init__(self, tables: pd.DataFrame) -> None:
-        t = validate_table(tables, source="tables")
+    def __init__(self, tables: pd.DataFrame, *, _validated: bool = False) -> None:
+        # _validated: the caller's table is what validate_table returned (a reader's result)
+        t = tables if _validated else validate_table(tables, source="tables")
         if len(t) == 0:
             raise DataError("tables: the table is empty")
         if t["price_basis"].iloc[0] != "current":
@@ -1137,26 +1153,25 @@ def capitalize(
     keep = (inv_all != 0) | (cfc_all != 0)
     # config key of a cell: its spending's; cells with no spending in a period still
     # depreciate: the key of the cell's first period with spending, else the default
-    rc_per = rc.index.get_level_values("period").tolist()
-    rc_sec = rc.index.get_level_values("sector").tolist()
-    rc_ind = rc.index.get_level_values("industry").tolist()
-    rc_key = rc["config_key"].tolist()
-    own = dict(zip(zip(rc_per, rc_sec, rc_ind, strict=True), rc_key, strict=True))
-    first_key: dict[tuple[Any, Any], Any] = {}
-    for s_, i_, k_ in zip(rc_sec, rc_ind, rc_key, strict=True):
-        first_key.setdefault((s_, i_), k_)
+    rc_key = rc["config_key"].to_numpy(dtype=object)
+    rc_si = rc.index.droplevel("period")
+    first = ~rc_si.duplicated()   # rc is in (period, sector, industry) order
     default_key = policy._key("vintages" if policy.vintages is not None else "share")
     base = _Cells({"period": per[keep], "sector": sec[keep], "industry": ind[keep]})
-    keys = np.empty(len(base), dtype=object)
-    for j, (p_, s_, i_) in enumerate(zip(base["period"].tolist(), base["sector"].tolist(),
-                                         base["industry"].tolist(), strict=True)):
-        k_ = own.get((p_, s_, i_))
-        keys[j] = k_ if k_ is not None else first_key.get((s_, i_), default_key)
+    own_at = rc.index.get_indexer(pd.MultiIndex.from_arrays(
+        [base["period"], base["sector"], base["industry"]], names=rc.index.names))
+    first_at = rc_si[first].get_indexer(pd.MultiIndex.from_arrays(
+        [base["sector"], base["industry"]], names=rc_si.names))
+    first_key = rc_key[first]
+    keys = np.where(own_at >= 0, rc_key[np.maximum(own_at, 0)],
+                    np.where(first_at >= 0, first_key[np.maximum(first_at, 0)] if len(
+                        first_key) else default_key, default_key)).astype(object)
     pim_key = policy._key("rate" if policy.rate is not None else (
         "service_life" if policy.service_life is not None else "profile"))
     if policy.backcast != "none":
         pim_key += f"; {policy._key('backcast')}"
-    keys_c = np.array([f"{k}; {pim_key}" for k in keys], dtype=object)
+    kcode, kuniq = pd.factorize(keys)   # few distinct keys: one text object each
+    keys_c = np.array([f"{k}; {pim_key}" for k in kuniq], dtype=object)[kcode]
 
     market = np.isin(base["sector"], np.array(MARKET, dtype=object))
     inv = inv_all[keep]
@@ -1205,17 +1220,17 @@ def capitalize(
         b1g = loc.locate("B1G", base.take(sel), TOTAL, "pick")
         what = "R" if satellite else "I"
         entries.append(_entries(b1g, d_va[sel], "B1G",
-                                np.where(market[sel], f"{rule_tag}: B1G +{what} (market "
-                                         "producer)",
-                                         f"{rule_tag}: B1G +CFC (non-market producer)"),
+                                _pick(market[sel], f"{rule_tag}: B1G +{what} (market "
+                                      "producer)",
+                                      f"{rule_tag}: B1G +CFC (non-market producer)"),
                                 np.where(market[sel], keys[sel], keys_c[sel])))
     # income side
     b2 = loc.locate("B2A3G", base, TOTAL, "pick")
     what = "R" if satellite else "I"
     entries.append(_entries(b2, d_va, "B2A3G",
-                            np.where(market, f"{rule_tag}: B2A3G +{what} (market producer)",
-                                     f"{rule_tag}: B2A3G +CFC (non-market producer: gross "
-                                     "operating surplus = CFC)"),
+                            _pick(market, f"{rule_tag}: B2A3G +{what} (market producer)",
+                                  f"{rule_tag}: B2A3G +CFC (non-market producer: gross "
+                                  "operating surplus = CFC)"),
                             np.where(market, keys, keys_c)))
     # consumption of fixed capital of the new asset
     selc = C != 0
@@ -1233,24 +1248,37 @@ def capitalize(
                                 f"{'R' if satellite else 'I'})", keys_c[nm]))
 
     cols = {c: np.concatenate([e[c] for e in entries]) for c in ENTRY_COLUMNS}
+    del entries
     nz = cols["delta"] != 0.0
-    allentries = pd.DataFrame({c: v[nz] for c, v in cols.items()})
-    allentries = allentries.astype({"period": t["period"].dtype})
+    if not nz.all():
+        cols = {c: v[nz] for c, v in cols.items()}
+    # text kept as objects here (the ledger converts only its own rows to text arrays)
+    allentries = pd.DataFrame({c: pd.Series(v, dtype=t["period"].dtype if c == "period"
+                                            else (float if c == "delta" else object),
+                                            copy=False)
+                               for c, v in cols.items()}, copy=False)
+    del cols, nz
     # one integer coding of the key columns for the ledger's sums, look-ups and sort
     known = ct.known_codes
     coder = KeyCoder([t, allentries], KEY, known=known)
     ledger = build_ledger(t, allentries, _coder=coder)
-    ledger["asset"] = pd.Series(np.where(ledger["transaction"].isin(
-        ["P51G", "P51C"]).to_numpy(), policy.asset, ""), index=ledger.index, dtype="str")
+    coder.forget(allentries)
+    del allentries
+    release_free_memory()
+    ledger["asset"] = text_categorical(_pick(ledger["transaction"].isin(
+        ["P51G", "P51C"]).to_numpy(), policy.asset, ""))
     revised = apply_ledger(t, ledger, _coder=coder)
     check_ledger(t, revised, ledger, _coder=coder)
     _check_additions(t, revised, ledger, coder)
+    coder.forget(ledger)
+    del coder
+    release_free_memory()
     try:
         gdp1 = check_identity(revised, tol, rtol=rtol, _validated=True)
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"adjusted tables break the GDP identity (not written): "
                                       f"{err}") from None
-    _check_balance_by_ledger(ledger, ct.balance_lines, tol, max(rtol, 1e-9))
+    _check_balance_by_ledger(ledger, ct.balance, tol, max(rtol, 1e-9))
     capital = _capital_table(res, invest_all, policy, unit, periods)
     adj = Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
                      capitalized=cap, policy=policy, tol=tol, rtol=rtol)
@@ -1282,8 +1310,8 @@ def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFram
             codes = [c[rows] for c in codes]
         return combine(codes, [len(coder.uniques[c]) for c in cols])
 
-    col = {c: ledger[c].to_numpy(dtype=object)[new] for c in ("sector", "industry", "product",
-                                                               "transaction")}
+    col = {c: ledger[c].array[new].to_numpy(dtype=object) for c in (
+        "sector", "industry", "product", "transaction")}   # the new rows' texts only
     t_total = (t["product"] == TOTAL).to_numpy()
     a_total = col["product"] == TOTAL
     t_s1 = (t["sector"] == "S1").to_numpy()
@@ -1326,13 +1354,15 @@ def _balance_lines(before: tuple[pd.DataFrame, pd.MultiIndex]) -> dict[tuple[Any
                     strict=True))
 
 
-def _check_balance_by_ledger(ledger: pd.DataFrame, lines: dict[tuple[Any, Any], tuple[float, ...]],
+def _check_balance_by_ledger(ledger: pd.DataFrame,
+                             lines: dict[tuple[Any, Any], tuple[float, ...]] | tuple[Any, Any],
                              tol: float | None, rtol: float) -> None:
     """:func:`~intelcap.accounts.supply_use.check_balance_preserved` computed from the
     ledger (which :func:`~intelcap.accounts.ledger.check_ledger` has shown to be the change
     of every cell): the change of each (period, product) line's supply and uses is the sum
     of the ledger deltas of its supply and use items, so only the changed lines are summed
-    (``lines``: the input's lines, :func:`_balance_lines`)."""
+    (``lines``: the input's lines, :func:`_balance_lines`, or the balances they come from,
+    :attr:`CompiledTables.balance`)."""
     tx = ledger["transaction"].to_numpy(dtype=object)
     sup = np.isin(tx, np.array(SUPPLY_ITEMS, dtype=object))
     use = np.isin(tx, np.array(USE_ITEMS, dtype=object))
@@ -1345,10 +1375,22 @@ def _check_balance_by_ledger(ledger: pd.DataFrame, lines: dict[tuple[Any, Any], 
     ukey, inv = np.unique(pcode.astype(np.int64) * len(quniq) + qcode, return_inverse=True)
     dsup = np.bincount(inv, weights=np.where(sup[sel], delta, 0.0), minlength=len(ukey))
     duse = np.bincount(inv, weights=np.where(use[sel], delta, 0.0), minlength=len(ukey))
-    keys = [(puniq[k // len(quniq)], quniq[k % len(quniq)]) for k in ukey.tolist()]
-    keys = [(_py(p), str(q)) for p, q in keys]
-    base = np.array([lines.get(k, (np.nan, np.nan, np.nan, 0.0)) for k in keys],
-                    dtype=float).reshape(len(keys), 4)
+    k_per = np.asarray(puniq)[ukey // len(quniq)]
+    k_prod = np.asarray(quniq, dtype=object)[ukey % len(quniq)]
+    if isinstance(lines, tuple):   # the balances frame itself: one index look-up
+        b, supplied = lines
+        at = b.index.get_indexer(pd.MultiIndex.from_arrays([k_per, k_prod]))
+        hit = at >= 0
+        atc = np.maximum(at, 0)
+        base = np.full((len(ukey), 4), np.nan)
+        base[:, 3] = 0.0
+        for j, c in enumerate(("supply", "use", "gap")):
+            base[:, j] = np.where(hit, b[c].to_numpy(dtype=float)[atc], np.nan)
+        base[:, 3] = np.where(hit, b.index.isin(supplied).astype(float)[atc], 0.0)
+    else:
+        base = np.array([lines.get((_py(p), str(q)), (np.nan, np.nan, np.nan, 0.0))
+                         for p, q in zip(k_per.tolist(), k_prod.tolist(), strict=True)],
+                        dtype=float).reshape(len(ukey), 4)
     known = ~np.isnan(base[:, 0])
     bsup, buse, bg = (np.nan_to_num(base[:, i]) for i in range(3))
     recorded = base[:, 3] > 0
@@ -1359,12 +1401,12 @@ def _check_balance_by_ledger(ledger: pd.DataFrame, lines: dict[tuple[Any, Any], 
         change = ag - bg
     level = np.maximum.reduce([np.abs(asup), np.abs(ause), np.abs(bsup), np.abs(buse)])
     balanced = np.abs(bg) <= _allowed_gap(np.maximum(np.abs(bsup), np.abs(buse)), tol, rtol)
-    product = np.array([k[1] for k in keys], dtype=object)
+    product = k_prod
     checked = (recorded | balanced) & (product != TOTAL)
     bad = checked & (~np.isfinite(change) | (np.abs(change) > _allowed_gap(level, tol, rtol)))
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        period, product_ = keys[pos]
+        period, product_ = _py(k_per[pos]), str(k_prod[pos])
         raise AccountingIdentityError(
             f"adjusted tables break a product balance (not written): the revision changes the "
             f"supply-use balance of product {product_!r} in period {period!r} by "
@@ -1455,21 +1497,27 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
         # string columns by taking from their few distinct labels (no per-row conversion)
         return pd.array(np.asarray(labels, dtype=object), dtype="str").take(idx)
 
+    def categorical(labels: Any, idx: np.ndarray) -> pd.Categorical:
+        # the labels' codes (one or two bytes a row) and the few distinct labels, sorted
+        codes, uniq = pd.factorize(np.asarray(labels, dtype=object), sort=True)
+        return pd.Categorical.from_codes(codes[idx], dtype=pd.CategoricalDtype(
+            pd.Index(np.asarray(uniq, dtype=object), dtype="str")))
+
     cell = np.tile(np.arange(width), n_per * n_blk)
     blk = np.repeat(np.arange(n_blk), n_per * width)
     zero = np.zeros(n, dtype=np.int64)
     per = per_index.to_numpy()
     period = np.tile(np.repeat(per, width), n_blk) if per.dtype != object else text(
         per, np.tile(np.repeat(np.arange(n_per), width), n_blk))
-    out = pd.DataFrame({
+    cols = {
         "period": period,
-        "sector": text(lab_sec, cell),
-        "industry": text(lab_ind, cell),
-        "asset": text([policy.asset], zero),
-        "measure": text(blocks_m, blk),
-        "price_basis": text(blocks_b, blk),
+        "sector": categorical(lab_sec, cell),
+        "industry": categorical(lab_ind, cell),
+        "asset": categorical([policy.asset], zero),
+        "measure": categorical(blocks_m, blk),
+        "price_basis": categorical(blocks_b, blk),
         "value": np.concatenate(blocks_v) if blocks_v else np.zeros(0),
-        "unit": text([unit], zero),
-    })
-    return out.loc[:, list(CAPITAL_COLUMNS)]
+        "unit": categorical([unit], zero),
+    }
+    return pd.DataFrame({c: cols[c] for c in CAPITAL_COLUMNS}, copy=False)
 

@@ -258,13 +258,18 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     import pyarrow as pa
 
     try:
-        names = pq.read_schema(path).names
+        schema = pq.read_schema(path)
+        names = schema.names
     except (pa.ArrowInvalid, OSError) as err:
         raise DataError(f"{path.name}: not a readable Parquet file ({type(err).__name__})") \
             from None
     _check_header([n for n in names if not n.startswith("__index_level_")], path.name)
     try:
-        raw = pq.read_table(path, columns=list(COLUMNS)).to_pandas()
+        # text columns dictionary-encoded (few distinct codes): validation takes their codes
+        # instead of hashing every row's text
+        text = [c for c in COLUMNS if pa.types.is_string(schema.field(c).type)
+                or pa.types.is_large_string(schema.field(c).type)]
+        raw = pq.read_table(path, columns=list(COLUMNS), read_dictionary=text).to_pandas()
     except (pa.ArrowInvalid, OSError) as err:
         raise DataError(f"{path.name}: the Parquet file cannot be read "
                         f"({type(err).__name__})") from None
@@ -763,6 +768,7 @@ def write_table(
     metadata: Mapping[str, Any] | None = None,
     geo: str = "_Z",
     dataflow: str | None = None,
+    _sorted: bool = False,
 ) -> Path:
     """Write a long national-accounts table atomically; the same table gives the same bytes.
 
@@ -791,7 +797,9 @@ def write_table(
     """
     path = Path(path)
     fmt = _infer_format(path, format)
-    t = sort_table(validate_table(table))
+    # _sorted: the caller's table is validated and in key order already (the engine's
+    # revised tables), so neither is done again
+    t = table if _sorted else sort_table(validate_table(table))
     if fmt == "csv":
         _write_csv(t, path)
     elif fmt == "parquet":

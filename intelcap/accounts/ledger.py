@@ -17,7 +17,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from intelcap.accounts._keys import KeyCoder, isin, lookup, union_sorted
+from intelcap.accounts._keys import (
+    KeyCoder,
+    isin,
+    lookup,
+    text_array,
+    text_categorical,
+    union_sorted,
+)
 from intelcap.accounts.tables import COLUMNS, KEY, sort_table
 from intelcap.exceptions import AccountingIdentityError, DataError
 
@@ -56,7 +63,8 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
         Columns :data:`LEDGER_COLUMNS`, one row per changed cell (cells whose entries sum to
         exactly zero are not changed and have no row), sorted by key. ``rule`` and
         ``config_key`` join the distinct values of the entries with ``"; "``; ``asset`` (the
-        asset dimension of GFCF and CFC changes) is left empty for the caller to fill.
+        asset dimension of GFCF and CFC changes) is left empty for the caller to fill. These
+        three text columns are categorical (a few texts repeated over many rows).
     """
     missing = [c for c in ENTRY_COLUMNS if c not in entries.columns]
     if missing:
@@ -67,7 +75,7 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
         for c in ("before", "after", "delta"):
             out[c] = pd.Series([], dtype="float64")
         for c in ("rule", "config_key", "asset"):
-            out[c] = pd.Series([], dtype="str")
+            out[c] = text_categorical(np.zeros(0, dtype=object))
         return out
     # one int64 per cell (codes in sorted order): group sums, look-ups and the key order of
     # the result without joins on five string columns
@@ -96,13 +104,24 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
     keep = np.flatnonzero(delta_v != 0.0)
     rows = first[keep]
     ledger = pd.DataFrame({
-        **{c: entries[c].array.take(rows) for c in key},
+        **{c: (_text_of_codes(coder, entries, c, rows) if entries[c].dtype == object
+               else entries[c].array.take(rows)) for c in key},
         "before": before[keep], "after": after[keep], "delta": delta_v[keep],
-        "rule": pd.array(rule[keep], dtype="str"),
-        "config_key": pd.array(config_key[keep], dtype="str"),
-        "asset": pd.array(np.full(len(keep), "", dtype=object), dtype="str"),
-    })
+        "rule": text_categorical(rule[keep]),
+        "config_key": text_categorical(config_key[keep]),
+        "asset": text_categorical(np.full(len(keep), "", dtype=object)),
+    }, copy=False)
     return ledger.loc[:, list(LEDGER_COLUMNS)]
+
+
+def _text_of_codes(coder: KeyCoder, frame: pd.DataFrame, col: str,
+                   rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``frame[col]`` at ``rows`` as a text array, taken from the coder's distinct values by
+    the codes it has (no per-row objects)."""
+    labels = np.asarray(coder.uniques[col], dtype=object)
+    if not all(isinstance(v, str) for v in labels.tolist()):
+        return text_array(frame[col].to_numpy()[rows])
+    return pd.array(labels, dtype="str").take(coder.codes(frame, col)[rows])
 
 
 def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
@@ -133,23 +152,35 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
     if len(tkey) > 1 and not (tkey[1:] >= tkey[:-1]).all():
         order = np.argsort(tkey, kind="stable")
         tkey = tkey[order]
-    # the result built once, column by column (no frame copy, concat and take)
+    # the result built once, column by column (no frame copy, concat and take): a key
+    # column is taken from its few distinct values by the coder's integer codes (no
+    # per-row objects); a column that neither gains rows nor changes order is shared
     cols: dict[str, object] = {}
+    n_old = len(table)
     for c in COLUMNS:
-        dtype = table[c].dtype
+        col = table[c]
         if c == "value":
             arr: np.ndarray = np.concatenate([values, after[newpos]]) if n_new else values
-        else:
-            if c in key:
-                add = ledger[c].to_numpy()[newpos] if n_new else None
-            else:
-                add = np.full(n_new, unit if c == "unit" else basis, dtype=object)
-            arr = table[c].to_numpy() if not n_new else np.concatenate(
-                [table[c].to_numpy(dtype=object), np.asarray(add, dtype=object)])
+            cols[c] = arr if order is None else arr[order]
+            continue
+        if not n_new and order is None:   # an Arrow-backed array's copy shares its buffers
+            cols[c] = col.array.copy()
+            continue
+        if c in key:
+            codes = coder.codes(table, c)
+            if n_new:
+                codes = np.concatenate([codes, coder.codes(ledger, c)[newpos]])
+            labels = coder.uniques[c]
+        else:   # one unit, one price basis (validated)
+            codes = np.zeros(n_old + n_new, dtype=np.int64)
+            labels = [unit if c == "unit" else basis]
         if order is not None:
-            arr = arr[order]
-        cols[c] = arr if c == "value" else pd.array(arr, dtype=dtype)
-    out = pd.DataFrame(cols)
+            codes = codes[order]
+        if isinstance(col.dtype, np.dtype):
+            cols[c] = np.asarray(labels, dtype=col.dtype)[codes]
+        else:
+            cols[c] = pd.array(np.asarray(labels, dtype=object), dtype=col.dtype).take(codes)
+    out = pd.DataFrame(cols, copy=False)   # the arrays are this frame's own
     coder.remember(out, tkey)
     return out
 

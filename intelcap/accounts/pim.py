@@ -30,7 +30,7 @@ in *Contemporary Economic Analysis*, London: Croom Helm (the steady-state initia
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -449,7 +449,7 @@ def pim(
     start = _series_starts(x_raw, layout, "investment")
     late = bool(start.any())
     x = np.where(np.isnan(x_raw), 0.0, x_raw) if late else x_raw
-    if not allow_negative and (x < 0).any():
+    if not allow_negative and x.size and x.min() < 0:  # one reduction, no temporary
         s, t = np.argwhere(x < 0)[0]
         raise DataError(
             f"investment of {layout.describe(s)} is negative ({_py(x[s, t])!r}) at period "
@@ -521,8 +521,8 @@ def pim(
     prior = np.zeros((3, n))
     if init is not None:
         prior = _add_presample(out, init, kerns, members, start, x)
-    before = np.arange(T)[None, :] < start[:, None]
     if late:
+        before = np.arange(T)[None, :] < start[:, None]
         out[:, before] = np.nan
         x = np.where(before, np.nan, x)
     return PIMResult(
@@ -749,6 +749,8 @@ class PIMResult(SummaryMixin):
     discount_rate: float
     prior: np.ndarray  # (3, n_series): gross, net, productive stocks before each series starts
     series_delta: np.ndarray  # geometric rate per series (NaN for other profiles/retirement)
+    #: the measures as wide frames over the stored arrays (built on first access, no copy)
+    _frames: dict[int, pd.DataFrame] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:
         n, T = self.investment.shape
@@ -801,25 +803,42 @@ class PIMResult(SummaryMixin):
         )
 
     # -- constant prices -------------------------------------------------------------------
+    def _measure(self, j: int) -> pd.Series | pd.DataFrame:
+        """Measure ``j`` in the caller's layout.
+
+        A wide layout gets a shallow copy of a frame built once over the stored array, without
+        copying it: the stored frame keeps a reference to the data, so pandas' copy-on-write
+        copies before any write to a returned frame, and the result never changes.
+        """
+        lay = self.layout
+        if lay.kind != "wide" or lay.as_numpy:
+            return lay.wrap(self.stocks[j])
+        frame = self._frames.get(j)
+        if frame is None:
+            frame = pd.DataFrame(self.stocks[j].T, index=lay.periods, columns=lay.labels,
+                                 copy=False)
+            self._frames[j] = frame
+        return frame.copy(deep=False)
+
     @property
     def gross(self) -> pd.Series | pd.DataFrame:
         """Gross stock at the end of each period (constant prices)."""
-        return self.layout.wrap(self.stocks[0])
+        return self._measure(0)
 
     @property
     def net(self) -> pd.Series | pd.DataFrame:
         """Net (wealth) stock at the end of each period (constant prices)."""
-        return self.layout.wrap(self.stocks[1])
+        return self._measure(1)
 
     @property
     def productive(self) -> pd.Series | pd.DataFrame:
         """Productive stock (efficiency units) at the end of each period."""
-        return self.layout.wrap(self.stocks[2])
+        return self._measure(2)
 
     @property
     def cfc(self) -> pd.Series | pd.DataFrame:
         """Consumption of fixed capital in each period (constant prices)."""
-        return self.layout.wrap(self.stocks[3])
+        return self._measure(3)
 
     @property
     def investment_constant(self) -> pd.Series | pd.DataFrame:

@@ -217,6 +217,27 @@ def _normalise_period(period: pd.Series, where: str, table: pd.DataFrame, row_wo
 def _normalise_str(col: str, s: pd.Series, where: str, table: pd.DataFrame, row_word: str,
                    factors: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
                    ) -> pd.Series:
+    if isinstance(s.dtype, pd.CategoricalDtype) and len(s.dtype.categories) and all(
+            isinstance(v, str) for v in s.dtype.categories):
+        # dictionary-encoded text (a Parquet reader's): the codes are there, no hashing
+        cats = np.asarray(s.dtype.categories, dtype=object)
+        codes = s.cat.codes.to_numpy().astype(np.int64)   # no missing codes (checked)
+        used = np.bincount(codes, minlength=len(cats)) > 0
+        uniq = np.array(sorted(cats[used].tolist()), dtype=object)
+        rank = np.full(len(cats), -1, dtype=np.int64)
+        rank[used] = pd.Index(uniq).get_indexer(cats[used])
+        blank_u = np.array([u.strip() == "" for u in uniq.tolist()], dtype=bool)
+        if blank_u.any():
+            lab = s.index[np.flatnonzero(blank_u[rank[codes]])[0]]
+            raise MissingDataError(f"{where}empty {col!r} at "
+                                   f"{row_label(table, lab, row_word=row_word)}"
+                                   + ("; use '_T' for 'not broken down'"
+                                      if col in ("industry", "product") else ""))
+        if factors is not None:
+            factors[col] = (rank[codes], uniq)
+        out = pd.Series(pd.array(uniq, dtype="str").take(rank[codes]), index=s.index,
+                        name=s.name)
+        return out
     if pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s):
         out = s.astype("int64").astype("str")
     elif pd.api.types.is_string_dtype(s) and s.dtype != object:

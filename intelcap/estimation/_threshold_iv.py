@@ -11,8 +11,10 @@ them), :math:`x = (x_1, z_2)` the instruments (at least as many excluded instrum
 
 The estimator of Caner and Hansen (2004, sec. 2):
 
-1. **Reduced form.** :math:`z_1 = \Pi'x + u` by least squares (linear reduced form), giving the
-   fitted values :math:`\hat z = (\hat z_1, z_2)`.
+1. **Reduced form.** :math:`z_1 = \Pi'x + u` by least squares (linear reduced form), or with
+   ``reduced_form="threshold"`` the threshold reduced form :math:`z_1 = \Pi_1'x 1(q\le\rho) +
+   \Pi_2'x 1(q>\rho) + u` by least squares, giving the fitted values
+   :math:`\hat z = (\hat z_1, z_2)`.
 2. **Threshold by concentrated two-stage least squares.** :math:`\hat\gamma = \arg\min_\gamma
    S_n(\gamma)`, :math:`S_n` the SSR of the regression of :math:`y` on
    :math:`\hat z 1(q\le\gamma)` and :math:`\hat z 1(q>\gamma)`: Hansen's (2000) threshold
@@ -33,6 +35,9 @@ The estimator of Caner and Hansen (2004, sec. 2):
    and Hansen's J statistic of the overidentifying restrictions of each regime,
    :math:`J_j = \hat e_j^{*\prime} X_j \hat\Omega_j^{-1} X_j'\hat e^*_j`
    (:math:`\hat e^*` the GMM residuals), :math:`\chi^2(\ell - k)`.
+5. **Test of no threshold**: the sup-Wald statistic of :math:`\beta_1 = \beta_2` over the
+   trimmed candidates with Hansen's (1996) multiplier-bootstrap p-value
+   (:mod:`~intelcap.estimation._threshold_iv_inference`).
 
 References
 ----------
@@ -174,27 +179,73 @@ class IVThresholdRegression:
                             columns=self.endog_names)
 
     def fit(self, *, trim: float = 0.15, grid: Any = "all", het: bool = True,
-            eta: str = "kernel") -> IVThresholdResults:
+            eta: str = "kernel", reduced_form: str = "linear", bootstrap: int = 0,
+            seed: int | np.random.Generator | None = None,
+            progress: bool = True) -> IVThresholdResults:
         r"""Estimate the threshold by concentrated 2SLS and the regime slopes by GMM.
 
         Parameters
         ----------
         trim, grid : see :meth:`ThresholdRegression.fit`
-            Candidate thresholds of the concentrated 2SLS criterion.
+            Candidate thresholds of the concentrated 2SLS criterion (and of the threshold
+            reduced form); ``grid="all"`` takes every split that leaves more observations than
+            instruments in each regime (the regimes' GMM needs them). ``trim`` also trims the
+            candidates of the test of no threshold.
         het : bool
             Heteroskedasticity-corrected LR confidence interval for the threshold.
         eta : {"kernel", "quadratic"}
             Estimator of :math:`\hat\eta^2` (see :meth:`ThresholdRegression.fit`).
+        reduced_form : {"linear", "threshold"}
+            ``"linear"``: :math:`z_1 = \Pi'x + u`. ``"threshold"``: the reduced form has its
+            own threshold in :math:`q`, :math:`z_1 = \Pi_1'x 1(q \le \rho) + \Pi_2'x
+            1(q > \rho) + u`, estimated by least squares (Caner and Hansen 2004, sec. 2;
+            :func:`~intelcap.estimation._threshold_iv_inference.threshold_reduced_form`);
+            :math:`\hat\rho` is ``results.reduced_form_threshold``.
+        bootstrap : int, ThresholdBootstrap or None
+            Replications of the multiplier bootstrap of the sup-Wald test of no threshold
+            (``results.test``, :mod:`~intelcap.estimation._threshold_iv_inference`); ``0``
+            computes the statistic with a NaN p-value.
+        seed : int or Generator, optional
+            Seed of the bootstrap; recorded on the test statistic.
+        progress : bool
+            Show a progress bar during the bootstrap.
 
         Returns
         -------
         IVThresholdResults
         """
-        from intelcap.estimation.threshold import ThresholdRegression
+        from intelcap.estimation._threshold_iv_inference import (
+            sup_wald_test,
+            threshold_reduced_form,
+        )
+        from intelcap.estimation.threshold import ThresholdBootstrap, ThresholdRegression
 
         check_choice("eta", eta, ("kernel", "quadratic"))
+        check_choice("reduced_form", reduced_form, ("linear", "threshold"))
+        # the shared check of the count (an int, None or a ThresholdBootstrap)
+        reps = (bootstrap.reps if isinstance(bootstrap, ThresholdBootstrap)
+                else ThresholdBootstrap(0 if bootstrap is None else bootstrap).reps)
         x = self._instruments()
-        z1hat = x @ np.linalg.lstsq(x, self._z1, rcond=None)[0]
+        rho = float("nan")
+        if reduced_form == "linear":
+            z1hat = x @ np.linalg.lstsq(x, self._z1, rcond=None)[0]
+        else:
+            z1hat, rho = threshold_reduced_form(
+                self._z1, pd.DataFrame(x, columns=self.exog_names + self.instrument_names,
+                                       index=self.index),
+                pd.Series(self._q, index=self.index, name=self.threshold_name),
+                trim=trim, grid=grid, names=self.endog_names)
+        if isinstance(grid, str) and grid == "all":
+            # every split whose regimes can be estimated by GMM: more observations than
+            # instruments on each side (the regression's own rule, k, is not enough)
+            qs = np.sort(self._q)
+            ends = np.flatnonzero(np.r_[qs[1:] != qs[:-1], True])
+            ok = (ends + 1 > x.shape[1]) & (self.nobs - ends - 1 > x.shape[1])
+            if not ok.any():
+                raise SpecificationError(
+                    f"no split on {self.threshold_name!r} leaves more than {x.shape[1]} "
+                    f"observations (the number of instruments) in each regime (n={self.nobs})")
+            grid = qs[ends[ok]]
         zhat = pd.DataFrame(np.column_stack([self._z2, z1hat]),
                             columns=self.regressor_names, index=self.index)
         stage = ThresholdRegression(
@@ -204,6 +255,9 @@ class IVThresholdRegression:
         tfit = stage.fit(trim=trim, grid=grid, het=het, eta=eta, bootstrap=0, progress=False)
         ghat = tfit.threshold
         z = np.column_stack([self._z2, self._z1])
+        _, _, _, e_lin = _gmm(self._y, z, x, "linear (no threshold)")
+        test = sup_wald_test(self._y, z, x, self._q, e_lin, trim=float(trim), reps=reps,
+                             seed=seed, progress=progress, qname=self.threshold_name)
         lower = self._q <= ghat
         params, covs, jstats, resid = [], [], [], np.empty(self.nobs)
         for mask, regime in ((lower, "lower"), (~lower, "upper")):
@@ -225,7 +279,7 @@ class IVThresholdRegression:
             ssr=float(resid @ resid), model_name="IV Threshold Regression (Caner-Hansen)",
             dependent=self.dependent_name, cov_type="robust (efficient GMM)",
             distribution="normal", model=self, threshold_fit=tfit, j_stats=tuple(jstats),
-            lower_mask=lower)
+            lower_mask=lower, test=test, reduced_form=reduced_form, reduced_form_threshold=rho)
 
 
 def _gmm(y: np.ndarray, z: np.ndarray, x: np.ndarray,
@@ -261,13 +315,31 @@ class IVThresholdResults(Results):
     """Results of :meth:`IVThresholdRegression.fit` (immutable)."""
 
     def __init__(self, params: pd.Series, cov: np.ndarray, *, model: IVThresholdRegression,
-                 threshold_fit: Any, j_stats: tuple, lower_mask: np.ndarray,
-                 **kwargs: Any) -> None:
+                 threshold_fit: Any, j_stats: tuple, lower_mask: np.ndarray, test: Any,
+                 reduced_form: str, reduced_form_threshold: float, **kwargs: Any) -> None:
         super().__init__(params, cov, **kwargs)
         self.model = model
         self._tfit = threshold_fit
         self._j = j_stats
         self._lower = lower_mask
+        self._test = test
+        self._rf = reduced_form
+        self._rho = float(reduced_form_threshold)
+
+    @property
+    def test(self):
+        """Sup-Wald test of no threshold with its multiplier-bootstrap p-value."""
+        return self._test
+
+    @property
+    def reduced_form(self) -> str:
+        """``"linear"`` or ``"threshold"``: the reduced form used for the fitted regressors."""
+        return self._rf
+
+    @property
+    def reduced_form_threshold(self) -> float:
+        """:math:`\\hat\\rho` of the threshold reduced form (NaN for the linear one)."""
+        return self._rho
 
     @property
     def threshold(self) -> float:
@@ -319,8 +391,13 @@ class IVThresholdResults(Results):
                 ("95% CI", f"[{ci['lower']:g}, {ci['upper']:g}]"),
                 ("Endogenous", ", ".join(self.model.endog_names)),
                 ("Instruments", ", ".join(self.model.instrument_names)),
+                ("Reduced form", self._rf if self._rf == "linear"
+                 else f"threshold at {self._rho:g}"),
                 ("No. observations", self.nobs),
                 ("Covariance", "efficient GMM, robust weight (Caner-Hansen 2004)")]
 
     def _summary_notes(self) -> list[str]:
-        return [f"{t.name}: {t.stat:.4f} ({t.dist_name}, p {t.pval:.4f})" for t in self._j]
+        t = self._test
+        reps = "" if not t.reps else f", {t.reps} replications"
+        return ([f"{j.name}: {j.stat:.4f} ({j.dist_name}, p {j.pval:.4f})" for j in self._j]
+                + [f"Test of no threshold, {t.name}: {t.stat:.4f} (p {t.pval:.4f}{reps})"])

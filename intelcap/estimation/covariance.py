@@ -633,7 +633,9 @@ def covariance(
         bad = tuple(pnames[i] for i in range(k) if not np.isfinite(b[i, i]))
     ok = np.isfinite(np.diag(b))
     bz = np.where(np.isfinite(b), b, 0.0)  # NaN rows/cols restored below
-    scores = j * e[:, None]
+    # the scores e_i j_i (n x k) only for the covariances built from them: the unadjusted one
+    # needs only e'e, and forming an n x k array for nothing costs a full pass over it
+    scores = None if name == "unadjusted" else j * e[:, None]
     nclusters: tuple[int, ...] | None = None
     bw_used: float | None = None
     kern: str | None = None

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from intelcap._summary import Summary, SummaryMixin, _fmt
 from intelcap._validation import check_choice
@@ -27,6 +26,14 @@ if TYPE_CHECKING:
     from intelcap.estimation.covariance import CovarianceEstimate
 
 __all__ = ["InvalidTestStatistic", "LinearTestStatistic", "Results", "TestStatistic", "compare"]
+
+
+def _scipy_stats():
+    """:mod:`scipy.stats`, imported when a p-value is first asked for (it is the heaviest
+    import of an estimator otherwise: every results module imports this one)."""
+    from scipy import stats
+
+    return stats
 
 
 class TestStatistic:
@@ -286,8 +293,8 @@ class Results(SummaryMixin, metaclass=_Constructed):
 
     def _dist(self):
         if self.distribution == "t" and np.isfinite(self._df_resid) and self._df_resid > 0:
-            return stats.t(self._df_resid)
-        return stats.norm()
+            return _scipy_stats().t(self._df_resid)
+        return _scipy_stats().norm()
 
     @cached_property
     def pvalues(self) -> pd.Series:
@@ -463,10 +470,10 @@ class Results(SummaryMixin, metaclass=_Constructed):
         nq = r.shape[0]
         if self.distribution == "t" and np.isfinite(self._df_resid) and self._df_resid > 0:
             f = stat / nq
-            return TestStatistic(f, float(stats.f(nq, self._df_resid).sf(f)), null=null,
+            return TestStatistic(f, float(_scipy_stats().f(nq, self._df_resid).sf(f)), null=null,
                                  dist_name=f"F({nq},{_count(self._df_resid)})",
                                  df=(nq, self._df_resid), name="Wald test")
-        return TestStatistic(stat, float(stats.chi2(nq).sf(stat)), null=null,
+        return TestStatistic(stat, float(_scipy_stats().chi2(nq).sf(stat)), null=null,
                              dist_name=f"chi2({nq})", df=nq, name="Wald test")
 
     def t_test(self, restriction: Any, value: Any = None) -> LinearTestStatistic:

@@ -22,6 +22,7 @@ class _Check:
     gn_step: float = np.nan  # largest |Gauss-Newton step| / (|theta| + se)
     step: np.ndarray | None = None
     factor: Any = None
+    finite: bool = True  # residuals and Jacobian finite at the point
 
 
 def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
@@ -29,9 +30,14 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
               cross: tuple[np.ndarray, np.ndarray] | None = None) -> _Check:
     """Convergence diagnostics at ``theta`` (``cross``: :math:`J'J, J'e` there, if known)."""
     n, p = J.shape
-    if not (np.all(np.isfinite(J)) and np.all(np.isfinite(r))):
-        return _Check(False, "the residuals or the Jacobian are not finite at the optimum")
-    if not (np.isfinite(lhs_norm) and np.isfinite(_ssq(r))):
+    total = _ssq(r)
+    # a finite J'J (from the optimiser) and a finite r'r imply a finite J and r: the full
+    # element-wise checks run only when one of them is not finite, to name the cause
+    if not (np.isfinite(total) and cross is not None and np.all(np.isfinite(cross[0]))):
+        if not (np.all(np.isfinite(J)) and np.all(np.isfinite(r))):
+            return _Check(False, "the residuals or the Jacobian are not finite at the optimum",
+                          finite=False)
+    if not (np.isfinite(lhs_norm) and np.isfinite(total)):
         return _Check(False, "the sum of squared residuals overflows double precision at the "
                       "optimum; rescale the data")
     fac = _Factor.from_cross(*cross, n) if cross is not None else None
@@ -52,7 +58,6 @@ def _diagnose(theta: np.ndarray, r: np.ndarray, J: np.ndarray, status: int,
     q1r = fac.q_t(r)
     step = fac.solve(q1r)
     proj2 = float(q1r @ q1r)
-    total = _ssq(r)
     orth = max(total - proj2, 0.0)
     num = np.sqrt(proj2 / p)
     den = np.sqrt(orth / (n - p)) if n > p else 0.0

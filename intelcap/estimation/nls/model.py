@@ -44,6 +44,21 @@ def _parse(formula: str, names: tuple[str, ...], symbols) -> tuple[sp.Expr, sp.E
     return hit
 
 
+#: The symbols by name and the printed left-hand side of an expression pair (walking and
+#: printing sympy trees costs more than the rest of a model's set-up; done once per pair).
+_SYMBOLS: dict[tuple[sp.Expr, sp.Expr], tuple[dict[str, sp.Symbol], str]] = {}
+
+
+def _symbols_of(lhs: sp.Expr, rhs: sp.Expr) -> tuple[dict[str, sp.Symbol], str]:
+    hit = _SYMBOLS.get((lhs, rhs))
+    if hit is None:
+        hit = ({s.name: s for s in (lhs.free_symbols | rhs.free_symbols)}, str(lhs))
+        if len(_SYMBOLS) >= _CACHE_SIZE:
+            _SYMBOLS.pop(next(iter(_SYMBOLS)))
+        _SYMBOLS[(lhs, rhs)] = hit
+    return hit
+
+
 #: Rows per block when evaluating the compiled residual and Jacobian (64 KiB per temporary).
 _CHUNK = 8192
 
@@ -113,7 +128,7 @@ class NLS:
                                         "sympy expressions")
             self.lhs, self.rhs = formula
             self.formula = f"{self.lhs} ~ {self.rhs}"
-            names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
+            names = set(_symbols_of(self.lhs, self.rhs)[0])
             absent = sorted(names - set(columns) - set(params))
             if absent:
                 raise DataError(f"data lack column(s) {absent} used by the model; it has "
@@ -133,7 +148,8 @@ class NLS:
                     f"start value of {missing!r} is missing: {missing!r} appears in the formula "
                     f"{formula!r} but is neither a key of start {list(params)} nor a data column "
                     f"{columns}; give its start value (or add the column)") from None
-        expr_names = {s.name for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
+        symbol_map, self.dependent = _symbols_of(self.lhs, self.rhs)
+        expr_names = set(symbol_map)
         unused = [p for p in params if p not in expr_names]
         if unused:
             raise SpecificationError(
@@ -142,7 +158,7 @@ class NLS:
         self.data_columns = tuple(c for c in columns if c in expr_names)
         if not self.data_columns:
             raise SpecificationError(f"formula {formula!r} uses no data column")
-        self._symbols = {s.name: s for s in (self.lhs.free_symbols | self.rhs.free_symbols)}
+        self._symbols = dict(symbol_map)
         self._param_index = pd.Index(list(params), dtype=object)
         self.start = pd.Series(start_arr, index=self._param_index, name="start")
         self.bounds = self._parse_bounds(bounds)
@@ -179,8 +195,13 @@ class NLS:
                 arr = data[label[c]].to_numpy(dtype=float)
             except (TypeError, ValueError, KeyError):
                 return False
-            if arr.ndim != 1 or not np.isfinite(arr).all():
+            if arr.ndim != 1:
                 return False
+            # one reduction without a temporary: a finite sum means every value is finite
+            # (an overflowing sum of finite values only sends the caller to the exact check)
+            with np.errstate(all="ignore"):
+                if not np.isfinite(np.add.reduce(arr)):
+                    return False
             arrays[c] = arr
         self._index = data.index
         self._data = arrays
@@ -193,7 +214,6 @@ class NLS:
             raise SpecificationError(
                 f"{self.nobs} observations cannot identify {len(self.params)} parameters "
                 "(need more observations than parameters)")
-        self.dependent = str(self.lhs)
         self._compiled: _Compiled | None = None
 
     def _parse_bounds(self, bounds) -> tuple[np.ndarray, np.ndarray] | None:
@@ -256,60 +276,80 @@ class NLS:
         stay small and cache-resident instead of being freshly allocated (and page-faulted) as
         full-length arrays, which is about three times faster at 10^5 rows; every element is
         computed by the same operations, so the values are identical.
+
+        The Jacobian is written once, block by block, into a ``p x n`` buffer whose transpose is
+        the column-major ``n x p`` Jacobian (no transposing copy); for long data the block's
+        cross-products :math:`J'J`, :math:`J'e`, :math:`e'e` are accumulated from that buffer
+        while it is in cache. The buffer of the last evaluation is reused by the next one
+        unless the Jacobian was handed out by ``jac`` (so a returned array is never
+        overwritten): Levenberg-Marquardt on the cross-product asks for the Jacobian only at
+        its final point, and its trial evaluations then write into warm memory instead of
+        page-faulting a fresh array each time. ``jac`` at a point whose Jacobian was not kept
+        evaluates it again (the values are identical).
         """
         comp = self.compiled
         cols = self._columns()
         n, p = self.nobs, len(self.params)
         tall = n >= _CHOLQR_MIN_ROWS
-        cache: dict[bytes, tuple] = {}
+        fn = comp.both_fn
+        cache: dict[bytes, list] = {}  # key -> [r, A, g, F, J or None]
+        scratch: list = [None, None]  # [key of the last evaluation, its p x n buffer]
 
-        def both(theta: np.ndarray) -> tuple:
-            theta = np.asarray(theta, dtype=float)
-            key = theta.tobytes()
-            hit = cache.get(key)
-            if hit is not None:
-                return hit
+        def evaluate(theta: np.ndarray, key: bytes) -> list:
             args = [float(v) for v in theta]
             r = np.empty(n)
-            J = np.empty((n, p), order="F")  # column-major, as MINPACK and LAPACK want
+            jt = scratch[1]
+            if jt is None:
+                jt = np.empty((p, n))
+            scratch[0], scratch[1] = None, jt  # invalid until the evaluation completes
             A = np.zeros((p, p)) if tall else None
             g = np.zeros(p) if tall else None
             F = 0.0
-            buf = np.empty((p, _CHUNK)) if tall else None
             with np.errstate(all="ignore"):
                 for lo in range(0, n, _CHUNK):
                     hi = min(lo + _CHUNK, n)
-                    out_all = comp.both_fn(*[c[lo:hi] for c in cols], *args)
-                    r[lo:hi] = out_all[0]
+                    out_all = fn(*[c[lo:hi] for c in cols], *args)
+                    rk = r[lo:hi]
+                    rk[...] = out_all[0]
+                    bk = jt[:, lo:hi]
+                    for j, c in enumerate(out_all[1:]):
+                        bk[j] = c
                     if tall:
                         # the cross-products J'J, J'r and r'r of the block while it is in
                         # cache (one pass over the data per evaluation instead of three)
-                        bk = buf[:, :hi - lo]
-                        for j, c in enumerate(out_all[1:]):
-                            bk[j] = c
-                        J[lo:hi] = bk.T
-                        rk = r[lo:hi]
                         A += bk @ bk.T
                         g += bk @ rk
                         F += float(rk @ rk)
-                    else:
-                        for j, c in enumerate(out_all[1:]):
-                            J[lo:hi, j] = c
-            hit = (r, J, A, g, F)
+            entry = [r, A, g, F, None]
+            scratch[0] = key
             if len(cache) >= 4:
                 cache.pop(next(iter(cache)))
-            cache[key] = hit
-            return hit
+            cache[key] = entry
+            return entry
+
+        def lookup(theta) -> tuple[np.ndarray, bytes, list]:
+            theta = np.asarray(theta, dtype=float)
+            key = theta.tobytes()
+            hit = cache.get(key)
+            if hit is None:
+                hit = evaluate(theta, key)
+            return theta, key, hit
 
         def resid(theta: np.ndarray) -> np.ndarray:
-            return both(theta)[0]
+            return lookup(theta)[2][0]
 
         def jac(theta: np.ndarray) -> np.ndarray:
-            return both(theta)[1]
+            theta, key, hit = lookup(theta)
+            if hit[4] is None:
+                if scratch[0] != key:
+                    hit = evaluate(theta, key)  # the buffer holds another point's Jacobian
+                hit[4] = scratch[1].T  # column-major n x p, as MINPACK and LAPACK want
+                scratch[0], scratch[1] = None, None  # handed out: never written again
+            return hit[4]
 
         def cross(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
             """:math:`J'J`, :math:`J'r` and :math:`r'r` at ``theta`` (long data only)."""
-            return both(theta)[2:]
+            return tuple(lookup(theta)[2][1:4])
 
         resid.cross = cross if tall else None  # type: ignore[attr-defined]
         return resid, jac

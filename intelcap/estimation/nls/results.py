@@ -100,7 +100,9 @@ class NLSResults(Results):
         df_resid = n - p
         J = run.jac
         est = None
-        if np.all(np.isfinite(J)) and np.all(np.isfinite(e)):
+        finite = run.finite if run.finite is not None else bool(
+            np.all(np.isfinite(J)) and np.all(np.isfinite(e)))  # (the diagnostics checked it)
+        if finite:
             # the optimiser's factor of the scaled Jacobian gives (J'J)^{-1} when it has full
             # rank; otherwise the registry's rank-revealing bread names what is not identified
             # and marks it NaN (never a pseudo-inverse in silence)
@@ -114,9 +116,13 @@ class NLSResults(Results):
                 "all standard errors are NaN", CovarianceWarning, stacklevel=3)
         # (kept when not converged: the ConvergenceWarning and .converged say why)
         index = model._index
-        resids = pd.Series(e, index=index, name="residual")
-        fitted = pd.Series(lhs - e, index=index, name="fitted_values")
-        lhs_vals = pd.Series(lhs, index=index)
+        # no copies of the residuals and the fitted values (arrays of this fit that nothing
+        # writes to afterwards; the results hand out copies of the Series); the left-hand side
+        # is copied only when it is a data column itself (memory the caller's frame may change)
+        resids = pd.Series(e, index=index, name="residual", copy=False)
+        fitted = pd.Series(lhs - e, index=index, name="fitted_values", copy=False)
+        lhs_vals = pd.Series(lhs, index=index, copy=any(
+            np.may_share_memory(lhs, col) for col in model._data.values()))
         res = cls(params, None if est is None else est.cov,
                   nobs=n, df_resid=df_resid, resids=resids, fitted_values=fitted, ssr=ssr,
                   model_name="Nonlinear Least Squares", dependent=model.dependent,

@@ -32,6 +32,7 @@ class _Run:
     gradient_norm: float
     gn_step: float
     factor: Any = None
+    finite: bool | None = None  # residuals and Jacobian finite at x (None: not checked)
 
 
 def _gn_polish(resid, jac, x: np.ndarray, r: np.ndarray, bounds, iters: int
@@ -159,7 +160,9 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
     F = ssq(x, r)
     if not np.isfinite(F):
         return _lm_failed(1, 0)
-    J = jac(x)
+    # with the fused cross-products the Jacobian itself is not needed until the end (asking
+    # for it would keep every iterate's n x p array); it is evaluated all the same
+    J = jac(x) if fused is None else None
     nfev = njev = 1
     lam: float | None = None
     grow = 2.0
@@ -223,7 +226,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
                 status = 2
                 break
             x, r, F = x_gn, r_gn, F_gn
-            J = jac(x)
+            J = jac(x) if fused is None else None
             njev += 1
             new_point = True
             continue
@@ -237,7 +240,7 @@ def _lm_tall(resid, jac, x0: np.ndarray, config: OptimizerConfig) -> optimize.Op
         gain = (F - F_new) / pred
         if gain > 0:
             x, r, F = x_new, r_new, F_new
-            J = jac(x)
+            J = jac(x) if fused is None else None
             njev += 1
             lam *= max(1.0 / 3.0, 1.0 - (2.0 * gain - 1.0) ** 3)
             grow = 2.0
@@ -353,7 +356,7 @@ def _optimise(resid, jac, theta0, bounds, config: OptimizerConfig, n: int,
     check = diagnose()
     return _Run(best[1], best[2], J_best, best[3], best[4], nfev, njev, runs, check.converged,
                 check.reason, check.relative_offset, check.rcond, check.gradient_norm,
-                check.gn_step, check.factor)
+                check.gn_step, check.factor, check.finite)
 
 
 def verified_fit(resid, jac, theta: np.ndarray, status: int, message: str, *,
