@@ -280,6 +280,8 @@ def stack_aligned(frames: Mapping[str, pd.DataFrame], missing: MissingPolicy = "
     if inf.any():
         col = int(np.argwhere(inf)[0][1])
         check_finite(arr[:, col], f"column {flat[col]!r}", index)
+    if not np.isnan(arr).any():  # nothing missing: skip the frame-level scan
+        return data, labels
     return handle_missing(data, flat, missing), labels
 
 

@@ -566,12 +566,14 @@ def _engine_panel(rng, convention: str, strict: bool):
     return p, Grid(p, np.quantile(df["q"], np.linspace(0.1, 0.9, 17)), strict=strict)
 
 
+@pytest.mark.parametrize("with_coef", [False, True])
 @pytest.mark.parametrize("scheme", ["entity", "wild"])
 @pytest.mark.parametrize("convention", ["hansen", "xthreg-like"])
-def test_resampler_equals_explicit_bootstrap_samples(rng, convention, scheme):
+def test_resampler_equals_explicit_bootstrap_samples(rng, convention, scheme, with_coef):
     """The one-pass bootstrap statistics equal those of explicitly built samples: y* = yp +
     whole-entity residual vectors drawn within groups of equal T_i ("entity"), or y* = yp +
-    v_i e_i with Rademacher v_i ("wild"), on an unbalanced panel."""
+    v_i e_i with Rademacher v_i ("wild"), on an unbalanced panel; also when the sampler is told
+    that yp = W beta (``with_coef``: y_p'e* taken from W'e*, no y_p row in the pass)."""
     from intelcap.estimation._panel_threshold_engine import (
         EntityResampler,
         WildClusterResampler,
@@ -582,7 +584,7 @@ def test_resampler_equals_explicit_bootstrap_samples(rng, convention, scheme):
     yp = p.w @ beta
     e = p.y_t - yp
     kind = EntityResampler if scheme == "entity" else WildClusterResampler
-    sampler = kind(grid, yp, e)
+    sampler = kind(grid, yp, e, beta if with_coef else None)
     draws = sampler.draw(np.random.default_rng(1), 7)
     c, norm2 = sampler.stats(draws)
     for b in range(7):
@@ -750,12 +752,33 @@ def test_bootstrap_fused_kernel_equals_numpy_path(rng, monkeypatch, conv, k2, un
               bootstrap=60, progress=False)
     assert engine.fused_kernel() is not None
     fused = model.fit(2, **kw)
-    monkeypatch.setattr(engine, "fused_kernel", lambda: None)
+    monkeypatch.setattr(engine, "_KERNELS", False)  # as without numba: every kernel off
+    assert engine.fused_kernel() is None and engine.finish_kernel() is None
     plain = model.fit(2, **kw)
     for name in ("single", "double"):
         assert_allclose(fused.f_tests[name].replications, plain.f_tests[name].replications,
                         rtol=1e-11)
         assert fused.f_tests[name].pval == plain.f_tests[name].pval
+
+
+@pytest.mark.parametrize("convention", ["hansen", "xthreg-like"])
+def test_compiled_grid_sums_equal_numpy_exactly(rng, monkeypatch, convention):
+    """The compiled ``Grid.cum`` and ``Grid.dd`` (numba) add in numpy's order: the same
+    numbers to the last bit, on an unbalanced panel with two regime regressors and dropped
+    rows (``"hansen"``)."""
+    pytest.importorskip("numba")
+    from intelcap.estimation import _panel_threshold_engine as engine
+
+    p, grid = _engine_panel(rng, convention, strict=convention == "hansen")
+    v = rng.normal(size=(p.q.shape[0], 3)) * p.kept[:, None]
+    my = p.mw(p.y_t[:, None])
+    assert engine.cum_kernel() is not None
+    compiled = [grid.cum(v), grid.cum(my, demeaned=True), grid.dd().copy()]
+    monkeypatch.setattr(engine, "_KERNELS", False)
+    grid._dd = None
+    plain = [grid.cum(v), grid.cum(my, demeaned=True), grid.dd()]
+    for a, b in zip(compiled, plain, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_bootstrap_identical_serial_threaded_and_blocked(rng, monkeypatch):

@@ -55,43 +55,58 @@ def _controller() -> Any:
     return _CONTROLLER
 
 
-_KERNEL: Any = None
+_KERNELS: Any = None
+_BLOCK = 32  # entities per block of the compiled pass (measured: 8-64 alike at 1x the firms)
 
 
-def fused_kernel() -> Any:
-    """The compiled one-pass bootstrap kernel (numba, the ``fast`` extra), or ``None``.
+def _build_kernels() -> Any:
+    """Compile (or load from numba's on-disk cache) the two bootstrap kernels; ``False``
+    without numba."""
+    try:
+        import numba
+    except ImportError:
+        return False
 
-    For every target entity *i*, period *t* and replication *b* it reads the drawn residual
-    :math:`\\mathrm{tr}(e)_{t, src_b(i)}` once and adds it, weighted, to the segment sums
-    (``r`` times it, into the row of the segment of the q order that holds row (i, t)) and to
-    the dense products (``[W, y_p]`` times it): the gather, the sparse and the dense product
-    of the numpy path in one pass, without writing the B x n matrix. Each sum runs over
-    (entity, period) in storage order, whatever the split of the replications. Compiled once
-    per machine (numba's on-disk cache); without numba the numpy path runs instead.
-    """
-    global _KERNEL
-    if _KERNEL is None:
-        try:
-            import numba
-        except ImportError:
-            _KERNEL = False
-            return None
-
-        @numba.njit(cache=True, nogil=True)
-        def kernel(ehat, t_len, src_t, seg_of, r_pad, wy_pad, seg_out,
-                   dense_out):  # pragma: no cover (compiled)
-            n_ent = src_t.shape[0]
-            reps = src_t.shape[1]
-            k2 = r_pad.shape[0]
-            n_seg = seg_out.shape[0] // k2
-            n_dense = wy_pad.shape[0]
-            buf = np.empty(reps)
-            for i in range(n_ent):
-                src = src_t[i]
-                for t in range(t_len[i]):
-                    row = ehat[t]
+    @numba.njit(cache=True, nogil=True)
+    def kernel(ehat, t_len, src, seg_of, r_pad, wy_pad, ent_ee, ent_mean, wy_sum, seg_out,
+               dense_out, ee_out):  # pragma: no cover (compiled)
+        reps = src.shape[0]
+        n_ent = src.shape[1]
+        k2 = r_pad.shape[0]
+        n_seg = seg_out.shape[0] // k2
+        n_dense = wy_pad.shape[0]
+        means = ent_mean.shape[0] > 0
+        buf = np.empty(reps)
+        srcb = np.empty((_BLOCK, reps), dtype=np.int64)
+        # blocks of entities, period by period inside a block: the gathers of a period read
+        # one row of tr(e) (N numbers), which stays in cache while the block's entities
+        # draw from it (entity by entity, all periods, the whole (T, N) table was hot)
+        for i0 in range(0, n_ent, _BLOCK):
+            i1 = min(n_ent, i0 + _BLOCK)
+            t_block = 0
+            for i in range(i0, i1):
+                s = srcb[i - i0]
+                for b in range(reps):
+                    s[b] = src[b, i]
+                for b in range(reps):
+                    ee_out[b] += ent_ee[s[b]]
+                if means:  # the entity means of e that tr(e) leaves out (dropped rows)
                     for b in range(reps):
-                        buf[b] = row[src[b]]
+                        buf[b] = ent_mean[s[b]]
+                    for c in range(n_dense):
+                        w = wy_sum[i, c]
+                        out = dense_out[c]
+                        for b in range(reps):
+                            out[b] += w * buf[b]
+                t_block = max(t_block, t_len[i])
+            for t in range(t_block):
+                row = ehat[t]
+                for i in range(i0, i1):
+                    if t >= t_len[i]:
+                        continue
+                    s = srcb[i - i0]
+                    for b in range(reps):
+                        buf[b] = row[s[b]]
                     k = seg_of[t, i]
                     if k >= 0:
                         for a in range(k2):
@@ -105,8 +120,182 @@ def fused_kernel() -> Any:
                         for b in range(reps):
                             out[b] += w * buf[b]
 
-        _KERNEL = kernel
-    return _KERNEL or None
+    @numba.njit(cache=True, nogil=True)
+    def finish(seg, prefix_of, cyp, cw, coef_t, inv, mask, norm2, c_out, best,
+               arg):  # pragma: no cover (compiled)
+        k2 = cyp.shape[1]
+        n_grid = prefix_of.shape[0]
+        reps = seg.shape[1]
+        n_seg = seg.shape[0] // k2
+        npar = coef_t.shape[0]
+        for a in range(k2):  # prefix sums over the segments, in place
+            for k in range(1, n_seg):
+                prev = seg[a * n_seg + k - 1]
+                cur = seg[a * n_seg + k]
+                for b in range(reps):
+                    cur[b] += prev[b]
+        x = np.empty(reps)
+        search = k2 == 1
+        for b in range(reps):
+            best[b] = np.inf
+            arg[b] = 0
+        for j in range(n_grid):
+            k = prefix_of[j]
+            for a in range(k2):
+                row = cw[j * k2 + a]
+                for b in range(reps):
+                    x[b] = row[0] * coef_t[0, b]
+                for p in range(1, npar):
+                    w = row[p]
+                    cp = coef_t[p]
+                    for b in range(reps):
+                        x[b] += w * cp[b]
+                base = cyp[j, a]
+                out = c_out[j, a]
+                if k >= 0:
+                    pref = seg[a * n_seg + k]
+                    for b in range(reps):
+                        out[b] = pref[b] + (base - x[b])
+                else:
+                    for b in range(reps):
+                        out[b] = 0.0 + (base - x[b])
+            if search and mask[j]:
+                v = inv[j]
+                out = c_out[j, 0]
+                for b in range(reps):
+                    s = norm2[b] - out[b] * out[b] * v
+                    if s < best[b]:
+                        best[b] = s
+                        arg[b] = j
+
+    @numba.njit(cache=True, nogil=True)
+    def cum(v, order, r_sorted, counts, out):  # pragma: no cover (compiled)
+        n = order.shape[0]
+        m = v.shape[1]
+        k2 = r_sorted.shape[1]
+        n_grid = counts.shape[0]
+        acc = np.zeros((k2, m))
+        j = 0
+        while j < n_grid and counts[j] <= 0:
+            j += 1
+        for pos in range(n):
+            if j >= n_grid:
+                break
+            row = order[pos]
+            for a in range(k2):
+                ra = r_sorted[pos, a]
+                for c in range(m):
+                    acc[a, c] += ra * v[row, c]
+            while j < n_grid and counts[j] - 1 == pos:
+                for a in range(k2):
+                    for c in range(m):
+                        out[j, a, c] = acc[a, c]
+                j += 1
+
+    @numba.njit(cache=True, nogil=True)
+    def dd(r, kept, t_row, codes, ent_order, order, nkept, counts,
+           out):  # pragma: no cover (compiled)
+        n = r.shape[0]
+        k2 = r.shape[1]
+        n_grid = counts.shape[0]
+        delta = np.zeros((n, k2, k2))  # by row
+        cs1 = np.zeros(k2)  # running sums over all rows in entity order (numpy's cumsum)
+        cs2 = np.zeros(k2)
+        base1 = np.zeros(k2)
+        base2 = np.zeros(k2)
+        ma = np.empty(k2)
+        sa = np.empty(k2)
+        mb = np.empty(k2)
+        sb = np.empty(k2)
+        prev = -1
+        for idx in range(n):
+            row = ent_order[idx]
+            kf = 1.0 if kept[row] else 0.0
+            for a in range(k2):
+                a1 = r[row, a] / t_row[row]
+                a2 = r[row, a] * kf
+                cs1[a] += a1
+                cs2[a] += a2
+                if codes[row] != prev:  # an entity's first row: the base of its sums
+                    base1[a] = cs1[a] - a1
+                    base2[a] = cs2[a] - a2
+                ma[a] = cs1[a] - base1[a]
+                sa[a] = cs2[a] - base2[a]
+                mb[a] = ma[a] - a1
+                sb[a] = sa[a] - a2
+            prev = codes[row]
+            nk = nkept[codes[row]]
+            for a in range(k2):
+                for b in range(k2):
+                    fa = -(ma[a] * sa[b] + ma[b] * sa[a]) + nk * (ma[a] * ma[b])
+                    fb = -(mb[a] * sb[b] + mb[b] * sb[a]) + nk * (mb[a] * mb[b])
+                    delta[row, a, b] = (fa - fb) + kf * (r[row, a] * r[row, b])
+        acc = np.zeros((k2, k2))
+        j = 0
+        while j < n_grid and counts[j] <= 0:
+            j += 1
+        for pos in range(n):
+            if j >= n_grid:
+                break
+            row = order[pos]
+            for a in range(k2):
+                for b in range(k2):
+                    acc[a, b] += delta[row, a, b]
+            while j < n_grid and counts[j] - 1 == pos:
+                for a in range(k2):
+                    for b in range(k2):
+                        out[j, a, b] = acc[a, b]
+                j += 1
+
+    return kernel, finish, cum, dd
+
+
+def _kernels() -> Any:
+    global _KERNELS
+    if _KERNELS is None:
+        _KERNELS = _build_kernels()
+    return _KERNELS
+
+
+def fused_kernel() -> Any:
+    """The compiled one-pass bootstrap kernel (numba, the ``fast`` extra), or ``None``.
+
+    For every target entity *i*, period *t* and replication *b* it reads the drawn residual
+    :math:`\\mathrm{tr}(e)_{t, src_b(i)}` once and adds it, weighted, to the segment sums
+    (``r`` times it, into the row of the segment of the q order that holds row (i, t)) and to
+    the dense products (``[W, y_p]`` times it): the gather, the sparse and the dense product
+    of the numpy path in one pass, without writing the B x n matrix. Each sum runs over blocks
+    of ``_BLOCK`` entities, period by period inside a block (one row of tr(e) in cache at a
+    time), whatever the split of the replications. The drawn
+    entities' ``e'e`` and (with dropped rows) their means' products are added per entity.
+    Compiled once per machine (numba's on-disk cache); without numba the numpy path runs
+    instead.
+    """
+    k = _kernels()
+    return k[0] if k else None
+
+
+def finish_kernel() -> Any:
+    """The compiled assembly of ``c`` from the segment sums (numba), or ``None``.
+
+    In place: the prefix sums of the segment sums, then for every candidate *j* and
+    replication *b* :math:`c_{jb} = \\mathrm{pref}_{k(j), b} + (D(g_j)'y_p - D(g_j)'W
+    \\hat\\beta_b)`, the same arithmetic as :meth:`EntityResampler._finish` without its
+    (G x B) temporaries; with one regime-dependent regressor also the first stage's search
+    (the masked minimum of :math:`\\|M_W y^*\\|^2 - c^2 / D'M_W D` and its first argmin,
+    as ``numpy.argmin``).
+    """
+    k = _kernels()
+    return k[1] if k else None
+
+
+def cum_kernel() -> Any:
+    """The compiled :meth:`Grid.cum` (numba), or ``None``: the running sums of ``r * v`` in
+    the order of *q*, read off at every candidate's prefix length, in one pass without the
+    gathered copy, the products and the n x m cumulative sums of the numpy path. It adds in
+    the same order as ``numpy.cumsum``, so the sums are the same to the last bit."""
+    k = _kernels()
+    return k[2] if k else None
 
 
 def blas_threads() -> int:
@@ -190,6 +379,8 @@ class PanelPrep:
         self.q_sorted = q[self.order]
         self.q_unique = np.unique(self.q_sorted)
         self.pos = np.arange(n) - self.starts[codes]  # position of each row in its entity
+        # every entity observed for the same number of periods (rows sorted by entity, time)
+        self.balanced = bool(np.all(self.T == self.T[0]))
         # rows grouped by entity, in q order inside each entity: a stable sort of the q order
         # by entity code (a radix sort on the small integer type, ~10x faster than lexsort)
         codes_q = codes[self.order].astype(np.min_scalar_type(max(self.n_entities - 1, 0)))
@@ -223,7 +414,6 @@ class PanelArrays:
         self.starts = starts
         self.T = prep.T
         self.n_entities = prep.n_entities
-        self.Ti = np.repeat(self.T, self.T).astype(float)
         kept = np.ones(n, dtype=bool)
         if drop_last:
             kept[np.r_[starts[1:], n] - 1] = False
@@ -271,6 +461,7 @@ class Grid:
         self.strict = strict
         side = "left" if strict else "right"
         self.counts = np.searchsorted(panel.q_sorted, self.values, side=side)
+        self.ascending = bool(np.all(self.counts[1:] >= self.counts[:-1]))
         self._dd = None
         self._gdiag = None
         self._cw = None
@@ -310,21 +501,38 @@ class Grid:
             p = self.panel
             n = p.q.shape[0]
             counts = self.counts
-            pos_counts = np.unique(counts[counts > 0])
+            pos = counts[counts > 0]
+            if self.ascending:  # distinct values of a sorted array: no sort
+                pos_counts = pos[np.r_[True, pos[1:] != pos[:-1]]] if pos.size else pos
+            else:
+                pos_counts = np.unique(pos)
             n_seg = pos_counts.shape[0]
             prefix_of = np.searchsorted(pos_counts, counts)
             prefix_of[counts == 0] = -1
             seg = np.empty(n, dtype=np.int64)
-            seg[p.order] = np.searchsorted(pos_counts, np.arange(n), side="right")
+            # segment of each position of the q order: the number of prefix lengths <= it
+            seg[p.order] = np.repeat(np.arange(n_seg + 1),
+                                     np.diff(np.r_[0, pos_counts, n]))
             seg[seg >= n_seg] = -1
             self._segment_index = (int(p.T.max()), prefix_of, n_seg, seg)
         return self._segment_index
 
     # -- cumulative cross-products -----------------------------------------------------------
-    def cum(self, v: np.ndarray) -> np.ndarray:
-        """``D(g)' v`` for kept vectors ``v`` (n, m) at every candidate: shape (G, k2, m)."""
+    def cum(self, v: np.ndarray, demeaned: bool = False) -> np.ndarray:
+        """``D(g)' v`` for kept vectors ``v`` (n, m) at every candidate: shape (G, k2, m).
+
+        ``demeaned``: ``v`` is already within-transformed (as ``W``, ``M_W y`` and the null
+        model's fitted values are); without dropped rows ``tr(v) = v`` is then not recomputed.
+        """
         p = self.panel
-        vhat = p.tr(v)[p.order]
+        plain = demeaned and p.n_kept == v.shape[0]
+        kernel = cum_kernel()
+        if kernel is not None and self.ascending:
+            vt = np.ascontiguousarray(v if plain else p.tr(v), dtype=float)
+            out = np.zeros((self.values.shape[0], p.k2, vt.shape[1]))
+            kernel(vt, p.order, p.r_sorted, self.counts, out)
+            return out
+        vhat = v[p.order] if plain else p.tr(v)[p.order]
         k2, m = p.k2, v.shape[1]
         out = np.empty((self.values.shape[0], k2, m))
         idx = self.counts - 1
@@ -341,12 +549,21 @@ class Grid:
             return self._dd
         p = self.panel
         n = p.q.shape[0]
+        kernels = _kernels()
+        if kernels and self.ascending:  # the same arithmetic, compiled (identical sums)
+            out = np.zeros((self.values.shape[0], p.k2, p.k2))
+            nk = np.add.reduceat(p.kept.astype(float), p.starts)
+            kernels[3](np.ascontiguousarray(p.r, dtype=float), p.kept,
+                       p.T.astype(float)[p.codes], p.codes, p.prep.ent_order, p.order, nk,
+                       self.counts, out)
+            self._dd = out
+            return out
         rank = np.empty(n, dtype=np.int64)
         rank[p.order] = np.arange(n)
         ent_order = p.prep.ent_order  # rows grouped by entity, in q order inside each
         r_e = p.r[ent_order]
         kept_e = p.kept[ent_order].astype(float)
-        ti_e = p.Ti[ent_order]
+        ti_e = p.T.astype(float)[p.codes[ent_order]]  # T_i of each row
         codes_e = p.codes[ent_order]
         first = np.r_[True, codes_e[1:] != codes_e[:-1]]
         seg = np.cumsum(first) - 1
@@ -381,7 +598,7 @@ class Grid:
     def cw(self) -> np.ndarray:
         """``D(g)'W`` for the base regressors: shape (G, k2, p)."""
         if self._cw is None:
-            self._cw = self.cum(self.panel.w)
+            self._cw = self.cum(self.panel.w, demeaned=True)
         return self._cw
 
     def entity_prefix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -397,7 +614,7 @@ class Grid:
         if self._prefix is None:
             p = self.panel
             n = p.q.shape[0]
-            prefix_of = self.segments()[1]
+            prefix_of = self.segment_index()[1]
             pos_counts = np.unique(self.counts[self.counts > 0])
             n_seg = pos_counts.shape[0]
             seg_sorted = np.searchsorted(pos_counts, np.arange(n), side="right")
@@ -636,32 +853,48 @@ class EntityResampler:
     G x N or K x B arrays, so the cost is linear in n for a fixed grid and B.
     """
 
-    def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray) -> None:
+    def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray,
+                 yp_coef: np.ndarray | None = None) -> None:
         p = grid.panel
         self.grid = grid
         self.p = p
+        # y_p = W yp_coef (a null model without thresholds): y_p'e* = yp_coef'W'e*, one
+        # product fewer per drawn number in the compiled pass
+        self.yp_coef = yp_coef
         pos = p.prep.pos
         self.ehat = p.tr(e)
         ent_mean = np.add.reduceat(e, p.starts) / p.T
-        self.cyp = grid.cum(yp[:, None])[:, :, 0]  # (G, k2)
+        self.cyp = grid.cum(yp[:, None], demeaned=True)[:, :, 0]  # (G, k2)
         self.wyp = p.w.T @ yp
         self.ypyp = float(yp @ yp)
-        self.strata = [np.flatnonzero(p.T == t_len) for t_len in np.unique(p.T)]
+        balanced = p.prep.balanced
+        self.strata = ([np.arange(p.n_entities)] if balanced else
+                       [np.flatnonzero(p.T == t_len) for t_len in np.unique(p.T)])
         # the sparse segment matrix is built only for the numpy path (seg_matrix)
         self.t_max, self.prefix_of, self.n_seg, self._seg = grid.segment_index()
-        # tr(e) on a padded (position, entity) array: a replication is ehat_pad[:, sources]
-        self.ehat_pad = np.zeros((self.t_max, p.n_entities))
-        self.ehat_pad[pos, p.codes] = self.ehat
-        wy = np.column_stack([p.w, yp])
+        # [W, y_p], or [W] when y_p = W yp_coef (its products follow from W's)
+        wy = p.w if yp_coef is not None else np.column_stack([p.w, yp])
+        n_ent, t_max = p.n_entities, self.t_max
+        # tr(e) on a padded (position, entity) array: a replication is ehat_pad[:, sources];
         # [W, y_p]' on the padded rows, (p + 1, T_max * N) in C order: wy_pad_t @ e_star is
-        # ~40% faster than e_star.T @ [W, y_p] (BLAS streams e_star's rows, no transpose)
-        self.wy_pad_t = np.zeros((wy.shape[1], self.t_max * p.n_entities))
-        self.wy_pad_t[:, pos * p.n_entities + p.codes] = wy.T
-        self.wy_sum = np.add.reduceat(wy, p.starts, axis=0)  # (N, p + 1)
+        # ~40% faster than e_star.T @ [W, y_p] (BLAS streams e_star's rows, no transpose).
+        # A balanced panel sorted by (entity, time) fills the padding: transposed copies
+        if balanced:
+            self.ehat_pad = np.ascontiguousarray(self.ehat.reshape(n_ent, t_max).T)
+            self.wy_pad_t = np.ascontiguousarray(
+                wy.reshape(n_ent, t_max, -1).transpose(2, 1, 0)).reshape(wy.shape[1], -1)
+        else:
+            self.ehat_pad = np.zeros((t_max, n_ent))
+            self.ehat_pad[pos, p.codes] = self.ehat
+            self.wy_pad_t = np.zeros((wy.shape[1], t_max * n_ent))
+            self.wy_pad_t[:, pos * n_ent + p.codes] = wy.T
         self.ent_mean = ent_mean
         # without dropped rows e is a within-transformed residual: its entity means are zero
         # (exactly, not up to rounding: the term is then skipped, not computed as ~1e-17)
         self.zero_means = p.n_kept == p.q.shape[0]
+        # entity sums of [W, y_p] (N, p + 1), used with the entity means of e only
+        self.wy_sum = (np.zeros((n_ent, wy.shape[1])) if self.zero_means else
+                       np.add.reduceat(wy, p.starts, axis=0))
         self.ent_ee = np.add.reduceat(e * e, p.starts)
         self.cw2 = grid.cw().reshape(-1, p.w.shape[1])  # D(g)'W, (G * k2, p)
         self._plans: dict[int, list] = {}
@@ -679,12 +912,22 @@ class EntityResampler:
             p = self.p
             seg = self._seg
             pos = p.prep.pos
-            seg_of = np.full((self.t_max, p.n_entities), -1, dtype=np.int64)
-            seg_of[pos, p.codes] = seg
-            r_pad = np.zeros((p.k2, self.t_max, p.n_entities))
-            r_pad[:, pos, p.codes] = p.r.T
+            if p.prep.balanced:  # the padding is full: transposed copies
+                n_ent, t_max = p.n_entities, self.t_max
+                seg_of = np.ascontiguousarray(seg.reshape(n_ent, t_max).T)
+                r_pad = np.ascontiguousarray(p.r.reshape(n_ent, t_max, -1).transpose(2, 1, 0))
+            else:
+                seg_of = np.full((self.t_max, p.n_entities), -1, dtype=np.int64)
+                seg_of[pos, p.codes] = seg
+                r_pad = np.zeros((p.k2, self.t_max, p.n_entities))
+                r_pad[:, pos, p.codes] = p.r.T
             wy_pad = self.wy_pad_t.reshape(-1, self.t_max, p.n_entities)
-            self._fused = (p.T.astype(np.int64), seg_of, r_pad, wy_pad)
+            wy_sum = self.wy_sum
+            if self.yp_coef is not None:  # [W] only: y_p'e* follows from W'e*
+                npar = p.w.shape[1]
+                wy_pad = wy_pad[:npar]
+                wy_sum = np.ascontiguousarray(wy_sum[:, :npar])
+            self._fused = (p.T.astype(np.int64), seg_of, r_pad, wy_pad, wy_sum)
         return self._fused
 
     def chunks(self) -> list[tuple[int, int, Any, np.ndarray]]:
@@ -705,17 +948,42 @@ class EntityResampler:
             # the padded columns in chunk order (period-major inside each chunk), so that every
             # chunk is a contiguous range: one column permutation of each matrix, then slices
             # (a sparse fancy index per chunk cost about ten times more)
-            t_idx = np.arange(self.t_max)[:, None] * n_ent
-            perm = np.concatenate([(t_idx + np.arange(i0, i1)[None, :]).ravel()
-                                   for i0, i1 in bounds])
-            seg = self.seg_matrix[:, perm]
+            # the padded columns in chunk order (period-major inside each chunk), so that every
+            # chunk is a contiguous range: the segment matrix is built in that column order
+            # (CSC) and sliced by its column pointers, [W, y_p]' permuted once
+            p = self.p
+            t_max = self.t_max
+            i0_of = (np.arange(n_ent) // step) * step  # first entity of each entity's chunk
+            width_of = np.minimum(step, n_ent - i0_of)
+            seg_of_row = self._seg
+            use = seg_of_row >= 0
+            codes = p.codes[use]
+            cols = (t_max * i0_of[codes] + p.prep.pos[use] * width_of[codes]
+                    + (codes - i0_of[codes]))
+            n_seg = self.n_seg
+            n_cols = t_max * n_ent
+            mat = sparse.csc_matrix(
+                (np.concatenate([p.r[use, a] for a in range(p.k2)]),
+                 (np.concatenate([seg_of_row[use] + a * n_seg for a in range(p.k2)]),
+                  np.tile(cols, p.k2))), shape=(p.k2 * n_seg, n_cols))
+            perm = np.empty(n_cols, dtype=np.int64)
+            t_idx = np.arange(t_max)[:, None] * n_ent
+            at = 0
+            for i0, i1 in bounds:
+                width = t_max * (i1 - i0)
+                perm[at:at + width] = (t_idx + np.arange(i0, i1)[None, :]).ravel()
+                at += width
             wy = self.wy_pad_t[:, perm]
+            ptr = mat.indptr
             plan = []
             at = 0
             for i0, i1 in bounds:
-                width = self.t_max * (i1 - i0)
-                plan.append((i0, i1, seg[:, at:at + width],
-                             np.ascontiguousarray(wy[:, at:at + width])))
+                width = t_max * (i1 - i0)
+                lo, hi = ptr[at], ptr[at + width]
+                smat = sparse.csc_matrix((mat.data[lo:hi], mat.indices[lo:hi],
+                                          ptr[at:at + width + 1] - lo),
+                                         shape=(mat.shape[0], width))
+                plan.append((i0, i1, smat, np.ascontiguousarray(wy[:, at:at + width])))
                 at += width
             self._plans[0] = plan
         return self._plans[0]
@@ -732,44 +1000,80 @@ class EntityResampler:
 
     def stats(self, src_ent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``c`` (G, k2, B) and ``||M_W y*||^2`` (B,) for the drawn replications."""
+        return self.stats_search(src_ent)[:2]
+
+    def stats_search(self, src_ent: np.ndarray, first: tuple | None = None) -> tuple:
+        """``c`` (G, k2, B), ``||M_W y*||^2`` (B,) and the first stage's search.
+
+        ``first`` = ``(inv, mask)``: the reciprocals of ``D'M_W D`` (0 where a regime has no
+        variation, as :func:`psd_quadform`) and the admissible candidates; with the compiled
+        kernels and one regime-dependent regressor the third value is ``(ssr_min, argmin)``
+        of the first search, else ``None`` (the caller searches ``c``).
+        """
         p = self.p
         reps = src_ent.shape[0]
         npar = p.w.shape[1]
-        src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
         seg = np.zeros((p.k2 * self.n_seg, reps))
-        dense = np.zeros((npar + 1, reps))
         kernel = fused_kernel()
         if kernel is not None:  # one pass, the B x n matrix never written
-            t_len, seg_of, r_pad, wy_pad = self.fused_inputs()
-            kernel(self.ehat_pad, t_len, src_t, seg_of, r_pad, wy_pad, seg, dense)
-        else:
-            for i0, i1, smat, wy in self.chunks():
-                # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
-                e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
-                seg += smat @ e_star  # sums of r * tr(e) by segment of q
-                dense += wy @ e_star
-        dense = dense.T  # (B, p + 1)
+            src = np.ascontiguousarray(src_ent, dtype=np.int64)  # (B, N), as drawn
+            t_len, seg_of, r_pad, wy_pad, wy_sum = self.fused_inputs()
+            dense = np.zeros((wy_pad.shape[0], reps))
+            ee = np.zeros(reps)
+            means = self._no_means if self.zero_means else self.ent_mean
+            kernel(self.ehat_pad, t_len, src, seg_of, r_pad, wy_pad, self.ent_ee, means,
+                   wy_sum, seg, dense, ee)
+            we = dense[:npar].T
+            ype = we @ self.yp_coef if self.yp_coef is not None else dense[npar]
+            return self._finish(seg, we, ype, ee, reps, first)
+        src_t = np.ascontiguousarray(src_ent.T)  # (N, B)
+        rows = npar if self.yp_coef is not None else npar + 1  # [W] or [W, y_p]
+        dense = np.zeros((rows, reps))
+        for i0, i1, smat, wy in self.chunks():
+            # tr(e) of the entities drawn for targets i0..i1-1, all periods: (T * rows, B)
+            e_star = np.take(self.ehat_pad, src_t[i0:i1], axis=1).reshape(-1, reps)
+            seg += smat @ e_star  # sums of r * tr(e) by segment of q
+            dense += wy[:rows] @ e_star
+        dense = dense.T  # (B, rows)
         if not self.zero_means:
-            dense += self.ent_mean[src_ent] @ self.wy_sum
-        we, ype = dense[:, :npar], dense[:, npar]
+            dense += self.ent_mean[src_ent] @ self.wy_sum[:, :rows]
+        we = dense[:, :npar]
+        ype = we @ self.yp_coef if self.yp_coef is not None else dense[:, npar]
         ee = self.ent_ee[src_ent].sum(axis=1)
-        return self._finish(seg, we, ype, ee, reps)
+        return self._finish(seg, we, ype, ee, reps, first)
 
     def _finish(self, seg: np.ndarray, we: np.ndarray, ype: np.ndarray, ee: np.ndarray,
-                reps: int) -> tuple[np.ndarray, np.ndarray]:
-        """Assemble ``c`` and ``||M_W y*||^2`` from the segment sums and the small products."""
+                reps: int, first: tuple | None = None) -> tuple:
+        """Assemble ``c`` and ``||M_W y*||^2`` from the segment sums and the small products
+        (and the first search, see :meth:`stats`)."""
         p = self.p
         k2 = p.k2
         n_grid = self.grid.values.shape[0]
+        wy = self.wyp[None, :] + we  # (B, p): W'y*
+        coef = wy @ p.wtw_inv  # (B, p): (W'W)^{-1} W'y*
+        yy = self.ypyp + 2 * ype + ee
+        norm2 = yy - np.einsum("bp,bp->b", coef, wy)
+        finish = finish_kernel()
+        if finish is not None:  # prefix sums, c and the first search in one compiled pass
+            c = np.empty((n_grid, k2, reps))
+            best = np.empty(reps)
+            arg = np.empty(reps, dtype=np.int64)
+            inv, mask = first if first is not None else (self._no_means, self._no_mask_grid())
+            finish(seg, self.prefix_of, self.cyp, self.cw2, np.ascontiguousarray(coef.T),
+                   inv, mask, norm2, c, best, arg)
+            found = (best, arg) if (first is not None and k2 == 1) else None
+            return c, norm2, found
         pref = np.cumsum(seg.reshape(k2, self.n_seg, reps), axis=1)  # (k2, K, B)
         c = pref[:, np.maximum(self.prefix_of, 0), :].transpose(1, 0, 2)  # (G, k2, B)
         c[self.prefix_of < 0] = 0.0
-        wy = self.wyp[None, :] + we  # (B, p): W'y*
-        coef = wy @ p.wtw_inv  # (B, p): (W'W)^{-1} W'y*
         c += self.cyp[:, :, None] - (self.cw2 @ coef.T).reshape(n_grid, k2, reps)
-        yy = self.ypyp + 2 * ype + ee
-        norm2 = yy - np.einsum("bp,bp->b", coef, wy)
-        return c, norm2
+        return c, norm2, None
+
+    _no_means = np.zeros(0)
+
+    def _no_mask_grid(self) -> np.ndarray:
+        """No candidate admitted: the compiled assembly without the search."""
+        return np.zeros(self.grid.values.shape[0], dtype=bool)
 
 
 class WildClusterResampler(EntityResampler):
@@ -782,8 +1086,9 @@ class WildClusterResampler(EntityResampler):
     and ``e*'e* = e'e``: one pass over B x n numbers again.
     """
 
-    def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray) -> None:
-        super().__init__(grid, yp, e)
+    def __init__(self, grid: Grid, yp: np.ndarray, e: np.ndarray,
+                 yp_coef: np.ndarray | None = None) -> None:
+        super().__init__(grid, yp, e, yp_coef)
         p = self.p
         self.wy_ent = np.add.reduceat(np.column_stack([p.w, yp]) * e[:, None], p.starts, axis=0)
         self.ee_total = float(e @ e)
@@ -792,7 +1097,7 @@ class WildClusterResampler(EntityResampler):
         """Rademacher signs, (reps, N)."""
         return rng.choice(np.array([-1.0, 1.0]), size=(reps, self.p.n_entities))
 
-    def stats(self, signs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def stats_search(self, signs: np.ndarray, first: tuple | None = None) -> tuple:
         p = self.p
         reps = signs.shape[0]
         npar = p.w.shape[1]
@@ -803,4 +1108,4 @@ class WildClusterResampler(EntityResampler):
             seg += smat @ e_star
         dense = signs @ self.wy_ent  # (B, p + 1)
         return self._finish(seg, dense[:, :npar], dense[:, npar],
-                            np.full(reps, self.ee_total), reps)
+                            np.full(reps, self.ee_total), reps, first)

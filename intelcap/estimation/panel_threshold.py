@@ -29,6 +29,7 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ from intelcap._validation import (
     stack_aligned,
 )
 from intelcap.estimation._panel_threshold_engine import (
+    _RTOL,
     EntityResampler,
     Grid,
     PanelArrays,
@@ -368,7 +370,9 @@ class PanelThreshold:
                 "appear once per period"
             )
         qname = str(q.columns[0])
-        qv = pd.to_numeric(q.iloc[:, 0], errors="coerce")
+        qcol = q.iloc[:, 0]
+        qv = qcol if pd.api.types.is_numeric_dtype(qcol) else pd.to_numeric(qcol,
+                                                                             errors="coerce")
         if qv.isna().all():
             raise MissingDataError(f"threshold variable {qname!r} is entirely missing")
         self.dependent_name = str(y.columns[0])
@@ -401,27 +405,39 @@ class PanelThreshold:
             ent_codes = pd.factorize(frame.index.get_level_values(0), sort=False)[0]
         if frame.shape[0] == 0:
             raise DataError("no observations left after the missing-value policy")
-        qarr = frame[labels["threshold"][0]].to_numpy(dtype=float)
-        if np.unique(qarr).shape[0] < 2:
+        values = frame.to_numpy(dtype=float)  # dependent, threshold, regime_exog, exog
+        qarr = values[:, 1].copy()
+        if (qarr == qarr[0]).all():
             raise DataError(
                 f"threshold variable {qname!r} is constant ({qarr[0]!r}); it cannot split "
                 "the sample"
             )
         self._frame = frame
         self._codes = ent_codes
-        values = frame.to_numpy(dtype=float)  # dependent, threshold, regime_exog, exog
         k2 = r.shape[1]
         self._y = values[:, 0].copy()
         self._q = qarr
         self._r = values[:, 2:2 + k2].copy()
         self._x = values[:, 2 + k2:].copy() if x is not None else np.empty((frame.shape[0], 0))
-        self._prep = PanelPrep(self._codes, self._y, self._x, self._r, self._q)
-        self._check_within_variation()
+        # one BLAS thread, as in fit: the QR of the skinny design is memory-bound, and a second
+        # thread slowed construction by about half on a loaded 2-core machine
+        with single_threaded_blas():
+            self._prep = PanelPrep(self._codes, self._y, self._x, self._r, self._q)
+            self._check_within_variation()
+        self._param_indexes: dict[tuple, pd.Index] = {}
         self.index = frame.index
         self.time_name = frame.index.names[1]
         time_codes, periods = pd.factorize(frame.index.get_level_values(1), sort=True)
         self._time_codes = time_codes
         self._periods = periods.rename(self.time_name)
+
+    def _param_index(self, names: list[str]) -> pd.Index:
+        """The parameters' Index for ``names``, built once per list of names (a string
+        Index costs about as much as the rest of the results)."""
+        key = tuple(names)
+        if key not in self._param_indexes:
+            self._param_indexes[key] = pd.Index(names)
+        return self._param_indexes[key]
 
     def _check_within_variation(self) -> None:
         """Refuse regressors the entity effects absorb (constant within every entity) or that
@@ -772,9 +788,11 @@ class _Fitter:
 
     def _first_mask(self) -> np.ndarray:
         g = self.grid
-        kept_sorted = self.p.kept[self.p.order]
-        ck = np.r_[0, np.cumsum(kept_sorted)]
-        low = ck[g.counts]
+        if self.p.n_kept == self.n_obs:  # every row kept: the prefix lengths themselves
+            low = g.counts
+        else:
+            ck = np.r_[0, np.cumsum(self.p.kept[self.p.order])]
+            low = ck[g.counts]
         high = self.p.n_kept - low
         if self.qn is None:
             h = math.ceil(self.trims[0] * self.n_obs)
@@ -852,7 +870,7 @@ class _Fitter:
             stat_ssr = ssrs[1:]
             ci_stage: dict[int, dict] = {}
         else:
-            c = self.grid.cum(my)
+            c = self.grid.cum(my, demeaned=True)
             st1 = self._stage_fit(my, c, [], self.trims[0], "first")
             stages["single"] = st1
             g1 = st1["threshold"]
@@ -878,7 +896,8 @@ class _Fitter:
                 ci_stage[2] = st3
                 nulls.append([g1, g2])
                 stat_ssr.append(st3["ssr"])
-            ssrs = [s0] + [self._direct_ssr(final[:i]) for i in range(1, self.k + 1)]
+            # S_1..S_{k-1} by direct fits; S_k is the final regression's (in _results)
+            ssrs = [s0] + [self._direct_ssr(final[:i]) for i in range(1, self.k)]
         # F statistics and bootstrap
         tests: dict[str, TestStatistic] = {}
         rng = as_generator(self.seed)
@@ -918,19 +937,30 @@ class _Fitter:
         yp, e = self._null_fit(null_thr)
         trim = self.trims[k_alt - 1]
         kind = EntityResampler if self.boot.scheme == "entity" else WildClusterResampler
-        sampler = kind(self.grid, yp, e)
+        # without thresholds the null's fitted values are W times its slopes
+        coef = None if null_thr else self.p.wtw_inv @ (self.p.w.T @ self.p.y_t)
+        sampler = kind(self.grid, yp, e, coef)
         gdiag = self.grid.gdiag()
         self.grid.cw()  # cached before any worker thread reads it
+
+        first = None
+        if self.p.k2 == 1:  # the first search done where c is assembled (compiled kernels)
+            piv = gdiag[:, 0, 0]
+            ok = piv > _RTOL * max(piv.max(), np.finfo(float).tiny)  # as psd_quadform
+            first = (np.where(ok, 1.0 / np.where(ok, piv, 1.0), 0.0), self.mask1)
 
         def f_stats(draws: np.ndarray) -> np.ndarray:
             """F statistics of the replications drawn in ``draws``."""
             b = draws.shape[0]
-            c, norm2 = sampler.stats(draws)
+            c, norm2, found = sampler.stats_search(draws, first)
             s_prev = norm2  # no-threshold SSR
-            ssr = norm2[None, :] - _inv_quadform(gdiag, c)
-            ssr = np.where(self.mask1[:, None], ssr, np.inf)
-            fixed = np.argmin(ssr, axis=0)[:, None]
-            s_cur = ssr[fixed[:, 0], np.arange(b)]
+            if found is not None:
+                s_cur, fixed = found[0], found[1][:, None]
+            else:
+                ssr = norm2[None, :] - _inv_quadform(gdiag, c)
+                ssr = np.where(self.mask1[:, None], ssr, np.inf)
+                fixed = np.argmin(ssr, axis=0)[:, None]
+                s_cur = ssr[fixed[:, 0], np.arange(b)]
             for _stage in range(1, k_alt):
                 s_prev = s_cur
                 ssr, _ = ssr_profile_batch(self.grid, norm2, c, fixed)
@@ -983,8 +1013,11 @@ class _Fitter:
         for j in range(len(thr) + 1):
             blocks.append(p.tr(m._r * (regime == j)[:, None]) * kf)
             names += [f"{r}_regime{j + 1}" for r in m.regime_names]
-        z = np.column_stack(blocks)[p.kept]
-        yk = p.y_t[p.kept]
+        z = np.column_stack(blocks)
+        yk = p.y_t
+        if p.n_kept < z.shape[0]:  # without dropped rows the design is used as it is
+            z = z[p.kept]
+            yk = yk[p.kept]
         zz = z.T @ z
         try:  # the normal equations by Cholesky (fast); a singular design goes to the registry
             chol = np.linalg.cholesky(zz)
@@ -997,23 +1030,24 @@ class _Fitter:
         e = np.zeros(p.kept.shape[0])
         e[p.kept] = ek
         df_resid = p.n_kept - p.n_entities - z.shape[1]
+        ssr_final = float(ek @ ek)
+        if len(ssrs) == self.k:  # the final model's SSR, from its regression
+            ssrs = [*ssrs, ssr_final]
         est = self.cov_type.estimate(z, ek, p, names, bread_matrix, m._time_codes)
-        params = pd.Series(beta, index=names, name="parameter")
+        params = pd.Series(beta, index=m._param_index(names), name="parameter")
         resid = pd.Series(np.where(p.kept, e, np.nan), index=m.index, name="residual")
         # the regime shares table is built when asked for (regime_shares), not on every fit
         shares = (m._time_codes, m._periods, regime, len(thr) + 1)
-        lr_profiles = {}
-        for key, st in stages.items():
-            lr_profiles[key] = pd.Series(st["lr"], index=pd.Index(self.grid.values,
-                                                                   name=m.threshold_name),
-                                         name=f"LR ({st['label']} threshold)")
+        # the LR profiles as arrays: their Series are built when asked for (lr_profiles)
+        lr_profiles = {key: (st["lr"], f"LR ({st['label']} threshold)")
+                       for key, st in stages.items()}
         order = np.argsort(final)
         ci_sources = {}
         for pos, idx in enumerate(order):
             ci_sources[pos] = ci_stage.get(int(idx))
         return PanelThresholdResults(
             params, est, nobs=p.n_kept, df_resid=df_resid,
-            resids=resid, ssr_value=float(ek @ ek), model=m, convention=self.conv,
+            resids=resid, ssr_value=ssr_final, model=m, convention=self.conv,
             thresholds=thr, ssrs=ssrs, tests=tests, lr_profiles=lr_profiles,
             ci_sources=ci_sources, grid_values=self.grid.values, sigma_df=self.den,
             shares=shares, level=self.level, trims=self.trims[: self.k],
@@ -1060,7 +1094,7 @@ class PanelThresholdResults(Results):
         self._thresholds = list(thresholds)
         self._ssrs = list(ssrs)
         self._tests = dict(tests)
-        self._lr = dict(lr_profiles)
+        self._lr_arrays = dict(lr_profiles)  # stage -> (LR over the grid, label)
         self._ci_sources = ci_sources
         self._grid_values = np.asarray(grid_values, dtype=float)
         self._shares_of = shares  # (time codes, periods, regime of each row, regimes)
@@ -1090,6 +1124,12 @@ class PanelThresholdResults(Results):
     def f_tests(self) -> dict[str, TestStatistic]:
         """F tests of k against k+1 thresholds, keyed ``single``, ``double``, ``triple``."""
         return dict(self._tests)
+
+    @cached_property
+    def _lr(self) -> dict[str, pd.Series]:
+        grid = pd.Index(self._grid_values, name=self.threshold_name)
+        return {k: pd.Series(lr, index=grid, name=label)
+                for k, (lr, label) in self._lr_arrays.items()}
 
     @property
     def lr_profiles(self) -> dict[str, pd.Series]:
