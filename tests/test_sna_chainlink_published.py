@@ -11,10 +11,51 @@ prices, quantities and values, and the chain Laspeyres index (X0 = 100) with its
     Chain X0=100  100.0   0.9714*100.0 = 97.14   1.0612*97.14 = 103.08   1.0892*103.08 = 112.27
 
 This is the only worked chain-linking example with complete quantities, prices *and* printed
-results that could be retrieved here (the IMF Quarterly National Accounts Manual 2017,
-chapter 8, Examples 8.3-8.5, the 2001 manual's Examples 9.2-9.4 and the Eurostat handbook's
-tables were not available in full; see the report of issue 13). The printed links and chain
-of that manual's Example 8.8 are reproduced in tests/test_sna_chainlink_imf.py.
+results that could be retrieved here. The printed links and chain of the IMF Quarterly
+National Accounts Manual 2017, Example 8.8, are reproduced in tests/test_sna_chainlink_imf.py.
+
+The annual-overlap technique on quarterly data (quarters valued at the previous year's
+average prices, linked through the annual overlap; ``chain_link``'s quarterly branch) is
+therefore *not* checked against a published example: none with both its inputs and its
+linked outputs could be read here. What was searched (issue 13, third search, in the stored
+public web pages, documentation pages and public source repositories available to the
+project), and what each source lacked:
+
+* IMF *Quarterly National Accounts Manual* 2017, chapter 8, Examples 8.2-8.5 (the
+  annual-overlap example is 8.3). Only single pages of a flipbook copy are readable (book
+  pages 169, 177 and 193: text of paragraphs 17-18 and 39-43, and Example 8.8); the pages
+  with the tables of Examples 8.2-8.5 are not. Full-text copies (a 2014 draft of chapter 8,
+  a copy of the chapter, a copy of the whole manual) are stored only as their first page.
+  A third-party R package documents Example 8.2's current prices (products A and B,
+  2010q1-2013q4) but its page with the price indices is cut after 2011q1, and it prints no
+  annual-overlap output of the manual.
+* IMF *Quarterly National Accounts Manual* 2001 (Bloem, Dippelsman, Maehle), chapter IX,
+  Examples 9.2-9.4. The chapter text is stored only as its opening. The inputs of its
+  quarterly example (1997 annual quantities 251.0 and 236.0 at average prices 7.0 and 6.0,
+  quarterly quantities and prices of products A and B for 1998-2000) appear in the unit
+  tests of JDemetra+ (jtstoolkit ``TsDataTest.testChainLinking``, "Example taken from the
+  IMF manual", and ``chainlinking/AnnualOverlapTest``), but those tests assert no result and
+  the manual's printed linked series could not be read. (JDemetra+'s ``AnnualOverlap``
+  also takes the annual price as the simple mean of the quarterly prices, not the
+  value-weighted mean the manuals use.)
+* Eurostat *Handbook on quarterly national accounts* (2013; and the 1999 edition), Eurostat
+  *Handbook on prices and volume measures in national accounts* (2016; 2001 edition),
+  Eurostat "Essential SNA" article on quarterly GDP: catalogue pages or first pages only.
+* ONS: "Chain-linking methods used within the UK National Accounts" (2016) and the 2017
+  change-of-reference-year article: introductions only, no quarterly worked table readable;
+  Robjohns (2006) and Tuke and Reed (2001) not found.
+* ABS: "Demystifying chain volume measures" (2003) and Concepts, Sources and Methods
+  (2000 chapter 10; 2020-21 chapter 6 annex A): introductions and formulas, annual
+  examples only.
+* Statistics Canada chain Fisher note (formulas only), the Macao DSEC e-learning page
+  (annual example), Nierhaus (ifo Schnelldienst 2005) and Quaas (Leipzig working paper 82,
+  2009) on the German annual-overlap method (abstracts or first pages only).
+* Public code: R packages on annual overlap (chainSTAT, IndexNumberTools, stan) and
+  JDemetra+ take user series and print no manual table.
+
+What is checked for the quarterly branch instead (tests/test_sna_volumes.py) are its
+defining identities: the quarters of each year sum to the annual chain-linked volume, which
+is the annual chain of this module's annual branch.
 
 The published index is a Laspeyres *price* chain. ``chain_link`` computes the Laspeyres
 chain
