@@ -1134,6 +1134,9 @@ def capitalize(
         raise AccountingIdentityError(f"input tables do not balance: {err}") from None
 
     ct.refuse_recapitalization(policy)
+    # the input's product balances (checked against the ledger at the end) computed now,
+    # while little else is held: their working arrays then do not add to the peak
+    ct.balance  # noqa: B018
     if spending is None:
         sp = ct.spending(policy)
     else:
