@@ -31,7 +31,7 @@ import pandas as pd
 #: Frames with fewer rows are written by pandas itself (no gain below this size).
 FAST_ROWS = 50_000
 #: Rows formatted and written at a time.
-CHUNK_ROWS = 1 << 19
+CHUNK_ROWS = 1 << 17
 #: Decimals tried first for the exact decimal formatting of floats (see the module docstring).
 DECIMALS = 6
 

@@ -1134,6 +1134,9 @@ def capitalize(
         raise AccountingIdentityError(f"input tables do not balance: {err}") from None
 
     ct.refuse_recapitalization(policy)
+    # the input's product balances (checked against the ledger at the end) computed now,
+    # while little else is held: their working arrays then do not add to the peak
+    ct.balance  # noqa: B018
     if spending is None:
         sp = ct.spending(policy)
     else:
@@ -1315,6 +1318,12 @@ def capitalize(
                                             copy=False)
                                for c, v in cols.items()}, copy=False)
     del cols, nz
+    # the producer cells' arrays (as long as the entries, text as objects) are done with:
+    # freed before the ledger is coded and built, where the memory peaks
+    p2 = b2 = base = keys = keys_c = per = sec = ind = inv_all = cfc_all = keep = None
+    grid = own_at = first_at = market = inv = C = has_p = d_va = sel = b1g_stored = None
+    sub = p1 = oa = gf = b1g = selc = p51c = nm = p3 = None
+    cfc_cur = invest = rc = rc_key = None
     # one integer coding of the key columns for the ledger's sums, look-ups and sort
     known = ct.known_codes
     coder = KeyCoder([t, allentries], KEY, known=known)

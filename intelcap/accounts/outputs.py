@@ -42,11 +42,14 @@ _MULT = {"TH": 3, "MN": 6, "BN": 9}
 
 
 def round_values(frame: pd.DataFrame, precision: int) -> pd.DataFrame:
-    """Round every float column of ``frame`` to ``precision`` decimals (a copy)."""
+    """Round every float column of ``frame`` to ``precision`` decimals (a copy).
+
+    The copy shares the other columns with ``frame`` (copy-on-write: neither sees the
+    other's later changes), so no long text column is duplicated."""
     if isinstance(precision, bool) or not isinstance(precision, (int, np.integer)) or not (
             0 <= int(precision) <= 12):
         raise ParameterError(f"precision={precision!r} must be an integer in [0, 12]")
-    out = frame.copy()
+    out = frame.copy(deep=False)
     for c in out.columns:
         if pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].round(int(precision)) + 0.0   # no negative zeros
