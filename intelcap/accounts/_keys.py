@@ -88,6 +88,10 @@ class KeyCoder:
             self._codes[(id(frame), col)] = (frame, out)
         return out
 
+    def code_of(self, col: str, value: object) -> int:
+        """The code of one ``value`` of ``col`` (-1 when no frame of the coder has it)."""
+        return self._pos[col].get(value, -1)
+
     def remember_codes(self, frame: pd.DataFrame, col: str, codes: np.ndarray) -> None:
         """Record the codes of ``frame[col]`` (computed by the caller), until :meth:`forget`."""
         self._codes[(id(frame), col)] = (frame, codes)

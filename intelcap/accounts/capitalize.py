@@ -1378,9 +1378,9 @@ def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFram
 
     col = {c: ledger[c].array[new].to_numpy(dtype=object) for c in (
         "sector", "industry", "product", "transaction")}   # the new rows' texts only
-    t_total = coder.codes(t, "product") == coder._pos["product"].get(TOTAL, -1)
+    t_total = coder.codes(t, "product") == coder.code_of("product", TOTAL)
     a_total = col["product"] == TOTAL
-    t_s1 = coder.codes(t, "sector") == coder._pos["sector"].get("S1", -1)
+    t_s1 = coder.codes(t, "sector") == coder.code_of("sector", "S1")
     a_s1 = col["sector"] == "S1"
     tc, ac = keys(t, cell), keys(ledger, cell, new)
     tp, ap = keys(t, ["period", "transaction"]), keys(ledger, ["period", "transaction"], new)
