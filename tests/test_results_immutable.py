@@ -145,27 +145,27 @@ def _proxy():
     return LevinsohnPetrin(df, "y", free="l", state="k", proxy="m").fit(progress=False)
 
 
-def _production_fit():
-    from intelcap.estimation.production_fit import fit_production
-    from intelcap.production import CES
-
-    rng = np.random.default_rng(SEED + 3)
+def _ces_frame(seed: int) -> pd.DataFrame:
+    """Two-input CES output (rho 0.5) with a small multiplicative error."""
+    rng = np.random.default_rng(seed)
     n = 120
     k, l_ = rng.lognormal(size=(2, n))
     y = 1.2 * (0.4 * k ** -0.5 + 0.6 * l_ ** -0.5) ** (-1 / 0.5) * np.exp(
         0.05 * rng.normal(size=n))
-    return fit_production(CES(("K", "L")), pd.DataFrame({"Y": y, "K": k, "L": l_}))
+    return pd.DataFrame({"Y": y, "K": k, "L": l_})
+
+
+def _production_fit():
+    from intelcap.estimation.production_fit import fit_production
+    from intelcap.production import CES
+
+    return fit_production(CES(("K", "L")), _ces_frame(SEED + 3))
 
 
 def _kmenta():
     from intelcap.estimation.production_fit import kmenta
 
-    rng = np.random.default_rng(SEED + 4)
-    n = 120
-    k, l_ = rng.lognormal(size=(2, n))
-    y = 1.2 * (0.4 * k ** -0.5 + 0.6 * l_ ** -0.5) ** (-1 / 0.5) * np.exp(
-        0.05 * rng.normal(size=n))
-    return kmenta(pd.DataFrame({"Y": y, "K": k, "L": l_}), "Y", ("K", "L"))
+    return kmenta(_ces_frame(SEED + 4), "Y", ("K", "L"))
 
 
 def _solow():
