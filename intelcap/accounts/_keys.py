@@ -30,18 +30,25 @@ class KeyCoder:
     """Order-preserving integer codes of key columns over several frames."""
 
     def __init__(self, frames: Sequence[pd.DataFrame], columns: Sequence[str], *,
-                 known: Mapping[str, tuple[np.ndarray, pd.Index]] | None = None) -> None:
+                 known: Mapping[str, tuple[np.ndarray, pd.Index]] | None = None,
+                 uniques: Mapping[str, Sequence[object]] | None = None) -> None:
         """``known``: codes and distinct values (:func:`sorted_codes`) of the columns of
-        ``frames[0]``, when the caller has them (they are not computed again)."""
+        ``frames[0]``, when the caller has them (they are not computed again); ``uniques``:
+        the sorted distinct values of every column over every frame the coder will see,
+        when the caller has them (the frames are then not scanned)."""
         self.columns = list(columns)
         self.uniques: dict[str, pd.Index] = {}
         self._known = dict(known or {})
         self._memo: dict[int, tuple[pd.DataFrame, np.ndarray]] = {}
+        self._sorted: dict[int, tuple[pd.DataFrame, np.ndarray, np.ndarray | None]] = {}
         # codes of the key columns of frames keyed whole (not of frames[0], which has them
         # in ``known``), kept until forget()
         self._codes: dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray]] = {}
         self._first = frames[0] if len(frames) else None
         for col in self.columns:
+            if uniques is not None:
+                self.uniques[col] = pd.Index(list(uniques[col]), dtype=object)
+                continue
             seen: set[object] = set()
             for i, f in enumerate(frames):
                 if col not in f.columns or not len(f):
@@ -111,9 +118,30 @@ class KeyCoder:
                     self._codes[id(frame), c] = (frame, k)
         return out
 
+    def sort(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """The whole keys of ``frame`` in sorted order and the order that sorts them (None:
+        already sorted), computed once and kept until :meth:`forget`."""
+        memo = self._sorted.get(id(frame))
+        if memo is None or memo[0] is not frame:
+            key = self.key(frame)
+            if len(key) > 1 and not (key[1:] >= key[:-1]).all():
+                order = np.argsort(key, kind="stable")
+                memo = (frame, key[order], order)
+            else:
+                memo = (frame, key, None)
+            self._sorted[id(frame)] = memo
+        return memo[1], memo[2]
+
+    def find(self, frame: pd.DataFrame, query: np.ndarray) -> np.ndarray:
+        """Position in ``frame``'s rows of every whole key in ``query``, -1 where absent
+        (``frame``'s keys are distinct)."""
+        skey, order = self.sort(frame)
+        return lookup_sorted(skey, order, query)
+
     def forget(self, frame: pd.DataFrame) -> None:
         """Drop the key of ``frame`` (and the frame) from the memo."""
         self._memo.pop(id(frame), None)
+        self._sorted.pop(id(frame), None)
         for c in self.columns:
             self._codes.pop((id(frame), c), None)
 
@@ -144,14 +172,21 @@ def lookup(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
     stable argsort): no hash tables, linear-logarithmic, deterministic.
     """
     keys = np.asarray(keys, dtype=np.int64)
-    query = np.asarray(query, dtype=np.int64)
-    if len(keys) == 0:
-        return np.full(len(query), -1, dtype=np.int64)
     if len(keys) > 1 and not (keys[1:] > keys[:-1]).all():
         order = np.argsort(keys, kind="stable")
         skeys = keys[order]
     else:
         order, skeys = None, keys
+    return lookup_sorted(skeys, order, query)
+
+
+def lookup_sorted(skeys: np.ndarray, order: np.ndarray | None, query: np.ndarray
+                  ) -> np.ndarray:
+    """:func:`lookup` in keys already sorted: ``skeys`` (``keys[order]``, or ``keys`` itself
+    when ``order`` is None)."""
+    query = np.asarray(query, dtype=np.int64)
+    if len(skeys) == 0:
+        return np.full(len(query), -1, dtype=np.int64)
     at = np.minimum(np.searchsorted(skeys, query), len(skeys) - 1)
     hit = skeys[at] == query
     pos = at if order is None else order[at]
@@ -222,6 +257,23 @@ def combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
         key = key * n + c
         span *= n
     return key
+
+
+def compact(codes: np.ndarray, n: int) -> np.ndarray:
+    """``codes`` (of ``n`` distinct values, -1 allowed) in the smallest signed integer dtype
+    that holds them: a key column's codes held for a long table cost one or two bytes a
+    row instead of eight."""
+    dtype = np.int8 if n < 2 ** 7 else np.int16 if n < 2 ** 15 else (
+        np.int32 if n < 2 ** 31 else np.int64)
+    return np.asarray(codes).astype(dtype, copy=False)
+
+
+def sort_labels(values: Sequence[object]) -> tuple[list[object], np.ndarray]:
+    """``values`` (distinct) in the coder's sorted order, and the rank of each of them."""
+    order = sorted(range(len(values)), key=lambda i: _sort_key(values[i]))
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[order] = np.arange(len(values))
+    return [values[i] for i in order], rank
 
 
 def _sort_key(v: object) -> tuple[int, object]:

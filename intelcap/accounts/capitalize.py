@@ -87,14 +87,17 @@ from intelcap._summary import Summary, SummaryMixin
 from intelcap.accounts._keys import (
     KeyCoder,
     combine,
+    compact,
     isin,
     lookup,
+    sort_labels,
     sorted_codes,
     text_categorical,
 )
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.ledger import (
     ENTRY_COLUMNS,
+    _ledger_of_codes,
     apply_ledger,
     build_ledger,
     check_ledger,
@@ -414,36 +417,30 @@ def _by_period_and_cell(rc: Mapping[str, Any], col: str, periods: list[Any]
 # locating the cells to change
 # ------------------------------------------------------------------------------------------
 class _Cells:
-    """Columns of producer cells as numpy arrays: a light frame for the look-ups (building
-    pandas frames of a few rows costs more than the look-ups themselves)."""
+    """Producer cells: the integer codes of their key columns (the locator's: the table's
+    values, then values new to it) and other arrays of one value per cell. Key columns are
+    read as text only where a message needs them; no look-up converts text."""
 
-    __slots__ = ("cols", "codes", "n")
+    __slots__ = ("codes", "cols", "loc", "n")
 
-    def __init__(self, cols: Mapping[str, np.ndarray], codes: dict[str, np.ndarray] | None = None
-                 ) -> None:
-        self.cols = dict(cols)
-        self.n = len(next(iter(self.cols.values()))) if self.cols else 0
-        self.codes = codes if codes is not None else {}   # the locator's codes, by column
-
-    @classmethod
-    def of(cls, frame: pd.DataFrame, columns: list[str]) -> _Cells:
-        return cls({c: frame[c].to_numpy(dtype=object if c != "period" else None)
-                    for c in columns})
+    def __init__(self, loc: _Locator, codes: Mapping[str, np.ndarray],
+                 cols: Mapping[str, np.ndarray] | None = None) -> None:
+        self.loc = loc
+        self.codes = dict(codes)
+        self.cols = dict(cols or {})
+        self.n = len(next(iter(self.codes.values()))) if self.codes else 0
 
     def __len__(self) -> int:
         return self.n
 
     def __getitem__(self, col: str) -> np.ndarray:
+        if col in self.codes:
+            return self.loc.text(col, self.codes[col])
         return self.cols[col]
 
     def take(self, sel: np.ndarray) -> _Cells:
-        return _Cells({c: v[sel] for c, v in self.cols.items()},
-                      {c: v[sel] for c, v in self.codes.items()})
-
-    def with_cols(self, **cols: np.ndarray) -> _Cells:
-        out = _Cells({**self.cols, **cols}, {c: v for c, v in self.codes.items()
-                                              if c not in cols})
-        return out
+        return _Cells(self.loc, {c: v[sel] for c, v in self.codes.items()},
+                      {c: v[sel] for c, v in self.cols.items()})
 
 
 class _Locator:
@@ -451,7 +448,9 @@ class _Locator:
 
     Every look-up is an exact match of one ``int64`` per row (the codes of period, sector,
     industry and product combined, :mod:`intelcap.accounts._keys`) or the first row of a group
-    in a presorted order: linear in the size of the table and the cells.
+    in a presorted order: linear in the size of the table and the cells. Values that are not
+    in the table (a new product row) get codes after the table's, per run
+    (:meth:`start`); look-ups treat them as absent.
     """
 
     _COLS = ("period", "sector", "industry", "product")
@@ -460,50 +459,100 @@ class _Locator:
         self.t = t
         self.uniq: dict[str, pd.Index] = {}
         self.code: dict[str, np.ndarray] = {}
-        for col in self._COLS:
-            self.code[col], self.uniq[col] = sorted_codes(t[col])
+        for col in KEY:
+            codes, self.uniq[col] = sorted_codes(t[col])
+            self.code[col] = compact(codes, len(self.uniq[col]))   # held: 1-2 bytes a row
+            del codes
         self.size = {col: len(u) + 1 for col, u in self.uniq.items()}  # +1: unknown values
         self.obj = {col: np.asarray(u, dtype=object) for col, u in self.uniq.items()}
         self._pos = {col: {v: i for i, v in enumerate(u.tolist())} for col, u in self.uniq.items()}
         self.value = t["value"].to_numpy(dtype=float)
-        tx_codes, tx_uniq = pd.factorize(t["transaction"])
+        tx_codes = self.code["transaction"]
         order = np.argsort(tx_codes, kind="stable")
-        bounds = np.searchsorted(tx_codes[order], np.arange(len(tx_uniq) + 1))
-        self.rows = {str(tx): order[bounds[k]:bounds[k + 1]] for k, tx in enumerate(tx_uniq)}
-        s1 = self._enc("sector", np.array(["S1"], dtype=object))[0]
+        bounds = np.searchsorted(tx_codes[order], np.arange(len(self.uniq["transaction"]) + 1))
+        self.rows = {str(tx): order[bounds[k]:bounds[k + 1]]
+                     for k, tx in enumerate(self.uniq["transaction"].tolist())}
+        s1 = self._pos["sector"].get("S1", len(self.uniq["sector"]))
         self._s1 = {tx: np.unique(self.code["period"][r][self.code["sector"][r] == s1])
                     for tx, r in self.rows.items()}
         self._s1_code = s1
+        self.start()
 
     # -- codes ---------------------------------------------------------------------------
-    def _enc(self, col: str, values: Any) -> np.ndarray:
-        """Codes of ``values`` in the table's dictionary of ``col`` (unknown: one more)."""
-        pos_of, unknown = self._pos[col], len(self.uniq[col])
-        vals = values.tolist() if hasattr(values, "tolist") else list(values)
-        return np.fromiter((pos_of.get(v, unknown) for v in vals), dtype=np.int64,
-                           count=len(vals))
+    def start(self) -> None:
+        """Forget the values new to the table that an earlier run coded."""
+        self._extra: dict[str, list[Any]] = {col: [] for col in KEY}
+        self._xpos: dict[str, dict[Any, int]] = {col: {} for col in KEY}
+        self._labels: dict[str, np.ndarray] = {}
+
+    def code_of(self, col: str, value: Any) -> int:
+        """The code of one value of ``col`` (a value new to the table gets the next code)."""
+        c = self._pos[col].get(value)
+        if c is None:
+            c = self._xpos[col].get(value)
+            if c is None:
+                c = len(self.uniq[col]) + len(self._extra[col])
+                self._extra[col].append(value)
+                self._xpos[col][value] = c
+        return c
+
+    def enc(self, col: str, values: Any) -> np.ndarray:
+        """Codes of ``values`` (an array or column): their few distinct values looked up."""
+        local, u = pd.factorize(values)
+        pos = np.fromiter((self.code_of(col, v) for v in u.tolist()), dtype=np.int64,
+                          count=len(u))
+        return pos[local]
+
+    def translate(self, src: str, dst: str, codes: np.ndarray) -> np.ndarray:
+        """Codes in column ``dst`` of the values that ``codes`` stand for in column ``src``."""
+        u, inv = np.unique(codes, return_inverse=True)
+        to = np.fromiter((self.code_of(dst, v) for v in self.text(src, u).tolist()),
+                         dtype=np.int64, count=len(u))
+        return to[inv.reshape(-1)]
+
+    def labels(self, col: str) -> np.ndarray:
+        """The values of ``col`` by code (the table's, then the new ones), as objects."""
+        lab = self._labels.get(col)
+        if lab is None or len(lab) != len(self.uniq[col]) + len(self._extra[col]):
+            lab = np.concatenate([self.obj[col], np.array(self._extra[col] + [None],
+                                                          dtype=object)[:-1]])
+            self._labels[col] = lab
+        return lab
+
+    def text(self, col: str, codes: np.ndarray) -> np.ndarray:
+        """The values of ``col`` at ``codes`` (objects shared with the dictionary)."""
+        return self.labels(col)[codes]
+
+    def sorted_dictionaries(self) -> tuple[dict[str, list[Any]], dict[str, np.ndarray]]:
+        """Per key column: its values (the table's and the new ones) sorted, and the rank of
+        every code in that order (what the ledger's :class:`KeyCoder` codes by)."""
+        uniques, ranks = {}, {}
+        for col in KEY:
+            if not self._extra[col]:
+                uniques[col] = self.uniq[col].tolist()
+                ranks[col] = np.arange(len(uniques[col]), dtype=np.int64)
+                continue
+            uniques[col], ranks[col] = sort_labels(self.labels(col).tolist())
+        return uniques, ranks
+
+    def _row_key(self, rc: dict[str, np.ndarray], cols: tuple[str, ...]) -> np.ndarray:
+        return combine([rc[c] for c in cols], [self.size[c] for c in cols])
 
     def _key(self, codes: dict[str, np.ndarray], cols: tuple[str, ...]) -> np.ndarray:
-        return combine([codes[c] for c in cols], [self.size[c] for c in cols])
+        # values new to the table share the code "unknown" (one past the table's): no row
+        # has it
+        return combine([np.minimum(codes[c], self.size[c] - 1) for c in cols],
+                       [self.size[c] for c in cols])
 
     def _row_codes(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         return {c: self.code[c][rows] for c in self._COLS}
 
-    def _codes_of(self, cells: _Cells, col: str) -> np.ndarray:
-        if col not in cells.codes:
-            cells.codes[col] = self._enc(col, cells[col])
-        return cells.codes[col]
-
     def _cell_codes(self, tx: str, cells: _Cells) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        codes = {c: self._codes_of(cells, c) for c in ("period", "sector", "industry")}
+        codes = {c: cells.codes[c] for c in ("period", "sector", "industry")}
         at_s1 = isin(codes["period"], self._s1.get(tx, np.zeros(0, dtype=np.int64)))
-        codes["sector"] = np.where(at_s1, self._s1_code, codes["sector"])
+        if at_s1.any():
+            codes["sector"] = np.where(at_s1, self._s1_code, codes["sector"])
         return codes, at_s1
-
-    @staticmethod
-    def _exact(row_key: np.ndarray, cell_key: np.ndarray) -> np.ndarray:
-        """Position in the rows of each cell key (-1: none); row keys are unique."""
-        return lookup(row_key, cell_key)
 
     def _largest(self, rows: np.ndarray, row_key: np.ndarray, cell_key: np.ndarray,
                  tiebreak: tuple[str, ...] = ("product",)) -> np.ndarray:
@@ -524,44 +573,48 @@ class _Locator:
     def _fill(pos: np.ndarray, new: np.ndarray) -> np.ndarray:
         return np.where(pos >= 0, pos, new)
 
-    def _sector_values(self, cells: _Cells, at_s1: np.ndarray) -> np.ndarray:
-        sec = cells["sector"]
-        return np.where(at_s1, "S1", sec) if at_s1.any() else sec
+    def _pref(self, pref: np.ndarray | str, n: int) -> np.ndarray:
+        return (np.full(n, self.code_of("product", pref), dtype=np.int64)
+                if isinstance(pref, str) else np.asarray(pref, dtype=np.int64))
 
     # -- look-ups -------------------------------------------------------------------------
-    def locate(self, tx: str, cells: _Cells, pref: np.ndarray | str, mode: str) -> _Cells:
-        """Return ``cells`` with a ``product`` (and possibly ``sector``) column to book on.
+    def cells(self, frame: pd.DataFrame | Mapping[str, Any],
+              columns: tuple[str, ...] = ("period", "sector", "industry")) -> _Cells:
+        """Cells with the codes of ``frame``'s ``columns``."""
+        return _Cells(self, {c: self.enc(c, frame[c]) for c in columns})
 
-        ``mode``: ``"add"`` (pref product, else the ``"_T"`` row, else a new pref row),
-        ``"pick"`` (pref, ``"_T"``, the largest product row, else a new pref row) or
-        ``"strict"`` (pref or ``"_T"``; else ``found`` is False).
+    def locate(self, tx: str, cells: _Cells, pref: np.ndarray | str, mode: str) -> _Cells:
+        """Return ``cells`` with a ``product`` (and possibly ``sector``) to book on.
+
+        ``pref``: a product code or product codes (the locator's). ``mode``: ``"add"`` (pref
+        product, else the ``"_T"`` row, else a new pref row), ``"pick"`` (pref, ``"_T"``,
+        the largest product row, else a new pref row) or ``"strict"`` (pref or ``"_T"``;
+        else ``found`` is False).
         """
-        codes, at_s1 = self._cell_codes(tx, cells)
+        codes, _ = self._cell_codes(tx, cells)
         n = len(cells)
-        sector = self._sector_values(cells, at_s1)
-        pref_obj = (np.full(n, pref, dtype=object) if isinstance(pref, str)
-                    else np.asarray(pref, dtype=object))
+        pref_c = self._pref(pref, n)
         rows = self.rows.get(tx, np.zeros(0, dtype=np.int64))
         if len(rows) == 0 or n == 0:
-            return _Cells({**cells.cols, "sector": sector, "product": pref_obj,
-                           "found": np.zeros(n, dtype=bool), "value_before": np.full(n, np.nan)})
+            return _Cells(self, {**codes, "product": pref_c},
+                          {"found": np.zeros(n, dtype=bool), "value_before": np.full(n, np.nan),
+                           "row": np.full(n, -1)})
         rc = self._row_codes(rows)
         key4 = ("period", "sector", "industry", "product")
-        row4 = self._key(rc, key4)
-        codes["product"] = self._enc("product", pref_obj)
-        pos = self._exact(row4, self._key(codes, key4))
-        codes["product"] = np.full(n, self._enc("product", np.array([TOTAL]))[0])
-        pos = self._fill(pos, self._exact(row4, self._key(codes, key4)))
+        row4 = self._row_key(rc, key4)
+        q = {**codes, "product": pref_c}
+        pos = lookup(row4, self._key(q, key4))
+        q["product"] = np.full(n, self._pos["product"].get(TOTAL, self.size["product"] - 1))
+        pos = self._fill(pos, lookup(row4, self._key(q, key4)))
         if mode == "pick":
             key3 = ("period", "sector", "industry")
-            pos = self._fill(pos, self._largest(rows, self._key(rc, key3),
+            pos = self._fill(pos, self._largest(rows, self._row_key(rc, key3),
                                                 self._key(codes, key3)))
         found = pos >= 0
         row = rows[np.maximum(pos, 0)]
-        return _Cells({**cells.cols, "sector": sector,
-                       "product": np.where(found, self.obj["product"][self.code["product"][row]],
-                                           pref_obj),
-                       "found": found, "value_before": np.where(found, self.value[row], np.nan),
+        return _Cells(self, {**codes, "product": np.where(found, self.code["product"][row],
+                                                          pref_c)},
+                      {"found": found, "value_before": np.where(found, self.value[row], np.nan),
                        "row": np.where(found, row, -1)})
 
     def has_rows(self, tx: str, cells: _Cells) -> np.ndarray:
@@ -569,8 +622,7 @@ class _Locator:
         if len(rows) == 0:
             return np.zeros(len(cells), dtype=bool)
         key3 = ("period", "sector", "industry")
-        codes = {c: self._codes_of(cells, c) for c in key3}
-        return isin(self._key(codes, key3), self._key(self._row_codes(rows), key3))
+        return isin(self._key(cells.codes, key3), self._row_key(self._row_codes(rows), key3))
 
     def locate_p3(self, cells: _Cells) -> _Cells:
         """Book non-market final consumption on the sector's P3 rows (see module notes).
@@ -580,45 +632,44 @@ class _Locator:
         industry ``"_T"`` likewise; then (no row of either industry) any industry's row of the
         cell's product, of ``"_T"``, the largest row (ties: industry, then product codes).
         """
-        codes, at_s1 = self._cell_codes("P3", cells)
+        codes, _ = self._cell_codes("P3", cells)
         n = len(cells)
-        sector = self._sector_values(cells, at_s1)
         rows = self.rows.get("P3", np.zeros(0, dtype=np.int64))
         if len(rows) == 0 or n == 0:
-            return _Cells({**cells.cols, "sector": sector,
-                           "product": np.full(n, TOTAL, dtype=object),
-                           "industry": np.full(n, TOTAL, dtype=object)})
+            return _Cells(self, {**codes,
+                                 "industry": np.full(n, self.code_of("industry", TOTAL)),
+                                 "product": np.full(n, self.code_of("product", TOTAL))})
         rc = self._row_codes(rows)
-        total_i = self._enc("industry", np.array([TOTAL]))[0]
-        total_p = self._enc("product", np.array([TOTAL]))[0]
+        total_i = self._pos["industry"].get(TOTAL, self.size["industry"] - 1)
+        total_p = self._pos["product"].get(TOTAL, self.size["product"] - 1)
         own_i = codes["industry"]
-        own_p = self._enc("product", cells["industry"])
+        own_p = self.translate("industry", "product", cells.codes["industry"])
         k4 = ("period", "sector", "industry", "product")
         k3 = ("period", "sector", "industry")
-        row4 = self._key(rc, k4)
-        row3 = self._key(rc, k3)
+        row4 = self._row_key(rc, k4)
+        row3 = self._row_key(rc, k3)
         pos = np.full(n, -1)
         for ind in (own_i, np.full(n, total_i)):
             q = {**codes, "industry": ind}
             for prod in (own_p, np.full(n, total_p)):
-                pos = self._fill(pos, self._exact(row4, self._key({**q, "product": prod}, k4)))
+                pos = self._fill(pos, lookup(row4, self._key({**q, "product": prod}, k4)))
             pos = self._fill(pos, self._largest(rows, row3, self._key(q, k3)))
         # no row of the cell's industry nor of '_T': any industry's row
         kp = ("period", "sector", "product")
         tb = ("industry", "product")
-        rowp = self._key(rc, kp)
+        rowp = self._row_key(rc, kp)
         for prod in (own_p, np.full(n, total_p)):
             pos = self._fill(pos, self._largest(rows, rowp, self._key(
                 {**codes, "product": prod}, kp), tb))
         k2 = ("period", "sector")
-        pos = self._fill(pos, self._largest(rows, self._key(rc, k2), self._key(codes, k2), tb))
+        pos = self._fill(pos, self._largest(rows, self._row_key(rc, k2), self._key(codes, k2),
+                                            tb))
         found = pos >= 0
         row = rows[np.maximum(pos, 0)]
-        return _Cells({**cells.cols, "sector": sector,
-                       "industry": np.where(found, self.obj["industry"][self.code["industry"][row]],
-                                            TOTAL),
-                       "product": np.where(found, self.obj["product"][self.code["product"][row]],
-                                           TOTAL)})
+        out = {**codes}
+        for col in ("industry", "product"):
+            out[col] = np.where(found, self.code[col][row], self.code_of(col, TOTAL))
+        return _Cells(self, out)
 
 
 # ------------------------------------------------------------------------------------------
@@ -750,9 +801,10 @@ def _pick(mask: np.ndarray, a: str, b: str) -> np.ndarray:
 
 def _entries(cells: _Cells, delta: np.ndarray, tx: str, rule: str | np.ndarray,
              config_key: np.ndarray) -> dict[str, np.ndarray]:
+    """Ledger entries of ``cells`` as the locator's codes of their key columns."""
     n = len(cells)
-    out = {c: cells[c] for c in ("period", "sector", "industry", "product")}
-    out["transaction"] = np.full(n, tx, dtype=object)
+    out = {c: cells.codes[c] for c in ("period", "sector", "industry", "product")}
+    out["transaction"] = np.full(n, cells.loc.code_of("transaction", tx), dtype=np.int64)
     out["delta"] = np.asarray(delta, dtype=float)
     out["rule"] = np.full(n, rule, dtype=object) if isinstance(rule, str) else np.asarray(
         rule, dtype=object)
@@ -1033,9 +1085,7 @@ class CompiledTables:
     def known_codes(self) -> dict[str, tuple[np.ndarray, pd.Index]]:
         """Sorted integer codes and distinct values of the key columns of :attr:`table`."""
         loc = self.locator
-        known = {c: (loc.code[c], loc.uniq[c]) for c in loc._COLS}
-        known["transaction"] = sorted_codes(self.table["transaction"])
-        return known
+        return {c: (loc.code[c], loc.uniq[c]) for c in KEY}
 
     def refuse_recapitalization(self, policy: CapitalizationPolicy) -> None:
         """Raise :class:`~intelcap.exceptions.DataError` if the table looks already
@@ -1145,13 +1195,13 @@ def capitalize(
     cap = _capitalized(sp, policy)
     unit = ct.unit
     loc = ct.locator
+    loc.start()
     entries: list[dict[str, np.ndarray]] = []
     satellite = policy.route == "satellite"
     rule_tag = "satellite" if satellite else "own-account"
 
     # every route: the spending must be recorded as the producer's intermediate consumption
-    p2 = loc.locate("P2", _Cells.of(cap, _CELL), cap["product"].to_numpy(dtype=object),
-                    "strict")
+    p2 = loc.locate("P2", loc.cells(cap), loc.enc("product", cap["product"]), "strict")
     if not p2["found"].all():
         r = int(np.flatnonzero(~p2["found"])[0])
         raise DataError(f"tables have no intermediate consumption row (P2, product "
@@ -1184,8 +1234,9 @@ def capitalize(
                                 f"{rule_tag}: P2 -R (API spending reclassified to GFCF)",
                                 cap["config_key"].to_numpy()))
         # GFCF of the same product: the product's supply-use balance is unchanged
-        entries.append(_entries(loc.locate("P51G", _Cells({c: p2[c] for c in _CELL}),
-                                           p2["product"], "add"), cap["R"].to_numpy(), "P51G",
+        entries.append(_entries(loc.locate("P51G", _Cells(loc, {c: p2.codes[c] for c in _CELL}),
+                                           p2.codes["product"], "add"), cap["R"].to_numpy(),
+                                "P51G",
             f"{rule_tag}: P51G +R on the product bought (asset {policy.asset})",
             cap["config_key"].to_numpy()))
 
@@ -1201,9 +1252,10 @@ def capitalize(
     # the producer cells by period (periods x cells, flattened row by row), kept where
     # there is investment or CFC
     n_per, n_col = invest.shape
-    per = np.repeat(invest.index.to_numpy(), n_col)
-    sec = np.tile(invest.columns.get_level_values("sector").to_numpy(dtype=object), n_per)
-    ind = np.tile(invest.columns.get_level_values("industry").to_numpy(dtype=object), n_per)
+    # the grid's periods and (sector, industry) columns coded once, then repeated
+    per = np.repeat(loc.enc("period", invest.index.to_numpy()), n_col)
+    sec = np.tile(loc.enc("sector", invest.columns.get_level_values("sector")), n_per)
+    ind = np.tile(loc.enc("industry", invest.columns.get_level_values("industry")), n_per)
     inv_all = np.asarray(invest.to_numpy(dtype=float)).ravel()
     cfc_all = np.asarray(cfc_cur.to_numpy(dtype=float)).ravel()
     keep = (inv_all != 0) | (cfc_all != 0)
@@ -1222,7 +1274,7 @@ def capitalize(
     own_at = grid[keep]
     first_at = first_row[np.tile(np.arange(n_col), n_per)[keep]]
     default_key = policy._key("vintages" if policy.vintages is not None else "share")
-    base = _Cells({"period": per[keep], "sector": sec[keep], "industry": ind[keep]})
+    base = _Cells(loc, {"period": per[keep], "sector": sec[keep], "industry": ind[keep]})
     choices = np.append(rc_key, np.array([default_key], dtype=object))
     keys = choices[np.where(own_at >= 0, own_at, np.where(first_at >= 0, first_at,
                                                           len(rc_key)))]
@@ -1233,7 +1285,7 @@ def capitalize(
     kcode, kuniq = pd.factorize(keys)   # few distinct keys: one text object each
     keys_c = np.array([f"{k}; {pim_key}" for k in kuniq], dtype=object)[kcode]
 
-    market = np.isin(base["sector"], np.array(MARKET, dtype=object))
+    market = np.isin(base.codes["sector"], [loc.code_of("sector", s) for s in MARKET])
     inv = inv_all[keep]
     C = cfc_all[keep]
     has_p = loc.has_rows("P1", base) | loc.has_rows("P2", base)
@@ -1243,7 +1295,8 @@ def capitalize(
         sel = has_p & ~market & ((C - inv) != 0)
         if sel.any():
             sub = base.take(sel)
-            p1 = loc.locate("P1", sub, sub["industry"], "pick")
+            p1 = loc.locate("P1", sub, loc.translate("industry", "product",
+                                                     sub.codes["industry"]), "pick")
             entries.append(_entries(p1, (C - inv)[sel], "P1",
                                     f"{rule_tag}: P1 +(CFC - R) (non-market output = sum of "
                                     "costs)", keys_c[sel]))
@@ -1262,14 +1315,16 @@ def capitalize(
             if has_sel.any():
                 entries.append(_entries(oa.take(has_sel), inv[sel][has_sel], "P1", rule_oa,
                                         keys[sel][has_sel]))
-            gf = loc.locate("P51G", sub, np.where(has_sel, oa["product"], TOTAL), "add")
+            gf = loc.locate("P51G", sub, np.where(has_sel, oa.codes["product"],
+                                                  loc.code_of("product", TOTAL)), "add")
             entries.append(_entries(gf, inv[sel], "P51G",
                                     f"{rule_tag}: P51G +I (own-account GFCF, asset "
                                     f"{policy.asset})", keys[sel]))
         sel = has_p & ~market & ((C - inv) != 0)
         if sel.any():
             sub = base.take(sel)
-            p1 = loc.locate("P1", sub, sub["industry"], "pick")
+            p1 = loc.locate("P1", sub, loc.translate("industry", "product",
+                                                     sub.codes["industry"]), "pick")
             entries.append(_entries(p1, (C - inv)[sel], "P1",
                                     f"{rule_tag}: P1 +(CFC - I) on the non-market product "
                                     "(output = sum of costs, I of it own-account GFCF)",
@@ -1312,24 +1367,23 @@ def capitalize(
     nz = cols["delta"] != 0.0
     if not nz.all():
         cols = {c: v[nz] for c, v in cols.items()}
-    # text kept as objects here (the ledger converts only its own rows to text arrays)
-    allentries = pd.DataFrame({c: pd.Series(v, dtype=t["period"].dtype if c == "period"
-                                            else (float if c == "delta" else object),
-                                            copy=False)
-                               for c, v in cols.items()}, copy=False)
-    del cols, nz
-    # the producer cells' arrays (as long as the entries, text as objects) are done with:
-    # freed before the ledger is coded and built, where the memory peaks
+    del nz
+    # the producer cells' arrays (as long as the entries) are done with: freed before the
+    # ledger is built, where the memory peaks
     p2 = b2 = base = keys = keys_c = per = sec = ind = inv_all = cfc_all = keep = None
     grid = own_at = first_at = market = inv = C = has_p = d_va = sel = b1g_stored = None
     sub = p1 = oa = gf = b1g = selc = p51c = nm = p3 = None
     cfc_cur = invest = rc = rc_key = None
-    # one integer coding of the key columns for the ledger's sums, look-ups and sort
-    known = ct.known_codes
-    coder = KeyCoder([t, allentries], KEY, known=known)
-    ledger = build_ledger(t, allentries, _coder=coder)
-    coder.forget(allentries)
-    del allentries
+    # one integer coding of the key columns for the ledger's sums, look-ups and sort: the
+    # table's codes, and the entries' (the locator's) ranked among the values of both
+    uniques, ranks = loc.sorted_dictionaries()
+    coder = KeyCoder([t], KEY, known=ct.known_codes, uniques=uniques)
+    if len(cols["delta"]):
+        ledger = _ledger_of_codes(t, {c: ranks[c][cols[c]] for c in KEY}, cols["delta"],
+                                  cols["rule"], cols["config_key"], coder)
+    else:
+        ledger = build_ledger(t, pd.DataFrame({c: [] for c in ENTRY_COLUMNS}))
+    del cols, uniques, ranks
     release_free_memory()
     ledger["asset"] = text_categorical(_pick(ledger["transaction"].isin(
         ["P51G", "P51C"]).to_numpy(), policy.asset, ""))

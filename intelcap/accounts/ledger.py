@@ -19,8 +19,10 @@ import pandas as pd
 
 from intelcap.accounts._keys import (
     KeyCoder,
+    combine,
+    compact,
     isin,
-    lookup,
+    lookup_sorted,
     text_array,
     text_categorical,
     union_sorted,
@@ -80,13 +82,23 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
     # one int64 per cell (codes in sorted order): group sums, look-ups and the key order of
     # the result without joins on five string columns
     coder = _coder if _coder is not None else KeyCoder([table, entries], key)
-    ek = coder.key(entries)
+    codes = {c: coder.codes(entries, c) for c in key}
+    return _ledger_of_codes(table, codes, entries["delta"].to_numpy(dtype=float),
+                            entries["rule"].to_numpy(dtype=object),
+                            entries["config_key"].to_numpy(dtype=object), coder)
+
+
+def _ledger_of_codes(table: pd.DataFrame, codes: dict[str, np.ndarray], delta: np.ndarray,
+                     all_rule: np.ndarray, all_key: np.ndarray, coder: KeyCoder
+                     ) -> pd.DataFrame:
+    """:func:`build_ledger` on entries given as the coder's codes of their key columns (in
+    entry order), their deltas, rules and configuration keys: no entry frame and no text
+    per entry; the ledger's text is taken from the coder's distinct values at the end."""
+    key = list(KEY)
+    ek = combine([codes[c] for c in key], [len(coder.uniques[c]) for c in key])
     # group sums by cell in key order (first entry of every cell: its first row)
     cells, first, inv = np.unique(ek, return_index=True, return_inverse=True)
-    delta_v = np.bincount(inv, weights=entries["delta"].to_numpy(dtype=float),
-                          minlength=len(cells))
-    all_rule = entries["rule"].to_numpy(dtype=object)
-    all_key = entries["config_key"].to_numpy(dtype=object)
+    delta_v = np.bincount(inv, weights=delta, minlength=len(cells))
     rule, config_key = all_rule[first], all_key[first]
     counts = np.bincount(inv, minlength=len(cells))
     if (counts > 1).any():
@@ -97,15 +109,19 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
             rows_p = by_cell[start[p]:start[p + 1]]
             rule[p] = _join_unique(all_rule[rows_p])
             config_key[p] = _join_unique(all_key[rows_p])
-    at = lookup(coder.key(table), cells)
+    del inv
+    at = coder.find(table, cells)
     before = np.where(at >= 0, table["value"].to_numpy(dtype=float)[np.maximum(at, 0)], 0.0)
+    del at
     after = before + delta_v
     # one frame, built once, of the changed cells (cells whose entries sum to 0 are dropped)
     keep = np.flatnonzero(delta_v != 0.0)
     rows = first[keep]
+    cols: dict[str, object] = {}
+    for c in key:
+        cols[c] = _labels_take(coder, c, codes[c][rows], table[c].dtype)
     ledger = pd.DataFrame({
-        **{c: (_text_of_codes(coder, entries, c, rows) if entries[c].dtype == object
-               else entries[c].array.take(rows)) for c in key},
+        **cols,
         "before": before[keep], "after": after[keep], "delta": delta_v[keep],
         "rule": text_categorical(rule[keep]),
         "config_key": text_categorical(config_key[keep]),
@@ -113,20 +129,21 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
     }, copy=False)
     ledger = ledger.loc[:, list(LEDGER_COLUMNS)]
     # the ledger's keys are its entries' (the coder need not code them again)
-    coder.remember(ledger, ek[rows])
+    coder.remember(ledger, cells[keep])
     for c in key:
-        coder.remember_codes(ledger, c, coder.codes(entries, c)[rows])
+        coder.remember_codes(ledger, c, compact(codes[c][rows], len(coder.uniques[c])))
     return ledger
 
 
-def _text_of_codes(coder: KeyCoder, frame: pd.DataFrame, col: str,
-                   rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``frame[col]`` at ``rows`` as a text array, taken from the coder's distinct values by
-    the codes it has (no per-row objects)."""
+def _labels_take(coder: KeyCoder, col: str, codes: np.ndarray, dtype: object) -> object:
+    """The values of ``col`` at ``codes`` (the coder's) as an array of ``dtype`` (a key
+    column's dtype in the table), taken from the coder's few distinct values."""
     labels = np.asarray(coder.uniques[col], dtype=object)
+    if isinstance(dtype, np.dtype) and dtype.kind != "O":
+        return np.asarray(labels.tolist(), dtype=dtype)[codes]
     if not all(isinstance(v, str) for v in labels.tolist()):
-        return text_array(frame[col].to_numpy()[rows])
-    return pd.array(labels, dtype="str").take(coder.codes(frame, col)[rows])
+        return text_array(labels[codes])
+    return pd.array(labels, dtype="str" if isinstance(dtype, np.dtype) else dtype).take(codes)
 
 
 def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
@@ -143,25 +160,39 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
     coder = _coder if _coder is not None else KeyCoder([table, ledger], key)
     tkey = coder.key(table)
     lkey = coder.key(ledger)
-    pos = lookup(tkey, lkey)
+    pos = coder.find(table, lkey)
     values = table["value"].to_numpy(dtype=float).copy()
     old = pos >= 0
     after = ledger["after"].to_numpy(dtype=float)
     values[pos[old]] = after[old]
+    del pos
     newpos = np.flatnonzero(~old)
     n_new = len(newpos)
-    if n_new:
-        tkey = np.concatenate([tkey, lkey[newpos]])
-    # canonical order from the codes already computed (as sort_table would give)
+    n_old = len(table)
+    # canonical order from the codes already computed (as sort_table would give): the
+    # table's keys in the order the coder keeps, merged with the new rows' (keys are
+    # distinct, so any sort gives this order; a stable sort of two sorted runs merges them)
     order = None
-    if len(tkey) > 1 and not (tkey[1:] >= tkey[:-1]).all():
-        order = np.argsort(tkey, kind="stable")
-        tkey = tkey[order]
+    skey, torder = coder.sort(table)
+    if n_new:
+        nkey = lkey[newpos]
+        norder = np.argsort(nkey, kind="stable")
+        both = np.concatenate([skey, nkey[norder]])
+        merge = np.argsort(both, kind="stable")
+        tkey = both[merge]
+        del both
+        order = np.concatenate([torder if torder is not None else np.arange(n_old),
+                                n_old + norder])[merge]
+        del merge
+        if (order == np.arange(len(order))).all():
+            order = None
+    else:
+        tkey, order = skey, torder
     # the result built once, column by column (no frame copy, concat and take): a key
     # column is taken from its few distinct values by the coder's integer codes (no
     # per-row objects); a column that neither gains rows nor changes order is shared
     cols: dict[str, object] = {}
-    n_old = len(table)
+    kept: dict[str, np.ndarray] = {}
     for c in COLUMNS:
         col = table[c]
         if c == "value":
@@ -181,12 +212,17 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
             labels = [unit if c == "unit" else basis]
         if order is not None:
             codes = codes[order]
+        if c in key:   # kept (one or two bytes a row) for the checks of the result
+            kept[c] = compact(codes, len(labels))
         if isinstance(col.dtype, np.dtype):
             cols[c] = np.asarray(labels, dtype=col.dtype)[codes]
         else:
             cols[c] = pd.array(np.asarray(labels, dtype=object), dtype=col.dtype).take(codes)
+        del codes
     out = pd.DataFrame(cols, copy=False)   # the arrays are this frame's own
     coder.remember(out, tkey)
+    for c, k in kept.items():
+        coder.remember_codes(out, c, k)
     return out
 
 
@@ -208,19 +244,27 @@ def check_ledger(before: pd.DataFrame, after: pd.DataFrame, ledger: pd.DataFrame
     coder = _coder if _coder is not None else KeyCoder([before, after, ledger], key)
     bk, ak = coder.key(before), coder.key(after)
     dk = coder.key(ledger) if len(ledger) else np.zeros(0, dtype=np.int64)
-    cells = union_sorted(ak, bk)
+    # the union of the keys from the two tables' sorted keys (two sorted runs: merged)
+    sb, b_order = coder.sort(before)
+    sa, a_order = coder.sort(after)
+    cells = union_sorted(sa, sb)
 
-    def on_cells(k: np.ndarray, v: np.ndarray) -> np.ndarray:
-        at = lookup(k, cells)
-        return np.where(at >= 0, v[np.maximum(at, 0)], 0.0) if len(v) else np.zeros(len(cells))
+    def on_cells(skey: np.ndarray, order: np.ndarray | None, v: np.ndarray) -> np.ndarray:
+        if not len(v):
+            return np.zeros(len(cells))
+        at = lookup_sorted(skey, order, cells)
+        return np.where(at >= 0, v[np.maximum(at, 0)], 0.0)
 
-    a = on_cells(ak, after["value"].to_numpy(dtype=float))
-    b = on_cells(bk, before["value"].to_numpy(dtype=float))
-    booked = on_cells(dk, ledger["delta"].to_numpy(dtype=float) if len(ledger)
-                      else np.zeros(0))
+    a = on_cells(sa, a_order, after["value"].to_numpy(dtype=float))
+    b = on_cells(sb, b_order, before["value"].to_numpy(dtype=float))
+    d_order = (None if len(dk) < 2 or (dk[1:] > dk[:-1]).all()
+               else np.argsort(dk, kind="stable"))
+    booked = on_cells(dk if d_order is None else dk[d_order], d_order,
+                      ledger["delta"].to_numpy(dtype=float) if len(ledger) else np.zeros(0))
     change = a - b
-    if len(dk) and not isin(dk, cells).all():
-        r = int(np.flatnonzero(~isin(dk, cells))[0])
+    in_cells = lookup_sorted(cells, None, dk) >= 0
+    if len(dk) and not in_cells.all():
+        r = int(np.flatnonzero(~in_cells)[0])
         extra = ledger.iloc[r][key].tolist()
         raise AccountingIdentityError(f"ledger row {dict(zip(key, extra, strict=True))} is "
                                       "not a cell of the adjusted table")
