@@ -150,6 +150,31 @@ class KeyCoder:
         self._memo[id(frame)] = (frame, key)
 
 
+class TableCodes:
+    """Codes of a table's columns in the sorted order of their values, with the values:
+    given by the caller, else by one factorization per column."""
+
+    def __init__(self, t: pd.DataFrame,
+                 given: Mapping[str, tuple[np.ndarray, object]] | None) -> None:
+        self.t, self.given = t, given or {}
+
+    def __call__(self, col: str) -> tuple[np.ndarray, object]:
+        """The codes of column ``col`` and its distinct values, sorted."""
+        if col in self.given:
+            codes, uniq = self.given[col]
+            if col == "period":   # only the periods the table has (a coder may know more)
+                codes, used = used_codes(codes, len(uniq))
+                if not used.all():
+                    return codes, np.asarray(uniq, dtype=object)[used]
+            return codes, uniq
+        s = self.t[col]
+        if len(s) <= 4096 and s.dtype != np.int64:   # short column: numpy is cheaper
+            uniq, codes = np.unique(s.to_numpy(dtype=object), return_inverse=True)
+            return codes.reshape(-1), uniq
+        codes, uniq = pd.factorize(s, sort=True)
+        return codes, uniq
+
+
 def text_array(values: np.ndarray | pd.Series) -> pd.api.extensions.ExtensionArray:
     """``pd.array(values, dtype="str")`` built from the distinct values: a column of codes
     repeats few values, and hashing the objects costs less than converting every one."""
@@ -257,6 +282,16 @@ def combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
         key = key * n + c
         span *= n
     return key
+
+
+def used_codes(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes renumbered over the values that occur (order kept), and which of the ``n``
+    values occur."""
+    used = np.bincount(codes, minlength=n) > 0
+    if used.all():
+        return codes, used
+    rank = np.cumsum(used) - 1
+    return rank[codes], used
 
 
 def compact(codes: np.ndarray, n: int) -> np.ndarray:

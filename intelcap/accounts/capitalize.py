@@ -86,6 +86,7 @@ from intelcap._memory import release_free_memory
 from intelcap._summary import Summary, SummaryMixin
 from intelcap.accounts._keys import (
     KeyCoder,
+    TableCodes,
     combine,
     compact,
     isin,
@@ -93,6 +94,7 @@ from intelcap.accounts._keys import (
     sort_labels,
     sorted_codes,
     text_categorical,
+    used_codes,
 )
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.ledger import (
@@ -1068,13 +1070,13 @@ class CompiledTables:
     def gdp(self, tol: float | None, rtol: float) -> pd.DataFrame:
         """GDP by approach of the input, checked (:func:`~intelcap.accounts.gdp.check_identity`)."""
         return self._cached(("gdp", tol, rtol), lambda: check_identity(
-            self.table, tol, rtol=rtol, _validated=True))
+            self.table, tol, rtol=rtol, _validated=True, _codes=self.known_codes))
 
     @cached_property
     def balance(self) -> Any:
         """Product balances of the input (:func:`~intelcap.accounts.supply_use.product_balance`)
         and the (period, product) lines that record a supply."""
-        return _balance_before(self.table)
+        return _balance_before(self.table, _codes=self.known_codes)
 
     @cached_property
     def balance_lines(self) -> dict[tuple[Any, Any], tuple[float, ...]]:
@@ -1390,15 +1392,21 @@ def capitalize(
     revised = apply_ledger(t, ledger, _coder=coder)
     check_ledger(t, revised, ledger, _coder=coder)
     _check_additions(t, revised, ledger, coder)
-    coder.forget(ledger)
-    del coder
+    coder.forget(t)
     release_free_memory()
     try:
-        gdp1 = check_identity(revised, tol, rtol=rtol, _validated=True)
+        gdp1 = check_identity(revised, tol, rtol=rtol, _validated=True, _codes={
+            c: (coder.codes(revised, c), coder.uniques[c])
+            for c in ("period", "sector", "industry", "transaction")})
     except AccountingIdentityError as err:
         raise AccountingIdentityError(f"adjusted tables break the GDP identity (not written): "
                                       f"{err}") from None
-    _check_balance_by_ledger(ledger, ct.balance, tol, max(rtol, 1e-9))
+    coder.forget(revised)
+    _check_balance_by_ledger(ledger, ct.balance, tol, max(rtol, 1e-9), _codes={
+        c: (coder.codes(ledger, c), coder.uniques[c])
+        for c in ("period", "product", "transaction")})
+    coder.forget(ledger)
+    del coder
     capital = _capital_table(res, invest_all, policy, unit, periods)
     adj = Adjustment(tables=revised, original=t, capital=capital, ledger=ledger,
                      capitalized=cap, policy=policy, tol=tol, rtol=rtol)
@@ -1476,22 +1484,33 @@ def _balance_lines(before: tuple[pd.DataFrame, pd.MultiIndex]) -> dict[tuple[Any
 
 def _check_balance_by_ledger(ledger: pd.DataFrame,
                              lines: dict[tuple[Any, Any], tuple[float, ...]] | tuple[Any, Any],
-                             tol: float | None, rtol: float) -> None:
+                             tol: float | None, rtol: float,
+                             _codes: Mapping[str, tuple[np.ndarray, Any]] | None = None
+                             ) -> None:
     """:func:`~intelcap.accounts.supply_use.check_balance_preserved` computed from the
     ledger (which :func:`~intelcap.accounts.ledger.check_ledger` has shown to be the change
     of every cell): the change of each (period, product) line's supply and uses is the sum
     of the ledger deltas of its supply and use items, so only the changed lines are summed
     (``lines``: the input's lines, :func:`_balance_lines`, or the balances they come from,
-    :attr:`CompiledTables.balance`)."""
-    tx = ledger["transaction"].to_numpy(dtype=object)
-    sup = np.isin(tx, np.array(SUPPLY_ITEMS, dtype=object))
-    use = np.isin(tx, np.array(USE_ITEMS, dtype=object))
+    :attr:`CompiledTables.balance`; ``_codes``: the sorted codes of the ledger's
+    transaction, period and product columns, when the caller has them)."""
+    codes_of = TableCodes(ledger, _codes)
+    tcode, tuniq = codes_of("transaction")
+    tx_u = np.asarray(tuniq, dtype=object)
+    sup = np.isin(tx_u, np.array(SUPPLY_ITEMS, dtype=object))[tcode]
+    use = np.isin(tx_u, np.array(USE_ITEMS, dtype=object))[tcode]
     sel = sup | use
     if not sel.any():
         return
     delta = ledger["delta"].to_numpy(dtype=float)[sel]
-    pcode, puniq = pd.factorize(ledger["period"].to_numpy()[sel], sort=True)
-    qcode, quniq = pd.factorize(ledger["product"].to_numpy(dtype=object)[sel], sort=True)
+    # codes over the values of the selected rows (as their sorted factorization)
+    pfull, puniq = codes_of("period")
+    pcode, pused = used_codes(pfull[sel], len(puniq))
+    puniq = np.asarray(pd.Index(np.asarray(puniq, dtype=object)[pused].tolist(),
+                                dtype=ledger["period"].dtype))
+    qfull, quniq = codes_of("product")
+    qcode, qused = used_codes(qfull[sel], len(quniq))
+    quniq = np.asarray(quniq, dtype=object)[qused]
     ukey, inv = np.unique(pcode.astype(np.int64) * len(quniq) + qcode, return_inverse=True)
     dsup = np.bincount(inv, weights=np.where(sup[sel], delta, 0.0), minlength=len(ukey))
     duse = np.bincount(inv, weights=np.where(use[sel], delta, 0.0), minlength=len(ukey))

@@ -19,9 +19,13 @@ less subsidies on products, as final expenditure less imports, and as the sum of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from intelcap.accounts._keys import TableCodes
 from intelcap.accounts.tables import validate_table
 from intelcap.exceptions import AccountingIdentityError, ParameterError
 
@@ -48,7 +52,9 @@ def _allowed(level: np.ndarray, tol: float | None, rtol: float) -> np.ndarray:
 
 
 def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
-                    rtol: float = 1e-6, _validated: bool = False) -> pd.DataFrame:
+                    rtol: float = 1e-6, _validated: bool = False,
+                    _codes: Mapping[str, tuple[np.ndarray, Any]] | None = None
+                    ) -> pd.DataFrame:
     """GDP by production, expenditure and income, and NDP, for every period of ``table``.
 
     Parameters
@@ -77,18 +83,19 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
     """
     t = table if _validated else validate_table(table)
     # one pass of integer codes (period, transaction, sector, industry) and bincount sums:
-    # no groupby/unstack (their fixed cost dominates on tables of a few hundred rows)
-    pcode, puniq = pd.factorize(t["period"], sort=True)
+    # no groupby/unstack (their fixed cost dominates on tables of a few hundred rows).
+    # _codes: the codes of these columns in the sorted order of their values and the values
+    # (a caller that has them: the columns are not hashed again)
+    codes_of = TableCodes(t, _codes)
+    pcode, puniq = codes_of("period")
     periods = pd.Index(np.asarray(puniq).tolist(), name="period")
     n_per = len(periods)
-    tx = t["transaction"]
-    tcode, tuniq = (pd.factorize(tx) if len(tx) > 4096   # short column: numpy is cheaper
-                    else np.unique(tx.to_numpy(dtype=object), return_inverse=True)[::-1])
+    tcode, tuniq = codes_of("transaction")
     tx_pos = {str(code): j for j, code in enumerate(np.asarray(tuniq).tolist())}
     n_tx = len(tx_pos)
     value = t["value"].to_numpy(dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
-        totals = np.bincount(pcode * n_tx + tcode, weights=value,
+        totals = np.bincount(pcode.astype(np.int64) * n_tx + tcode, weights=value,
                              minlength=n_per * n_tx).reshape(n_per, n_tx)
 
     def arr(code: str) -> np.ndarray:
@@ -103,8 +110,10 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
     r_all = role[tcode] if len(tcode) else np.zeros(0, dtype=np.int64)
     prod = np.flatnonzero(r_all >= 0)
     if len(prod):
-        scode, suniq = pd.factorize(t["sector"].to_numpy(dtype=object)[prod], sort=True)
-        icode, iuniq = pd.factorize(t["industry"].to_numpy(dtype=object)[prod], sort=True)
+        # codes of the whole columns (sorted: the cells sort as by their values)
+        scode, suniq = codes_of("sector")
+        icode, iuniq = codes_of("industry")
+        scode, icode = scode[prod], icode[prod]
         pc = pcode[prod].astype(np.int64)
         key = (pc * len(suniq) + scode) * len(iuniq) + icode
         ucell, cell = np.unique(key, return_inverse=True)
@@ -179,7 +188,9 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
 
 
 def check_identity(table: pd.DataFrame, tol: float | None = None, *,
-                   rtol: float = 1e-6, _validated: bool = False) -> pd.DataFrame:
+                   rtol: float = 1e-6, _validated: bool = False,
+                   _codes: Mapping[str, tuple[np.ndarray, Any]] | None = None
+                   ) -> pd.DataFrame:
     """Check GDP(production) = GDP(expenditure) = GDP(income) in every period.
 
     Parameters
@@ -208,7 +219,7 @@ def check_identity(table: pd.DataFrame, tol: float | None = None, *,
     if isinstance(rtol, bool) or not np.isfinite(rtol) or not 0 <= rtol < 1:
         raise ParameterError(f"relative tolerance rtol={rtol!r} must be in [0, 1)")
     with np.errstate(over="ignore", invalid="ignore"):
-        gdp = gdp_by_approach(table, tol=tol, rtol=rtol, _validated=_validated)
+        gdp = gdp_by_approach(table, tol=tol, rtol=rtol, _validated=_validated, _codes=_codes)
     values = gdp.to_numpy()   # APPROACH_COLUMNS, in order (one conversion)
     col = {c: values[:, j] for j, c in enumerate(APPROACH_COLUMNS)}
     sums = values[:, [0, 1, 2, 4, 5]]

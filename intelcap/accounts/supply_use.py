@@ -21,9 +21,13 @@ capitalization engine requires of every revision, whatever the detail of the inp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from intelcap.accounts._keys import TableCodes, used_codes
 from intelcap.accounts.tables import TOTAL
 from intelcap.exceptions import AccountingIdentityError
 
@@ -63,17 +67,34 @@ def product_balance(table: pd.DataFrame) -> pd.DataFrame:
         Indexed by ``(period, product)`` (sorted), columns ``supply``, ``use`` and
         ``gap = supply - use``; product ``"_T"`` is the line of rows not broken down by product.
     """
+    return _balances(table)[0]
+
+
+def _balances(table: pd.DataFrame,
+              _codes: Mapping[str, tuple[np.ndarray, Any]] | None = None
+              ) -> tuple[pd.DataFrame, pd.MultiIndex]:
+    """:func:`product_balance` and its (period, product) lines that record a supply, from
+    the sorted codes of the table's columns (``_codes``, when the caller has them)."""
     # integer codes and bincount sums (no groupby: its fixed cost dominates small tables)
-    tx = table["transaction"].to_numpy(dtype=object)
-    sel = np.flatnonzero(np.isin(tx, np.array((*SUPPLY_ITEMS, *USE_ITEMS), dtype=object)))
-    supply_row = np.isin(tx[sel], np.array(SUPPLY_ITEMS, dtype=object))
+    codes_of = TableCodes(table, _codes)
+    tcode, tuniq = codes_of("transaction")
+    tx_u = np.asarray(tuniq, dtype=object)
+    sel_u = np.isin(tx_u, np.array((*SUPPLY_ITEMS, *USE_ITEMS), dtype=object))
+    sup_u = np.isin(tx_u, np.array(SUPPLY_ITEMS, dtype=object))
+    sel = np.flatnonzero(sel_u[tcode])
+    supply_row = sup_u[tcode[sel]]
     v = table["value"].to_numpy(dtype=float)[sel]
-    period = table["period"].to_numpy()[sel]
-    product = table["product"].to_numpy(dtype=object)[sel]
-    pcode, puniq = pd.factorize(period, sort=True)
-    qcode, quniq = pd.factorize(product, sort=True)
+    # the codes of the selected rows over the values they hold (sorted, as a factorize of
+    # the selected rows would give)
+    pfull, puniq = codes_of("period")
+    pcode, pused = used_codes(pfull[sel], len(puniq))
+    puniq = np.asarray(puniq)[pused]
+    qfull, quniq = codes_of("product")
+    qcode, qused = used_codes(qfull[sel], len(quniq))
+    quniq = np.asarray(quniq, dtype=object)[qused]
     ukey, line = np.unique(pcode.astype(np.int64) * max(len(quniq), 1) + qcode,
                            return_inverse=True)
+    line = line.reshape(-1)
     n = len(ukey)
     with np.errstate(invalid="ignore", over="ignore"):
         supply = np.bincount(line, weights=np.where(supply_row, v, 0.0), minlength=n)
@@ -81,11 +102,15 @@ def product_balance(table: pd.DataFrame) -> pd.DataFrame:
         gap = supply - use
     # the (period, product) index from its sorted levels and codes (no factorize again)
     nq = max(len(quniq), 1)
-    idx = pd.MultiIndex(levels=[pd.Index(np.asarray(puniq)), pd.Index(np.asarray(quniq),
-                                                                      dtype="str")],
-                        codes=[ukey // nq, ukey % nq], names=["period", "product"],
-                        verify_integrity=False)
-    return pd.DataFrame({"supply": supply, "use": use, "gap": gap}, index=idx)
+    levels = [pd.Index(puniq), pd.Index(quniq, dtype="str")]
+    idx = pd.MultiIndex(levels=levels, codes=[ukey // nq, ukey % nq],
+                        names=["period", "product"], verify_integrity=False)
+    bal = pd.DataFrame({"supply": supply, "use": use, "gap": gap}, index=idx)
+    # the lines with a supply row (P1, P7 or D21X31)
+    sk = np.unique(ukey[line[supply_row]])
+    supplied = pd.MultiIndex(levels=levels, codes=[sk // nq, sk % nq],
+                             names=["period", "product"], verify_integrity=False)
+    return bal, supplied
 
 
 def _allowed(level: np.ndarray, tol: float | None, rtol: float) -> np.ndarray:
@@ -137,10 +162,11 @@ def check_product_balance(table: pd.DataFrame, tol: float | None = None, *,
     return bal
 
 
-def _balance_before(before: pd.DataFrame) -> tuple[pd.DataFrame, pd.MultiIndex]:
+def _balance_before(before: pd.DataFrame,
+                    _codes: Mapping[str, tuple[np.ndarray, Any]] | None = None
+                    ) -> tuple[pd.DataFrame, pd.MultiIndex]:
     """Product balances of a table and its (period, product) lines that record a supply."""
-    has_supply = before.loc[before["transaction"].isin(SUPPLY_ITEMS), ["period", "product"]]
-    return product_balance(before), pd.MultiIndex.from_frame(has_supply.drop_duplicates())
+    return _balances(before, _codes)
 
 
 def check_balance_preserved(before: pd.DataFrame, after: pd.DataFrame, tol: float | None = None,
