@@ -380,18 +380,22 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFra
     return out.reset_index()
 
 
-def _cell_sums(cap: pd.DataFrame) -> dict[str, list[Any] | np.ndarray]:
+def _cell_sums(cap: pd.DataFrame) -> dict[str, Any]:
     """R, I and the config key by producer cell (period, sector, industry), in key order, as
-    arrays: ``cap`` itself when its cells are distinct (one spending product), else summed
-    by :func:`_sum_by`."""
-    cols = {c: cap[c].tolist() for c in _CELL}
-    key = list(zip(*cols.values(), strict=True))
-    if len(set(key)) == len(key) and key == sorted(key):
-        return {**cols, "R": cap["R"].to_numpy(dtype=float),
-                "I": cap["I"].to_numpy(dtype=float), "config_key": cap["config_key"].tolist()}
-    rc = _sum_by(cap, _CELL, ["R", "I"])
-    return {**{c: rc[c].tolist() for c in _CELL}, "R": rc["R"].to_numpy(dtype=float),
-            "I": rc["I"].to_numpy(dtype=float), "config_key": rc["config_key"].tolist()}
+    arrays, with the sorted codes of the cells' key columns and their distinct values
+    (``"codes"``): ``cap`` itself when its cells are distinct (one spending product), else
+    summed by :func:`_sum_by`."""
+    codes = {c: sorted_codes(cap[c]) for c in _CELL}
+    key = combine([codes[c][0] for c in _CELL], [len(codes[c][1]) for c in _CELL])
+    src = cap
+    if len(key) > 1 and not (key[1:] > key[:-1]).all():   # repeated or unsorted cells
+        src = _sum_by(cap, _CELL, ["R", "I"])
+        codes = {c: sorted_codes(src[c]) for c in _CELL}
+    # the few distinct config keys, shared by the cells (no text object per cell)
+    kcode, kuniq = pd.factorize(src["config_key"])
+    return {"codes": codes, "R": src["R"].to_numpy(dtype=float),
+            "I": src["I"].to_numpy(dtype=float),
+            "config_key": np.asarray(kuniq, dtype=object)[kcode]}
 
 
 def _by_period_and_cell(rc: Mapping[str, Any], col: str, periods: list[Any]
@@ -399,15 +403,17 @@ def _by_period_and_cell(rc: Mapping[str, Any], col: str, periods: list[Any]
     """``rc[col]`` (one row per period, sector and industry) as a periods x (sector, industry)
     frame, cells in sorted order, 0 where a cell has no row in a period (an unstack, without
     its fixed cost); with the row and column of every row of ``rc`` in it."""
-    sec, ind = list(rc["sector"]), list(rc["industry"])
-    pairs = sorted(set(zip(sec, ind, strict=True)))
-    at = {p: j for j, p in enumerate(pairs)}
-    cell = np.fromiter((at[p] for p in zip(sec, ind, strict=True)), dtype=np.int64,
-                       count=len(sec))
+    (pc, pu), (sc, su), (ic, iu) = (rc["codes"][c] for c in _CELL)
+    n_ind = max(len(iu), 1)
+    upair, cell = np.unique(sc.astype(np.int64) * n_ind + ic, return_inverse=True)
+    cell = cell.reshape(-1)
+    pairs = list(zip(np.asarray(su, dtype=object)[upair // n_ind].tolist(),
+                     np.asarray(iu, dtype=object)[upair % n_ind].tolist(), strict=True))
     index = pd.Index(periods, name="period")
-    pos = {p: i for i, p in enumerate(index.tolist())}
     # spending periods are checked against the tables: every one is a period of the run
-    row = np.fromiter((pos[p] for p in rc["period"]), dtype=np.int64, count=len(sec))
+    pos = {p: i for i, p in enumerate(index.tolist())}
+    at = np.fromiter((pos[p] for p in pd.Index(pu).tolist()), dtype=np.int64, count=len(pu))
+    row = at[pc]
     mat = np.zeros((len(index), len(pairs)))
     mat[row, cell] = np.asarray(rc[col], dtype=float)
     columns = pd.MultiIndex.from_tuples(pairs, names=["sector", "industry"]) if pairs else \
