@@ -30,6 +30,13 @@ CFC = np.array([16.5, 44.055, 62.51685])
 YEARS = [2024, 2025, 2026]
 
 
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical text columns as ``str`` (the adjusted tables store their
+    codes as categoricals; compared here with the input's ``str`` columns)."""
+    return frame.astype({c: "str" for c in frame.columns
+                         if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+
+
 def economy(years=YEARS, unit="USD_MN") -> pd.DataFrame:
     """Market producer M (S11), government O (S13), households (S14), imports; balanced."""
     rows = []
@@ -128,9 +135,10 @@ def test_market_producer_reclassifies_100(base):
     # net lending unchanged (market: B2A3G +R, P51G +R); imports and household purchases too
     np.testing.assert_allclose(net_lending(t, "S11"), net_lending(base, "S11"), atol=1e-9)
     for tx in ("P6", "P7"):
-        pd.testing.assert_frame_equal(t.loc[t["transaction"] == tx].reset_index(drop=True),
-                                      base.loc[base["transaction"] == tx].reset_index(drop=True))
-    hh = t.loc[t["sector"] == "S14"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            as_text(t.loc[t["transaction"] == tx].reset_index(drop=True)),
+            base.loc[base["transaction"] == tx].reset_index(drop=True))
+    hh = as_text(t.loc[t["sector"] == "S14"].reset_index(drop=True))
     pd.testing.assert_frame_equal(hh, base.loc[base["sector"] == "S14"].reset_index(drop=True))
     # the capital table holds the same CFC
     cap = adj.capital
@@ -160,7 +168,7 @@ def test_government_reclassifies_100(base):
     # NDP unchanged: net operating surplus of government stays zero
     np.testing.assert_allclose(gdp1["ndp"], gdp0["ndp"], atol=1e-9)
     np.testing.assert_allclose(net_lending(t, "S13"), net_lending(base, "S13"), atol=1e-9)
-    hh = t.loc[t["sector"] == "S14"].reset_index(drop=True)
+    hh = as_text(t.loc[t["sector"] == "S14"].reset_index(drop=True))
     pd.testing.assert_frame_equal(hh, base.loc[base["sector"] == "S14"].reset_index(drop=True))
 
 
@@ -463,3 +471,17 @@ def test_bea_2022_government_514(bea_2022):
     p3 = lambda tab: tab.loc[(tab["transaction"] == "P3")  # noqa: E731
                              & (tab["sector"] == "S13"), "value"].sum()
     assert p3(adj.tables) - p3(t) == pytest.approx(cfc - 0.1 * gov, rel=1e-9)
+
+
+def test_adjusted_tables_are_the_ledger_applied(base):
+    """The engine builds the adjusted tables from integer codes with categorical text columns;
+    they hold the values the public apply_ledger gives on its ledger and the input."""
+    from intelcap.accounts.ledger import apply_ledger
+
+    adj = capitalize(base, policy=policy(share=0.5))
+    t = adj.tables
+    text = ["sector", "industry", "product", "transaction", "unit", "price_basis"]
+    assert all(isinstance(t[c].dtype, pd.CategoricalDtype) for c in text)
+    assert t["period"].dtype == np.int64
+    pd.testing.assert_frame_equal(as_text(t), apply_ledger(adj.original, adj.ledger))
+

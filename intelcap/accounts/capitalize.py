@@ -689,7 +689,8 @@ class Adjustment(SummaryMixin):
     Attributes
     ----------
     tables : DataFrame
-        The revised long table (canonical order).
+        The revised long table (canonical order). Its text columns are categorical (their
+        values as in the input; a few codes repeated over many rows).
     original : DataFrame
         The validated input table.
     capital : DataFrame
@@ -1395,7 +1396,7 @@ def capitalize(
     release_free_memory()
     ledger["asset"] = text_categorical(_pick(ledger["transaction"].isin(
         ["P51G", "P51C"]).to_numpy(), policy.asset, ""))
-    revised = apply_ledger(t, ledger, _coder=coder)
+    revised = apply_ledger(t, ledger, _coder=coder, _categorical=True)
     check_ledger(t, revised, ledger, _coder=coder)
     _check_additions(t, revised, ledger, coder)
     coder.forget(t)

@@ -26,6 +26,7 @@ from intelcap.accounts._keys import (
     text_array,
     text_categorical,
     union_sorted,
+    used_codes,
 )
 from intelcap.accounts.tables import COLUMNS, KEY, sort_table
 from intelcap.exceptions import AccountingIdentityError, DataError
@@ -147,10 +148,12 @@ def _labels_take(coder: KeyCoder, col: str, codes: np.ndarray, dtype: object) ->
 
 
 def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
-                 _coder: KeyCoder | None = None) -> pd.DataFrame:
+                 _coder: KeyCoder | None = None, _categorical: bool = False) -> pd.DataFrame:
     """Return ``table`` with the ledger applied (``value`` set to ``after``; new cells added).
 
     The input is not modified; the result is in canonical order (:func:`sort_table`).
+    ``_categorical``: its text columns categorical (the engine's long results: one or two
+    bytes a row instead of a string each).
     """
     key = list(KEY)
     if len(ledger) == 0:
@@ -199,8 +202,8 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
             arr: np.ndarray = np.concatenate([values, after[newpos]]) if n_new else values
             cols[c] = arr if order is None else arr[order]
             continue
-        if not n_new and order is None:   # an Arrow-backed array's copy shares its buffers
-            cols[c] = col.array.copy()
+        if not n_new and order is None and not (_categorical and c != "period"):
+            cols[c] = col.array.copy()   # an Arrow-backed array's copy shares its buffers
             continue
         if c in key:
             codes = coder.codes(table, c)
@@ -216,6 +219,11 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
             kept[c] = compact(codes, len(labels))
         if isinstance(col.dtype, np.dtype):
             cols[c] = np.asarray(labels, dtype=col.dtype)[codes]
+        elif _categorical:
+            codes, used = used_codes(codes, len(labels))
+            cols[c] = pd.Categorical.from_codes(
+                compact(codes, int(used.sum())), dtype=pd.CategoricalDtype(pd.Index(
+                    np.asarray(labels, dtype=object)[used], dtype=col.dtype)))
         else:
             cols[c] = pd.array(np.asarray(labels, dtype=object), dtype=col.dtype).take(codes)
         del codes
