@@ -11,7 +11,7 @@ is what :func:`intelcap.accounts.tables.sort_table` and the ledger need.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -67,7 +67,8 @@ class KeyCoder:
                      for col, u in self.uniques.items()}
 
     def codes(self, frame: pd.DataFrame, col: str) -> np.ndarray:
-        """Codes of ``frame[col]`` (every value must be known to the coder)."""
+        """Codes of ``frame[col]`` (every value must be known to the coder), in the smallest
+        integer dtype that holds them (:func:`compact`)."""
         memo = self._codes.get((id(frame), col))
         if memo is not None and memo[0] is frame:
             return memo[1]
@@ -77,15 +78,16 @@ class KeyCoder:
                 local, uniq = self._known[col]
             elif len(frame) <= _SMALL:
                 # a short column: one dict look-up per value
-                out = np.fromiter((pos_of[v] for v in frame[col].tolist()), dtype=np.int64,
-                                  count=len(frame))
+                out = compact(np.fromiter((pos_of[v] for v in frame[col].tolist()),
+                                          dtype=np.int64, count=len(frame)),
+                              len(self.uniques[col]))
                 self._codes[(id(frame), col)] = (frame, out)
                 return out
             else:
                 # distinct values once, then broadcast (a column repeats few values many times)
                 local, uniq = pd.factorize(frame[col])
-            pos = np.fromiter((pos_of[v] for v in uniq.tolist()), dtype=np.int64,
-                              count=len(uniq))
+            pos = compact(np.fromiter((pos_of[v] for v in uniq.tolist()), dtype=np.int64,
+                                      count=len(uniq)), len(self.uniques[col]))
         except KeyError:  # pragma: no cover - the coder is built over every frame used
             raise KeyError(f"value of {col!r} unknown to the key coder") from None
         out = pos[local]
@@ -109,13 +111,17 @@ class KeyCoder:
         whole = cols == self.columns
         if whole and id(frame) in self._memo and self._memo[id(frame)][0] is frame:
             return self._memo[id(frame)][1]
-        codes = [self.codes(frame, c) for c in cols]
-        out = combine(codes, [len(self.uniques[c]) for c in cols])
-        if whole:
-            self.remember(frame, out)
-            if frame is not self._first:
+        sizes = [len(self.uniques[c]) for c in cols]
+        if frame is self._first:   # one column's codes at a time (a long table)
+            out = combine((self.codes(frame, c) for c in cols), sizes)
+        else:
+            codes = [self.codes(frame, c) for c in cols]
+            out = combine(codes, sizes)
+            if whole:
                 for c, k in zip(cols, codes, strict=True):
                     self._codes[id(frame), c] = (frame, k)
+        if whole:
+            self.remember(frame, out)
         return out
 
     def sort(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
@@ -127,8 +133,11 @@ class KeyCoder:
             if len(key) > 1 and not (key[1:] >= key[:-1]).all():
                 order = np.argsort(key, kind="stable")
                 memo = (frame, key[order], order)
+                if frame is self._first:   # kept sorted only (the order gives it back)
+                    self._memo.pop(id(frame), None)
             else:
                 memo = (frame, key, None)
+            del key
             self._sorted[id(frame)] = memo
         return memo[1], memo[2]
 
@@ -269,19 +278,23 @@ def union_sorted(*keys: np.ndarray) -> np.ndarray:
     return k[keep]
 
 
-def combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
-    """Mixed-radix combination of code arrays, order preserving, without overflow."""
-    key = np.zeros(len(codes[0]) if len(codes) else 0, dtype=np.int64)
+def combine(codes: Iterable[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
+    """Mixed-radix combination of code arrays, order preserving, without overflow (the
+    arrays may come one at a time from an iterator)."""
+    key: np.ndarray | None = None
     span = 1
     for c, n in zip(codes, sizes, strict=True):
+        if key is None:
+            key = np.zeros(len(c), dtype=np.int64)
         n = max(int(n), 1)
         if span * n >= _LIMIT:  # re-rank what we have (order preserving) and go on
             uniq, key = np.unique(key, return_inverse=True)
             key = key.astype(np.int64)
             span = max(len(uniq), 1)
-        key = key * n + c
+        key *= n
+        key += c
         span *= n
-    return key
+    return key if key is not None else np.zeros(0, dtype=np.int64)
 
 
 def used_codes(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

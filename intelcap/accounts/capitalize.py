@@ -700,7 +700,8 @@ class Adjustment(SummaryMixin):
         ``current`` and ``constant`` prices (stocks at the end of the period). Its text
         columns are categorical (a few labels repeated over many rows).
     ledger : DataFrame
-        One row per changed cell (:data:`intelcap.accounts.ledger.LEDGER_COLUMNS`).
+        One row per changed cell (:data:`intelcap.accounts.ledger.LEDGER_COLUMNS`); its text
+        columns are categorical.
     capitalized : DataFrame
         The spending cells: period, sector, industry, product, spending, share, ``R``
         (capitalized) and the config key of the share.
@@ -812,8 +813,9 @@ def _entries(cells: _Cells, delta: np.ndarray, tx: str, rule: str | np.ndarray,
              config_key: np.ndarray) -> dict[str, np.ndarray]:
     """Ledger entries of ``cells`` as the locator's codes of their key columns."""
     n = len(cells)
-    out = {c: cells.codes[c] for c in ("period", "sector", "industry", "product")}
-    out["transaction"] = np.full(n, cells.loc.code_of("transaction", tx), dtype=np.int64)
+    out = {c: cells.codes[c].astype(np.int32) for c in ("period", "sector", "industry",
+                                                         "product")}
+    out["transaction"] = np.full(n, cells.loc.code_of("transaction", tx), dtype=np.int32)
     out["delta"] = np.asarray(delta, dtype=float)
     out["rule"] = np.full(n, rule, dtype=object) if isinstance(rule, str) else np.asarray(
         rule, dtype=object)
@@ -1388,8 +1390,9 @@ def capitalize(
     uniques, ranks = loc.sorted_dictionaries()
     coder = KeyCoder([t], KEY, known=ct.known_codes, uniques=uniques)
     if len(cols["delta"]):
-        ledger = _ledger_of_codes(t, {c: ranks[c][cols[c]] for c in KEY}, cols["delta"],
-                                  cols["rule"], cols["config_key"], coder)
+        ledger = _ledger_of_codes(
+            t, {c: compact(ranks[c][cols.pop(c)], len(uniques[c])) for c in KEY},
+            cols["delta"], cols["rule"], cols["config_key"], coder, categorical=True)
     else:
         ledger = build_ledger(t, pd.DataFrame({c: [] for c in ENTRY_COLUMNS}))
     del cols, uniques, ranks

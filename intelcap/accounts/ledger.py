@@ -90,11 +90,12 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
 
 
 def _ledger_of_codes(table: pd.DataFrame, codes: dict[str, np.ndarray], delta: np.ndarray,
-                     all_rule: np.ndarray, all_key: np.ndarray, coder: KeyCoder
-                     ) -> pd.DataFrame:
+                     all_rule: np.ndarray, all_key: np.ndarray, coder: KeyCoder, *,
+                     categorical: bool = False) -> pd.DataFrame:
     """:func:`build_ledger` on entries given as the coder's codes of their key columns (in
     entry order), their deltas, rules and configuration keys: no entry frame and no text
-    per entry; the ledger's text is taken from the coder's distinct values at the end."""
+    per entry; the ledger's text is taken from the coder's distinct values at the end
+    (``categorical``: its text key columns categorical, as the engine gives them)."""
     key = list(KEY)
     ek = combine([codes[c] for c in key], [len(coder.uniques[c]) for c in key])
     # group sums by cell in key order (first entry of every cell: its first row)
@@ -120,7 +121,7 @@ def _ledger_of_codes(table: pd.DataFrame, codes: dict[str, np.ndarray], delta: n
     rows = first[keep]
     cols: dict[str, object] = {}
     for c in key:
-        cols[c] = _labels_take(coder, c, codes[c][rows], table[c].dtype)
+        cols[c] = _labels_take(coder, c, codes[c][rows], table[c].dtype, categorical)
     ledger = pd.DataFrame({
         **cols,
         "before": before[keep], "after": after[keep], "delta": delta_v[keep],
@@ -136,12 +137,19 @@ def _ledger_of_codes(table: pd.DataFrame, codes: dict[str, np.ndarray], delta: n
     return ledger
 
 
-def _labels_take(coder: KeyCoder, col: str, codes: np.ndarray, dtype: object) -> object:
+def _labels_take(coder: KeyCoder, col: str, codes: np.ndarray, dtype: object,
+                 categorical: bool = False) -> object:
     """The values of ``col`` at ``codes`` (the coder's) as an array of ``dtype`` (a key
-    column's dtype in the table), taken from the coder's few distinct values."""
+    column's dtype in the table), taken from the coder's few distinct values (text as a
+    categorical of the values that occur when ``categorical``)."""
     labels = np.asarray(coder.uniques[col], dtype=object)
     if isinstance(dtype, np.dtype) and dtype.kind != "O":
         return np.asarray(labels.tolist(), dtype=dtype)[codes]
+    if categorical and all(isinstance(v, str) for v in labels.tolist()):
+        local, used = used_codes(codes, len(labels))
+        return pd.Categorical.from_codes(compact(local, int(used.sum())),
+                                         dtype=pd.CategoricalDtype(pd.Index(labels[used],
+                                                                            dtype="str")))
     if not all(isinstance(v, str) for v in labels.tolist()):
         return text_array(labels[codes])
     return pd.array(labels, dtype="str" if isinstance(dtype, np.dtype) else dtype).take(codes)
@@ -161,7 +169,6 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
     unit = str(table["unit"].iloc[0])
     basis = str(table["price_basis"].iloc[0])
     coder = _coder if _coder is not None else KeyCoder([table, ledger], key)
-    tkey = coder.key(table)
     lkey = coder.key(ledger)
     pos = coder.find(table, lkey)
     values = table["value"].to_numpy(dtype=float).copy()
@@ -250,7 +257,6 @@ def check_ledger(before: pd.DataFrame, after: pd.DataFrame, ledger: pd.DataFrame
     """
     key = list(KEY)
     coder = _coder if _coder is not None else KeyCoder([before, after, ledger], key)
-    bk, ak = coder.key(before), coder.key(after)
     dk = coder.key(ledger) if len(ledger) else np.zeros(0, dtype=np.int64)
     # the union of the keys from the two tables' sorted keys (two sorted runs: merged)
     sb, b_order = coder.sort(before)
@@ -281,7 +287,8 @@ def check_ledger(before: pd.DataFrame, after: pd.DataFrame, ledger: pd.DataFrame
     bad = gap > atol + rtol * scale
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        src, at = (after, ak) if isin(cells[pos:pos + 1], ak)[0] else (before, bk)
+        ak = coder.key(after)
+        src, at = (after, ak) if isin(cells[pos:pos + 1], ak)[0] else (before, coder.key(before))
         row = src.iloc[int(np.flatnonzero(at == cells[pos])[0])]
         cell = {c: row[c] for c in key}
         raise AccountingIdentityError(
