@@ -1436,26 +1436,38 @@ def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFram
         r = int(np.flatnonzero(~np.isfinite(vals))[0])
         raise AccountingIdentityError(f"{where}non-finite value at ({_cell_text(revised.iloc[r])},"
                                       f" transaction={revised['transaction'].iloc[r]!r})")
-    new = lookup(coder.key(t), coder.key(ledger)) < 0
+    new = coder.find(t, coder.key(ledger)) < 0
     if not new.any():
         return
     cell = ["period", "sector", "industry", "transaction"]
+    # the new rows' codes; of the input, only the rows of the new rows' transactions (no
+    # other row can share their cell or their (period, transaction))
+    lc = {c: coder.codes(ledger, c)[new] for c in KEY}
+    tx_codes = coder.codes(t, "transaction")
+    tx_new = np.zeros(len(coder.uniques["transaction"]), dtype=bool)
+    tx_new[lc["transaction"]] = True
+    rows = np.flatnonzero(tx_new[tx_codes])
+    del tx_codes
 
-    def keys(frame: pd.DataFrame, cols: list[str], rows: np.ndarray | None = None
-             ) -> np.ndarray:
-        codes = [coder.codes(frame, c) for c in cols]
-        if rows is not None:
-            codes = [c[rows] for c in codes]
-        return combine(codes, [len(coder.uniques[c]) for c in cols])
+    def keys(codes: Mapping[str, np.ndarray], cols: list[str]) -> np.ndarray:
+        return combine([codes[c] for c in cols], [len(coder.uniques[c]) for c in cols])
 
-    col = {c: ledger[c].array[new].to_numpy(dtype=object) for c in (
-        "sector", "industry", "product", "transaction")}   # the new rows' texts only
-    t_total = coder.codes(t, "product") == coder.code_of("product", TOTAL)
-    a_total = col["product"] == TOTAL
-    t_s1 = coder.codes(t, "sector") == coder.code_of("sector", "S1")
-    a_s1 = col["sector"] == "S1"
-    tc, ac = keys(t, cell), keys(ledger, cell, new)
-    tp, ap = keys(t, ["period", "transaction"]), keys(ledger, ["period", "transaction"], new)
+    tcodes = {c: coder.codes(t, c)[rows] for c in KEY}
+    t_total = tcodes["product"] == coder.code_of("product", TOTAL)
+    a_total = lc["product"] == coder.code_of("product", TOTAL)
+    t_s1 = tcodes["sector"] == coder.code_of("sector", "S1")
+    a_s1 = lc["sector"] == coder.code_of("sector", "S1")
+    tc, ac = keys(tcodes, cell), keys(lc, cell)
+    tp, ap = keys(tcodes, ["period", "transaction"]), keys(lc, ["period", "transaction"])
+    del tcodes
+    # the new rows' distinct texts (from their distinct codes)
+    labels = {c: np.asarray(coder.uniques[c], dtype=object) for c in KEY}
+    col = {c: labels[c][np.unique(lc[c])] for c in ("sector", "industry", "product",
+                                                    "transaction")}
+    n_sec = len(labels["sector"])
+    pairs = np.unique(lc["transaction"].astype(np.int64) * n_sec + lc["sector"])
+    tx_sec = set(zip(labels["transaction"][pairs // n_sec].tolist(),
+                     labels["sector"][pairs % n_sec].tolist(), strict=True))
     # the new rows alone are a valid table (codes, sectors of transactions, no '_T' beside
     # product rows nor S1 beside sectors among them): checked on their distinct values, with
     # validate_table called only to word an error
@@ -1463,8 +1475,7 @@ def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFram
     plausible = (all(isinstance(v, str) and v.strip() for vs in distinct.values() for v in vs)
                  and distinct["sector"] <= set(SECTORS)
                  and distinct["transaction"] <= set(TRANSACTIONS)
-                 and all(sec in TRANSACTIONS[tx].sectors for tx, sec in set(zip(
-                     col["transaction"].tolist(), col["sector"].tolist(), strict=True)))
+                 and all(sec in TRANSACTIONS[tx].sectors for tx, sec in tx_sec)
                  and not (a_total & isin(ac, ac[~a_total])).any()
                  and not (a_s1 & isin(ap, ap[~a_s1])).any())
     if not plausible:
