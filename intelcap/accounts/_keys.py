@@ -199,6 +199,42 @@ def text_categorical(values: np.ndarray | pd.Series) -> pd.Categorical:
         pd.Index(np.asarray(uniq, dtype=object), dtype="str")))
 
 
+def categorical_of_codes(codes: np.ndarray, labels: Sequence[object]) -> pd.Categorical:
+    """:func:`text_categorical` of ``labels[codes]`` (``labels`` distinct texts) from the
+    codes: the categories are the labels that occur, sorted."""
+    labels = np.asarray(labels, dtype=object)
+    local, used = used_codes(np.asarray(codes), len(labels))
+    present, rank = sort_labels(labels[used].tolist())
+    return pd.Categorical.from_codes(
+        compact(rank[local] if len(rank) else local, len(present)),
+        dtype=pd.CategoricalDtype(pd.Index(np.asarray(present, dtype=object), dtype="str")))
+
+
+class TextCodes:
+    """Integer codes for a few distinct texts (rules, configuration keys), assigned as they
+    are met: the labels stay distinct, one object each."""
+
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self._pos: dict[str, int] = {}
+
+    def code(self, text: str) -> int:
+        c = self._pos.get(text)
+        if c is None:
+            c = self._pos[text] = len(self.labels)
+            self.labels.append(text)
+        return c
+
+    def codes(self, values: object) -> np.ndarray:
+        """Codes of an array of texts (or of one text repeated: pass a str and a length
+        through :meth:`code` instead)."""
+        local, uniq = pd.factorize(np.asarray(values, dtype=object) if not isinstance(
+            values, (pd.Series, pd.api.extensions.ExtensionArray)) else values)
+        pos = np.fromiter((self.code(str(v)) for v in uniq.tolist()), dtype=np.int32,
+                          count=len(uniq))
+        return pos[local]
+
+
 def lookup(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Position in ``keys`` (distinct int64) of every ``query`` value, -1 where absent.
 

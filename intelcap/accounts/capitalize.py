@@ -87,13 +87,14 @@ from intelcap._summary import Summary, SummaryMixin
 from intelcap.accounts._keys import (
     KeyCoder,
     TableCodes,
+    TextCodes,
+    categorical_of_codes,
     combine,
     compact,
     isin,
     lookup,
     sort_labels,
     sorted_codes,
-    text_categorical,
     used_codes,
 )
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
@@ -492,6 +493,7 @@ class _Locator:
         self._extra: dict[str, list[Any]] = {col: [] for col in KEY}
         self._xpos: dict[str, dict[Any, int]] = {col: {} for col in KEY}
         self._labels: dict[str, np.ndarray] = {}
+        self.texts = TextCodes()   # the run's rules and configuration keys
 
     def code_of(self, col: str, value: Any) -> int:
         """The code of one value of ``col`` (a value new to the table gets the next code)."""
@@ -803,23 +805,28 @@ class Adjustment(SummaryMixin):
 # ------------------------------------------------------------------------------------------
 # the engine
 # ------------------------------------------------------------------------------------------
-def _pick(mask: np.ndarray, a: str, b: str) -> np.ndarray:
-    """``np.where(mask, a, b)`` as an object array of two shared texts (``np.where`` on two
-    texts builds a fixed-width unicode array, four bytes per character and row)."""
-    return np.array([a, b], dtype=object)[np.where(mask, 0, 1)]
-
-
-def _entries(cells: _Cells, delta: np.ndarray, tx: str, rule: str | np.ndarray,
-             config_key: np.ndarray) -> dict[str, np.ndarray]:
-    """Ledger entries of ``cells`` as the locator's codes of their key columns."""
+def _entries(cells: _Cells, delta: np.ndarray, tx: str,
+             rule: str | tuple[np.ndarray, str, str], config_key: np.ndarray | pd.Series
+             ) -> dict[str, np.ndarray]:
+    """Ledger entries of ``cells`` as codes: the locator's of their key columns and its text
+    codes of the rule (one text, or ``(mask, a, b)``: ``a`` where ``mask``, else ``b``) and of
+    the configuration keys (texts, or their codes already)."""
     n = len(cells)
+    texts = cells.loc.texts
     out = {c: cells.codes[c].astype(np.int32) for c in ("period", "sector", "industry",
                                                          "product")}
     out["transaction"] = np.full(n, cells.loc.code_of("transaction", tx), dtype=np.int32)
     out["delta"] = np.asarray(delta, dtype=float)
-    out["rule"] = np.full(n, rule, dtype=object) if isinstance(rule, str) else np.asarray(
-        rule, dtype=object)
-    out["config_key"] = np.asarray(config_key, dtype=object)
+    if isinstance(rule, str):
+        out["rule"] = np.full(n, texts.code(rule), dtype=np.int32)
+    else:
+        mask, a, b = rule
+        out["rule"] = np.where(mask, texts.code(a), texts.code(b)).astype(np.int32)
+    if isinstance(config_key, pd.Series):
+        out["config_key"] = texts.codes(config_key)
+    else:
+        ck = np.asarray(config_key)
+        out["config_key"] = ck.astype(np.int32) if ck.dtype.kind in "iu" else texts.codes(ck)
     return out
 
 
@@ -1243,13 +1250,13 @@ def capitalize(
     if satellite:
         entries.append(_entries(p2, -cap["R"].to_numpy(), "P2",
                                 f"{rule_tag}: P2 -R (API spending reclassified to GFCF)",
-                                cap["config_key"].to_numpy()))
+                                cap["config_key"]))
         # GFCF of the same product: the product's supply-use balance is unchanged
         entries.append(_entries(loc.locate("P51G", _Cells(loc, {c: p2.codes[c] for c in _CELL}),
                                            p2.codes["product"], "add"), cap["R"].to_numpy(),
                                 "P51G",
             f"{rule_tag}: P51G +R on the product bought (asset {policy.asset})",
-            cap["config_key"].to_numpy()))
+            cap["config_key"]))
 
     # investment by producer cell, and its CFC from the perpetual inventory
     rc = _cell_sums(cap)
@@ -1293,8 +1300,12 @@ def capitalize(
         "service_life" if policy.service_life is not None else "profile"))
     if policy.backcast != "none":
         pim_key += f"; {policy._key('backcast')}"
-    kcode, kuniq = pd.factorize(keys)   # few distinct keys: one text object each
-    keys_c = np.array([f"{k}; {pim_key}" for k in kuniq], dtype=object)[kcode]
+    # the keys as the run's text codes (few distinct keys)
+    texts = loc.texts
+    keys = texts.codes(keys)
+    ukey, kinv = np.unique(keys, return_inverse=True)
+    keys_c = np.fromiter((texts.code(f"{texts.labels[k]}; {pim_key}") for k in ukey.tolist()),
+                         dtype=np.int32, count=len(ukey))[kinv.reshape(-1)]
 
     market = np.isin(base.codes["sector"], [loc.code_of("sector", s) for s in MARKET])
     inv = inv_all[keep]
@@ -1346,17 +1357,16 @@ def capitalize(
         b1g = loc.locate("B1G", base.take(sel), TOTAL, "pick")
         what = "R" if satellite else "I"
         entries.append(_entries(b1g, d_va[sel], "B1G",
-                                _pick(market[sel], f"{rule_tag}: B1G +{what} (market "
-                                      "producer)",
-                                      f"{rule_tag}: B1G +CFC (non-market producer)"),
+                                (market[sel], f"{rule_tag}: B1G +{what} (market "
+                                 "producer)", f"{rule_tag}: B1G +CFC (non-market producer)"),
                                 np.where(market[sel], keys[sel], keys_c[sel])))
     # income side
     b2 = loc.locate("B2A3G", base, TOTAL, "pick")
     what = "R" if satellite else "I"
     entries.append(_entries(b2, d_va, "B2A3G",
-                            _pick(market, f"{rule_tag}: B2A3G +{what} (market producer)",
-                                  f"{rule_tag}: B2A3G +CFC (non-market producer: gross "
-                                  "operating surplus = CFC)"),
+                            (market, f"{rule_tag}: B2A3G +{what} (market producer)",
+                             f"{rule_tag}: B2A3G +CFC (non-market producer: gross "
+                             "operating surplus = CFC)"),
                             np.where(market, keys, keys_c)))
     # consumption of fixed capital of the new asset
     selc = C != 0
@@ -1392,13 +1402,14 @@ def capitalize(
     if len(cols["delta"]):
         ledger = _ledger_of_codes(
             t, {c: compact(ranks[c][cols.pop(c)], len(uniques[c])) for c in KEY},
-            cols["delta"], cols["rule"], cols["config_key"], coder, categorical=True)
+            cols["delta"], cols["rule"], cols["config_key"], coder, categorical=True,
+            texts=loc.texts)
     else:
         ledger = build_ledger(t, pd.DataFrame({c: [] for c in ENTRY_COLUMNS}))
     del cols, uniques, ranks
     release_free_memory()
-    ledger["asset"] = text_categorical(_pick(ledger["transaction"].isin(
-        ["P51G", "P51C"]).to_numpy(), policy.asset, ""))
+    ledger["asset"] = categorical_of_codes(ledger["transaction"].isin(
+        ["P51G", "P51C"]).to_numpy().astype(np.int8), ["", policy.asset])
     revised = apply_ledger(t, ledger, _coder=coder, _categorical=True)
     check_ledger(t, revised, ledger, _coder=coder)
     _check_additions(t, revised, ledger, coder)

@@ -19,6 +19,8 @@ import pandas as pd
 
 from intelcap.accounts._keys import (
     KeyCoder,
+    TextCodes,
+    categorical_of_codes,
     combine,
     compact,
     isin,
@@ -91,11 +93,13 @@ def build_ledger(table: pd.DataFrame, entries: pd.DataFrame, *,
 
 def _ledger_of_codes(table: pd.DataFrame, codes: dict[str, np.ndarray], delta: np.ndarray,
                      all_rule: np.ndarray, all_key: np.ndarray, coder: KeyCoder, *,
-                     categorical: bool = False) -> pd.DataFrame:
+                     categorical: bool = False, texts: TextCodes | None = None
+                     ) -> pd.DataFrame:
     """:func:`build_ledger` on entries given as the coder's codes of their key columns (in
     entry order), their deltas, rules and configuration keys: no entry frame and no text
     per entry; the ledger's text is taken from the coder's distinct values at the end
-    (``categorical``: its text key columns categorical, as the engine gives them)."""
+    (``categorical``: its text key columns categorical, as the engine gives them;
+    ``texts``: the rules and configuration keys are given as its codes)."""
     key = list(KEY)
     ek = combine([codes[c] for c in key], [len(coder.uniques[c]) for c in key])
     # group sums by cell in key order (first entry of every cell: its first row)
@@ -109,8 +113,13 @@ def _ledger_of_codes(table: pd.DataFrame, codes: dict[str, np.ndarray], delta: n
         start = np.concatenate([[0], np.cumsum(counts)])
         for p in np.flatnonzero(counts > 1).tolist():
             rows_p = by_cell[start[p]:start[p + 1]]
-            rule[p] = _join_unique(all_rule[rows_p])
-            config_key[p] = _join_unique(all_key[rows_p])
+            if texts is None:
+                rule[p] = _join_unique(all_rule[rows_p])
+                config_key[p] = _join_unique(all_key[rows_p])
+            else:
+                lab = texts.labels
+                rule[p] = texts.code(_join_unique([lab[i] for i in all_rule[rows_p]]))
+                config_key[p] = texts.code(_join_unique([lab[i] for i in all_key[rows_p]]))
     del inv
     at = coder.find(table, cells)
     before = np.where(at >= 0, table["value"].to_numpy(dtype=float)[np.maximum(at, 0)], 0.0)
@@ -125,9 +134,11 @@ def _ledger_of_codes(table: pd.DataFrame, codes: dict[str, np.ndarray], delta: n
     ledger = pd.DataFrame({
         **cols,
         "before": before[keep], "after": after[keep], "delta": delta_v[keep],
-        "rule": text_categorical(rule[keep]),
-        "config_key": text_categorical(config_key[keep]),
-        "asset": text_categorical(np.full(len(keep), "", dtype=object)),
+        "rule": (text_categorical(rule[keep]) if texts is None
+                 else categorical_of_codes(rule[keep], texts.labels)),
+        "config_key": (text_categorical(config_key[keep]) if texts is None
+                       else categorical_of_codes(config_key[keep], texts.labels)),
+        "asset": categorical_of_codes(np.zeros(len(keep), dtype=np.int8), [""]),
     }, copy=False)
     ledger = ledger.loc[:, list(LEDGER_COLUMNS)]
     # the ledger's keys are its entries' (the coder need not code them again)
