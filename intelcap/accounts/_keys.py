@@ -11,7 +11,9 @@ is what :func:`intelcap.accounts.tables.sort_table` and the ledger need.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,8 +22,41 @@ _LIMIT = 2 ** 62
 _SMALL = 4096   # columns this short are coded by dict look-ups
 
 
+# Sorted codes of text columns already computed (by validate_table), keyed by the column's
+# immutable Arrow array: a column changed in any way is a new array (not found here), and an
+# entry goes when its array does.
+_TEXT_CODES: dict[int, tuple[weakref.ref[Any], np.ndarray, pd.Index]] = {}
+
+
+def _arrow_of(values: object) -> Any:
+    arr = values.array if isinstance(values, pd.Series) else values
+    return getattr(arr, "_pa_array", None)
+
+
+def remember_text_codes(values: pd.Series, codes: np.ndarray, uniques: Sequence[object]
+                        ) -> None:
+    """Keep the sorted ``codes`` (and distinct ``uniques``) of an Arrow-backed text column,
+    for :func:`sorted_codes` to return while the column's array lives."""
+    key_arr = _arrow_of(values)
+    if key_arr is None or len(codes) != len(values):
+        return
+    k = id(key_arr)
+    try:
+        ref = weakref.ref(key_arr, lambda _r, k=k: _TEXT_CODES.pop(k, None))
+    except TypeError:  # pragma: no cover - an array type without weak references
+        return
+    _TEXT_CODES[k] = (ref, compact(codes, len(uniques)),
+                      pd.Index(np.asarray(uniques, dtype=object), dtype="str"))
+
+
 def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, pd.Index]:
-    """Codes of ``values`` in the sorted order of its distinct values, and those values."""
+    """Codes of ``values`` in the sorted order of its distinct values, and those values
+    (integer codes; the codes kept for a validated text column are returned as they are)."""
+    key_arr = _arrow_of(values)
+    if key_arr is not None:
+        hit = _TEXT_CODES.get(id(key_arr))
+        if hit is not None and hit[0]() is key_arr:
+            return hit[1], hit[2]
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64, copy=False), pd.Index(uniques)
 

@@ -428,6 +428,12 @@ def validate_table(table: pd.DataFrame, *, source: str | None = None,
                         "with another row)")
 
     _check_totals_mixed(t, where, row_word, fac)
+    # the sorted codes of the text columns, kept with their (immutable) arrays for the
+    # engine's look-ups (intelcap.accounts._keys.sorted_codes): not hashed again
+    from intelcap.accounts._keys import remember_text_codes
+
+    for col in ("sector", "industry", "product", "transaction"):
+        remember_text_codes(t[col], *fac[col])
     return t
 
 
