@@ -92,7 +92,7 @@ from intelcap.accounts._keys import (
     combine,
     compact,
     isin,
-    lookup,
+    lookup_sorted,
     sort_labels,
     sorted_codes,
     used_codes,
@@ -481,6 +481,7 @@ class _Locator:
         bounds = np.searchsorted(tx_codes[order], np.arange(len(self.uniq["transaction"]) + 1))
         self.rows = {str(tx): order[bounds[k]:bounds[k + 1]]
                      for k, tx in enumerate(self.uniq["transaction"].tolist())}
+        self._memo: dict[tuple[Any, ...], Any] = {}   # sorted row keys, per table
         s1 = self._pos["sector"].get("S1", len(self.uniq["sector"]))
         self._s1 = {tx: np.unique(self.code["period"][r][self.code["sector"][r] == s1])
                     for tx, r in self.rows.items()}
@@ -564,19 +565,53 @@ class _Locator:
             codes["sector"] = np.where(at_s1, self._s1_code, codes["sector"])
         return codes, at_s1
 
-    def _largest(self, rows: np.ndarray, row_key: np.ndarray, cell_key: np.ndarray,
+    def _sorted_rows(self, tx: str, cols: tuple[str, ...]
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The keys (``cols``) of the rows of ``tx`` sorted, and the order that sorts them
+        (None: sorted already); computed once per table."""
+        memo = self._memo.get(("exact", tx, cols))
+        if memo is None:
+            rows = self.rows[tx]
+            key = self._row_key({c: self.code[c][rows] for c in cols}, cols)
+            if len(key) > 1 and not (key[1:] > key[:-1]).all():
+                order = np.argsort(key, kind="stable")
+                memo = (key[order], order)
+            else:
+                memo = (key, None)
+            self._memo["exact", tx, cols] = memo
+        return memo
+
+    def _exact(self, tx: str, cols: tuple[str, ...], cell_key: np.ndarray) -> np.ndarray:
+        """Per cell, the position among the rows of ``tx`` of the row with its key (``cols``;
+        the rows' keys are distinct), -1 where none."""
+        return lookup_sorted(*self._sorted_rows(tx, cols), cell_key)
+
+    def _has(self, tx: str, cols: tuple[str, ...], cell_key: np.ndarray) -> np.ndarray:
+        """Per cell, whether a row of ``tx`` has its key (``cols``)."""
+        skey, _ = self._sorted_rows(tx, cols)
+        if not len(skey):
+            return np.zeros(len(cell_key), dtype=bool)
+        at = np.minimum(np.searchsorted(skey, cell_key), len(skey) - 1)
+        return skey[at] == cell_key
+
+    def _largest(self, tx: str, cols: tuple[str, ...], cell_key: np.ndarray,
                  tiebreak: tuple[str, ...] = ("product",)) -> np.ndarray:
-        """Per cell, the position of the row of its group with the largest ``|value|`` (ties:
-        ``tiebreak`` columns in sorted order), -1 where the group has no row."""
-        if not len(rows):
-            return np.full(len(cell_key), -1)
-        sort_keys = [self.code[c][rows] for c in reversed(tiebreak)]
-        order = np.lexsort([*sort_keys, -np.abs(self.value[rows]), row_key])
-        k = row_key[order]
-        first = np.ones(len(k), dtype=bool)
-        first[1:] = k[1:] != k[:-1]
-        best = order[first]
-        at = lookup(k[first], cell_key)
+        """Per cell, the position among the rows of ``tx`` of the row of its group (``cols``)
+        with the largest ``|value|`` (ties: ``tiebreak`` columns in sorted order), -1 where
+        the group has no row; the groups' best rows are found once per table."""
+        memo = self._memo.get(("largest", tx, cols, tiebreak))
+        if memo is None:
+            rows = self.rows[tx]
+            row_key = self._row_key({c: self.code[c][rows] for c in cols}, cols)
+            sort_keys = [self.code[c][rows] for c in reversed(tiebreak)]
+            order = np.lexsort([*sort_keys, -np.abs(self.value[rows]), row_key])
+            k = row_key[order]
+            first = np.ones(len(k), dtype=bool)
+            first[1:] = k[1:] != k[:-1]
+            memo = (k[first], order[first])
+            self._memo["largest", tx, cols, tiebreak] = memo
+        kfirst, best = memo
+        at = lookup_sorted(kfirst, None, cell_key)
         return np.where(at >= 0, best[np.maximum(at, 0)], -1)
 
     @staticmethod
@@ -609,17 +644,14 @@ class _Locator:
             return _Cells(self, {**codes, "product": pref_c},
                           {"found": np.zeros(n, dtype=bool), "value_before": np.full(n, np.nan),
                            "row": np.full(n, -1)})
-        rc = self._row_codes(rows)
         key4 = ("period", "sector", "industry", "product")
-        row4 = self._row_key(rc, key4)
         q = {**codes, "product": pref_c}
-        pos = lookup(row4, self._key(q, key4))
+        pos = self._exact(tx, key4, self._key(q, key4))
         q["product"] = np.full(n, self._pos["product"].get(TOTAL, self.size["product"] - 1))
-        pos = self._fill(pos, lookup(row4, self._key(q, key4)))
+        pos = self._fill(pos, self._exact(tx, key4, self._key(q, key4)))
         if mode == "pick":
             key3 = ("period", "sector", "industry")
-            pos = self._fill(pos, self._largest(rows, self._row_key(rc, key3),
-                                                self._key(codes, key3)))
+            pos = self._fill(pos, self._largest(tx, key3, self._key(codes, key3)))
         found = pos >= 0
         row = rows[np.maximum(pos, 0)]
         return _Cells(self, {**codes, "product": np.where(found, self.code["product"][row],
@@ -632,7 +664,7 @@ class _Locator:
         if len(rows) == 0:
             return np.zeros(len(cells), dtype=bool)
         key3 = ("period", "sector", "industry")
-        return isin(self._key(cells.codes, key3), self._row_key(self._row_codes(rows), key3))
+        return self._has(tx, key3, self._key(cells.codes, key3))
 
     def locate_p3(self, cells: _Cells) -> _Cells:
         """Book non-market final consumption on the sector's P3 rows (see module notes).
@@ -649,31 +681,27 @@ class _Locator:
             return _Cells(self, {**codes,
                                  "industry": np.full(n, self.code_of("industry", TOTAL)),
                                  "product": np.full(n, self.code_of("product", TOTAL))})
-        rc = self._row_codes(rows)
         total_i = self._pos["industry"].get(TOTAL, self.size["industry"] - 1)
         total_p = self._pos["product"].get(TOTAL, self.size["product"] - 1)
         own_i = codes["industry"]
         own_p = self.translate("industry", "product", cells.codes["industry"])
         k4 = ("period", "sector", "industry", "product")
         k3 = ("period", "sector", "industry")
-        row4 = self._row_key(rc, k4)
-        row3 = self._row_key(rc, k3)
         pos = np.full(n, -1)
         for ind in (own_i, np.full(n, total_i)):
             q = {**codes, "industry": ind}
             for prod in (own_p, np.full(n, total_p)):
-                pos = self._fill(pos, lookup(row4, self._key({**q, "product": prod}, k4)))
-            pos = self._fill(pos, self._largest(rows, row3, self._key(q, k3)))
+                pos = self._fill(pos, self._exact("P3", k4, self._key({**q, "product": prod},
+                                                                      k4)))
+            pos = self._fill(pos, self._largest("P3", k3, self._key(q, k3)))
         # no row of the cell's industry nor of '_T': any industry's row
         kp = ("period", "sector", "product")
         tb = ("industry", "product")
-        rowp = self._row_key(rc, kp)
         for prod in (own_p, np.full(n, total_p)):
-            pos = self._fill(pos, self._largest(rows, rowp, self._key(
+            pos = self._fill(pos, self._largest("P3", kp, self._key(
                 {**codes, "product": prod}, kp), tb))
         k2 = ("period", "sector")
-        pos = self._fill(pos, self._largest(rows, self._row_key(rc, k2), self._key(codes, k2),
-                                            tb))
+        pos = self._fill(pos, self._largest("P3", k2, self._key(codes, k2), tb))
         found = pos >= 0
         row = rows[np.maximum(pos, 0)]
         out = {**codes}
