@@ -76,6 +76,7 @@ class KeyCoder:
         self._known = dict(known or {})
         self._memo: dict[int, tuple[pd.DataFrame, np.ndarray]] = {}
         self._sorted: dict[int, tuple[pd.DataFrame, np.ndarray, np.ndarray | None]] = {}
+        self._rows: dict[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame, np.ndarray]] = {}
         # codes of the key columns of frames keyed whole (not of frames[0], which has them
         # in ``known``), kept until forget()
         self._codes: dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray]] = {}
@@ -182,10 +183,27 @@ class KeyCoder:
         skey, order = self.sort(frame)
         return lookup_sorted(skey, order, query)
 
+    def find_rows(self, frame: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
+        """:meth:`find` of the whole keys of ``other``'s rows, computed once (or given by
+        :meth:`remember_rows`) and kept until ``other`` is forgotten."""
+        memo = self._rows.get((id(frame), id(other)))
+        if memo is not None and memo[0] is frame and memo[1] is other:
+            return memo[2]
+        pos = self.find(frame, self.key(other))
+        self.remember_rows(frame, other, pos)
+        return pos
+
+    def remember_rows(self, frame: pd.DataFrame, other: pd.DataFrame, pos: np.ndarray
+                      ) -> None:
+        """Record the positions in ``frame`` of ``other``'s rows (:meth:`find_rows`)."""
+        self._rows[id(frame), id(other)] = (frame, other, pos)
+
     def forget(self, frame: pd.DataFrame) -> None:
         """Drop the key of ``frame`` (and the frame) from the memo."""
         self._memo.pop(id(frame), None)
         self._sorted.pop(id(frame), None)
+        for key in [k for k in self._rows if id(frame) in k]:
+            del self._rows[key]
         for c in self.columns:
             self._codes.pop((id(frame), c), None)
 
@@ -366,6 +384,19 @@ def combine(codes: Iterable[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
         key += c
         span *= n
     return key if key is not None else np.zeros(0, dtype=np.int64)
+
+
+def unique_inverse(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for keys in ``range(space)``: by marking the
+    keys present when the range is not much larger than the keys (no sort)."""
+    key = np.asarray(key)
+    if len(key) and space <= 4 * len(key) + (1 << 20):
+        seen = np.zeros(space, dtype=bool)
+        seen[key] = True
+        rank = np.cumsum(seen) - 1
+        return np.flatnonzero(seen), rank[key]
+    ukey, inv = np.unique(key, return_inverse=True)
+    return ukey, inv.reshape(-1)
 
 
 def used_codes(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -139,6 +139,9 @@ CAPITAL_COLUMNS: tuple[str, ...] = (
 )
 
 _CELL = ["period", "sector", "industry"]
+#: Tables longer than this drop the locator's sorted row keys after each run (memory over
+#: reuse by later policies).
+_KEEP_LOOKUPS = 1 << 20
 
 
 # ------------------------------------------------------------------------------------------
@@ -564,6 +567,10 @@ class _Locator:
         if at_s1.any():
             codes["sector"] = np.where(at_s1, self._s1_code, codes["sector"])
         return codes, at_s1
+
+    def forget_lookups(self) -> None:
+        """Drop the sorted row keys kept for later runs (they are computed again if needed)."""
+        self._memo.clear()
 
     def _sorted_rows(self, tx: str, cols: tuple[str, ...]
                      ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -1423,6 +1430,8 @@ def capitalize(
     grid = own_at = first_at = market = inv = C = has_p = d_va = sel = b1g_stored = None
     sub = p1 = oa = gf = b1g = selc = p51c = nm = p3 = None
     cfc_cur = invest = rc = rc_key = None
+    if len(t) > _KEEP_LOOKUPS:   # a long table: its look-up structures go before the peak
+        loc.forget_lookups()
     # one integer coding of the key columns for the ledger's sums, look-ups and sort: the
     # table's codes, and the entries' (the locator's) ranked among the values of both
     uniques, ranks = loc.sorted_dictionaries()
@@ -1475,7 +1484,7 @@ def _check_additions(t: pd.DataFrame, revised: pd.DataFrame, ledger: pd.DataFram
         r = int(np.flatnonzero(~np.isfinite(vals))[0])
         raise AccountingIdentityError(f"{where}non-finite value at ({_cell_text(revised.iloc[r])},"
                                       f" transaction={revised['transaction'].iloc[r]!r})")
-    new = coder.find(t, coder.key(ledger)) < 0
+    new = coder.find_rows(t, ledger) < 0
     if not new.any():
         return
     cell = ["period", "sector", "industry", "transaction"]

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from intelcap.accounts._keys import TableCodes
+from intelcap.accounts._keys import TableCodes, unique_inverse
 from intelcap.accounts.tables import validate_table
 from intelcap.exceptions import AccountingIdentityError, ParameterError
 
@@ -116,7 +116,7 @@ def gdp_by_approach(table: pd.DataFrame, *, tol: float | None = None,
         scode, icode = scode[prod], icode[prod]
         pc = pcode[prod].astype(np.int64)
         key = (pc * len(suniq) + scode) * len(iuniq) + icode
-        ucell, cell = np.unique(key, return_inverse=True)
+        ucell, cell = unique_inverse(key, n_per * len(suniq) * len(iuniq))
         n_cell = len(ucell)
         slot = cell * 3 + r_all[prod]
         with np.errstate(over="ignore", invalid="ignore"):

@@ -123,7 +123,6 @@ def _ledger_of_codes(table: pd.DataFrame, codes: dict[str, np.ndarray], delta: n
     del inv
     at = coder.find(table, cells)
     before = np.where(at >= 0, table["value"].to_numpy(dtype=float)[np.maximum(at, 0)], 0.0)
-    del at
     after = before + delta_v
     # one frame, built once, of the changed cells (cells whose entries sum to 0 are dropped)
     keep = np.flatnonzero(delta_v != 0.0)
@@ -141,8 +140,10 @@ def _ledger_of_codes(table: pd.DataFrame, codes: dict[str, np.ndarray], delta: n
         "asset": categorical_of_codes(np.zeros(len(keep), dtype=np.int8), [""]),
     }, copy=False)
     ledger = ledger.loc[:, list(LEDGER_COLUMNS)]
-    # the ledger's keys are its entries' (the coder need not code them again)
+    # the ledger's keys are its entries' (the coder need not code them again), and so are
+    # its rows' positions in the table
     coder.remember(ledger, cells[keep])
+    coder.remember_rows(table, ledger, at[keep])
     for c in key:
         coder.remember_codes(ledger, c, compact(codes[c][rows], len(coder.uniques[c])))
     return ledger
@@ -181,7 +182,7 @@ def apply_ledger(table: pd.DataFrame, ledger: pd.DataFrame, *,
     basis = str(table["price_basis"].iloc[0])
     coder = _coder if _coder is not None else KeyCoder([table, ledger], key)
     lkey = coder.key(ledger)
-    pos = coder.find(table, lkey)
+    pos = coder.find_rows(table, ledger)
     values = table["value"].to_numpy(dtype=float).copy()
     old = pos >= 0
     after = ledger["after"].to_numpy(dtype=float)
@@ -295,11 +296,18 @@ def check_ledger(before: pd.DataFrame, after: pd.DataFrame, ledger: pd.DataFrame
     del at_b
     d_order = (None if len(dk) < 2 or (dk[1:] > dk[:-1]).all()
                else np.argsort(dk, kind="stable"))
-    booked = on_cells(dk if d_order is None else dk[d_order], d_order,
-                      ledger["delta"].to_numpy(dtype=float) if len(ledger) else np.zeros(0))
+    sd = dk if d_order is None else dk[d_order]
+    if len(dk):
+        at_d = lookup_sorted(sd, d_order, cells)
+        booked = np.where(at_d >= 0, ledger["delta"].to_numpy(dtype=float)[
+            np.maximum(at_d, 0)], 0.0)
+        n_found = int((at_d >= 0).sum())   # ledger keys are distinct: all found if as many
+        del at_d
+    else:
+        booked, n_found = np.zeros(len(cells)), 0
     change = a - b
-    in_cells = lookup_sorted(cells, None, dk) >= 0
-    if len(dk) and not in_cells.all():
+    if n_found < len(dk):
+        in_cells = lookup_sorted(cells, None, dk) >= 0
         r = int(np.flatnonzero(~in_cells)[0])
         extra = ledger.iloc[r][key].tolist()
         raise AccountingIdentityError(f"ledger row {dict(zip(key, extra, strict=True))} is "

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from intelcap.accounts._keys import TableCodes, used_codes
+from intelcap.accounts._keys import TableCodes, unique_inverse, used_codes
 from intelcap.accounts.tables import TOTAL
 from intelcap.exceptions import AccountingIdentityError
 
@@ -92,9 +92,8 @@ def _balances(table: pd.DataFrame,
     qfull, quniq = codes_of("product")
     qcode, qused = used_codes(qfull[sel], len(quniq))
     quniq = np.asarray(quniq, dtype=object)[qused]
-    ukey, line = np.unique(pcode.astype(np.int64) * max(len(quniq), 1) + qcode,
-                           return_inverse=True)
-    line = line.reshape(-1)
+    ukey, line = unique_inverse(pcode.astype(np.int64) * max(len(quniq), 1) + qcode,
+                                len(puniq) * max(len(quniq), 1))
     n = len(ukey)
     with np.errstate(invalid="ignore", over="ignore"):
         supply = np.bincount(line, weights=np.where(supply_row, v, 0.0), minlength=n)
