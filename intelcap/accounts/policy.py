@@ -648,11 +648,7 @@ class CapitalizationPolicy(SummaryMixin):
             for f in _RULE_FIELDS:
                 v = getattr(r, f)
                 if v is not None:
-                    col = cells[f].to_numpy()
-                    if f == "period":
-                        m &= np.array([str(x) == str(v) for x in col], dtype=bool)
-                    else:
-                        m &= col == v
+                    m &= _field_matches(cells[f], f, v)
             m &= r.specificity >= best
             share[m] = r.share
             keys[m] = r.key
@@ -667,9 +663,7 @@ class CapitalizationPolicy(SummaryMixin):
             for f in _RULE_FIELDS:
                 v = getattr(r, f)
                 if v is not None:
-                    col = cells[f].to_numpy()
-                    m &= (np.array([str(x) == str(v) for x in col], dtype=bool)
-                          if f == "period" else col == v)
+                    m &= _field_matches(cells[f], f, v)
             if not m.any():
                 out.append(r)
         return out
@@ -721,3 +715,14 @@ class CapitalizationPolicy(SummaryMixin):
             if v is not None:
                 parts.append(f"{name}={v!r}")
         return f"CapitalizationPolicy({', '.join(parts)})"
+
+
+def _field_matches(col: pd.Series, field: str, value: Any) -> np.ndarray:
+    """Rows of ``col`` equal to a share rule's ``value`` (periods compared as text), decided
+    on the column's few distinct values."""
+    codes, uniq = pd.factorize(col)
+    u = np.asarray(uniq, dtype=object).tolist()
+    hit = np.array([str(x) == str(value) if field == "period" else x == value for x in u],
+                   dtype=bool)
+    return hit[codes] if len(u) else np.zeros(len(col), dtype=bool)
+
