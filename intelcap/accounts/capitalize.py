@@ -1714,12 +1714,14 @@ def _capital_table(res: Any, invest: pd.DataFrame, policy: CapitalizationPolicy,
     def categorical(labels: Any, idx: np.ndarray) -> pd.Categorical:
         # the labels' codes (one or two bytes a row) and the few distinct labels, sorted
         codes, uniq = pd.factorize(np.asarray(labels, dtype=object), sort=True)
-        return pd.Categorical.from_codes(codes[idx], dtype=pd.CategoricalDtype(
-            pd.Index(np.asarray(uniq, dtype=object), dtype="str")))
+        return pd.Categorical.from_codes(compact(codes, len(uniq))[idx],
+                                         dtype=pd.CategoricalDtype(pd.Index(
+                                             np.asarray(uniq, dtype=object), dtype="str")))
 
-    cell = np.tile(np.arange(width), n_per * n_blk)
-    blk = np.repeat(np.arange(n_blk), n_per * width)
-    zero = np.zeros(n, dtype=np.int64)
+    # row indices into the few labels, in small integer dtypes (the table is long)
+    cell = np.tile(np.arange(width, dtype=np.int32), n_per * n_blk)
+    blk = np.repeat(np.arange(n_blk, dtype=np.int8), n_per * width)
+    zero = np.zeros(n, dtype=np.int8)
     per = per_index.to_numpy()
     period = np.tile(np.repeat(per, width), n_blk) if per.dtype != object else text(
         per, np.tile(np.repeat(np.arange(n_per), width), n_blk))
