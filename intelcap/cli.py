@@ -375,9 +375,23 @@ def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mappin
     )
 
     prec = cfg["precision"]
+    files = [tables_name, "capital.csv", "ledger.csv", "revisions.csv", "satellite.csv",
+             "sdmx_na_main.csv"]
+    versions = _versions()
+    unit = adj.tables["unit"].iloc[0]
+    # the small files first: the revisions are the last output read from the input tables,
+    # which are let go before the long files are formatted (the peak memory of the command)
+    _write_csv(round_values(adj.revisions.reset_index(), prec), tmp / "revisions.csv")
+    _write_csv(round_values(satellite_table(adj).reset_index(), prec), tmp / "satellite.csv")
+    _write_csv(round_values(sdmx_na_main(adj, ref_area=cfg["ref_area"]), prec),
+               tmp / "sdmx_na_main.csv")
+    (tmp / "README.md").write_text(readme_text(adj, files, precision=prec, versions=versions),
+                                   encoding="utf-8", newline="\n")
+    adj.original = None   # this run's own result: nothing reads the input tables again
+    release_free_memory()
 
-    # the three long files are written in two threads: their formatting (numpy, pyarrow
-    # compute) and their file writes release the GIL, so a second core shortens the wall time
+    # the three long files in two threads: their formatting (numpy, Arrow's filter) and their
+    # file writes release the GIL for most of the time, so a second core shortens the wall time
     def big_tables() -> None:
         # the revised tables are validated and in key order (capitalize checks them)
         write_table(round_values(adj.tables, prec), tmp / tables_name,
@@ -390,17 +404,8 @@ def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mappin
 
     _in_threads([big_tables, big_rest])
     release_free_memory()
-    _write_csv(round_values(adj.revisions.reset_index(), prec), tmp / "revisions.csv")
-    _write_csv(round_values(satellite_table(adj).reset_index(), prec), tmp / "satellite.csv")
-    _write_csv(round_values(sdmx_na_main(adj, ref_area=cfg["ref_area"]), prec),
-               tmp / "sdmx_na_main.csv")
-    files = [tables_name, "capital.csv", "ledger.csv", "revisions.csv", "satellite.csv",
-             "sdmx_na_main.csv"]
-    versions = _versions()
-    (tmp / "README.md").write_text(readme_text(adj, files, precision=prec, versions=versions),
-                                   encoding="utf-8", newline="\n")
     files.append("README.md")
-    tol = (f"{cfg['tol']!r} {adj.tables['unit'].iloc[0]}" if cfg["tol"] is not None
+    tol = (f"{cfg['tol']!r} {unit}" if cfg["tol"] is not None
            else f"rtol {cfg['rtol']!r} x GDP")
 
     def rel(p: Path) -> str:
