@@ -75,24 +75,22 @@ def _quote_name(name: str) -> str:
     return name
 
 
-def _text_table(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+def _text_table(values: list[Any]) -> np.ndarray:
     """Encoded fields of ``values`` (str; None for missing: an empty field) as a byte table
-    (values x width, ``uint8``) and the mask of its characters."""
+    (values x width, ``uint8``), each field padded with NUL bytes."""
     enc = []
     for v in values:
         s = "" if v is None else str(v)
         if any(ch in s for ch in _CHARS):
             s = '"' + s.replace('"', '""') + '"'
         enc.append(s.encode("utf-8"))
-    lens = np.fromiter((len(b) for b in enc), dtype=np.int64, count=len(enc))
-    width = int(lens.max()) if len(enc) else 0
+    width = max((len(b) for b in enc), default=0)
     if width == 0:
-        return np.zeros((len(enc), 0), dtype=np.uint8), np.zeros((len(enc), 0), dtype=bool)
-    table = np.array(enc, dtype=f"S{width}").view(np.uint8).reshape(len(enc), width)
-    return table, np.arange(width)[None, :] < lens[:, None]
+        return np.zeros((len(enc), 0), dtype=np.uint8)
+    return np.array(enc, dtype=f"S{width}").view(np.uint8).reshape(len(enc), width)
 
 
-def _arrow_table(dic: Any) -> tuple[np.ndarray, np.ndarray]:
+def _arrow_table(dic: Any) -> np.ndarray:
     """:func:`_text_table` of an Arrow string array without nulls (a dictionary), plus the
     empty field, read from the array's buffers when no value needs quotes."""
     import pyarrow as pa
@@ -106,21 +104,16 @@ def _arrow_table(dic: Any) -> tuple[np.ndarray, np.ndarray]:
     lens = np.append(np.diff(offsets), 0)   # the last row: the empty field of missing values
     width = int(lens.max())
     if width == 0:
-        return np.zeros((len(lens), 0), dtype=np.uint8), np.zeros((len(lens), 0), dtype=bool)
+        return np.zeros((len(lens), 0), dtype=np.uint8)
     data = np.frombuffer(dic.buffers()[2], dtype=np.uint8)
     pos = np.append(offsets[:-1], 0)[:, None] + np.arange(width)[None, :]
     shown = np.arange(width)[None, :] < lens[:, None]
-    table = np.where(shown, data[np.minimum(pos, len(data) - 1)], 0).astype(np.uint8)
-    return table, shown
+    return np.where(shown, data[np.minimum(pos, len(data) - 1)], 0).astype(np.uint8)
 
 
-def _ended(table: tuple[np.ndarray, np.ndarray], end: int
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """A text table with the byte ``end`` (shown) after every field."""
-    chars, shown = table
-    k = len(chars)
-    return (np.hstack([chars, np.full((k, 1), end, dtype=np.uint8)]),
-            np.hstack([shown, np.ones((k, 1), dtype=bool)]))
+def _ended(table: np.ndarray, end: int) -> np.ndarray:
+    """A text table with the byte ``end`` after every field."""
+    return np.hstack([table, np.full((len(table), 1), end, dtype=np.uint8)])
 
 
 def _digits(m: np.ndarray, width: int, out: np.ndarray) -> None:
@@ -136,14 +129,12 @@ def _digits(m: np.ndarray, width: int, out: np.ndarray) -> None:
     out += _ZERO
 
 
-def _leading(m: np.ndarray, width: int, places: int, out: np.ndarray) -> None:
-    """Mark in the rows of ``out`` (width x rows) the places of ``m``'s ``width`` most
-    significant digits of ``places`` that are shown: all but the leading zeros, with
-    ``out[-1]`` always shown (``places - width`` digits follow, always shown)."""
+def _blank_leading(m: np.ndarray, width: int, places: int, out: np.ndarray) -> None:
+    """Blank (NUL) the leading zeros among the ``width`` most significant of the ``places``
+    digits of ``m`` written in the rows of ``out`` (width x rows; the last always stays)."""
     low = places - width
-    out[width - 1] = True
     for j in range(1, width):
-        np.greater_equal(m, m.dtype.type(10 ** (low + j)), out=out[width - 1 - j])
+        out[width - 1 - j] *= m >= m.dtype.type(10 ** (low + j))
 
 
 def _unsigned(m: np.ndarray) -> tuple[np.ndarray, int]:
@@ -153,9 +144,19 @@ def _unsigned(m: np.ndarray) -> tuple[np.ndarray, int]:
     return (m.astype(np.uint32) if top < 2 ** 32 else m), len(str(top))
 
 
+def _has_nul(s: pd.Series) -> bool:
+    """Whether text holds a NUL character (the writer's mark of an empty byte slot)."""
+    arrow = getattr(s.array, "_pa_array", None)
+    if arrow is not None:
+        import pyarrow.compute as pc
+
+        return bool(pc.any(pc.match_substring(arrow, "\x00")).as_py())
+    return bool(s.astype(object).map(lambda v: isinstance(v, str) and "\x00" in v).any())
+
+
 #: A column's share of a chunk: its width in bytes and the function that fills its slots
-#: (``chars``, ``shown``: rows x width views of the chunk).
-Part = tuple[int, Callable[[np.ndarray, np.ndarray], None]]
+#: (a rows x width view of the chunk's bytes; NUL in a slot: no character there).
+Part = tuple[int, Callable[[np.ndarray], None]]
 
 
 class _Column:
@@ -182,12 +183,16 @@ class _Column:
                     cats, skipna=True) not in ("string", "empty")):
                 return
             uniq = (cats.astype(str) if cats.dtype.kind in "iu" else cats).tolist()
+            if any("\x00" in u for u in uniq):
+                return
             # the missing code -1 takes the last row of the table: an empty field
             self.kind, self.codes = "cat", s.cat.codes.to_numpy()
             self.table = _ended(_text_table([*uniq, None]), end)
             return
         if isinstance(dtype, pd.StringDtype) or (is_object and pd.api.types.infer_dtype(
                 s, skipna=True) in ("string", "empty")):
+            if _has_nul(s):
+                return
             arrow = getattr(s.array, "_pa_array", None)
             if arrow is not None:
                 # Arrow-backed strings: encoded chunk by chunk in Arrow (no Python objects)
@@ -212,13 +217,11 @@ class _Column:
             codes, uniq = pd.factorize(self.values[lo:hi], use_na_sentinel=True)
             table = _ended(_text_table([*np.asarray(uniq, dtype=object).tolist(), None]),
                            self.end)
-        width = table[0].shape[1]
+        width = table.shape[1]
 
-        def fill(chars: np.ndarray, shown: np.ndarray) -> None:
+        def fill(chars: np.ndarray) -> None:
             # whole table rows at once: one item of ``width`` bytes per row
-            item = f"V{width}"
-            chars.view(item)[:, 0] = _rows(table[0]).take(codes, mode="wrap")
-            shown.view(item)[:, 0] = _rows(table[1]).take(codes, mode="wrap")
+            chars.view(f"V{width}")[:, 0] = _rows(table).take(codes, mode="wrap")
 
         return width, fill
 
@@ -228,16 +231,14 @@ class _Column:
         m, width = _unsigned(np.abs(v.astype(np.int64)).astype(np.uint64)
                              if v.dtype.kind == "i" else v.astype(np.uint64))
 
-        def fill(chars: np.ndarray, shown: np.ndarray) -> None:
+        def fill(chars: np.ndarray) -> None:
             # places as contiguous rows first, then one transposing copy into the slots
             c = np.empty((2 + width, len(v)), dtype=np.uint8)
-            s = np.empty((2 + width, len(v)), dtype=bool)
-            c[0], s[0] = _MINUS, neg
+            np.multiply(neg, _MINUS, out=c[0], casting="unsafe")
             _digits(m, width, c[1:-1])
-            _leading(m, width, width, s[1:-1])
-            c[-1], s[-1] = self.end, True
+            _blank_leading(m, width, width, c[1:-1])
+            c[-1] = self.end
             chars[:] = c.T
-            shown[:] = s.T
 
         return 2 + width, fill
 
@@ -255,40 +256,37 @@ class _Column:
         fdig = max(p, 1)
         width = 1 + wdig + 1 + fdig + (owidth == 0)   # the end byte here without others
 
-        def fill(chars: np.ndarray, shown: np.ndarray) -> None:
+        def fill(chars: np.ndarray) -> None:
             # layout: sign, whole part, point, fractional part (then the other values' slot);
             # places as contiguous rows first, then one transposing copy into the slots
             c = np.empty((width, len(v)), dtype=np.uint8)
-            s = np.empty((width, len(v)), dtype=bool)
             if not owidth:
-                c[-1], s[-1] = self.end, True
-            c[0] = _MINUS
-            np.logical_and(np.signbit(v), fast, out=s[0])
-            digits = np.empty((wdig + p, len(v)), dtype=np.uint8)
-            _digits(m, wdig + p, digits)
-            c[1:1 + wdig] = digits[:wdig]
-            _leading(m, wdig, wdig + p, s[1:1 + wdig])
+                c[-1] = self.end
+            np.multiply(np.signbit(v), _MINUS, out=c[0], casting="unsafe")
             f0 = 2 + wdig
-            c[f0 - 1], s[f0 - 1] = _POINT, True
             if p == 0:
-                c[f0], s[f0] = _ZERO, True
+                _digits(m, wdig, c[1:1 + wdig])
+                c[f0] = _ZERO
             else:
-                # fractional digits without their trailing zeros, at least one
+                digits = np.empty((wdig + p, len(v)), dtype=np.uint8)
+                _digits(m, wdig + p, digits)
+                c[1:1 + wdig] = digits[:wdig]
                 c[f0:f0 + p] = digits[wdig:]
-                s[f0] = True
+                # fractional digits without their trailing zeros, at least one
                 run = c[f0 + p - 1] == _ZERO
                 for j in range(p - 1, 0, -1):
-                    np.logical_not(run, out=s[f0 + j])
-                    run &= c[f0 + j - 1] == _ZERO
-            s[1:f0 + fdig] &= fast   # missing and other values: nothing in these slots
+                    nxt = run & (c[f0 + j - 1] == _ZERO)
+                    c[f0 + j] *= ~run
+                    run = nxt
+            _blank_leading(m, wdig, wdig + p, c[1:1 + wdig])
+            c[f0 - 1] = _POINT
+            c[:f0 + fdig] *= fast   # missing and other values: nothing in these slots
             chars[:, :width] = c.T
-            shown[:, :width] = s.T
             if owidth:
                 o = slice(width, width + owidth)
                 chars[:, o] = 0
                 chars[other, o] = text.view(np.uint8).reshape(len(other), owidth)
-                shown[:, o] = chars[:, o] != 0
-                chars[:, -1], shown[:, -1] = self.end, True
+                chars[:, -1] = self.end
 
         return width + owidth + (owidth > 0), fill
 
@@ -315,16 +313,14 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *,
 
 
 def _chunk(parts: list[Part], rows: int) -> Any:
-    """The text of one chunk: the parts side by side, separated by commas, rows ended by
-    line feeds; the shown bytes in row order (a buffer)."""
-    width = sum(w for w, _ in parts)
-    chars = np.empty((rows, width), dtype=np.uint8)
-    shown = np.empty((rows, width), dtype=bool)
+    """The text of one chunk: the parts side by side (each ends with its comma or line
+    feed), their non-NUL bytes in row order (a buffer)."""
+    chars = np.empty((rows, sum(w for w, _ in parts)), dtype=np.uint8)
     at = 0
     for w, fill in parts:
-        fill(chars[:, at:at + w], shown[:, at:at + w])
+        fill(chars[:, at:at + w])
         at += w
-    return _select(chars.ravel(), shown.ravel())
+    return _select(chars.ravel())
 
 
 def _rows(table: np.ndarray) -> np.ndarray:
@@ -332,9 +328,11 @@ def _rows(table: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(table).view(f"V{table.shape[1] * table.itemsize}").ravel()
 
 
-def _select(chars: np.ndarray, shown: np.ndarray) -> Any:
-    """``chars[shown]``: by Arrow's filter kernel where pyarrow is installed (it copies runs
-    of selected bytes a machine word at a time; about twice as fast as numpy's), else numpy."""
+def _select(chars: np.ndarray) -> Any:
+    """The bytes of ``chars`` that are not NUL: by Arrow's filter kernel where pyarrow is
+    installed (it copies runs of selected bytes a machine word at a time; about twice as fast
+    as numpy's boolean indexing), else numpy."""
+    shown = chars != 0
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
