@@ -81,10 +81,14 @@ def test_text_kinds_quoting_and_missing(tmp_path, small_chunks):
 
 def test_what_the_writer_does_not_format_goes_to_pandas(tmp_path, small_chunks):
     n = 60
-    # a NUL character in text (the writer's own mark of an empty slot), booleans, nullable
-    # integers and float32: all written by to_csv itself
-    for frame in (pd.DataFrame({"t": ["a\x00b", "c"] * (n // 2), "v": np.arange(n) / 2}),
-                  pd.DataFrame({"b": [True, False] * (n // 2), "v": np.arange(n)}),
+    # a NUL character in text (the writer's own mark of an empty slot; found in a chunk, the
+    # file is written again by to_csv), in every kind of text column
+    nul = ["c"] * (n - 1) + ["a\x00b"]
+    for t in (pd.Series(nul, dtype="str"), pd.Series(nul, dtype=object),
+              pd.Series(nul, dtype=pd.StringDtype("python")), pd.Categorical(nul)):
+        _same_as_pandas(pd.DataFrame({"t": t, "v": np.arange(n) / 2}), tmp_path, fast=None)
+    # booleans, nullable integers and float32: all written by to_csv itself
+    for frame in (pd.DataFrame({"b": [True, False] * (n // 2), "v": np.arange(n)}),
                   pd.DataFrame({"i": pd.array([1, None] * (n // 2), dtype="Int64"),
                                 "v": np.arange(n)}),
                   pd.DataFrame({"f": np.arange(n, dtype=np.float32) / 3, "v": np.arange(n)}),

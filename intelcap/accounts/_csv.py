@@ -66,7 +66,8 @@ def _quoted_chars() -> str:
 
 
 _CHARS = _quoted_chars()
-_SPECIAL = "[" + _CHARS.replace("\\", "\\\\") + "]"
+#: A regular expression (RE2) matching text that needs quotes or holds a NUL character.
+_SPECIAL_OR_NUL = "[" + _CHARS + "\\x00]"
 
 
 def _quote_name(name: str) -> str:
@@ -96,8 +97,8 @@ def _arrow_table(dic: Any) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if len(dic) == 0 or pc.any(pc.match_substring_regex(dic, _SPECIAL)).as_py():
-        return _text_table([*dic.to_pylist(), None])
+    if len(dic) == 0 or pc.any(pc.match_substring_regex(dic, _SPECIAL_OR_NUL)).as_py():
+        return _text_table([*_no_nul(dic.to_pylist()), None])
     large = pa.types.is_large_string(dic.type)
     offsets = np.frombuffer(dic.buffers()[1], dtype=np.int64 if large else np.int32)[
         dic.offset:dic.offset + len(dic) + 1].astype(np.int64)
@@ -144,14 +145,15 @@ def _unsigned(m: np.ndarray) -> tuple[np.ndarray, int]:
     return (m.astype(np.uint32) if top < 2 ** 32 else m), len(str(top))
 
 
-def _has_nul(s: pd.Series) -> bool:
-    """Whether text holds a NUL character (the writer's mark of an empty byte slot)."""
-    arrow = getattr(s.array, "_pa_array", None)
-    if arrow is not None:
-        import pyarrow.compute as pc
+class _NotFormatted(Exception):
+    """A chunk holds what the column-wise path does not write (text with a NUL character,
+    the writer's mark of an empty byte slot): the file is written by ``to_csv`` instead."""
 
-        return bool(pc.any(pc.match_substring(arrow, "\x00")).as_py())
-    return bool(s.astype(object).map(lambda v: isinstance(v, str) and "\x00" in v).any())
+
+def _no_nul(values: list[Any]) -> list[Any]:
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise _NotFormatted
+    return values
 
 
 #: A column's share of a chunk: its width in bytes and the function that fills its slots
@@ -191,12 +193,10 @@ class _Column:
             return
         if isinstance(dtype, pd.StringDtype) or (is_object and pd.api.types.infer_dtype(
                 s, skipna=True) in ("string", "empty")):
-            if _has_nul(s):
-                return
             arrow = getattr(s.array, "_pa_array", None)
             if arrow is not None:
                 # Arrow-backed strings: encoded chunk by chunk in Arrow (no Python objects)
-                self.kind, self.values = "arrow", arrow.combine_chunks()
+                self.kind, self.values = "arrow", arrow
             else:
                 self.kind, self.values = "text", s.to_numpy(dtype=object)
 
@@ -209,14 +209,18 @@ class _Column:
         if kind == "cat":
             codes, table = self.codes[lo:hi], self.table
         elif kind == "arrow":
-            enc = self.values.slice(lo, hi - lo).dictionary_encode()
+            import pyarrow as pa
+
+            part = self.values.slice(lo, hi - lo)
+            part = part.chunk(0) if part.num_chunks == 1 else pa.concat_arrays(part.chunks)
+            enc = part.dictionary_encode()
             idx = enc.indices
             codes = (idx.fill_null(len(enc.dictionary)) if idx.null_count else idx).to_numpy()
             table = _ended(_arrow_table(enc.dictionary), self.end)
         else:
             codes, uniq = pd.factorize(self.values[lo:hi], use_na_sentinel=True)
-            table = _ended(_text_table([*np.asarray(uniq, dtype=object).tolist(), None]),
-                           self.end)
+            table = _ended(_text_table([*_no_nul(np.asarray(uniq, dtype=object).tolist()),
+                                        None]), self.end)
         width = table.shape[1]
 
         def fill(chars: np.ndarray) -> None:
@@ -305,17 +309,25 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *,
             frame.to_csv(fh, index=False, lineterminator="\n")
         return
     head = ",".join(_quote_name(str(c)) for c in frame.columns) + "\n"
-    with open(path, "wb") as fh:
-        fh.write(head.encode("utf-8"))
-        for lo in range(0, len(frame), CHUNK_ROWS):
-            hi = min(lo + CHUNK_ROWS, len(frame))
-            fh.write(_chunk([c.part(lo, hi) for c in cols], hi - lo))
+    buffer = np.empty(0, dtype=np.uint8)   # the chunks' bytes, reused (no fresh pages)
+    try:
+        with open(path, "wb") as fh:
+            fh.write(head.encode("utf-8"))
+            for lo in range(0, len(frame), CHUNK_ROWS):
+                hi = min(lo + CHUNK_ROWS, len(frame))
+                parts = [c.part(lo, hi) for c in cols]
+                size = (hi - lo) * sum(w for w, _ in parts)
+                if size > len(buffer):
+                    buffer = np.empty(size + size // 4, dtype=np.uint8)
+                fh.write(_chunk(parts, buffer[:size].reshape(hi - lo, -1)))
+    except _NotFormatted:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            frame.to_csv(fh, index=False, lineterminator="\n")
 
 
-def _chunk(parts: list[Part], rows: int) -> Any:
-    """The text of one chunk: the parts side by side (each ends with its comma or line
-    feed), their non-NUL bytes in row order (a buffer)."""
-    chars = np.empty((rows, sum(w for w, _ in parts)), dtype=np.uint8)
+def _chunk(parts: list[Part], chars: np.ndarray) -> Any:
+    """The text of one chunk: the parts side by side in ``chars`` (rows x their widths; each
+    ends with its comma or line feed), its non-NUL bytes in row order (a buffer)."""
     at = 0
     for w, fill in parts:
         fill(chars[:, at:at + w])
