@@ -259,6 +259,16 @@ class _Column:
         owidth = text.dtype.itemsize if text is not None else 0
         fdig = max(p, 1)
         width = 1 + wdig + 1 + fdig + (owidth == 0)   # the end byte here without others
+        # whole and fractional parts, each in uint32 where it fits (fast division by ten)
+        whole = m
+        if p:
+            t = m.dtype.type if 10 ** p <= np.iinfo(m.dtype).max else np.uint64
+            whole = m.astype(t, copy=False) // t(10 ** p)
+            frac = m.astype(t, copy=False) - whole * t(10 ** p)
+            if wdig <= 9:
+                whole = whole.astype(np.uint32, copy=False)
+            if p <= 9:
+                frac = frac.astype(np.uint32, copy=False)
 
         def fill(chars: np.ndarray) -> None:
             # layout: sign, whole part, point, fractional part (then the other values' slot);
@@ -268,21 +278,18 @@ class _Column:
                 c[-1] = self.end
             np.multiply(np.signbit(v), _MINUS, out=c[0], casting="unsafe")
             f0 = 2 + wdig
+            _digits(whole, wdig, c[1:1 + wdig])
+            _blank_leading(whole, wdig, wdig, c[1:1 + wdig])
             if p == 0:
-                _digits(m, wdig, c[1:1 + wdig])
                 c[f0] = _ZERO
             else:
-                digits = np.empty((wdig + p, len(v)), dtype=np.uint8)
-                _digits(m, wdig + p, digits)
-                c[1:1 + wdig] = digits[:wdig]
-                c[f0:f0 + p] = digits[wdig:]
+                _digits(frac, p, c[f0:f0 + p])
                 # fractional digits without their trailing zeros, at least one
                 run = c[f0 + p - 1] == _ZERO
                 for j in range(p - 1, 0, -1):
                     nxt = run & (c[f0 + j - 1] == _ZERO)
                     c[f0 + j] *= ~run
                     run = nxt
-            _blank_leading(m, wdig, wdig + p, c[1:1 + wdig])
             c[f0 - 1] = _POINT
             c[:f0 + fdig] *= fast   # missing and other values: nothing in these slots
             chars[:, :width] = c.T
