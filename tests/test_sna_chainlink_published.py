@@ -73,7 +73,12 @@ reached by any query:
 * docs, the R package chainlink (A. Quartier-la-Tente), which reproduces chapter 8 of the
   2017 manual: its reference pages are stored only up to the start of their examples (the
   price indices of Example 8.2 stop at 2011q1; no printed output of Example 8.3); its
-  repository is neither indexed nor fetchable here.
+  repository is neither indexed nor fetchable here. Its ``pi_annual`` page states that
+  Examples 8.3, 8.8 and 8.9 use the implicit (value-weighted) annual price index, i.e. the
+  annual sum of current-price quarters over the annual sum of quarters at the previous
+  year's prices, which is the convention of ``chain_link``'s quarterly branch.
+* docs and pages, Statistics Finland's web school and quarterly-accounts method notes
+  (2007 change to the annual overlap method): prose only, no quarterly worked table.
 * code, exact strings ("annual overlap technique", "previous year's average prices",
   "Example 8.3", the 2001 example's input vectors written other ways): only JDemetra+'s own
   input-only test. The Bundesbank KIX tests (annual overlap) assert their own outputs on
