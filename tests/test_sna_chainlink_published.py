@@ -59,7 +59,7 @@ reached by any query:
 
 * pages, queries made of the tables' own words and numbers ("Example 8.3", "2010 average
   prices", "1997 average prices 7.0 6.0 251.0 236.0"): only the pages already listed above.
-* pages, the flipbook's other page numbers (book pages 170-177, "P:178"-"P:185"): not stored.
+* pages, the flipbook's other page numbers (book pages 170-177, "P:178"-"P:185"): none returned.
 * pages, the 2017 manual's chapter 8 on pdffox.com and financedocbox.com: opening only.
 * pages, the IMF eLibrary HTML of both editions (2001: ch01/ch02 stored, not ch09; 2017:
   front matter only).
@@ -77,7 +77,7 @@ reached by any query:
   Examples 8.3, 8.8 and 8.9 use the implicit (value-weighted) annual price index, i.e. the
   annual sum of current-price quarters over the annual sum of quarters at the previous
   year's prices, which is the convention of ``chain_link``'s quarterly branch.
-* docs and pages, Statistics Finland's web school and quarterly-accounts method notes
+* pages, Statistics Finland's web school and quarterly-accounts method notes
   (2007 change to the annual overlap method): prose only, no quarterly worked table.
 * code, exact strings ("annual overlap technique", "previous year's average prices",
   "Example 8.3", the 2001 example's input vectors written other ways): only JDemetra+'s own
@@ -87,8 +87,9 @@ reached by any query:
 
 One fact learnt on the way, relevant to the convention question: in the 2001 manual's inputs
 as JDemetra+ types them, the 1997 prices of products A and B have *simple* quarterly means of
-exactly 7.0 and 6.0 (the value-weighted means are 7.038 and 6.013), so that example values
-quarters at simple-mean annual prices, not at the value-weighted prices ``chain_link`` assumes
+exactly 7.0 and 6.0 (the value-weighted means are 7.038 and 6.013), which suggests that that
+example values quarters at simple-mean annual prices, not at the value-weighted prices
+``chain_link`` assumes
 (its ``previous_year_prices`` input is whatever the user supplies; the link denominator is the
 annual sum of current-price quarters).
 
