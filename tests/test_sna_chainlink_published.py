@@ -89,9 +89,8 @@ One fact learnt on the way, relevant to the convention question: in the 2001 man
 as JDemetra+ types them, the 1997 prices of products A and B have *simple* quarterly means of
 exactly 7.0 and 6.0 (the value-weighted means are 7.038 and 6.013), which suggests that that
 example values quarters at simple-mean annual prices, not at the value-weighted prices
-``chain_link`` assumes
-(its ``previous_year_prices`` input is whatever the user supplies; the link denominator is the
-annual sum of current-price quarters).
+``chain_link`` assumes (its ``previous_year_prices`` input is whatever the user supplies; the
+link denominator is the annual sum of current-price quarters).
 
 What is checked for the quarterly branch instead (tests/test_sna_volumes.py) are its
 defining identities: the quarters of each year sum to the annual chain-linked volume, which
