@@ -1,6 +1,9 @@
-"""The column-wise CSV writer (``intelcap.accounts._csv``) gives the bytes of
-``DataFrame.to_csv`` (the oracle) for every column kind it formats itself, at every declared
-precision, in chunks; what it cannot format exactly it leaves to ``to_csv``.
+"""The input/output side of ``intelcap adjust`` at scale (issue 18).
+
+The column-wise CSV writer (``intelcap.accounts._csv``) gives the bytes of ``DataFrame.to_csv``
+(the oracle) for every column kind it formats itself, at every declared precision, in chunks;
+what it cannot format exactly it leaves to ``to_csv``. The command's start-up imports only
+what the adjustment uses.
 """
 
 from __future__ import annotations
@@ -96,3 +99,23 @@ def test_what_the_writer_does_not_format_goes_to_pandas(tmp_path, small_chunks):
         _same_as_pandas(frame, tmp_path, fast=False)
     # one column: to_csv (the csv module quotes a lone empty field)
     _same_as_pandas(pd.DataFrame({"only": [""] * n}), tmp_path, fast=None)
+
+
+def test_adjust_path_does_not_import_the_bea_reader():
+    """``intelcap.accounts`` imports the BEA reader and chain-linking on first use only (the
+    ``intelcap adjust`` start-up); both names still resolve from the package."""
+    import subprocess
+    import sys
+
+    code = ("import sys, intelcap.accounts as a, intelcap.cli\n"
+            "assert 'intelcap.accounts.bea' not in sys.modules\n"
+            "assert 'intelcap.accounts.volumes' not in sys.modules\n"
+            "from intelcap.accounts import chain_link, read_supply_use\n"
+            "from intelcap.accounts.bea import read_supply_use as r\n"
+            "assert r is read_supply_use and a.read_supply_use is r\n"
+            "assert {'chain_link', 'read_supply_use'} <= set(dir(a)) and callable(chain_link)\n"
+            "for name in a.__all__:\n"
+            "    getattr(a, name)\n"
+            "assert not hasattr(a, 'no_such_name')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
