@@ -76,6 +76,7 @@ def test_text_kinds_quoting_and_missing(tmp_path, small_chunks):
         "cat": pd.Categorical(np.where(rng.random(n) < 0.1, None, pick)),
         "icat": pd.Categorical(rng.integers(-3, 5, n)),
         "empty": pd.Series([""] * n, dtype="str"),
+        "sorted": pd.Series(np.sort(pick.astype(str)), dtype="str"),   # long runs
         "v": rng.integers(0, 9, n) / 4,
     })
     frame.loc[frame.index[::7], "arrow"] = None

@@ -197,6 +197,7 @@ class _Column:
             if arrow is not None:
                 # Arrow-backed strings: encoded chunk by chunk in Arrow (no Python objects)
                 self.kind, self.values = "arrow", arrow
+                self.runs: bool | None = None
             else:
                 self.kind, self.values = "text", s.to_numpy(dtype=object)
 
@@ -209,14 +210,7 @@ class _Column:
         if kind == "cat":
             codes, table = self.codes[lo:hi], self.table
         elif kind == "arrow":
-            import pyarrow as pa
-
-            part = self.values.slice(lo, hi - lo)
-            part = part.chunk(0) if part.num_chunks == 1 else pa.concat_arrays(part.chunks)
-            enc = part.dictionary_encode()
-            idx = enc.indices
-            codes = (idx.fill_null(len(enc.dictionary)) if idx.null_count else idx).to_numpy()
-            table = _ended(_arrow_table(enc.dictionary), self.end)
+            codes, table = self._arrow(lo, hi)
         else:
             codes, uniq = pd.factorize(self.values[lo:hi], use_na_sentinel=True)
             table = _ended(_text_table([*_no_nul(np.asarray(uniq, dtype=object).tolist()),
@@ -228,6 +222,31 @@ class _Column:
             chars.view(f"V{width}")[:, 0] = _rows(table).take(codes, mode="wrap")
 
         return width, fill
+
+    def _arrow(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Codes and text table of the Arrow strings of rows ``lo:hi``: by runs of equal
+        values where they are long (sorted tables: a comparison of neighbours, no hashing;
+        decided on the first chunk), else by Arrow's dictionary encoding."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        part = self.values.slice(lo, hi - lo)
+        part = part.chunk(0) if part.num_chunks == 1 else pa.concat_arrays(part.chunks)
+        if self.runs is not False and part.null_count == 0 and len(part) > 1:
+            change = np.empty(len(part), dtype=bool)
+            change[0] = True
+            change[1:] = pc.not_equal(part.slice(1), part.slice(0, len(part) - 1)
+                                      ).to_numpy(zero_copy_only=False)
+            starts = np.flatnonzero(change)
+            if self.runs is None:
+                self.runs = len(starts) <= len(part) // 4
+            if self.runs:
+                return (np.cumsum(change) - 1,
+                        _ended(_arrow_table(part.take(pa.array(starts))), self.end))
+        enc = part.dictionary_encode()
+        idx = enc.indices
+        codes = (idx.fill_null(len(enc.dictionary)) if idx.null_count else idx).to_numpy()
+        return codes, _ended(_arrow_table(enc.dictionary), self.end)
 
     def _int(self, v: np.ndarray) -> Part:
         neg = v < 0
