@@ -25,6 +25,12 @@
     < 2 GiB). On a shared machine the CPU times are the steadier measure (the wall time
     counts the waits for a core). ``python benchmarks/bench_adjust.py --rows 5000000
     --pairs 3`` is the acceptance run (three pairs: each takes minutes).
+(e) Issue 18: the CSV writer of the long outputs (``intelcap.accounts._csv.write_csv``) on the
+    revised tables, capital table and ledger of an adjustment of ``--writer N`` rows (built in
+    process once), each rounded as ``intelcap adjust`` writes it, in pairs against its peer
+    ``DataFrame.to_csv`` (which writes the same bytes; checked) and against the floor of
+    writing those bytes already formatted (one ``write`` of the finished file's contents):
+    min / median / max of the times (CPU) and the ratios, and ns per row.
 """
 
 from __future__ import annotations
@@ -127,7 +133,7 @@ def main() -> None:
               f"({verdict})")
 
 
-if __name__ == "__main__" and "--large" not in sys.argv and "--rows" not in sys.argv:
+if __name__ == "__main__" and not {"--large", "--rows", "--writer"} & set(sys.argv):
     main()
 
 
@@ -274,3 +280,62 @@ if __name__ == "__main__" and "--rows" in sys.argv:  # pragma: no cover
     _ap.add_argument("--pairs", type=int, default=7)
     _a = _ap.parse_args()
     scale(_a.rows, _a.pairs)
+
+
+# ------------------------------------------------------------------------------------------
+# (e) issue 18: the CSV writer of the long outputs against DataFrame.to_csv and a write floor
+# ------------------------------------------------------------------------------------------
+def writer(rows: int, pairs: int = 3) -> None:
+    """``write_csv`` against ``to_csv`` and a pre-formatted write on an adjustment's outputs."""
+    import tomllib
+
+    from make_synthetic import CONFIG, make_tables
+
+    from intelcap.accounts._csv import write_csv
+    from intelcap.accounts.capitalize import capitalize
+    from intelcap.accounts.outputs import round_values
+    from intelcap.accounts.policy import CapitalizationPolicy
+
+    periods = 30
+    table = make_tables(max(2, round(rows / (periods * 7.1))), periods)
+    # the policy of (d)'s configuration
+    adj = capitalize(table, policy=CapitalizationPolicy.from_config(
+        tomllib.loads(CONFIG)["policy"]))
+    del table
+    print(f"(e) CSV writer of the adjust outputs ({adj.tables.shape[0]:,} revised table rows), "
+          f"{pairs} pairs, CPU times min / median / max")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for name in ("tables", "capital", "ledger"):
+            frame = round_values(getattr(adj, name), 6)
+            ours, peer, floor = [], [], []
+            for _ in range(pairs):
+                c0 = time.process_time()
+                frame.to_csv(tmp / "peer.csv", index=False, lineterminator="\n")
+                peer.append(time.process_time() - c0)
+                c0 = time.process_time()
+                write_csv(frame, tmp / "ours.csv")
+                ours.append(time.process_time() - c0)
+                data = (tmp / "ours.csv").read_bytes()
+                c0 = time.process_time()
+                with open(tmp / "floor.csv", "wb") as fh:
+                    fh.write(data)
+                floor.append(time.process_time() - c0)
+                del data
+            same = (tmp / "ours.csv").read_bytes() == (tmp / "peer.csv").read_bytes()
+            n = len(frame)
+            print(f"    {name:8s} {n:>10,} rows  to_csv {mmm(peer)} s  write_csv {mmm(ours)} s "
+                  f"({statistics.median(ours) / n * 1e9:5.0f} ns/row)  write floor "
+                  f"{mmm(floor)} s")
+            speedup = [p / o for p, o in zip(peer, ours, strict=True)]
+            above = [o / f for o, f in zip(ours, floor, strict=True)]
+            print(f"             ratio to_csv / write_csv {mmm(speedup)}   write_csv / floor "
+                  f"{mmm(above)}   same bytes: {'yes' if same else 'NO'}")
+
+
+if __name__ == "__main__" and "--writer" in sys.argv:  # pragma: no cover
+    _ap = argparse.ArgumentParser()
+    _ap.add_argument("--writer", type=int, required=True)
+    _ap.add_argument("--pairs", type=int, default=3)
+    _a = _ap.parse_args()
+    writer(_a.writer, _a.pairs)

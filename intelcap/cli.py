@@ -375,32 +375,47 @@ def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mappin
     )
 
     prec = cfg["precision"]
-
-    # the three long files are written in two threads: their formatting (numpy, pyarrow
-    # compute) and their file writes release the GIL, so a second core shortens the wall time
-    def big_tables() -> None:
-        # the revised tables are validated and in key order (capitalize checks them)
-        write_table(round_values(adj.tables, prec), tmp / tables_name,
-                    format=cfg["output_format"], _sorted=True)
-
-    def big_rest() -> None:
-        _write_csv(round_values(adj.capital, prec), tmp / "capital.csv", prec)
-        release_free_memory()
-        _write_csv(round_values(adj.ledger, prec), tmp / "ledger.csv", prec)
-
-    _in_threads([big_tables, big_rest])
-    release_free_memory()
+    files = [tables_name, "capital.csv", "ledger.csv", "revisions.csv", "satellite.csv",
+             "sdmx_na_main.csv"]
+    versions = _versions()
+    unit = adj.tables["unit"].iloc[0]
+    # the small files first: the revisions are the last output read from the input tables,
+    # which are let go before the long files are formatted (the peak memory of the command)
     _write_csv(round_values(adj.revisions.reset_index(), prec), tmp / "revisions.csv")
     _write_csv(round_values(satellite_table(adj).reset_index(), prec), tmp / "satellite.csv")
     _write_csv(round_values(sdmx_na_main(adj, ref_area=cfg["ref_area"]), prec),
                tmp / "sdmx_na_main.csv")
-    files = [tables_name, "capital.csv", "ledger.csv", "revisions.csv", "satellite.csv",
-             "sdmx_na_main.csv"]
-    versions = _versions()
     (tmp / "README.md").write_text(readme_text(adj, files, precision=prec, versions=versions),
                                    encoding="utf-8", newline="\n")
+    adj.original = None   # this run's own result: nothing reads the input tables again
+    release_free_memory()
+
+    # the three long files in two threads: their formatting (numpy, Arrow's filter) and their
+    # file writes release the GIL for most of the time, so a second core shortens the wall time.
+    # A third thread flushes each file to disk and computes its SHA-256 for the manifest as
+    # soon as it is written, overlapping the formatting of the next file (publishing syncs
+    # the folder again: cheap once the pages are on disk).
+    from concurrent.futures import ThreadPoolExecutor
+
+    digests: dict[str, Any] = {}
+    with ThreadPoolExecutor(max_workers=1) as syncer:
+        def big_tables() -> None:
+            # the revised tables are validated and in key order (capitalize checks them);
+            # write_table syncs its file itself
+            write_table(round_values(adj.tables, prec), tmp / tables_name,
+                        format=cfg["output_format"], _sorted=True)
+            digests[tables_name] = syncer.submit(sha256_file, tmp / tables_name)
+
+        def big_rest() -> None:
+            for name in ("capital.csv", "ledger.csv"):
+                _write_csv(round_values(getattr(adj, name[:-4]), prec), tmp / name, prec)
+                release_free_memory()
+                digests[name] = syncer.submit(_synced_sha256, tmp / name)
+
+        _in_threads([big_tables, big_rest])
+    release_free_memory()
     files.append("README.md")
-    tol = (f"{cfg['tol']!r} {adj.tables['unit'].iloc[0]}" if cfg["tol"] is not None
+    tol = (f"{cfg['tol']!r} {unit}" if cfg["tol"] is not None
            else f"rtol {cfg['rtol']!r} x GDP")
 
     def rel(p: Path) -> str:
@@ -418,7 +433,23 @@ def _write_outputs(adj: Any, tmp: Path, out: Path, tables_name: str, cfg: Mappin
         "precision": prec,
         "identity_check": "GDP by production = expenditure = income in every period, "
                           f"tolerance {tol}; every product's supply-use balance unchanged",
-    }, outputs=files)
+        # what write_manifest(outputs=files) writes, with the long files' hashes as computed
+        # when they were written
+        "outputs": [{"file": f, "sha256": digests[f].result() if f in digests
+                     else sha256_file(tmp / f)} for f in files],
+    })
+
+
+def _synced_sha256(path: Path) -> str:
+    """Flush a written file to disk; its SHA-256 (read back from the page cache)."""
+    import os
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return sha256_file(path)
 
 
 def _in_threads(jobs: Sequence[Any]) -> None:

@@ -36,8 +36,28 @@ with rho >= 1 and Kmenta with constant returns, and why none of it is a test her
   Table 1) replicate it. Their estimates and standard errors could not be retrieved from any
   stored source (the micEconCES vignette and tests replicate only their NLS and Cobb-Douglas
   columns), so nothing is asserted: the natural next published check for :func:`kmenta`. The
-  micEconCES Kmenta examples run on R-simulated data (not reproducible here), and Kmenta (1967)
-  has no empirical table.
+  micEconCES Kmenta examples run on R-simulated data (``tests/simData.R``) or, with constant
+  returns, on ``germanFarms`` of the R package micEcon (``tests/cesTest.R``: package regression
+  output, not a published table, on data in no bundled loader); Kmenta (1967) has no empirical
+  table.
+
+Searches of 2026-11-30 for both items (corpora in brackets); none retrieved a printed table:
+
+* [pages] MP (2004) by title, abstract words, "Kmenta/Taylor approximation", sample sizes 98/75/22.
+* [pages] SHK (2011) by title, "replication", levels-vs-logs words, alpha/sigma values.
+* [pages] JAE archive readmes: SHK ``readme.shk.txt`` and MP ``readme.mp.txt`` found, no numbers.
+* [pages] SHK readme lists MP's Taylor regressors: ln(s/(n+g+delta)) and its square (p. 175).
+* [pages] MP replication code: per readme.mp.txt, GAUSS threshold programs only.
+* [code] ``shk_code.txt`` / ``lns_ikonngdelta`` / ``taylor1``: not stored in any repository.
+* [code] micEconCES mirror, all history: SunHenKum.R never fits the Kmenta form.
+* [docs] AER ``GrowthDJ`` examples: Durlauf-Johnson Table II only (no CES, no Kmenta).
+* [issues] MP/SHK replication threads: none.
+* [pages] Durlauf-Johnson-Temple, Methods of Growth Econometrics: cites MP, no CES numbers.
+* [pages] Klump-McAdam-Willman (2011) survey of sigma estimates: MP's numbers not in excerpts.
+* [pages/docs] CES on Munnell's state panel (``munnell``): only Cobb-Douglas tables found.
+* [code/docs] CES with ``tName``/lambda on Produc, PWT or statsmodels data: none found.
+* [docs/pages] CES fits found on data in no loader or dependency (not usable here): PoE4
+  ``cespro``, nlWaldTest ``CESdata`` (EViews), Judge et al. (1988, pp. 514-515) 30-firm data.
 """
 
 from __future__ import annotations

@@ -53,6 +53,45 @@ project), and what each source lacked:
 * Public code: R packages on annual overlap (chainSTAT, IndexNumberTools, stan) and
   JDemetra+ take user series and print no manual table.
 
+Fourth search (issue 13; new angles only, one line each). The stored web pages turned out to
+hold each document from its beginning only, so a table deep in a long transcript cannot be
+reached by any query:
+
+* pages, queries made of the tables' own words and numbers ("Example 8.3", "2010 average
+  prices", "1997 average prices 7.0 6.0 251.0 236.0"): only the pages already listed above.
+* pages, the flipbook's other page numbers (book pages 170-177, "P:178"-"P:185"): none returned.
+* pages, the 2017 manual's chapter 8 on pdffox.com and financedocbox.com: opening only.
+* pages, the IMF eLibrary HTML of both editions (2001: ch01/ch02 stored, not ch09; 2017:
+  front matter only).
+* pages, Spanish and French sources: INE Spain "Indices encadenados en la Contabilidad
+  Nacional Trimestral" (2005, yumpu, page by page: formulas, no numerical table); Parra
+  "Notas de Contabilidad Trimestral" and DG Tresor "Guide pratique des comptes chaines"
+  (2007): openings only.
+* pages, training slides (TurkStat QNA workshop for ECO members, Tehran 2015, "Price and
+  Volume Measures"): opening only; Macao DSEC e-learning 125-128: annual examples only.
+* pages, Eurostat QNA handbook 1999 (yumpu) and 2013: catalogue or cover pages only.
+* docs, the R package chainlink (A. Quartier-la-Tente), which reproduces chapter 8 of the
+  2017 manual: its reference pages are stored only up to the start of their examples (the
+  price indices of Example 8.2 stop at 2011q1; no printed output of Example 8.3); its
+  repository is neither indexed nor fetchable here. Its ``pi_annual`` page states that
+  Examples 8.3, 8.8 and 8.9 use the implicit (value-weighted) annual price index, i.e. the
+  annual sum of current-price quarters over the annual sum of quarters at the previous
+  year's prices, which is the convention of ``chain_link``'s quarterly branch.
+* pages, Statistics Finland's web school and quarterly-accounts method notes
+  (2007 change to the annual overlap method): prose only, no quarterly worked table.
+* code, exact strings ("annual overlap technique", "previous year's average prices",
+  "Example 8.3", the 2001 example's input vectors written other ways): only JDemetra+'s own
+  input-only test. The Bundesbank KIX tests (annual overlap) assert their own outputs on
+  unnamed data, not a published table.
+* issues: no thread quoting the manuals' printed annual-overlap tables.
+
+One fact learnt on the way, relevant to the convention question: in the 2001 manual's inputs
+as JDemetra+ types them, the 1997 prices of products A and B have *simple* quarterly means of
+exactly 7.0 and 6.0 (the value-weighted means are 7.038 and 6.013), which suggests that that
+example values quarters at simple-mean annual prices, not at the value-weighted prices
+``chain_link`` assumes (its ``previous_year_prices`` input is whatever the user supplies; the
+link denominator is the annual sum of current-price quarters).
+
 What is checked for the quarterly branch instead (tests/test_sna_volumes.py) are its
 defining identities: the quarters of each year sum to the annual chain-linked volume, which
 is the annual chain of this module's annual branch.

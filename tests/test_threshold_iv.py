@@ -2,14 +2,34 @@
 (2004, Econometric Theory 20(5), 813-843), its threshold reduced form and its test of no
 threshold.
 
-Caner and Hansen's application (a threshold error-correction model of the term structure of
-interest rates) uses data intelcap does not bundle, and no software manual prints output of
-this estimator on bundled data, so no published value is asserted. Searched (documentation,
-web pages, code): no paper or manual prints Caner-Hansen estimates on data a user of intelcap
-has (the bundled loaders, linearmodels' or statsmodels' datasets); Caner and Hansen's own
-programs ship a simulated example only; Stata's ``threshold`` has no IV variant; the dynamic
-panel threshold of Seo and Shin (Stata's ``xthenreg``) is a different estimator
-(first-difference GMM), so its published output cannot check this one.
+No published value is asserted: no paper, manual or program output found prints Caner-Hansen
+estimates on data a user of intelcap has (the bundled loaders, linearmodels' or statsmodels'
+datasets). Searched, one line each (documentation, web pages, code, issue threads):
+
+- Caner and Hansen (2004) itself: the application named on Hansen's page for the paper is the
+  term structure of interest rates (threshold error-correction in bivariate cointegrating
+  VECMs; data not bundled); the journal abstract names only the Monte Carlo.
+- Hansen's GAUSS program for the paper and its R port (IVTAR.R): a simulated example only, no
+  printed output on real data.
+- Kourtellos, Stengos and Tan, "THRET" (Cyprus DP 2008-03) and "Structural threshold regression"
+  (Econometric Theory 2016): an endogenous threshold variable with an inverse-Mills correction,
+  a different estimator; the published abstract names only a Monte Carlo, and the discussion
+  paper's growth example could not be read in the stored copies.
+- Papageorgiou (2002) and Masanjala and Papageorgiou (2004): Hansen (2000) least-squares splits
+  of Durlauf-Johnson-type data, no instruments.
+- Tan (2010, J. Applied Econometrics) "No one true path": regression trees (GUIDE), no IV
+  threshold; institutions and fractionalization data not bundled.
+- Kremer, Bick and Nautz (2013): a dynamic panel threshold (forward orthogonal deviations) on
+  124 countries 1950-2004, not bundled; Stata's ``xtendothresdpd`` implements it with
+  ``xtdpd`` slopes and its help example uses its own data set.
+- "New control function approaches in threshold regression with endogeneity" (Econometric
+  Theory, online 2023): endogenous threshold variable, trade application, data not bundled.
+- Software: Stata's ``threshold`` has no IV variant; R's thrreg (Hansen 2000), pdR (Hansen
+  1999) and tsDyn (SETAR/TVAR) have none either, and PanelTM's panel GMM threshold is another
+  estimator; the dynamic panel threshold of Seo and Shin (Stata ``xthenreg``, Python
+  pyxtdpthresh) is first-difference GMM, a different estimator; a Stata IV-threshold help
+  file (``thivreg``) shows a simulated example only.
+- linearmodels' ``card`` data (college proximity): no published Caner-Hansen table on it found.
 
 Checked instead: the threshold equals the brute-force argmin of the concentrated 2SLS criterion
 (OLS of y on the first-stage fitted regressors split at every candidate); the regime slopes and

@@ -24,6 +24,26 @@ What was searched (documentation, web pages, code) and why none of it is a test 
   from statsmodels' series in 1962, 1980, 1981 and 1987 by 0.1-0.2 (the adjustments a statsmodels
   SETAR test applies to match Hansen's file), so it is not reproducible from data a user has
   either.
+
+Searched again for Tong and Lim's printed sunspot coefficients (issue 14 item 6); none came back:
+
+* stored web pages hold only the opening of each document, so the paper's transcripts
+  (pdfslide "threshold-autoregression-limit-cycles-and-cyclical-data", scribd "Tong-Lim1980-pdf")
+  stop at the JSTOR cover page, before the fitted models;
+* the same holds for Tsay (1989, JASA 84, 231-240; vdocuments, pdfslide "tar-model", scribd),
+  Tong (1983, Lecture Notes in Statistics 21; vdoc.pub, scribd "tong1983") and Tong (2011,
+  "30 years on"; docslib, scribd): title page and abstract only;
+* queries on the numbers ("X_{t-3} <= 36.6", "SETAR(2;3,11)", "SETAR(2; 3, 11)", "SETAR(2;11,3)",
+  "SETAR(2;4,12)", "threshold 36.6", "Wolf sunspot numbers 1700-1920") over pages, code, docs
+  and issues find no copy of the equations; the only code hits (one replication repository's
+  script and page) name the model without its coefficients and give d = 8 where other secondary
+  sources give 3, so even the delay is unconfirmed;
+* R packages: tsDyn's examples and tests fit the lynx or Hansen's transformed sunspots with a
+  common order (no mL/mH fit on the Wolf numbers); TSA has sunspot tests (Keenan, Tsay, tlrt) on
+  its own "spots" series, no SETAR fit; NTS has no sunspot example;
+* FSDA's SETARX (exogenous regressors, switching in both regimes) documents simulated examples;
+  Stata-style subset-SETAR help files describe the Tong-Lim selection procedure without the
+  fitted coefficients.
 """
 
 from __future__ import annotations

@@ -13,9 +13,12 @@
 
 Nothing here imports scipy, sympy or matplotlib at import time (the ``intelcap adjust`` command
 must start fast); the perpetual inventory loads scipy where a retirement distribution needs it.
+The BEA reader and the chain-linking of volumes, which ``intelcap adjust`` does not use, are
+imported on first use (:pep:`562`).
 """
 
-from intelcap.accounts.bea import read_supply_use
+from typing import Any
+
 from intelcap.accounts.capitalize import Adjustment, CompiledTables, capitalize
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.io import read_table, write_table
@@ -49,7 +52,24 @@ from intelcap.accounts.tables import (
     to_wide,
     validate_table,
 )
-from intelcap.accounts.volumes import chain_link
+
+#: Names imported on first use: name -> module.
+_LAZY = {"read_supply_use": "intelcap.accounts.bea", "chain_link": "intelcap.accounts.volumes"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "COLUMNS",

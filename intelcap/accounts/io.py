@@ -265,11 +265,16 @@ def _read_parquet(path: Path) -> pd.DataFrame:
             from None
     _check_header([n for n in names if not n.startswith("__index_level_")], path.name)
     try:
-        # text columns dictionary-encoded (few distinct codes): validation takes their codes
-        # instead of hashing every row's text
+        # only the table's columns; text columns dictionary-encoded (few distinct codes):
+        # pandas categoricals, whose codes validation takes instead of hashing every row's
+        # text. The Arrow buffers are freed column by column as pandas takes them over
+        # (self_destruct), so the two copies of the table are never both whole in memory.
         text = [c for c in COLUMNS if pa.types.is_string(schema.field(c).type)
                 or pa.types.is_large_string(schema.field(c).type)]
-        raw = pq.read_table(path, columns=list(COLUMNS), read_dictionary=text).to_pandas()
+        arrow = pq.ParquetFile(path, read_dictionary=text).read(columns=list(COLUMNS),
+                                                                use_pandas_metadata=False)
+        raw = arrow.to_pandas(self_destruct=True, split_blocks=True)
+        del arrow
     except (pa.ArrowInvalid, OSError) as err:
         raise DataError(f"{path.name}: the Parquet file cannot be read "
                         f"({type(err).__name__})") from None
