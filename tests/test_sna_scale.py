@@ -108,6 +108,52 @@ def test_integer_keys_helpers_against_pandas():
     np.testing.assert_array_equal(np.argsort(key, kind="stable"), order)
 
 
+def test_new_key_helpers_against_numpy():
+    """unique_inverse (by marking) and categorical_of_codes against np.unique and
+    text_categorical, on random keys."""
+    from intelcap.accounts._keys import (
+        categorical_of_codes,
+        text_categorical,
+        unique_inverse,
+    )
+
+    rng = np.random.default_rng(1)
+    for space in (50, 10 ** 8):   # marking (small range) and sorting (large range)
+        k = rng.integers(0, space, 3000)
+        u, inv = unique_inverse(k, space)
+        u0, inv0 = np.unique(k, return_inverse=True)
+        np.testing.assert_array_equal(u, u0)
+        np.testing.assert_array_equal(inv, inv0.reshape(-1))
+    labels = ["b", "_T", "a; x", "c", "unused"]
+    codes = rng.integers(0, 4, 200)
+    got = categorical_of_codes(codes, labels)
+    want = text_categorical(np.asarray(labels, dtype=object)[codes])
+    pd.testing.assert_series_equal(pd.Series(got), pd.Series(want))
+
+
+def test_validated_text_codes_follow_the_column():
+    """validate_table keeps its text columns' sorted codes for the engine: they are the
+    factorization of the column, and a column changed afterwards is coded afresh."""
+    from intelcap.accounts._keys import sorted_codes
+
+    rng = np.random.default_rng(2)
+    t = validate_table(pd.DataFrame({
+        "period": 2020, "sector": "S11",
+        "industry": rng.choice(["C", "A", "B"], 50), "product": [f"P{i}" for i in range(50)],
+        "transaction": "P1", "value": 1.0, "unit": "X", "price_basis": "current"}))
+    for col in ("industry", "product"):
+        codes, uniq = sorted_codes(t[col])
+        want_codes, want_uniq = pd.factorize(t[col], sort=True)
+        np.testing.assert_array_equal(codes, want_codes)
+        assert list(uniq) == list(want_uniq)
+    t2 = t.reset_index(drop=True)
+    t2.loc[0, "industry"] = "AA"      # a new array: the kept codes do not apply to it
+    codes, uniq = sorted_codes(t2["industry"])
+    assert list(uniq) == sorted(set(t2["industry"]))
+    np.testing.assert_array_equal(np.asarray(uniq, dtype=object)[codes],
+                                  t2["industry"].to_numpy(dtype=object))
+
+
 @needs_generator
 def test_validation_errors_unchanged_on_codes():
     from make_synthetic import make_tables
