@@ -558,9 +558,6 @@ class _Locator:
         return combine([np.minimum(codes[c], self.size[c] - 1) for c in cols],
                        [self.size[c] for c in cols])
 
-    def _row_codes(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        return {c: self.code[c][rows] for c in self._COLS}
-
     def _cell_codes(self, tx: str, cells: _Cells) -> tuple[dict[str, np.ndarray], np.ndarray]:
         codes = {c: cells.codes[c] for c in ("period", "sector", "industry")}
         at_s1 = isin(codes["period"], self._s1.get(tx, np.zeros(0, dtype=np.int64)))
