@@ -23,8 +23,8 @@
     min / median / max over ``--pairs`` pairs (default 7), the adjust wall and CPU times and
     the peak resident memory of the adjust process (targets at 5 x 10^6 rows: < 30 s,
     < 2 GiB). On a shared machine the CPU times are the steadier measure (the wall time
-    counts the waits for a core). ``python benchmarks/bench_adjust.py --rows 5000000
-    --pairs 3`` is the acceptance run (three pairs: each takes minutes).
+    counts the waits for a core). ``python benchmarks/bench_adjust.py --rows 5000000``
+    is the acceptance run (seven pairs: about half a minute each).
 (e) Issue 18: the CSV writer of the long outputs (``intelcap.accounts._csv.write_csv``) on the
     revised tables, capital table and ledger of an adjustment of ``--writer N`` rows (built in
     process once), each rounded as ``intelcap adjust`` writes it, in pairs against its peer
@@ -253,7 +253,7 @@ def scale(rows: int, pairs: int = 7) -> None:
     med = statistics.median
     print(f"(d) intelcap adjust, {n_rows:,} rows ({n_ind:,} industries x {periods} years; "
           f"Parquet in, CSV out), {pairs} pairs"
-          + (" (fewer than 7: each pair takes minutes at this size)" if pairs < 7 else ""))
+          + (" (fewer than 7: min / median / max of few pairs)" if pairs < 7 else ""))
     print("    floor: read the Parquet file + one groupby sum by (period, sector, industry, "
           "transaction), fresh process (start-up and imports counted on both sides)")
     judged = n_rows >= 5_000_000
@@ -285,7 +285,7 @@ if __name__ == "__main__" and "--rows" in sys.argv:  # pragma: no cover
 # ------------------------------------------------------------------------------------------
 # (e) issue 18: the CSV writer of the long outputs against DataFrame.to_csv and a write floor
 # ------------------------------------------------------------------------------------------
-def writer(rows: int, pairs: int = 3) -> None:
+def writer(rows: int, pairs: int = 7) -> None:
     """``write_csv`` against ``to_csv`` and a pre-formatted write on an adjustment's outputs."""
     import tomllib
 
@@ -336,6 +336,6 @@ def writer(rows: int, pairs: int = 3) -> None:
 if __name__ == "__main__" and "--writer" in sys.argv:  # pragma: no cover
     _ap = argparse.ArgumentParser()
     _ap.add_argument("--writer", type=int, required=True)
-    _ap.add_argument("--pairs", type=int, default=3)
+    _ap.add_argument("--pairs", type=int, default=7)
     _a = _ap.parse_args()
     writer(_a.writer, _a.pairs)
