@@ -15,7 +15,12 @@ import pytest
 
 from intelcap.estimation.nls import nls
 from intelcap.estimation.production_fit import fit_production, kmenta
-from intelcap.exceptions import ConvergenceWarning, DataError, SpecificationError
+from intelcap.exceptions import (
+    ConvergenceWarning,
+    CovarianceWarning,
+    DataError,
+    SpecificationError,
+)
 from intelcap.production.forms import CES, CobbDouglas
 from intelcap.production.intelligent import capability_jump, threshold_elasticity
 from intelcap.production.transitions import Logistic
@@ -188,6 +193,8 @@ def test_nls_heaviside_parameter_is_flagged(rng: np.random.Generator) -> None:
     derivative: the fit does not claim convergence."""
     x = rng.uniform(0, 2, 100)
     df = pd.DataFrame({"x": x, "y": 1 + 2 * (x > 1.0) + 0.1 * rng.normal(size=100)})
-    with pytest.warns(ConvergenceWarning):
+    with pytest.warns(CovarianceWarning, match=r"\['c'\] are not identified"), \
+            pytest.warns(ConvergenceWarning):
         res = nls("y ~ a + b*Heaviside(x - c)", df, {"a": 1.0, "b": 1.0, "c": 0.8})
     assert not res.converged
+    assert np.isnan(res.std_errors["c"])
