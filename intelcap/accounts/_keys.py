@@ -230,7 +230,7 @@ class TableCodes:
                     return codes, np.asarray(uniq, dtype=object)[used]
             return codes, uniq
         s = self.t[col]
-        if len(s) <= 4096 and s.dtype != np.int64:   # short column: numpy is cheaper
+        if len(s) <= _SMALL and s.dtype != np.int64:   # short column: numpy is cheaper
             uniq, codes = np.unique(s.to_numpy(dtype=object), return_inverse=True)
             return codes.reshape(-1), uniq
         codes, uniq = pd.factorize(s, sort=True)

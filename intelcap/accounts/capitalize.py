@@ -106,8 +106,7 @@ from intelcap.accounts.ledger import (
     check_ledger,
 )
 from intelcap.accounts.policy import CapitalizationPolicy
-from intelcap.accounts.supply_use import SUPPLY_ITEMS, USE_ITEMS, _balance_before
-from intelcap.accounts.supply_use import _allowed as _allowed_gap
+from intelcap.accounts.supply_use import SUPPLY_ITEMS, USE_ITEMS, _balance_before, _changed_balances
 from intelcap.accounts.tables import (
     KEY,
     SECTORS,
@@ -1605,10 +1604,7 @@ def _check_balance_by_ledger(ledger: pd.DataFrame,
         ag = np.where(known, asup - ause, dsup - duse)
         change = ag - bg
     level = np.maximum.reduce([np.abs(asup), np.abs(ause), np.abs(bsup), np.abs(buse)])
-    balanced = np.abs(bg) <= _allowed_gap(np.maximum(np.abs(bsup), np.abs(buse)), tol, rtol)
-    product = k_prod
-    checked = (recorded | balanced) & (product != TOTAL)
-    bad = checked & (~np.isfinite(change) | (np.abs(change) > _allowed_gap(level, tol, rtol)))
+    bad = _changed_balances(bsup, buse, bg, change, level, recorded, k_prod, tol, rtol)
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         period, product_ = _py(k_per[pos]), str(k_prod[pos])

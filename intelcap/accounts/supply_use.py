@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from intelcap.accounts._keys import TableCodes, unique_inverse, used_codes
+from intelcap.accounts.gdp import _allowed
 from intelcap.accounts.tables import TOTAL
 from intelcap.exceptions import AccountingIdentityError
 
@@ -112,10 +113,16 @@ def _balances(table: pd.DataFrame,
     return bal, supplied
 
 
-def _allowed(level: np.ndarray, tol: float | None, rtol: float) -> np.ndarray:
-    if tol is not None:
-        return np.full(level.shape, float(tol))
-    return rtol * np.maximum(1.0, np.abs(level))
+def _changed_balances(bsup: np.ndarray, buse: np.ndarray, bg: np.ndarray, change: np.ndarray,
+                      level: np.ndarray, recorded: np.ndarray, product: np.ndarray,
+                      tol: float | None, rtol: float) -> np.ndarray:
+    """The (period, product) lines whose supply-use gap a revision changed beyond the
+    tolerance: checked are the lines whose supply the input records (``recorded``) or that
+    balance in the input (gap ``bg`` within tolerance of its supply ``bsup`` and use
+    ``buse``), never the residual ``"_T"`` line; ``level`` scales the relative tolerance."""
+    balanced = np.abs(bg) <= _allowed(np.maximum(np.abs(bsup), np.abs(buse)), tol, rtol)
+    checked = (recorded | balanced) & (product != TOTAL)
+    return checked & (~np.isfinite(change) | (np.abs(change) > _allowed(level, tol, rtol)))
 
 
 def check_product_balance(table: pd.DataFrame, tol: float | None = None, *,
@@ -198,10 +205,8 @@ def check_balance_preserved(before: pd.DataFrame, after: pd.DataFrame, tol: floa
         change = ag - bg
     bsup = b["supply"].reindex(idx).fillna(0.0).to_numpy()
     buse = b["use"].reindex(idx).fillna(0.0).to_numpy()
-    recorded = idx.isin(supplied)
-    balanced = np.abs(bg) <= _allowed(np.maximum(np.abs(bsup), np.abs(buse)), tol, rtol)
-    checked = (recorded | balanced) & (idx.get_level_values("product").to_numpy() != TOTAL)
-    bad = checked & (~np.isfinite(change) | (np.abs(change) > _allowed(level, tol, rtol)))
+    bad = _changed_balances(bsup, buse, bg, change, level, idx.isin(supplied),
+                            idx.get_level_values("product").to_numpy(), tol, rtol)
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         period, product = (_py(v) for v in idx[pos])
