@@ -86,7 +86,6 @@ from intelcap._memory import release_free_memory
 from intelcap._summary import Summary, SummaryMixin
 from intelcap.accounts._keys import (
     KeyCoder,
-    TableCodes,
     TextCodes,
     categorical_of_codes,
     combine,
@@ -95,7 +94,6 @@ from intelcap.accounts._keys import (
     lookup_sorted,
     sort_labels,
     sorted_codes,
-    used_codes,
 )
 from intelcap.accounts.gdp import check_identity, gdp_by_approach
 from intelcap.accounts.ledger import (
@@ -106,7 +104,11 @@ from intelcap.accounts.ledger import (
     check_ledger,
 )
 from intelcap.accounts.policy import CapitalizationPolicy
-from intelcap.accounts.supply_use import SUPPLY_ITEMS, USE_ITEMS, _balance_before, _changed_balances
+from intelcap.accounts.supply_use import (
+    _balance_before,
+    _changed_balances,
+    _line_sums,
+)
 from intelcap.accounts.tables import (
     KEY,
     SECTORS,
@@ -1559,26 +1561,11 @@ def _check_balance_by_ledger(ledger: pd.DataFrame,
     (``lines``: the input's lines, :func:`_balance_lines`, or the balances they come from,
     :attr:`CompiledTables.balance`; ``_codes``: the sorted codes of the ledger's
     transaction, period and product columns, when the caller has them)."""
-    codes_of = TableCodes(ledger, _codes)
-    tcode, tuniq = codes_of("transaction")
-    tx_u = np.asarray(tuniq, dtype=object)
-    sup = np.isin(tx_u, np.array(SUPPLY_ITEMS, dtype=object))[tcode]
-    use = np.isin(tx_u, np.array(USE_ITEMS, dtype=object))[tcode]
-    sel = sup | use
-    if not sel.any():
+    puniq, quniq, ukey, _, _, dsup, duse = _line_sums(ledger, "delta", _codes)
+    if not len(ukey):
         return
-    delta = ledger["delta"].to_numpy(dtype=float)[sel]
-    # codes over the values of the selected rows (as their sorted factorization)
-    pfull, puniq = codes_of("period")
-    pcode, pused = used_codes(pfull[sel], len(puniq))
-    puniq = np.asarray(pd.Index(np.asarray(puniq, dtype=object)[pused].tolist(),
+    puniq = np.asarray(pd.Index(np.asarray(puniq, dtype=object).tolist(),
                                 dtype=ledger["period"].dtype))
-    qfull, quniq = codes_of("product")
-    qcode, qused = used_codes(qfull[sel], len(quniq))
-    quniq = np.asarray(quniq, dtype=object)[qused]
-    ukey, inv = np.unique(pcode.astype(np.int64) * len(quniq) + qcode, return_inverse=True)
-    dsup = np.bincount(inv, weights=np.where(sup[sel], delta, 0.0), minlength=len(ukey))
-    duse = np.bincount(inv, weights=np.where(use[sel], delta, 0.0), minlength=len(ukey))
     k_per = np.asarray(puniq)[ukey // len(quniq)]
     k_prod = np.asarray(quniq, dtype=object)[ukey % len(quniq)]
     if isinstance(lines, tuple):   # the balances frame itself: one index look-up

@@ -71,20 +71,26 @@ def product_balance(table: pd.DataFrame) -> pd.DataFrame:
     return _balances(table)[0]
 
 
-def _balances(table: pd.DataFrame,
-              _codes: Mapping[str, tuple[np.ndarray, Any]] | None = None
-              ) -> tuple[pd.DataFrame, pd.MultiIndex]:
-    """:func:`product_balance` and its (period, product) lines that record a supply, from
-    the sorted codes of the table's columns (``_codes``, when the caller has them)."""
+def _line_sums(frame: pd.DataFrame, column: str,
+               _codes: Mapping[str, tuple[np.ndarray, Any]] | None = None) -> tuple[Any, ...]:
+    """Sums of ``frame[column]`` over the rows of supply and of use items, by (period,
+    product) line, from the sorted codes of the frame's columns (``_codes``, when the caller
+    has them; else one factorization per column).
+
+    Returns ``(periods, products, ukey, line, supply_row, supply, use)``: the sorted periods
+    and products the selected rows hold, the lines' keys ``period_code * len(products) +
+    product_code`` (sorted), each selected row's line and whether it is a supply row, and
+    the two sums by line.
+    """
     # integer codes and bincount sums (no groupby: its fixed cost dominates small tables)
-    codes_of = TableCodes(table, _codes)
+    codes_of = TableCodes(frame, _codes)
     tcode, tuniq = codes_of("transaction")
     tx_u = np.asarray(tuniq, dtype=object)
     sel_u = np.isin(tx_u, np.array((*SUPPLY_ITEMS, *USE_ITEMS), dtype=object))
     sup_u = np.isin(tx_u, np.array(SUPPLY_ITEMS, dtype=object))
     sel = np.flatnonzero(sel_u[tcode])
     supply_row = sup_u[tcode[sel]]
-    v = table["value"].to_numpy(dtype=float)[sel]
+    v = frame[column].to_numpy(dtype=float)[sel]
     # the codes of the selected rows over the values they hold (sorted, as a factorize of
     # the selected rows would give)
     pfull, puniq = codes_of("period")
@@ -99,6 +105,16 @@ def _balances(table: pd.DataFrame,
     with np.errstate(invalid="ignore", over="ignore"):
         supply = np.bincount(line, weights=np.where(supply_row, v, 0.0), minlength=n)
         use = np.bincount(line, weights=np.where(supply_row, 0.0, v), minlength=n)
+    return puniq, quniq, ukey, line, supply_row, supply, use
+
+
+def _balances(table: pd.DataFrame,
+              _codes: Mapping[str, tuple[np.ndarray, Any]] | None = None
+              ) -> tuple[pd.DataFrame, pd.MultiIndex]:
+    """:func:`product_balance` and its (period, product) lines that record a supply, from
+    the sorted codes of the table's columns (``_codes``, when the caller has them)."""
+    puniq, quniq, ukey, line, supply_row, supply, use = _line_sums(table, "value", _codes)
+    with np.errstate(invalid="ignore", over="ignore"):
         gap = supply - use
     # the (period, product) index from its sorted levels and codes (no factorize again)
     nq = max(len(quniq), 1)
